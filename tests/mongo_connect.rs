@@ -1,8 +1,8 @@
 //! MongoDB-specific behaviour that the shared conformance suite cannot see:
 //! connect-time set-up, URL validation, the users counter on pre-existing
-//! data. Needs `BINCIO_TEST_MONGO_URL` (see `tests/common/mongo.rs`).
+//! data. Needs `BINCIO_TEST_MONGO_URL` (see `tests/support/mongo.rs`).
 
-mod common;
+mod support;
 
 use bincio_core::model::{Invite, NewUser, Role};
 use bincio_core::store::{
@@ -10,7 +10,7 @@ use bincio_core::store::{
 };
 use bincio_store_mongo::mongodb::bson::doc;
 use bincio_store_mongo::{ConnectError, MongoStore};
-use common::mongo::{base_url, fresh_store, url_with_db};
+use support::mongo::{base_url, fresh_store, url_with_db};
 
 fn user(handle: &str) -> NewUser {
     NewUser {

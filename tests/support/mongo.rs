@@ -119,6 +119,23 @@ pub async fn fresh_store(base: &str) -> (MongoStore, DropDb) {
     )
 }
 
+/// The MongoDB [`MongoBackend`] for a test body, or `return` from the
+/// calling test when `BINCIO_SKIP_MONGO=1` asked to skip (a notice is
+/// printed). Panics when `BINCIO_TEST_MONGO_URL` is unset otherwise.
+///
+/// ```ignore
+/// bincio_core::conformance_tests!(crate::mongo_backend!());
+/// ```
+#[macro_export]
+macro_rules! mongo_backend {
+    () => {
+        match $crate::support::mongo::MongoBackend::from_env(module_path!()) {
+            Some(b) => b,
+            None => return,
+        }
+    };
+}
+
 /// The conformance [`Backend`] on MongoDB.
 pub struct MongoBackend {
     base: String,

@@ -1,4 +1,0 @@
-//! Helpers shared by the integration tests (`mod common;` in each file).
-#![allow(dead_code)]
-
-pub mod mongo;
