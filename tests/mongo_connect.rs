@@ -121,3 +121,99 @@ async fn user_counter_is_rebuilt_from_existing_users() {
         .unwrap();
     drop(guard);
 }
+
+/// Two independent clients (as two `bincio serve` processes would have) on
+/// one database: the race-prone steps are decided by the server, not by
+/// either process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_clients_on_one_database_stay_exact() {
+    let Some(base) = base_url("two_clients_on_one_database_stay_exact") else {
+        return;
+    };
+    let (a, guard) = fresh_store(&base).await;
+    let b = MongoStore::connect(&url_with_db(&base, db_name(&a)))
+        .await
+        .unwrap();
+    let stores = [a, b];
+    stores[0].create_user(user("admin")).await.unwrap();
+    stores[0].set_setting("max_users", "6").await.unwrap();
+    let invite = |code: String| Invite {
+        code,
+        created_by: "admin".into(),
+        used_by: None,
+        created_at: 1,
+        used_at: None,
+    };
+    // One invite, 40 registrations split across the clients: one account.
+    stores[1]
+        .create_invite(invite("ONE00001".into()), None)
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let s = stores[i % 2].clone();
+            tokio::spawn(async move {
+                s.register(
+                    RegisterClaim::Invite("ONE00001".into()),
+                    user(&format!("one{i}")),
+                )
+                .await
+                .is_ok()
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap());
+    }
+    assert_eq!(ok, 1);
+    // 30 invites, max_users 6 (2 exist): exactly 4 more accounts.
+    for i in 0..30 {
+        stores[i % 2]
+            .create_invite(invite(format!("MAX{i:05}")), None)
+            .await
+            .unwrap();
+    }
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let s = stores[i % 2].clone();
+            tokio::spawn(async move {
+                s.register(
+                    RegisterClaim::Invite(format!("MAX{i:05}")),
+                    user(&format!("max{i}")),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(RegisterError::UserLimit(6)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 4);
+    assert_eq!(stores[0].count_users().await.unwrap(), 6);
+    // Invite limit 3 per user, 20 attempts split across the clients.
+    // (`create_user` is the admin path and ignores `max_users`.)
+    stores[1].create_user(user("inviter")).await.unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let s = stores[i % 2].clone();
+            tokio::spawn(async move {
+                let mut inv = invite(format!("LIM{i:05}"));
+                inv.created_by = "inviter".into();
+                s.create_invite(inv, Some(3)).await.is_ok()
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap());
+    }
+    assert_eq!(ok, 3);
+    assert_eq!(stores[0].list_invites("inviter").await.unwrap().len(), 3);
+    drop(guard);
+}
