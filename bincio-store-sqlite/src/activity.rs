@@ -104,7 +104,12 @@ fn map_fk(e: rusqlite::Error, what: &str) -> StoreError {
     }
 }
 
-fn write_tracks(tx: &Transaction<'_>, handle: &str, id: &str, t: &ActivityTracks) -> Result<(), StoreError> {
+fn write_tracks(
+    tx: &Transaction<'_>,
+    handle: &str,
+    id: &str,
+    t: &ActivityTracks,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO activity_tracks (handle, id, timeseries, geojson) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(handle, id) DO UPDATE SET timeseries = excluded.timeseries, geojson = excluded.geojson",
@@ -128,7 +133,11 @@ impl ActivityStore for SqliteStore {
         "sqlite"
     }
 
-    async fn insert_activity(&self, rec: ActivityRecord, tracks: ActivityTracks) -> StoreResult<InsertOutcome> {
+    async fn insert_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<InsertOutcome> {
         self.write(move |tx| {
             let dup: Option<String> = tx
                 .query_row(
@@ -180,7 +189,11 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
-    async fn replace_activity(&self, rec: ActivityRecord, tracks: ActivityTracks) -> StoreResult<bool> {
+    async fn replace_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<bool> {
         self.write(move |tx| {
             let edits: Option<String> = tx
                 .query_row(
@@ -224,9 +237,11 @@ impl ActivityStore for SqliteStore {
     async fn get_activity(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityRecord>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.read(move |c| {
-            c.prepare_cached(&format!("SELECT {COLS} FROM activities WHERE handle = ?1 AND id = ?2"))
-                .and_then(|mut s| s.query_row(params![handle, id], record_row).optional())
-                .map_err(backend)
+            c.prepare_cached(&format!(
+                "SELECT {COLS} FROM activities WHERE handle = ?1 AND id = ?2"
+            ))
+            .and_then(|mut s| s.query_row(params![handle, id], record_row).optional())
+            .map_err(backend)
         })
         .await
     }
@@ -257,7 +272,12 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
-    async fn patch_edits(&self, handle: &str, id: &str, patch: ActivityEdits) -> StoreResult<Option<ActivityEdits>> {
+    async fn patch_edits(
+        &self,
+        handle: &str,
+        id: &str,
+        patch: ActivityEdits,
+    ) -> StoreResult<Option<ActivityEdits>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.write(move |tx| {
             let row: Option<(String, String)> = tx
@@ -268,7 +288,9 @@ impl ActivityStore for SqliteStore {
                 )
                 .optional()
                 .map_err(backend)?;
-            let Some((edits, extracted)) = row else { return Ok(None) };
+            let Some((edits, extracted)) = row else {
+                return Ok(None);
+            };
             let mut edits: ActivityEdits =
                 serde_json::from_str(&edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             edits.merge(patch);
@@ -277,7 +299,8 @@ impl ActivityStore for SqliteStore {
                 .map(Privacy::as_str)
                 .unwrap_or(extracted.as_str())
                 .to_owned();
-            let text = serde_json::to_string(&edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let text =
+                serde_json::to_string(&edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             tx.execute(
                 "UPDATE activities SET edits = ?3, privacy = ?4 WHERE handle = ?1 AND id = ?2",
                 params![handle, id, text, effective],
@@ -288,8 +311,17 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
-    async fn set_duplicate_of(&self, handle: &str, id: &str, duplicate_of: Option<&str>) -> StoreResult<bool> {
-        let (handle, id, dup) = (handle.to_owned(), id.to_owned(), duplicate_of.map(str::to_owned));
+    async fn set_duplicate_of(
+        &self,
+        handle: &str,
+        id: &str,
+        duplicate_of: Option<&str>,
+    ) -> StoreResult<bool> {
+        let (handle, id, dup) = (
+            handle.to_owned(),
+            id.to_owned(),
+            duplicate_of.map(str::to_owned),
+        );
         self.write(move |tx| {
             tx.execute(
                 "UPDATE activities SET duplicate_of = ?3 WHERE handle = ?1 AND id = ?2",
@@ -305,12 +337,18 @@ impl ActivityStore for SqliteStore {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.write(move |tx| {
             for t in ["activity_blobs", "activity_tracks"] {
-                tx.execute(&format!("DELETE FROM {t} WHERE handle = ?1 AND id = ?2"), params![handle, id])
-                    .map_err(backend)?;
+                tx.execute(
+                    &format!("DELETE FROM {t} WHERE handle = ?1 AND id = ?2"),
+                    params![handle, id],
+                )
+                .map_err(backend)?;
             }
-            tx.execute("DELETE FROM activities WHERE handle = ?1 AND id = ?2", params![handle, id])
-                .map(|n| n > 0)
-                .map_err(backend)
+            tx.execute(
+                "DELETE FROM activities WHERE handle = ?1 AND id = ?2",
+                params![handle, id],
+            )
+            .map(|n| n > 0)
+            .map_err(backend)
         })
         .await
     }
@@ -345,7 +383,9 @@ impl ActivityStore for SqliteStore {
                 let a = args.len();
                 args.push(cur.id.clone().into());
                 let b = args.len();
-                sql.push_str(&format!(" AND (started_at < ?{a} OR (started_at = ?{a} AND id < ?{b}))"));
+                sql.push_str(&format!(
+                    " AND (started_at < ?{a} OR (started_at = ?{a} AND id < ?{b}))"
+                ));
             }
             sql.push_str(&format!(
                 " ORDER BY started_at DESC, id DESC LIMIT {}",
@@ -374,7 +414,12 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
-    async fn find_near(&self, handle: &str, started_at: i64, window_s: i64) -> StoreResult<Vec<ActivityRecord>> {
+    async fn find_near(
+        &self,
+        handle: &str,
+        started_at: i64,
+        window_s: i64,
+    ) -> StoreResult<Vec<ActivityRecord>> {
         let handle = handle.to_owned();
         self.read(move |c| {
             let mut s = c
@@ -416,7 +461,14 @@ impl ActivityStore for SqliteStore {
             tx.execute(
                 "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
                  VALUES (?1, ?2, 'original', ?3, ?4, ?5, ?6)",
-                params![handle, id, blob.name, blob.content_type, blob.bytes.len() as i64, blob.bytes],
+                params![
+                    handle,
+                    id,
+                    blob.name,
+                    blob.content_type,
+                    blob.bytes.len() as i64,
+                    blob.bytes
+                ],
             )
             .map_err(|e| map_fk(e, &format!("activity {id}")))?;
             Ok(())
@@ -471,7 +523,14 @@ impl ActivityStore for SqliteStore {
             tx.execute(
                 "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
                  VALUES (?1, ?2, 'image', ?3, ?4, ?5, ?6)",
-                params![handle, id, blob.name, blob.content_type, blob.bytes.len() as i64, blob.bytes],
+                params![
+                    handle,
+                    id,
+                    blob.name,
+                    blob.content_type,
+                    blob.bytes.len() as i64,
+                    blob.bytes
+                ],
             )
             .map_err(|e| map_fk(e, &format!("image {} of activity {id}", blob.name)))?;
             Ok(())

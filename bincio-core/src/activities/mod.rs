@@ -59,13 +59,17 @@ pub struct EditRequest {
     pub hide_stats: Option<Vec<String>>,
 }
 
-const SPORTS: &[&str] = &["cycling", "running", "hiking", "walking", "swimming", "skiing", "other"];
+const SPORTS: &[&str] = &[
+    "cycling", "running", "hiking", "walking", "swimming", "skiing", "other",
+];
 
 impl EditRequest {
     fn into_edits(self) -> CoreResult<ActivityEdits> {
         let too_long = |f: &str, s: &Option<String>, n: usize| -> CoreResult<()> {
             match s {
-                Some(v) if v.chars().count() > n => Err(CoreError::invalid(format!("{f} is too long (max {n})"))),
+                Some(v) if v.chars().count() > n => {
+                    Err(CoreError::invalid(format!("{f} is too long (max {n})")))
+                }
                 _ => Ok(()),
             }
         };
@@ -78,14 +82,19 @@ impl EditRequest {
             }
         }
         let privacy = match (&self.privacy, self.private) {
-            (Some(p), _) => Some(Privacy::parse(p).ok_or_else(|| CoreError::invalid(format!("unknown privacy {p:?}")))?),
+            (Some(p), _) => Some(
+                Privacy::parse(p)
+                    .ok_or_else(|| CoreError::invalid(format!("unknown privacy {p:?}")))?,
+            ),
             (None, Some(true)) => Some(Privacy::Unlisted),
             (None, Some(false)) => Some(Privacy::Public),
             (None, None) => None,
         };
         if let Some(hs) = &self.hide_stats {
             if let Some(bad) = hs.iter().find(|s| !view::is_hideable(s)) {
-                return Err(CoreError::invalid(format!("unknown stat {bad:?} in hide_stats")));
+                return Err(CoreError::invalid(format!(
+                    "unknown stat {bad:?} in hide_stats"
+                )));
             }
         }
         Ok(ActivityEdits {
@@ -114,16 +123,29 @@ fn not_found() -> CoreError {
 
 /// Parse a `started_at:id` feed cursor.
 pub fn parse_cursor(s: &str) -> CoreResult<FeedCursor> {
-    let (t, id) = s.split_once(':').ok_or_else(|| CoreError::invalid("bad cursor"))?;
+    let (t, id) = s
+        .split_once(':')
+        .ok_or_else(|| CoreError::invalid("bad cursor"))?;
     let started_at = t.parse().map_err(|_| CoreError::invalid("bad cursor"))?;
     validate::activity_id(id)?;
-    Ok(FeedCursor { started_at, id: id.to_owned() })
+    Ok(FeedCursor {
+        started_at,
+        id: id.to_owned(),
+    })
 }
 
 impl Activities {
     /// A service over the stores.
-    pub fn new(store: Arc<dyn ActivityStore>, users: Arc<dyn UserStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, users, clock }
+    pub fn new(
+        store: Arc<dyn ActivityStore>,
+        users: Arc<dyn UserStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            users,
+            clock,
+        }
     }
 
     /// The store.
@@ -149,13 +171,22 @@ impl Activities {
     }
 
     /// The record if `viewer` may read it, with whether the viewer owns it.
-    async fn readable(&self, viewer: Option<&User>, handle: &str, id: &str) -> CoreResult<(ActivityRecord, bool)> {
+    async fn readable(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<(ActivityRecord, bool)> {
         self.check_instance_access(viewer).await?;
         if !validate::is_valid_handle(handle) {
             return Err(not_found());
         }
         validate::activity_id(id)?;
-        let rec = self.store.get_activity(handle, id).await?.ok_or_else(not_found)?;
+        let rec = self
+            .store
+            .get_activity(handle, id)
+            .await?
+            .ok_or_else(not_found)?;
         let owner = viewer.is_some_and(|u| u.handle == handle);
         if !owner && !rec.effective_privacy().is_shared() {
             return Err(not_found());
@@ -171,12 +202,20 @@ impl Activities {
             return Ok(view::overlay(&rec, &rec.detail, &images));
         }
         let tracks = self.store.get_tracks(handle, id).await?.unwrap_or_default();
-        let coords = tracks.geojson.as_ref().and_then(|g| g.pointer("/geometry/coordinates"));
+        let coords = tracks
+            .geojson
+            .as_ref()
+            .and_then(|g| g.pointer("/geometry/coordinates"));
         Ok(view::public_doc(&rec, &rec.detail, &images, coords))
     }
 
     /// The GeoJSON track as `viewer` may see it (404 when none may be shown).
-    pub async fn geojson(&self, viewer: Option<&User>, handle: &str, id: &str) -> CoreResult<Value> {
+    pub async fn geojson(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<Value> {
         let (rec, owner) = self.readable(viewer, handle, id).await?;
         let geo = self
             .store
@@ -192,7 +231,12 @@ impl Activities {
     }
 
     /// The timeseries as `viewer` may see it.
-    pub async fn timeseries(&self, viewer: Option<&User>, handle: &str, id: &str) -> CoreResult<Value> {
+    pub async fn timeseries(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<Value> {
         let (rec, owner) = self.readable(viewer, handle, id).await?;
         let ts = self
             .store
@@ -290,11 +334,16 @@ impl Activities {
         if bytes.len() > sniff::MAX_IMAGE_BYTES {
             return Err(CoreError::TooLarge("Image too large (max 10 MiB)".into()));
         }
-        let ty = sniff::sniff_image(&bytes)
-            .ok_or_else(|| CoreError::invalid("Unsupported image type (JPEG, PNG, WebP or GIF only)"))?;
+        let ty = sniff::sniff_image(&bytes).ok_or_else(|| {
+            CoreError::invalid("Unsupported image type (JPEG, PNG, WebP or GIF only)")
+        })?;
         for _ in 0..4 {
             let name = format!("{}.{}", hex::encode(rand::random::<[u8; 8]>()), ty.ext);
-            let blob = Blob { name: name.clone(), content_type: ty.mime.to_owned(), bytes: bytes.clone() };
+            let blob = Blob {
+                name: name.clone(),
+                content_type: ty.mime.to_owned(),
+                bytes: bytes.clone(),
+            };
             match self.store.put_image(&owner.handle, id, blob).await {
                 Ok(()) => return Ok(name),
                 Err(StoreError::Conflict(_)) => continue,
@@ -306,13 +355,24 @@ impl Activities {
     }
 
     /// Photo names of an activity `viewer` may read.
-    pub async fn images(&self, viewer: Option<&User>, handle: &str, id: &str) -> CoreResult<Vec<String>> {
+    pub async fn images(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<Vec<String>> {
         self.readable(viewer, handle, id).await?;
         Ok(self.store.list_images(handle, id).await?)
     }
 
     /// One photo of an activity `viewer` may read.
-    pub async fn image(&self, viewer: Option<&User>, handle: &str, id: &str, name: &str) -> CoreResult<Blob> {
+    pub async fn image(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+        name: &str,
+    ) -> CoreResult<Blob> {
         if !sniff::is_image_name(name) {
             return Err(CoreError::NotFound("Image not found".into()));
         }

@@ -56,10 +56,18 @@ fn f(v: &Value) -> Option<f64> {
 /// Cut a detail or summary document for `privacy`. `track` is the GeoJSON
 /// coordinates (`[lon, lat, …]`) used to recompute blurred bounds.
 pub fn cut_document(doc: &mut Value, privacy: Privacy, track: Option<&Value>) {
-    let Some(obj) = doc.as_object_mut() else { return };
+    let Some(obj) = doc.as_object_mut() else {
+        return;
+    };
     match privacy {
         Privacy::NoGps => {
-            for k in ["bbox", "start_latlng", "end_latlng", "preview_coords", "track_url"] {
+            for k in [
+                "bbox",
+                "start_latlng",
+                "end_latlng",
+                "preview_coords",
+                "track_url",
+            ] {
                 if obj.contains_key(k) {
                     obj.insert(k.to_owned(), Value::Null);
                 }
@@ -80,9 +88,19 @@ pub fn cut_document(doc: &mut Value, privacy: Privacy, track: Option<&Value>) {
                 }
                 json!([a, b, c, d])
             };
-            let first = latlng.first().map(|p| json!([p.0, p.1])).unwrap_or(Value::Null);
-            let last = latlng.last().map(|p| json!([p.0, p.1])).unwrap_or(Value::Null);
-            for (k, v) in [("bbox", bbox), ("start_latlng", first), ("end_latlng", last)] {
+            let first = latlng
+                .first()
+                .map(|p| json!([p.0, p.1]))
+                .unwrap_or(Value::Null);
+            let last = latlng
+                .last()
+                .map(|p| json!([p.0, p.1]))
+                .unwrap_or(Value::Null);
+            for (k, v) in [
+                ("bbox", bbox),
+                ("start_latlng", first),
+                ("end_latlng", last),
+            ] {
                 if obj.contains_key(k) {
                     obj.insert(k.to_owned(), v);
                 }
@@ -101,7 +119,9 @@ fn blur_preview(prev: &Value, kept: &[(f64, f64)]) -> Value {
     let (Some(first), Some(last)) = (kept.first(), kept.last()) else {
         return Value::Null;
     };
-    let Some(arr) = prev.as_array() else { return Value::Null };
+    let Some(arr) = prev.as_array() else {
+        return Value::Null;
+    };
     let mut out: Vec<Value> = arr
         .iter()
         .filter_map(|p| {
@@ -124,14 +144,21 @@ fn blurred_coords(coords: &Value) -> Vec<Vec<f64>> {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|c| c.as_array().map(|c| c.iter().filter_map(f).collect::<Vec<f64>>()))
+                .filter_map(|c| {
+                    c.as_array()
+                        .map(|c| c.iter().filter_map(f).collect::<Vec<f64>>())
+                })
                 .filter(|c| c.len() >= 2)
                 .collect()
         })
         .unwrap_or_default();
     let latlng: Vec<Option<(f64, f64)>> = pts.iter().map(|c| Some((c[1], c[0]))).collect();
     let mask = blur_mask(&latlng);
-    pts.into_iter().zip(mask).filter(|(_, m)| *m).map(|(c, _)| c).collect()
+    pts.into_iter()
+        .zip(mask)
+        .filter(|(_, m)| *m)
+        .map(|(c, _)| c)
+        .collect()
 }
 
 /// Cut a GeoJSON Feature; `None` when nothing may be shown.
@@ -241,11 +268,17 @@ mod tests {
         let mut d = json!({"bbox": [1, 2, 3, 4], "start_latlng": [1, 2], "end_latlng": [3, 4],
                            "preview_coords": [[1, 2]], "track_url": "x", "title": "t"});
         cut_document(&mut d, Privacy::NoGps, None);
-        assert_eq!(d, json!({"bbox": null, "start_latlng": null, "end_latlng": null,
-                             "preview_coords": null, "track_url": null, "title": "t"}));
+        assert_eq!(
+            d,
+            json!({"bbox": null, "start_latlng": null, "end_latlng": null,
+                             "preview_coords": null, "track_url": null, "title": "t"})
+        );
         let ts = json!({"t": [0, 1], "lat": [1.0, 2.0], "lon": [1.0, 2.0], "hr_bpm": [100, 101]});
         let c = cut_timeseries(&ts, Privacy::NoGps).unwrap();
-        assert_eq!(c, json!({"t": [0, 1], "lat": null, "lon": null, "hr_bpm": [100, 101]}));
+        assert_eq!(
+            c,
+            json!({"t": [0, 1], "lat": null, "lon": null, "hr_bpm": [100, 101]})
+        );
         assert!(cut_geojson(&json!({}), Privacy::NoGps).is_none());
     }
 
@@ -258,7 +291,10 @@ mod tests {
         let g = cut_geojson(&geo, Privacy::BlurStart).unwrap();
         let kept = g["geometry"]["coordinates"].as_array().unwrap();
         assert!(kept.len() < 70 && kept.len() > 50, "{}", kept.len());
-        assert_eq!(g["properties"]["speeds"].as_array().unwrap().len(), kept.len());
+        assert_eq!(
+            g["properties"]["speeds"].as_array().unwrap().len(),
+            kept.len()
+        );
         let ts = json!({"t": (0..100).collect::<Vec<_>>(),
                         "lat": pts.iter().map(|p| p.0).collect::<Vec<_>>(),
                         "lon": pts.iter().map(|p| p.1).collect::<Vec<_>>()});
@@ -266,7 +302,11 @@ mod tests {
         assert!(t["lat"][0].is_null() && t["lon"][99].is_null() && t["lat"][50].is_f64());
         let mut d = json!({"bbox": [7.0, 45.0, 7.0, 45.0099], "start_latlng": [45.0, 7.0],
                            "end_latlng": [45.0099, 7.0], "preview_coords": [[45.0, 7.0], [45.005, 7.0], [45.0099, 7.0]]});
-        cut_document(&mut d, Privacy::BlurStart, Some(&geo["geometry"]["coordinates"]));
+        cut_document(
+            &mut d,
+            Privacy::BlurStart,
+            Some(&geo["geometry"]["coordinates"]),
+        );
         let start = d["start_latlng"][0].as_f64().unwrap();
         assert!(haversine((45.0, 7.0), (start, 7.0)) >= 200.0);
         let end = d["end_latlng"][0].as_f64().unwrap();

@@ -17,13 +17,25 @@ pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 /// JPEG, PNG, GIF or WebP by magic bytes; anything else is `None`.
 pub fn sniff_image(b: &[u8]) -> Option<ImageType> {
     if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageType { mime: "image/jpeg", ext: "jpg" })
+        Some(ImageType {
+            mime: "image/jpeg",
+            ext: "jpg",
+        })
     } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageType { mime: "image/png", ext: "png" })
+        Some(ImageType {
+            mime: "image/png",
+            ext: "png",
+        })
     } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
-        Some(ImageType { mime: "image/gif", ext: "gif" })
+        Some(ImageType {
+            mime: "image/gif",
+            ext: "gif",
+        })
     } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
-        Some(ImageType { mime: "image/webp", ext: "webp" })
+        Some(ImageType {
+            mime: "image/webp",
+            ext: "webp",
+        })
     } else {
         None
     }
@@ -33,9 +45,13 @@ pub fn sniff_image(b: &[u8]) -> Option<ImageType> {
 /// 16 lowercase hex, a dot, a known extension. Anything else (`..`, `/`,
 /// odd names) never reaches the store.
 pub fn is_image_name(name: &str) -> bool {
-    let Some((stem, ext)) = name.split_once('.') else { return false };
+    let Some((stem, ext)) = name.split_once('.') else {
+        return false;
+    };
     stem.len() == 16
-        && stem.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        && stem
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
         && matches!(ext, "jpg" | "png" | "gif" | "webp")
 }
 
@@ -46,7 +62,10 @@ mod tests {
     #[test]
     fn sniffing() {
         assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]).unwrap().ext, "jpg");
-        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n....").unwrap().mime, "image/png");
+        assert_eq!(
+            sniff_image(b"\x89PNG\r\n\x1a\n....").unwrap().mime,
+            "image/png"
+        );
         assert_eq!(sniff_image(b"GIF89a..").unwrap().ext, "gif");
         assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 ").unwrap().ext, "webp");
         assert!(sniff_image(b"<svg xmlns='http://www.w3.org/2000/svg'/>").is_none());

@@ -9,11 +9,23 @@ use crate::model::{ActivityRecord, Privacy};
 /// Stats an owner may hide, with the detail keys and timeseries series each
 /// covers. Hidden stats are removed for everyone but the owner.
 pub const HIDEABLE: &[(&str, &[&str], &[&str])] = &[
-    ("elevation", &["elevation_gain_m", "elevation_loss_m", "best_climb_m"], &["elevation_m"]),
-    ("speed", &["avg_speed_kmh", "max_speed_kmh", "best_efforts"], &["speed_kmh"]),
+    (
+        "elevation",
+        &["elevation_gain_m", "elevation_loss_m", "best_climb_m"],
+        &["elevation_m"],
+    ),
+    (
+        "speed",
+        &["avg_speed_kmh", "max_speed_kmh", "best_efforts"],
+        &["speed_kmh"],
+    ),
     ("heart_rate", &["avg_hr_bpm", "max_hr_bpm"], &["hr_bpm"]),
     ("cadence", &["avg_cadence_rpm"], &["cadence_rpm"]),
-    ("power", &["avg_power_w", "max_power_w", "mmp"], &["power_w"]),
+    (
+        "power",
+        &["avg_power_w", "max_power_w", "mmp"],
+        &["power_w"],
+    ),
 ];
 
 /// True for a known hideable stat name.
@@ -28,7 +40,9 @@ fn set(obj: &mut Map<String, Value>, k: &str, v: Value) {
 /// Overlay edits on a detail or summary document (owner's view).
 pub fn overlay(rec: &ActivityRecord, doc: &Value, images: &[String]) -> Value {
     let mut out = doc.clone();
-    let Some(obj) = out.as_object_mut() else { return out };
+    let Some(obj) = out.as_object_mut() else {
+        return out;
+    };
     let e = &rec.edits;
     if let Some(t) = &e.title {
         set(obj, "title", json!(t));
@@ -44,7 +58,11 @@ pub fn overlay(rec: &ActivityRecord, doc: &Value, images: &[String]) -> Value {
     }
     let p = rec.effective_privacy();
     set(obj, "privacy", json!(p.as_str()));
-    set(obj, "private", json!(matches!(p, Privacy::Private | Privacy::Unlisted)));
+    set(
+        obj,
+        "private",
+        json!(matches!(p, Privacy::Private | Privacy::Unlisted)),
+    );
     if let Some(d) = &rec.duplicate_of {
         set(obj, "duplicate_of", json!(d));
     }
@@ -67,7 +85,9 @@ pub fn overlay(rec: &ActivityRecord, doc: &Value, images: &[String]) -> Value {
 
 /// Remove hidden stats from a detail / summary.
 pub fn hide_stats(doc: &mut Value, hidden: &[String]) {
-    let Some(obj) = doc.as_object_mut() else { return };
+    let Some(obj) = doc.as_object_mut() else {
+        return;
+    };
     for (stat, keys, _) in HIDEABLE {
         if hidden.iter().any(|h| h == stat) {
             for k in *keys {
@@ -81,7 +101,9 @@ pub fn hide_stats(doc: &mut Value, hidden: &[String]) {
 
 /// Remove hidden series from a timeseries.
 pub fn hide_series(ts: &mut Value, hidden: &[String]) {
-    let Some(obj) = ts.as_object_mut() else { return };
+    let Some(obj) = ts.as_object_mut() else {
+        return;
+    };
     for (stat, _, series) in HIDEABLE {
         if hidden.iter().any(|h| h == stat) {
             for k in *series {
@@ -94,7 +116,12 @@ pub fn hide_series(ts: &mut Value, hidden: &[String]) {
 }
 
 /// A document as someone other than the owner sees it.
-pub fn public_doc(rec: &ActivityRecord, doc: &Value, images: &[String], track: Option<&Value>) -> Value {
+pub fn public_doc(
+    rec: &ActivityRecord,
+    doc: &Value,
+    images: &[String],
+    track: Option<&Value>,
+) -> Value {
     let mut out = overlay(rec, doc, images);
     privacy::cut_document(&mut out, rec.effective_privacy(), track);
     if let Some(h) = &rec.edits.hide_stats {

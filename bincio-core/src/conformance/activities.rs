@@ -45,7 +45,9 @@ fn rec(handle: &str, id: &str, started_at: i64, hash: &str) -> ActivityRecord {
 fn tracks() -> ActivityTracks {
     ActivityTracks {
         timeseries: Some(json!({"t": [0, 1, 2], "lat": [1.0, 1.1, 1.2]})),
-        geojson: Some(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": []}})),
+        geojson: Some(
+            json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": []}}),
+        ),
     }
 }
 
@@ -58,24 +60,47 @@ pub async fn activity_insert_get_and_dedup(b: &dyn Backend) {
     let s = with_users(b, &["alice", "bob"]).await;
     let a = &s.activities;
     let r = rec("alice", "2024-06-01T073012Z", 1_717_227_012, "sha256:aa");
-    assert_eq!(a.insert_activity(r.clone(), tracks()).await.unwrap(), InsertOutcome::Inserted);
+    assert_eq!(
+        a.insert_activity(r.clone(), tracks()).await.unwrap(),
+        InsertOutcome::Inserted
+    );
     assert_eq!(a.get_activity("alice", &r.id).await.unwrap().unwrap(), r);
-    assert!(a.get_activity("bob", &r.id).await.unwrap().is_none(), "per owner");
+    assert!(
+        a.get_activity("bob", &r.id).await.unwrap().is_none(),
+        "per owner"
+    );
     let same_file = rec("alice", "other-id", 1, "sha256:aa");
     assert_eq!(
         a.insert_activity(same_file, tracks()).await.unwrap(),
         InsertOutcome::DuplicateHash(r.id.clone())
     );
     let same_id = rec("alice", &r.id, 1, "sha256:bb");
-    assert_eq!(a.insert_activity(same_id, tracks()).await.unwrap(), InsertOutcome::IdTaken);
+    assert_eq!(
+        a.insert_activity(same_id, tracks()).await.unwrap(),
+        InsertOutcome::IdTaken
+    );
     // Another user may store the same file.
     assert_eq!(
-        a.insert_activity(rec("bob", &r.id, 1, "sha256:aa"), tracks()).await.unwrap(),
+        a.insert_activity(rec("bob", &r.id, 1, "sha256:aa"), tracks())
+            .await
+            .unwrap(),
         InsertOutcome::Inserted
     );
-    assert_eq!(a.find_by_hash("alice", "sha256:aa").await.unwrap().as_deref(), Some(r.id.as_str()));
-    assert!(a.find_by_hash("alice", "sha256:zz").await.unwrap().is_none());
-    let e = a.insert_activity(rec("nobody", "x", 1, "sha256:cc"), tracks()).await;
+    assert_eq!(
+        a.find_by_hash("alice", "sha256:aa")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(r.id.as_str())
+    );
+    assert!(a
+        .find_by_hash("alice", "sha256:zz")
+        .await
+        .unwrap()
+        .is_none());
+    let e = a
+        .insert_activity(rec("nobody", "x", 1, "sha256:cc"), tracks())
+        .await;
     assert!(matches!(e, Err(StoreError::NotFound(_))), "{e:?}");
     assert_eq!(a.activity_owners().await.unwrap(), ["alice", "bob"]);
 }
@@ -102,7 +127,12 @@ pub async fn activity_concurrent_duplicate_upload(b: &dyn Backend) {
     assert_eq!(inserted, 1);
     let all = s
         .activities
-        .feed(FeedQuery { handle: Some("alice".into()), listed_only: false, before: None, limit: 100 })
+        .feed(FeedQuery {
+            handle: Some("alice".into()),
+            listed_only: false,
+            before: None,
+            limit: 100,
+        })
         .await
         .unwrap();
     assert_eq!(all.len(), 1);
@@ -112,12 +142,20 @@ pub async fn activity_concurrent_duplicate_upload(b: &dyn Backend) {
 pub async fn activity_tracks_roundtrip(b: &dyn Backend) {
     let s = with_users(b, &["alice"]).await;
     let a = &s.activities;
-    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks()).await.unwrap();
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
+        .await
+        .unwrap();
     a.insert_activity(rec("alice", "a2", 2, "sha256:2"), ActivityTracks::default())
         .await
         .unwrap();
-    assert_eq!(a.get_tracks("alice", "a1").await.unwrap().unwrap(), tracks());
-    assert_eq!(a.get_tracks("alice", "a2").await.unwrap().unwrap(), ActivityTracks::default());
+    assert_eq!(
+        a.get_tracks("alice", "a1").await.unwrap().unwrap(),
+        tracks()
+    );
+    assert_eq!(
+        a.get_tracks("alice", "a2").await.unwrap().unwrap(),
+        ActivityTracks::default()
+    );
     assert!(a.get_tracks("alice", "zz").await.unwrap().is_none());
 }
 
@@ -126,9 +164,18 @@ pub async fn activity_tracks_roundtrip(b: &dyn Backend) {
 pub async fn activity_edits_merge_and_privacy(b: &dyn Backend) {
     let s = with_users(b, &["alice"]).await;
     let a = &s.activities;
-    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks()).await.unwrap();
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
+        .await
+        .unwrap();
     let e = a
-        .patch_edits("alice", "a1", ActivityEdits { title: Some("Col du Galibier".into()), ..Default::default() })
+        .patch_edits(
+            "alice",
+            "a1",
+            ActivityEdits {
+                title: Some("Col du Galibier".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .unwrap();
@@ -138,9 +185,18 @@ pub async fn activity_edits_merge_and_privacy(b: &dyn Backend) {
             let a = a.clone();
             tokio::spawn(async move {
                 let patch = match i % 3 {
-                    0 => ActivityEdits { gear: Some(format!("bike{i}")), ..Default::default() },
-                    1 => ActivityEdits { highlight: Some(true), ..Default::default() },
-                    _ => ActivityEdits { description: Some("hot".into()), ..Default::default() },
+                    0 => ActivityEdits {
+                        gear: Some(format!("bike{i}")),
+                        ..Default::default()
+                    },
+                    1 => ActivityEdits {
+                        highlight: Some(true),
+                        ..Default::default()
+                    },
+                    _ => ActivityEdits {
+                        description: Some("hot".into()),
+                        ..Default::default()
+                    },
                 };
                 a.patch_edits("alice", "a1", patch).await.unwrap()
             })
@@ -150,15 +206,28 @@ pub async fn activity_edits_merge_and_privacy(b: &dyn Backend) {
         t.await.unwrap().unwrap();
     }
     let got = a.get_activity("alice", "a1").await.unwrap().unwrap().edits;
-    assert_eq!(got.title.as_deref(), Some("Col du Galibier"), "untouched field kept");
+    assert_eq!(
+        got.title.as_deref(),
+        Some("Col du Galibier"),
+        "untouched field kept"
+    );
     assert!(got.gear.is_some() && got.highlight == Some(true) && got.description.is_some());
-    assert!(a.patch_edits("alice", "zz", ActivityEdits::default()).await.unwrap().is_none());
+    assert!(a
+        .patch_edits("alice", "zz", ActivityEdits::default())
+        .await
+        .unwrap()
+        .is_none());
 
     let listed = |a: std::sync::Arc<dyn crate::store::ActivityStore>| async move {
-        a.feed(FeedQuery { handle: None, listed_only: true, before: None, limit: 10 })
-            .await
-            .unwrap()
-            .len()
+        a.feed(FeedQuery {
+            handle: None,
+            listed_only: true,
+            before: None,
+            limit: 10,
+        })
+        .await
+        .unwrap()
+        .len()
     };
     assert_eq!(listed(a.clone()).await, 1);
     for (p, shown) in [
@@ -168,9 +237,16 @@ pub async fn activity_edits_merge_and_privacy(b: &dyn Backend) {
         (Privacy::BlurStart, 1),
         (Privacy::Public, 1),
     ] {
-        a.patch_edits("alice", "a1", ActivityEdits { privacy: Some(p), ..Default::default() })
-            .await
-            .unwrap();
+        a.patch_edits(
+            "alice",
+            "a1",
+            ActivityEdits {
+                privacy: Some(p),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(listed(a.clone()).await, shown, "{p:?}");
         let r = a.get_activity("alice", "a1").await.unwrap().unwrap();
         assert_eq!(r.effective_privacy(), p);
@@ -189,7 +265,9 @@ pub async fn activity_feed_order_and_cursor(b: &dyn Backend) {
         ("bob", "b-2", 300),
         ("alice", "a-3", 50),
     ] {
-        a.insert_activity(rec(h, id, t, &format!("sha256:{id}")), tracks()).await.unwrap();
+        a.insert_activity(rec(h, id, t, &format!("sha256:{id}")), tracks())
+            .await
+            .unwrap();
     }
     let mut unlisted = rec("alice", "a-4", 400, "sha256:a-4");
     unlisted.privacy = Privacy::Unlisted;
@@ -208,7 +286,10 @@ pub async fn activity_feed_order_and_cursor(b: &dyn Backend) {
     let p1 = a.feed(q(None, true, None, 2)).await.unwrap();
     assert_eq!(ids(&p1), ["b-2", "a-2"]);
     let last = p1.last().unwrap();
-    let cur = FeedCursor { started_at: last.started_at, id: last.id.clone() };
+    let cur = FeedCursor {
+        started_at: last.started_at,
+        id: last.id.clone(),
+    };
     let p2 = a.feed(q(None, true, Some(cur), 2)).await.unwrap();
     assert_eq!(ids(&p2), ["b-1", "a-1"]);
 }
@@ -217,24 +298,43 @@ pub async fn activity_feed_order_and_cursor(b: &dyn Backend) {
 pub async fn activity_replace_keeps_edits(b: &dyn Backend) {
     let s = with_users(b, &["alice"]).await;
     let a = &s.activities;
-    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks()).await.unwrap();
-    a.patch_edits("alice", "a1", ActivityEdits { privacy: Some(Privacy::Private), ..Default::default() })
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
         .await
         .unwrap();
+    a.patch_edits(
+        "alice",
+        "a1",
+        ActivityEdits {
+            privacy: Some(Privacy::Private),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     a.put_image("alice", "a1", blob("p.jpg", 10)).await.unwrap();
     let mut newer = rec("alice", "a1", 2, "sha256:2");
     newer.summary = json!({"id": "a1", "title": "Recomputed"});
-    assert!(a.replace_activity(newer.clone(), ActivityTracks::default()).await.unwrap());
+    assert!(a
+        .replace_activity(newer.clone(), ActivityTracks::default())
+        .await
+        .unwrap());
     let got = a.get_activity("alice", "a1").await.unwrap().unwrap();
     assert_eq!(got.summary, newer.summary);
     assert_eq!(got.source_hash, "sha256:2");
     assert_eq!(got.effective_privacy(), Privacy::Private);
     assert_eq!(a.list_images("alice", "a1").await.unwrap(), ["p.jpg"]);
-    assert!(!a.replace_activity(rec("alice", "zz", 1, "sha256:9"), tracks()).await.unwrap());
+    assert!(!a
+        .replace_activity(rec("alice", "zz", 1, "sha256:9"), tracks())
+        .await
+        .unwrap());
 }
 
 fn blob(name: &str, n: usize) -> Blob {
-    Blob { name: name.to_owned(), content_type: "image/jpeg".into(), bytes: vec![7; n] }
+    Blob {
+        name: name.to_owned(),
+        content_type: "image/jpeg".into(),
+        bytes: vec![7; n],
+    }
 }
 
 /// Photos and originals: names unique per activity, usage in bytes,
@@ -242,18 +342,39 @@ fn blob(name: &str, n: usize) -> Blob {
 pub async fn activity_blobs_and_usage(b: &dyn Backend) {
     let s = with_users(b, &["alice"]).await;
     let a = &s.activities;
-    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks()).await.unwrap();
-    a.insert_activity(rec("alice", "a2", 2, "sha256:2"), tracks()).await.unwrap();
-    a.put_image("alice", "a1", blob("b.jpg", 100)).await.unwrap();
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
+        .await
+        .unwrap();
+    a.insert_activity(rec("alice", "a2", 2, "sha256:2"), tracks())
+        .await
+        .unwrap();
+    a.put_image("alice", "a1", blob("b.jpg", 100))
+        .await
+        .unwrap();
     a.put_image("alice", "a1", blob("a.jpg", 50)).await.unwrap();
     let dup = a.put_image("alice", "a1", blob("a.jpg", 1)).await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
     let orphan = a.put_image("alice", "nope", blob("a.jpg", 1)).await;
     assert!(matches!(orphan, Err(StoreError::NotFound(_))), "{orphan:?}");
-    assert_eq!(a.list_images("alice", "a1").await.unwrap(), ["a.jpg", "b.jpg"]);
-    assert_eq!(a.get_image("alice", "a1", "b.jpg").await.unwrap().unwrap().bytes.len(), 100);
+    assert_eq!(
+        a.list_images("alice", "a1").await.unwrap(),
+        ["a.jpg", "b.jpg"]
+    );
+    assert_eq!(
+        a.get_image("alice", "a1", "b.jpg")
+            .await
+            .unwrap()
+            .unwrap()
+            .bytes
+            .len(),
+        100
+    );
     assert!(a.get_image("alice", "a2", "b.jpg").await.unwrap().is_none());
-    let orig = Blob { name: "ride.fit".into(), content_type: "application/vnd.ant.fit".into(), bytes: vec![1; 1000] };
+    let orig = Blob {
+        name: "ride.fit".into(),
+        content_type: "application/vnd.ant.fit".into(),
+        bytes: vec![1; 1000],
+    };
     a.put_original("alice", "a2", orig.clone()).await.unwrap();
     assert_eq!(a.get_original("alice", "a2").await.unwrap().unwrap(), orig);
     let u = a.storage_usage("alice").await.unwrap();
@@ -270,7 +391,9 @@ pub async fn activity_blobs_and_usage(b: &dyn Backend) {
     assert!(a.get_image("alice", "a1", "b.jpg").await.unwrap().is_none());
     assert!(a.get_tracks("alice", "a1").await.unwrap().is_none());
     // Re-inserting the same id starts clean.
-    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks()).await.unwrap();
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
+        .await
+        .unwrap();
     assert!(a.list_images("alice", "a1").await.unwrap().is_empty());
     assert_eq!(a.storage_usage("alice").await.unwrap().images_bytes, 0);
 }
@@ -280,17 +403,25 @@ pub async fn activity_user_wipe(b: &dyn Backend) {
     let s = with_users(b, &["alice", "bob"]).await;
     let a = &s.activities;
     for i in 0..3 {
-        a.insert_activity(rec("alice", &format!("a{i}"), i, &format!("sha256:{i}")), tracks())
-            .await
-            .unwrap();
+        a.insert_activity(
+            rec("alice", &format!("a{i}"), i, &format!("sha256:{i}")),
+            tracks(),
+        )
+        .await
+        .unwrap();
     }
-    a.insert_activity(rec("bob", "b0", 1, "sha256:b"), tracks()).await.unwrap();
+    a.insert_activity(rec("bob", "b0", 1, "sha256:b"), tracks())
+        .await
+        .unwrap();
     a.put_image("alice", "a0", blob("x.png", 5)).await.unwrap();
     assert_eq!(a.delete_user_activities("alice").await.unwrap(), 3);
     assert_eq!(a.storage_usage("alice").await.unwrap(), Default::default());
     assert!(a.get_activity("bob", "b0").await.unwrap().is_some());
     assert!(s.users.delete_user("bob").await.unwrap());
-    assert!(a.get_activity("bob", "b0").await.unwrap().is_none(), "deleting a user deletes their activities");
+    assert!(
+        a.get_activity("bob", "b0").await.unwrap().is_none(),
+        "deleting a user deletes their activities"
+    );
     assert!(a.activity_owners().await.unwrap().is_empty());
 }
 
@@ -299,12 +430,22 @@ pub async fn activity_find_near_and_duplicate_flag(b: &dyn Backend) {
     let s = with_users(b, &["alice"]).await;
     let a = &s.activities;
     for (id, t) in [("x", 1000), ("y", 1299), ("z", 1301), ("w", 700)] {
-        a.insert_activity(rec("alice", id, t, &format!("sha256:{id}")), tracks()).await.unwrap();
+        a.insert_activity(rec("alice", id, t, &format!("sha256:{id}")), tracks())
+            .await
+            .unwrap();
     }
     let near = a.find_near("alice", 1000, 300).await.unwrap();
     assert_eq!(ids(&near), ["w", "x", "y"]);
     assert!(a.set_duplicate_of("alice", "y", Some("x")).await.unwrap());
-    assert_eq!(a.get_activity("alice", "y").await.unwrap().unwrap().duplicate_of.as_deref(), Some("x"));
+    assert_eq!(
+        a.get_activity("alice", "y")
+            .await
+            .unwrap()
+            .unwrap()
+            .duplicate_of
+            .as_deref(),
+        Some("x")
+    );
     assert!(a.set_duplicate_of("alice", "y", None).await.unwrap());
     assert!(!a.set_duplicate_of("alice", "nope", None).await.unwrap());
 }

@@ -90,7 +90,15 @@ impl ActivityEdits {
         macro_rules! take {
             ($($f:ident),*) => {$( if patch.$f.is_some() { self.$f = patch.$f; } )*};
         }
-        take!(title, description, sport, gear, highlight, hide_stats, privacy);
+        take!(
+            title,
+            description,
+            sport,
+            gear,
+            highlight,
+            hide_stats,
+            privacy
+        );
     }
 }
 

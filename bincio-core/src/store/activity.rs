@@ -48,12 +48,20 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// Store a new activity with its tracks, atomically refusing a duplicate
     /// file or a taken id.
-    async fn insert_activity(&self, rec: ActivityRecord, tracks: ActivityTracks) -> StoreResult<InsertOutcome>;
+    async fn insert_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<InsertOutcome>;
 
     /// Replace the extracted documents of an existing activity (re-upload
     /// with overwrite, re-extraction); edits, photos and originals are kept.
     /// False if absent.
-    async fn replace_activity(&self, rec: ActivityRecord, tracks: ActivityTracks) -> StoreResult<bool>;
+    async fn replace_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<bool>;
 
     /// One activity (without its tracks).
     async fn get_activity(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityRecord>>;
@@ -63,10 +71,20 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// Merge `patch` into the edits atomically; returns the new edits, or
     /// `None` if the activity does not exist.
-    async fn patch_edits(&self, handle: &str, id: &str, patch: ActivityEdits) -> StoreResult<Option<ActivityEdits>>;
+    async fn patch_edits(
+        &self,
+        handle: &str,
+        id: &str,
+        patch: ActivityEdits,
+    ) -> StoreResult<Option<ActivityEdits>>;
 
     /// Set or clear `duplicate_of`; false if absent.
-    async fn set_duplicate_of(&self, handle: &str, id: &str, duplicate_of: Option<&str>) -> StoreResult<bool>;
+    async fn set_duplicate_of(
+        &self,
+        handle: &str,
+        id: &str,
+        duplicate_of: Option<&str>,
+    ) -> StoreResult<bool>;
 
     /// Delete one activity with its tracks, original and photos.
     async fn delete_activity(&self, handle: &str, id: &str) -> StoreResult<bool>;
@@ -83,7 +101,12 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// Activities of `handle` starting within `window_s` seconds of
     /// `started_at` (near-duplicate candidates), oldest first.
-    async fn find_near(&self, handle: &str, started_at: i64, window_s: i64) -> StoreResult<Vec<ActivityRecord>>;
+    async fn find_near(
+        &self,
+        handle: &str,
+        started_at: i64,
+        window_s: i64,
+    ) -> StoreResult<Vec<ActivityRecord>>;
 
     /// Handles that own at least one activity, sorted.
     async fn activity_owners(&self) -> StoreResult<Vec<String>>;
