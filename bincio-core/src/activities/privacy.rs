@@ -74,7 +74,7 @@ pub fn cut_document(doc: &mut Value, privacy: Privacy, track: Option<&Value>) {
             }
         }
         Privacy::BlurStart => {
-            let kept = track.map(|t| blurred_coords(t)).unwrap_or_default();
+            let kept = track.map(blurred_coords).unwrap_or_default();
             let latlng: Vec<(f64, f64)> = kept.iter().map(|c| (c[1], c[0])).collect();
             let bbox = if latlng.is_empty() {
                 Value::Null
