@@ -10,6 +10,7 @@
 //! * edits keep every field they do not mention.
 
 pub mod privacy;
+pub mod render;
 pub mod sniff;
 pub mod view;
 
