@@ -33,6 +33,36 @@ use crate::validate;
 /// Combined feed page size.
 pub const FEED_PAGE: usize = 50;
 
+/// Render bookkeeping kept in the output tree: per activity, a hash of what
+/// its files were made from and the files made. Lets a re-render skip
+/// unchanged activities without reading their tracks or their files. Holds
+/// no secret (hashes of public documents).
+const STATE_FILE: &str = ".bincio-render.json";
+
+type State = BTreeMap<String, (String, Vec<PathBuf>)>;
+
+fn load_state(out: &Path) -> State {
+    std::fs::read(out.join(STATE_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn activity_key(rec: &ActivityRecord, images: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(rec.detail.to_string());
+    h.update(rec.summary.to_string());
+    h.update(serde_json::to_string(&rec.edits).unwrap_or_default());
+    h.update(rec.effective_privacy().as_str());
+    h.update(rec.duplicate_of.as_deref().unwrap_or(""));
+    h.update(rec.source_hash.as_bytes());
+    for i in images {
+        h.update(i);
+    }
+    hex::encode(h.finalize())
+}
+
 /// What a render did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RenderStats {
@@ -52,8 +82,10 @@ struct UserTree {
     display_name: String,
     /// Listed summaries, newest first.
     listed: Vec<Value>,
-    /// relative path → bytes
-    files: BTreeMap<PathBuf, Vec<u8>>,
+    /// relative path → bytes, or `None` for a file left as it is
+    files: BTreeMap<PathBuf, Option<Vec<u8>>>,
+    /// New bookkeeping for this user's activities.
+    state: State,
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -87,12 +119,13 @@ pub async fn render(
         .to_rfc3339();
     let mut trees = Vec::new();
     let mut stats = RenderStats::default();
+    let old_state = load_state(out);
     for u in &all_users {
         if only.is_some_and(|h| h != u.handle) {
             continue;
         }
-        let tree = user_tree(activities, &u.handle, &u.display_name, &generated_at).await?;
-        stats.activities += tree.files.keys().filter(|p| is_detail(p)).count() as u64;
+        let tree = user_tree(activities, &u.handle, &u.display_name, &generated_at, &old_state, out).await?;
+        stats.activities += tree.state.len() as u64;
         trees.push(tree);
     }
     let out = out.to_path_buf();
@@ -128,9 +161,17 @@ pub async fn render(
                 }
             }
         }
+        let mut state = if only.is_some() { old_state } else { State::new() };
         for t in &trees {
             w.sync_user(t)?;
+            let prefix = format!("{}/", t.handle);
+            state.retain(|k, _| !k.starts_with(&prefix));
+            state.extend(t.state.clone());
         }
+        let bytes = serde_json::to_vec(&state).unwrap_or_default();
+        let tmp = out.join(format!("{STATE_FILE}.tmp"));
+        std::fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
+        std::fs::rename(&tmp, out.join(STATE_FILE)).map_err(|e| io_err(&out, e))?;
         // Users that no longer exist lose their directory (full renders only).
         if only.is_none() {
             let live: BTreeSet<&str> = trees.iter().map(|t| t.handle.as_str()).collect();
@@ -148,18 +189,16 @@ pub async fn render(
     .map_err(|e| CoreError::Internal(format!("render task: {e}")))?
 }
 
-fn is_detail(p: &Path) -> bool {
-    let s = p.to_string_lossy();
-    s.contains("/activities/") && s.ends_with(".json") && !s.ends_with(".timeseries.json") && !s.contains("/images/")
-}
-
 async fn user_tree(
     store: &Arc<dyn ActivityStore>,
     handle: &str,
     display_name: &str,
     generated_at: &str,
+    old: &State,
+    root: &Path,
 ) -> CoreResult<UserTree> {
-    let mut files = BTreeMap::new();
+    let mut files: BTreeMap<PathBuf, Option<Vec<u8>>> = BTreeMap::new();
+    let mut state = State::new();
     let mut listed: Vec<(ActivityRecord, Value)> = Vec::new();
     let mut cursor: Option<FeedCursor> = None;
     loop {
@@ -173,26 +212,45 @@ async fn user_tree(
             if !p.is_shared() || !validate::is_valid_activity_id(&rec.id) {
                 continue;
             }
-            let tracks = store.get_tracks(handle, &rec.id).await?.unwrap_or_default();
             let images = store.list_images(handle, &rec.id).await?;
+            let key = activity_key(&rec, &images);
+            let skey = format!("{handle}/{}", rec.id);
+            if let Some((k, made)) = old.get(&skey) {
+                if *k == key && made.iter().all(|f| root.join(f).exists()) {
+                    // Unchanged since the last render: keep its files as they are.
+                    for f in made {
+                        files.insert(f.clone(), None);
+                    }
+                    state.insert(skey, (key, made.clone()));
+                    if p.is_listed() {
+                        let summary = listed_summary(store, &rec, &images).await?;
+                        listed.push((rec, summary));
+                    }
+                    continue;
+                }
+            }
+            let tracks = store.get_tracks(handle, &rec.id).await?.unwrap_or_default();
             let coords = tracks.geojson.as_ref().and_then(|g| g.pointer("/geometry/coordinates"));
             let base = PathBuf::from(handle).join("activities");
+            let before: BTreeSet<PathBuf> = files.keys().cloned().collect();
             let detail = view::public_doc(&rec, &rec.detail, &images, coords);
-            files.insert(base.join(format!("{}.json", rec.id)), pretty(&detail));
+            files.insert(base.join(format!("{}.json", rec.id)), Some(pretty(&detail)));
             if let Some(g) = tracks.geojson.as_ref().and_then(|g| privacy::cut_geojson(g, p)) {
-                files.insert(base.join(format!("{}.geojson", rec.id)), pretty(&g));
+                files.insert(base.join(format!("{}.geojson", rec.id)), Some(pretty(&g)));
             }
             if let Some(mut ts) = tracks.timeseries.as_ref().and_then(|t| privacy::cut_timeseries(t, p)) {
                 if let Some(h) = &rec.edits.hide_stats {
                     view::hide_series(&mut ts, h);
                 }
-                files.insert(base.join(format!("{}.timeseries.json", rec.id)), pretty(&ts));
+                files.insert(base.join(format!("{}.timeseries.json", rec.id)), Some(pretty(&ts)));
             }
             for name in &images {
                 if let Some(b) = store.get_image(handle, &rec.id, name).await? {
-                    files.insert(base.join("images").join(&rec.id).join(name), b.bytes);
+                    files.insert(base.join("images").join(&rec.id).join(name), Some(b.bytes));
                 }
             }
+            let made: Vec<PathBuf> = files.keys().filter(|k| !before.contains(*k)).cloned().collect();
+            state.insert(skey, (key, made));
             if p.is_listed() {
                 let summary = view::public_doc(&rec, &rec.summary, &images, coords);
                 listed.push((rec, summary));
@@ -206,8 +264,8 @@ async fn user_tree(
     let summaries: Vec<Value> = listed.iter().map(|(_, s)| s.clone()).collect();
     files.insert(
         PathBuf::from(handle).join("index.json"),
-        pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-                       "shards": [], "activities": summaries})),
+        Some(pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
+                       "shards": [], "activities": summaries}))),
     );
     // Year shards, highlights first within a year (stable).
     let mut years: BTreeMap<i32, Vec<Value>> = BTreeMap::new();
@@ -227,21 +285,34 @@ async fn user_tree(
         shard_refs.push(json!({"url": name, "year": year, "count": acts.len()}));
         files.insert(
             PathBuf::from(handle).join("_merged").join(&name),
-            pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-                           "shards": [], "activities": acts})),
+            Some(pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
+                           "shards": [], "activities": acts}))),
         );
     }
     files.insert(
         PathBuf::from(handle).join("_merged").join("index.json"),
-        pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-                       "shards": shard_refs, "activities": []})),
+        Some(pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
+                       "shards": shard_refs, "activities": []}))),
     );
     Ok(UserTree {
         handle: handle.to_owned(),
         display_name: display_name.to_owned(),
         listed: summaries,
         files,
+        state,
     })
+}
+
+/// A listed summary as anonymous visitors see it. Blurred summaries need
+/// the track to recompute their bounds; the others do not read it.
+async fn listed_summary(store: &Arc<dyn ActivityStore>, rec: &ActivityRecord, images: &[String]) -> CoreResult<Value> {
+    let tracks = if rec.effective_privacy() == crate::model::Privacy::BlurStart {
+        store.get_tracks(&rec.handle, &rec.id).await?.unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    let coords = tracks.geojson.as_ref().and_then(|g| g.pointer("/geometry/coordinates"));
+    Ok(view::public_doc(rec, &rec.summary, images, coords))
 }
 
 /// `feed.json`, `feed-2.json`, …: every user's listed activities, newest
@@ -324,7 +395,11 @@ impl Writer {
     /// Write a user's files and remove the stale ones under their directory.
     fn sync_user(&mut self, t: &UserTree) -> CoreResult<()> {
         for (rel, bytes) in &t.files {
-            self.put(rel, bytes)?;
+            match bytes {
+                Some(b) => self.put(rel, b)?,
+                None if self.root.join(rel).exists() => self.stats.unchanged += 1,
+                None => {}
+            }
         }
         let dir = self.root.join(&t.handle);
         let mut stack = vec![dir];
