@@ -43,6 +43,8 @@ pub enum Command {
         #[command(subcommand)]
         cmd: UsersCmd,
     },
+    /// Write the static BAS tree (public items only) for any web server.
+    Render(RenderArgs),
     /// Read or change instance settings.
     Settings {
         #[command(flatten)]
@@ -77,6 +79,18 @@ pub struct InitArgs {
     /// Base URL used in the printed invite link.
     #[arg(long, env = "BINCIO_PUBLIC_URL")]
     pub public_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Output directory (must not be the data directory).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Render only this user.
+    #[arg(long)]
+    pub handle: Option<String>,
 }
 
 #[derive(Args, Debug)]

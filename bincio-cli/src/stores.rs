@@ -12,7 +12,6 @@ use crate::cli::StoreArgs;
 #[derive(Clone)]
 pub struct Stores {
     pub users: Arc<dyn UserStore>,
-    #[allow(dead_code)]
     pub activities: Arc<dyn ActivityStore>,
     #[allow(dead_code)]
     pub attendees: Arc<dyn AttendeeStore>,

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod activities;
 pub mod clock;
 pub mod error;
 pub mod jobs;

@@ -70,6 +70,26 @@ pub fn normalise_code(code: &str) -> String {
     code.trim().to_uppercase()
 }
 
+/// `^[a-zA-Z0-9][a-zA-Z0-9-]{0,250}$`: BAS activity ids are safe file stems.
+pub fn is_valid_activity_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b.len() <= 251
+        && b[0].is_ascii_alphanumeric()
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
+/// Validate an activity id with the contract's message.
+pub fn activity_id(id: &str) -> Result<(), CoreError> {
+    if is_valid_activity_id(id) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("Invalid activity ID"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

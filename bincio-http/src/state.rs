@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use bincio_core::accounts::Accounts;
+use bincio_core::activities::Activities;
 use bincio_core::jobs::JobRegistry;
 use bincio_core::ratelimit::RateLimiter;
 
@@ -29,20 +30,22 @@ pub struct AppState {
 
 struct Inner {
     accounts: Accounts,
+    activities: Activities,
     jobs: JobRegistry,
     limiter: RateLimiter,
     config: HttpConfig,
 }
 
 impl AppState {
-    /// Build the state from the accounts service and options.
-    pub fn new(accounts: Accounts, config: HttpConfig) -> Self {
+    /// Build the state from the services and options.
+    pub fn new(accounts: Accounts, activities: Activities, config: HttpConfig) -> Self {
         let clock = accounts.clock().clone();
         Self {
             inner: Arc::new(Inner {
                 jobs: JobRegistry::new(clock.clone()),
                 limiter: RateLimiter::new(clock, 100_000),
                 accounts,
+                activities,
                 config,
             }),
         }
@@ -51,6 +54,11 @@ impl AppState {
     /// The accounts service.
     pub fn accounts(&self) -> &Accounts {
         &self.inner.accounts
+    }
+
+    /// The activities service.
+    pub fn activities(&self) -> &Activities {
+        &self.inner.activities
     }
 
     /// The job registry (uploads and imports report here).

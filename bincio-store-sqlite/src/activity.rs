@@ -1,12 +1,617 @@
-//! `ActivityStore` on SQLite (extended by the activities issue).
+//! `ActivityStore` on SQLite. JSON documents are stored as text; the fields
+//! feeds and dedup query are real columns. `privacy` holds the *effective*
+//! privacy (edit, else extracted) so "listed" is an indexed filter.
 
-use bincio_core::store::ActivityStore;
+use bincio_core::model::{
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, StorageUsage,
+};
+use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 
+use crate::pool::{backend, is_unique_violation};
 use crate::SqliteStore;
+
+/// Tables of the activities product.
+pub(crate) fn migrate_activities(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE activities (
+            handle            TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
+            id                TEXT NOT NULL,
+            started_at        INTEGER NOT NULL,
+            source_hash       TEXT NOT NULL,
+            privacy           TEXT NOT NULL,
+            extracted_privacy TEXT NOT NULL,
+            distance_m        REAL,
+            source            TEXT,
+            summary           TEXT NOT NULL,
+            detail            TEXT NOT NULL,
+            edits             TEXT NOT NULL DEFAULT '{}',
+            duplicate_of      TEXT,
+            created_at        INTEGER NOT NULL,
+            doc_bytes         INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (handle, id),
+            UNIQUE (handle, source_hash));
+        CREATE INDEX activities_feed ON activities(started_at DESC, id DESC);
+        CREATE INDEX activities_user_feed ON activities(handle, started_at DESC, id DESC);
+        CREATE TABLE activity_tracks (
+            handle      TEXT NOT NULL,
+            id          TEXT NOT NULL,
+            timeseries  TEXT,
+            geojson     TEXT,
+            PRIMARY KEY (handle, id),
+            FOREIGN KEY (handle, id) REFERENCES activities(handle, id) ON DELETE CASCADE);
+        CREATE TABLE activity_blobs (
+            handle       TEXT NOT NULL,
+            id           TEXT NOT NULL,
+            kind         TEXT NOT NULL CHECK (kind IN ('original', 'image')),
+            name         TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size         INTEGER NOT NULL,
+            bytes        BLOB NOT NULL,
+            PRIMARY KEY (handle, id, kind, name),
+            FOREIGN KEY (handle, id) REFERENCES activities(handle, id) ON DELETE CASCADE);",
+    )
+}
+
+const COLS: &str = "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
+                    summary, detail, edits, duplicate_of, created_at";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what}: {e}").into(),
+    )
+}
+
+fn json_col(r: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<serde_json::Value> {
+    let s: String = r.get(i)?;
+    serde_json::from_str(&s).map_err(|e| corrupt(what, e))
+}
+
+fn record_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+    let privacy: String = r.get(4)?;
+    let edits: String = r.get(9)?;
+    Ok(ActivityRecord {
+        handle: r.get(0)?,
+        id: r.get(1)?,
+        started_at: r.get(2)?,
+        source_hash: r.get(3)?,
+        privacy: Privacy::parse(&privacy).ok_or_else(|| corrupt("privacy", &privacy))?,
+        distance_m: r.get(5)?,
+        source: r.get(6)?,
+        summary: json_col(r, 7, "summary")?,
+        detail: json_col(r, 8, "detail")?,
+        edits: serde_json::from_str(&edits).map_err(|e| corrupt("edits", e))?,
+        duplicate_of: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+fn to_text(v: &Option<serde_json::Value>) -> Option<String> {
+    v.as_ref().map(|v| v.to_string())
+}
+
+fn map_fk(e: rusqlite::Error, what: &str) -> StoreError {
+    if matches!(&e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+        StoreError::NotFound(what.to_owned())
+    } else if is_unique_violation(&e) {
+        StoreError::Conflict(what.to_owned())
+    } else {
+        backend(e)
+    }
+}
+
+fn write_tracks(
+    tx: &Transaction<'_>,
+    handle: &str,
+    id: &str,
+    t: &ActivityTracks,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO activity_tracks (handle, id, timeseries, geojson) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(handle, id) DO UPDATE SET timeseries = excluded.timeseries, geojson = excluded.geojson",
+        params![handle, id, to_text(&t.timeseries), to_text(&t.geojson)],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn doc_bytes(rec: &ActivityRecord, t: &ActivityTracks) -> i64 {
+    let n = |v: &serde_json::Value| v.to_string().len();
+    (n(&rec.summary)
+        + n(&rec.detail)
+        + t.timeseries.as_ref().map(n).unwrap_or(0)
+        + t.geojson.as_ref().map(n).unwrap_or(0)) as i64
+}
 
 #[async_trait::async_trait]
 impl ActivityStore for SqliteStore {
     fn backend_name(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn insert_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<InsertOutcome> {
+        self.write(move |tx| {
+            let dup: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM activities WHERE handle = ?1 AND source_hash = ?2",
+                    params![rec.handle, rec.source_hash],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            if let Some(id) = dup {
+                return Ok(InsertOutcome::DuplicateHash(id));
+            }
+            let taken: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM activities WHERE handle = ?1 AND id = ?2)",
+                    params![rec.handle, rec.id],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if taken {
+                return Ok(InsertOutcome::IdTaken);
+            }
+            let edits = serde_json::to_string(&rec.edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO activities (handle, id, started_at, source_hash, privacy, extracted_privacy,
+                    distance_m, source, summary, detail, edits, duplicate_of, created_at, doc_bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    rec.handle,
+                    rec.id,
+                    rec.started_at,
+                    rec.source_hash,
+                    rec.effective_privacy().as_str(),
+                    rec.privacy.as_str(),
+                    rec.distance_m,
+                    rec.source,
+                    rec.summary.to_string(),
+                    rec.detail.to_string(),
+                    edits,
+                    rec.duplicate_of,
+                    rec.created_at,
+                    doc_bytes(&rec, &tracks),
+                ],
+            )
+            .map_err(|e| map_fk(e, &format!("user {}", rec.handle)))?;
+            write_tracks(tx, &rec.handle, &rec.id, &tracks)?;
+            Ok(InsertOutcome::Inserted)
+        })
+        .await
+    }
+
+    async fn replace_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<bool> {
+        self.write(move |tx| {
+            let edits: Option<String> = tx
+                .query_row(
+                    "SELECT edits FROM activities WHERE handle = ?1 AND id = ?2",
+                    params![rec.handle, rec.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            let Some(edits) = edits else { return Ok(false) };
+            let edits: ActivityEdits =
+                serde_json::from_str(&edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let effective = edits.privacy.unwrap_or(rec.privacy);
+            tx.execute(
+                "UPDATE activities SET started_at = ?3, source_hash = ?4, privacy = ?5,
+                    extracted_privacy = ?6, distance_m = ?7, source = ?8, summary = ?9, detail = ?10,
+                    duplicate_of = ?11, doc_bytes = ?12
+                 WHERE handle = ?1 AND id = ?2",
+                params![
+                    rec.handle,
+                    rec.id,
+                    rec.started_at,
+                    rec.source_hash,
+                    effective.as_str(),
+                    rec.privacy.as_str(),
+                    rec.distance_m,
+                    rec.source,
+                    rec.summary.to_string(),
+                    rec.detail.to_string(),
+                    rec.duplicate_of,
+                    doc_bytes(&rec, &tracks),
+                ],
+            )
+            .map_err(|e| map_fk(e, "source hash already stored under another id"))?;
+            write_tracks(tx, &rec.handle, &rec.id, &tracks)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get_activity(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityRecord>> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {COLS} FROM activities WHERE handle = ?1 AND id = ?2"
+            ))
+            .and_then(|mut s| s.query_row(params![handle, id], record_row).optional())
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.read(move |c| {
+            let row: Option<(Option<String>, Option<String>)> = c
+                .query_row(
+                    "SELECT timeseries, geojson FROM activity_tracks WHERE handle = ?1 AND id = ?2",
+                    params![handle, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            let parse = |s: Option<String>| -> StoreResult<Option<serde_json::Value>> {
+                s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
+                    .transpose()
+            };
+            row.map(|(ts, gj)| {
+                Ok(ActivityTracks {
+                    timeseries: parse(ts)?,
+                    geojson: parse(gj)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn patch_edits(
+        &self,
+        handle: &str,
+        id: &str,
+        patch: ActivityEdits,
+    ) -> StoreResult<Option<ActivityEdits>> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.write(move |tx| {
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT edits, extracted_privacy FROM activities WHERE handle = ?1 AND id = ?2",
+                    params![handle, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            let Some((edits, extracted)) = row else {
+                return Ok(None);
+            };
+            let mut edits: ActivityEdits =
+                serde_json::from_str(&edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            edits.merge(patch);
+            let effective = edits
+                .privacy
+                .map(Privacy::as_str)
+                .unwrap_or(extracted.as_str())
+                .to_owned();
+            let text =
+                serde_json::to_string(&edits).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "UPDATE activities SET edits = ?3, privacy = ?4 WHERE handle = ?1 AND id = ?2",
+                params![handle, id, text, effective],
+            )
+            .map_err(backend)?;
+            Ok(Some(edits))
+        })
+        .await
+    }
+
+    async fn set_duplicate_of(
+        &self,
+        handle: &str,
+        id: &str,
+        duplicate_of: Option<&str>,
+    ) -> StoreResult<bool> {
+        let (handle, id, dup) = (
+            handle.to_owned(),
+            id.to_owned(),
+            duplicate_of.map(str::to_owned),
+        );
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE activities SET duplicate_of = ?3 WHERE handle = ?1 AND id = ?2",
+                params![handle, id, dup],
+            )
+            .map(|n| n > 0)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_activity(&self, handle: &str, id: &str) -> StoreResult<bool> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.write(move |tx| {
+            for t in ["activity_blobs", "activity_tracks"] {
+                tx.execute(
+                    &format!("DELETE FROM {t} WHERE handle = ?1 AND id = ?2"),
+                    params![handle, id],
+                )
+                .map_err(backend)?;
+            }
+            tx.execute(
+                "DELETE FROM activities WHERE handle = ?1 AND id = ?2",
+                params![handle, id],
+            )
+            .map(|n| n > 0)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_user_activities(&self, handle: &str) -> StoreResult<u64> {
+        let handle = handle.to_owned();
+        self.write(move |tx| {
+            for t in ["activity_blobs", "activity_tracks"] {
+                tx.execute(&format!("DELETE FROM {t} WHERE handle = ?1"), [&handle])
+                    .map_err(backend)?;
+            }
+            tx.execute("DELETE FROM activities WHERE handle = ?1", [&handle])
+                .map(|n| n as u64)
+                .map_err(backend)
+        })
+        .await
+    }
+
+    async fn feed(&self, q: FeedQuery) -> StoreResult<Vec<ActivityRecord>> {
+        self.read(move |c| {
+            let mut sql = format!("SELECT {COLS} FROM activities WHERE 1 = 1");
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            if let Some(h) = &q.handle {
+                args.push(h.clone().into());
+                sql.push_str(&format!(" AND handle = ?{}", args.len()));
+            }
+            if q.listed_only {
+                sql.push_str(" AND privacy IN ('public', 'no_gps', 'blur_start')");
+            }
+            if let Some(cur) = &q.before {
+                args.push(cur.started_at.into());
+                let a = args.len();
+                args.push(cur.id.clone().into());
+                let b = args.len();
+                sql.push_str(&format!(
+                    " AND (started_at < ?{a} OR (started_at = ?{a} AND id < ?{b}))"
+                ));
+            }
+            sql.push_str(&format!(
+                " ORDER BY started_at DESC, id DESC LIMIT {}",
+                q.limit.clamp(1, 1000)
+            ));
+            let mut s = c.prepare_cached(&sql).map_err(backend)?;
+            let rows = s
+                .query_map(rusqlite::params_from_iter(args), record_row)
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>> {
+        let (handle, hash) = (handle.to_owned(), source_hash.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id FROM activities WHERE handle = ?1 AND source_hash = ?2",
+                params![handle, hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn find_near(
+        &self,
+        handle: &str,
+        started_at: i64,
+        window_s: i64,
+    ) -> StoreResult<Vec<ActivityRecord>> {
+        let handle = handle.to_owned();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {COLS} FROM activities WHERE handle = ?1 AND started_at BETWEEN ?2 AND ?3
+                     ORDER BY started_at, id"
+                ))
+                .map_err(backend)?;
+            let rows = s
+                .query_map(
+                    params![handle, started_at - window_s, started_at + window_s],
+                    record_row,
+                )
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn activity_owners(&self) -> StoreResult<Vec<String>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare("SELECT DISTINCT handle FROM activities ORDER BY handle")
+                .map_err(backend)?;
+            let rows = s.query_map([], |r| r.get(0)).map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_original(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'original'",
+                params![handle, id],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
+                 VALUES (?1, ?2, 'original', ?3, ?4, ?5, ?6)",
+                params![
+                    handle,
+                    id,
+                    blob.name,
+                    blob.content_type,
+                    blob.bytes.len() as i64,
+                    blob.bytes
+                ],
+            )
+            .map_err(|e| map_fk(e, &format!("activity {id}")))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_original(&self, handle: &str, id: &str) -> StoreResult<Option<Blob>> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT name, content_type, bytes FROM activity_blobs
+                 WHERE handle = ?1 AND id = ?2 AND kind = 'original'",
+                params![handle, id],
+                |r| {
+                    Ok(Blob {
+                        name: r.get(0)?,
+                        content_type: r.get(1)?,
+                        bytes: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_originals(&self, handle: &str) -> StoreResult<u64> {
+        let handle = handle.to_owned();
+        self.write(move |tx| {
+            let freed: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(SUM(size), 0) FROM activity_blobs WHERE handle = ?1 AND kind = 'original'",
+                    [&handle],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            tx.execute(
+                "DELETE FROM activity_blobs WHERE handle = ?1 AND kind = 'original'",
+                [&handle],
+            )
+            .map_err(backend)?;
+            Ok(freed as u64)
+        })
+        .await
+    }
+
+    async fn put_image(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
+                 VALUES (?1, ?2, 'image', ?3, ?4, ?5, ?6)",
+                params![
+                    handle,
+                    id,
+                    blob.name,
+                    blob.content_type,
+                    blob.bytes.len() as i64,
+                    blob.bytes
+                ],
+            )
+            .map_err(|e| map_fk(e, &format!("image {} of activity {id}", blob.name)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>> {
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT name FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'image'
+                     ORDER BY name",
+                )
+                .map_err(backend)?;
+            let rows = s.query_map(params![handle, id], |r| r.get(0)).map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn get_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<Option<Blob>> {
+        let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT name, content_type, bytes FROM activity_blobs
+                 WHERE handle = ?1 AND id = ?2 AND kind = 'image' AND name = ?3",
+                params![handle, id, name],
+                |r| {
+                    Ok(Blob {
+                        name: r.get(0)?,
+                        content_type: r.get(1)?,
+                        bytes: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn delete_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<bool> {
+        let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'image' AND name = ?3",
+                params![handle, id, name],
+            )
+            .map(|n| n > 0)
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage> {
+        let handle = handle.to_owned();
+        self.read(move |c| {
+            let (count, docs): (i64, i64) = c
+                .query_row(
+                    "SELECT COUNT(*), COALESCE(SUM(doc_bytes), 0) FROM activities WHERE handle = ?1",
+                    [&handle],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .map_err(backend)?;
+            let blobs = |kind: &str| -> StoreResult<i64> {
+                c.query_row(
+                    "SELECT COALESCE(SUM(size), 0) FROM activity_blobs WHERE handle = ?1 AND kind = ?2",
+                    params![handle, kind],
+                    |r| r.get(0),
+                )
+                .map_err(backend)
+            };
+            Ok(StorageUsage {
+                activities_count: count as u64,
+                activities_bytes: docs as u64,
+                originals_bytes: blobs("original")? as u64,
+                images_bytes: blobs("image")? as u64,
+            })
+        })
+        .await
     }
 }

@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[Migration] = &[
         id: "0002_accounts_hash_secrets_roles",
         apply: crate::user::migrate_hash_secrets_and_roles,
     },
+    Migration {
+        id: "0200_activities",
+        apply: crate::activity::migrate_activities,
+    },
 ];
 
 /// Apply pending migrations. Errors carry the migration id.

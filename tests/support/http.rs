@@ -7,6 +7,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use bincio_core::accounts::Accounts;
+use bincio_core::activities::Activities;
 use bincio_core::conformance::{Backend, Stores};
 use bincio_core::{Clock, ManualClock};
 use bincio_http::{AppState, HttpConfig};
@@ -40,6 +41,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub stores: Stores,
     pub accounts: Accounts,
+    pub activities: Activities,
 }
 
 /// Start time of every test clock (2026-01-01T00:00:00Z).
@@ -56,12 +58,19 @@ impl TestApp {
         let stores = backend.fresh().await;
         let clock = Arc::new(ManualClock::at(T0));
         let accounts = Accounts::new(stores.users.clone(), clock.clone() as Arc<dyn Clock>);
-        let router = bincio_http::router(AppState::new(accounts.clone(), config));
+        let activities = Activities::new(
+            stores.activities.clone(),
+            stores.users.clone(),
+            clock.clone() as Arc<dyn Clock>,
+        );
+        let router =
+            bincio_http::router(AppState::new(accounts.clone(), activities.clone(), config));
         Self {
             router,
             clock,
             stores,
             accounts,
+            activities,
         }
     }
 
@@ -96,6 +105,70 @@ impl TestApp {
             json,
             text,
         }
+    }
+
+    /// Send raw bytes with a content type.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        token: Option<&str>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = token {
+            b = b.header(header::COOKIE, format!("bincio_session={t}"));
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(b.body(Body::from(body)).expect("request"))
+            .await
+            .expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        Resp {
+            status,
+            headers,
+            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A multipart/form-data request with one file field per `(field,
+    /// file name, bytes)`.
+    pub async fn multipart(
+        &self,
+        uri: &str,
+        files: &[(&str, &str, &[u8])],
+        token: Option<&str>,
+    ) -> Resp {
+        let boundary = "bincio-test-boundary-7d9f";
+        let mut body = Vec::new();
+        for (field, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send_bytes(
+            Method::POST,
+            uri,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+            token,
+        )
+        .await
     }
 
     /// GET with a session token (cookie).

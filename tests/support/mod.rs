@@ -6,6 +6,7 @@
 
 pub mod http;
 pub mod mongo;
+pub mod records;
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
 //! One module per command.
 
 mod init;
+mod render;
 mod serve;
 mod settings;
 mod users;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(a) => init::run(a).await,
         Command::Serve(a) => serve::run(a).await,
+        Command::Render(a) => render::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
     }

@@ -1,8 +1,11 @@
 //! `bincio serve`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
+use bincio_core::activities::Activities;
+use bincio_core::SystemClock;
 use bincio_http::{AppState, HttpConfig};
 
 use crate::cli::ServeArgs;
@@ -19,8 +22,14 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         println!("  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\");
         println!("        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'");
     }
+    let activities = Activities::new(
+        stores.activities.clone(),
+        stores.users.clone(),
+        Arc::new(SystemClock),
+    );
     let state = AppState::new(
         accounts,
+        activities,
         HttpConfig {
             secure_cookies: a.secure_cookies,
             trusted_proxy: a.trusted_proxy,

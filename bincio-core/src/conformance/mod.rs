@@ -6,6 +6,7 @@
 //! [`conformance_tests!`](crate::conformance_tests) once; every case then
 //! shows up as its own `#[tokio::test]` for that backend.
 
+pub mod activities;
 pub mod users;
 
 use std::sync::Arc;
@@ -64,6 +65,15 @@ macro_rules! conformance_tests {
             users::settings_roundtrip,
             users::prefs_upsert,
             users::members_with_inviter,
+            activities::activity_insert_get_and_dedup,
+            activities::activity_concurrent_duplicate_upload,
+            activities::activity_tracks_roundtrip,
+            activities::activity_edits_merge_and_privacy,
+            activities::activity_feed_order_and_cursor,
+            activities::activity_replace_keeps_edits,
+            activities::activity_blobs_and_usage,
+            activities::activity_user_wipe,
+            activities::activity_find_near_and_duplicate_flag,
         );
     };
 }

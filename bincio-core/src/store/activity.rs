@@ -1,10 +1,138 @@
-//! `ActivityStore`: activity summaries, details, tracks, originals, images,
-//! edits, feeds. Its methods arrive with the activities issue; the trait
-//! exists now so backends and services can be wired against it.
+//! `ActivityStore`: activities (summary + detail + edits), their large
+//! documents (timeseries, GeoJSON), original files and photos, feeds and
+//! dedup look-ups.
+//!
+//! Invariants every backend keeps (checked by the conformance suite):
+//! * `(handle, id)` and `(handle, source_hash)` are unique: inserting a file
+//!   already stored is reported, atomically, never stored twice;
+//! * edits are merged field by field in one atomic step (two concurrent
+//!   edits of different fields both survive);
+//! * feeds are ordered newest first by `(started_at, id)` and paged by a
+//!   cursor, so pages never overlap or skip under inserts;
+//! * "listed" means the *effective* privacy (edit, else extracted) is
+//!   public, `no_gps` or `blur_start`;
+//! * binaries live in the store, never in any exported tree.
 
-/// Storage of activities. Extended by the activities issue.
+use super::StoreResult;
+use crate::model::{ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, StorageUsage};
+
+/// Outcome of [`ActivityStore::insert_activity`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Stored.
+    Inserted,
+    /// The same file (same `source_hash`) is stored under this id.
+    DuplicateHash(String),
+    /// Another activity already uses this id.
+    IdTaken,
+}
+
+/// Which activities a feed lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedQuery {
+    /// One owner, or everyone.
+    pub handle: Option<String>,
+    /// Only listed activities (for anyone but the owner).
+    pub listed_only: bool,
+    /// Strictly older than this.
+    pub before: Option<FeedCursor>,
+    /// Page size (backends cap it at 1000).
+    pub limit: usize,
+}
+
+/// Storage of activities.
 #[async_trait::async_trait]
 pub trait ActivityStore: Send + Sync + 'static {
     /// Name of the backend (for logs and `/healthz`).
     fn backend_name(&self) -> &'static str;
+
+    /// Store a new activity with its tracks, atomically refusing a duplicate
+    /// file or a taken id.
+    async fn insert_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<InsertOutcome>;
+
+    /// Replace the extracted documents of an existing activity (re-upload
+    /// with overwrite, re-extraction); edits, photos and originals are kept.
+    /// False if absent.
+    async fn replace_activity(
+        &self,
+        rec: ActivityRecord,
+        tracks: ActivityTracks,
+    ) -> StoreResult<bool>;
+
+    /// One activity (without its tracks).
+    async fn get_activity(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityRecord>>;
+
+    /// The tracks of one activity.
+    async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>>;
+
+    /// Merge `patch` into the edits atomically; returns the new edits, or
+    /// `None` if the activity does not exist.
+    async fn patch_edits(
+        &self,
+        handle: &str,
+        id: &str,
+        patch: ActivityEdits,
+    ) -> StoreResult<Option<ActivityEdits>>;
+
+    /// Set or clear `duplicate_of`; false if absent.
+    async fn set_duplicate_of(
+        &self,
+        handle: &str,
+        id: &str,
+        duplicate_of: Option<&str>,
+    ) -> StoreResult<bool>;
+
+    /// Delete one activity with its tracks, original and photos.
+    async fn delete_activity(&self, handle: &str, id: &str) -> StoreResult<bool>;
+
+    /// Delete every activity of a user (with tracks, originals, photos);
+    /// returns how many activities were deleted.
+    async fn delete_user_activities(&self, handle: &str) -> StoreResult<u64>;
+
+    /// A page of a feed, newest first.
+    async fn feed(&self, q: FeedQuery) -> StoreResult<Vec<ActivityRecord>>;
+
+    /// Id of the activity of `handle` stored from the file with this hash.
+    async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>>;
+
+    /// Activities of `handle` starting within `window_s` seconds of
+    /// `started_at` (near-duplicate candidates), oldest first.
+    async fn find_near(
+        &self,
+        handle: &str,
+        started_at: i64,
+        window_s: i64,
+    ) -> StoreResult<Vec<ActivityRecord>>;
+
+    /// Handles that own at least one activity, sorted.
+    async fn activity_owners(&self) -> StoreResult<Vec<String>>;
+
+    /// Keep the original file of an activity (replaces a previous one).
+    async fn put_original(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()>;
+
+    /// The original file of an activity.
+    async fn get_original(&self, handle: &str, id: &str) -> StoreResult<Option<Blob>>;
+
+    /// Drop every original file of a user; returns the bytes freed.
+    async fn delete_originals(&self, handle: &str) -> StoreResult<u64>;
+
+    /// Store a photo; `StoreError::Conflict` if the name exists for this
+    /// activity, `StoreError::NotFound` if the activity does not exist.
+    async fn put_image(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()>;
+
+    /// Photo names of an activity, sorted.
+    async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>>;
+
+    /// One photo.
+    async fn get_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<Option<Blob>>;
+
+    /// Delete one photo; false if absent.
+    async fn delete_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<bool>;
+
+    /// Bytes used by a user.
+    async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage>;
 }

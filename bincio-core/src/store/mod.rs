@@ -12,7 +12,7 @@ mod attendee;
 mod puzzle;
 mod user;
 
-pub use activity::ActivityStore;
+pub use activity::{ActivityStore, FeedQuery, InsertOutcome};
 pub use attendee::AttendeeStore;
 pub use puzzle::PuzzleStore;
 pub use user::{RegisterClaim, RegisterError, UserStore};

@@ -80,8 +80,9 @@ pub trait UserStore: Send + Sync + 'static {
     /// Set the role; false if the user does not exist.
     async fn set_role(&self, handle: &str, role: Role) -> StoreResult<bool>;
 
-    /// Delete the user with their sessions, reset codes, prefs and the
-    /// invites they created; invites they redeemed get `used_by = None`.
+    /// Delete the user with their sessions, reset codes, prefs, activities
+    /// (with tracks, photos, originals) and the invites they created;
+    /// invites they redeemed get `used_by = None`.
     /// False if absent.
     async fn delete_user(&self, handle: &str) -> StoreResult<bool>;
 

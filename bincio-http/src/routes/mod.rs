@@ -1,16 +1,23 @@
 //! Route table of the app.
 
 mod accounts;
+mod activities;
 mod admin;
+mod blob;
+mod data;
 mod docs;
 mod health;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::error::ApiError;
 use crate::AppState;
+
+/// Photo uploads: 10 MiB of image plus multipart framing.
+const IMAGE_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
@@ -38,6 +45,39 @@ pub(crate) fn router(state: AppState) -> Router {
             post(admin::reset_code),
         )
         .route("/api/admin/jobs", get(admin::jobs))
+        .route(
+            "/api/activity/{id}",
+            get(activities::get)
+                .post(activities::edit)
+                .delete(activities::delete),
+        )
+        .route("/api/activity/{id}/geojson", get(activities::geojson))
+        .route("/api/activity/{id}/timeseries", get(activities::timeseries))
+        .route(
+            "/api/activity/{id}/images",
+            get(activities::list_images)
+                .post(activities::add_image)
+                .layer(DefaultBodyLimit::max(IMAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/api/activity/{id}/images/{filename}",
+            get(activities::get_image).delete(activities::delete_image),
+        )
+        .route("/api/feed", get(activities::feed))
+        .route("/api/me/storage", get(activities::storage))
+        .route("/api/me/originals", delete(activities::delete_originals))
+        .route("/api/me/activities", delete(activities::delete_all_mine))
+        .route(
+            "/api/admin/users/{handle}/activities",
+            delete(activities::admin_delete_all),
+        )
+        .route("/data/index.json", get(data::root))
+        .route("/data/{handle}/index.json", get(data::user_index))
+        .route("/data/{handle}/activities/{file}", get(data::activity_file))
+        .route(
+            "/data/{handle}/activities/images/{id}/{name}",
+            get(data::image),
+        )
         .route("/api/openapi.json", get(docs::openapi))
         .route("/api/docs", get(docs::swagger))
         .route("/api/docs/{asset}", get(docs::swagger_asset))

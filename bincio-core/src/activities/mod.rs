@@ -1,0 +1,405 @@
+//! The activities service: reading (with privacy enforced for everyone but
+//! the owner), editing, deleting, photos, feeds and storage accounting.
+//!
+//! Rules:
+//! * a private instance (setting `private`, default true) serves nothing to
+//!   anonymous viewers (401);
+//! * an activity that is `private` — or does not exist — is 404 for anyone
+//!   but its owner (no existence oracle);
+//! * `unlisted` is readable by id but never listed in a feed;
+//! * edits keep every field they do not mention.
+
+pub mod privacy;
+pub mod render;
+pub mod sniff;
+pub mod view;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::accounts::settings::InstanceSettings;
+use crate::clock::Clock;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{ActivityEdits, ActivityRecord, Blob, FeedCursor, Privacy, StorageUsage, User};
+use crate::store::{ActivityStore, FeedQuery, StoreError, UserStore};
+use crate::validate;
+
+/// Largest feed page.
+pub const MAX_PAGE: usize = 200;
+
+/// A page of a feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedPage {
+    /// Summaries, newest first, as the viewer may see them.
+    pub activities: Vec<Value>,
+    /// Cursor for the next page (`started_at:id`), if any.
+    pub next: Option<String>,
+}
+
+/// An owner's edit request; absent fields are left as they are.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditRequest {
+    /// Title (≤ 200 chars).
+    pub title: Option<String>,
+    /// Description (≤ 20 000 chars).
+    pub description: Option<String>,
+    /// Sport.
+    pub sport: Option<String>,
+    /// Gear.
+    pub gear: Option<String>,
+    /// Highlight.
+    pub highlight: Option<bool>,
+    /// Legacy flag of the contract: true ⇒ unlisted, false ⇒ public.
+    pub private: Option<bool>,
+    /// Privacy by name.
+    pub privacy: Option<String>,
+    /// Stats to hide.
+    pub hide_stats: Option<Vec<String>>,
+}
+
+const SPORTS: &[&str] = &[
+    "cycling", "running", "hiking", "walking", "swimming", "skiing", "other",
+];
+
+impl EditRequest {
+    fn into_edits(self) -> CoreResult<ActivityEdits> {
+        let too_long = |f: &str, s: &Option<String>, n: usize| -> CoreResult<()> {
+            match s {
+                Some(v) if v.chars().count() > n => {
+                    Err(CoreError::invalid(format!("{f} is too long (max {n})")))
+                }
+                _ => Ok(()),
+            }
+        };
+        too_long("title", &self.title, 200)?;
+        too_long("description", &self.description, 20_000)?;
+        too_long("gear", &self.gear, 200)?;
+        if let Some(s) = &self.sport {
+            if !SPORTS.contains(&s.as_str()) {
+                return Err(CoreError::invalid(format!("unknown sport {s:?}")));
+            }
+        }
+        let privacy = match (&self.privacy, self.private) {
+            (Some(p), _) => Some(
+                Privacy::parse(p)
+                    .ok_or_else(|| CoreError::invalid(format!("unknown privacy {p:?}")))?,
+            ),
+            (None, Some(true)) => Some(Privacy::Unlisted),
+            (None, Some(false)) => Some(Privacy::Public),
+            (None, None) => None,
+        };
+        if let Some(hs) = &self.hide_stats {
+            if let Some(bad) = hs.iter().find(|s| !view::is_hideable(s)) {
+                return Err(CoreError::invalid(format!(
+                    "unknown stat {bad:?} in hide_stats"
+                )));
+            }
+        }
+        Ok(ActivityEdits {
+            title: self.title,
+            description: self.description,
+            sport: self.sport,
+            gear: self.gear,
+            highlight: self.highlight,
+            hide_stats: self.hide_stats,
+            privacy,
+        })
+    }
+}
+
+/// The activities service.
+#[derive(Clone)]
+pub struct Activities {
+    store: Arc<dyn ActivityStore>,
+    users: Arc<dyn UserStore>,
+    clock: Arc<dyn Clock>,
+}
+
+fn not_found() -> CoreError {
+    CoreError::NotFound("Activity not found".into())
+}
+
+/// Parse a `started_at:id` feed cursor.
+pub fn parse_cursor(s: &str) -> CoreResult<FeedCursor> {
+    let (t, id) = s
+        .split_once(':')
+        .ok_or_else(|| CoreError::invalid("bad cursor"))?;
+    let started_at = t.parse().map_err(|_| CoreError::invalid("bad cursor"))?;
+    validate::activity_id(id)?;
+    Ok(FeedCursor {
+        started_at,
+        id: id.to_owned(),
+    })
+}
+
+impl Activities {
+    /// A service over the stores.
+    pub fn new(
+        store: Arc<dyn ActivityStore>,
+        users: Arc<dyn UserStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            users,
+            clock,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn ActivityStore> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    async fn settings(&self) -> CoreResult<InstanceSettings> {
+        InstanceSettings::from_map(&self.users.list_settings().await?)
+    }
+
+    /// 401 for anonymous viewers of a private instance.
+    pub async fn check_instance_access(&self, viewer: Option<&User>) -> CoreResult<()> {
+        if viewer.is_none() && self.settings().await?.private {
+            return Err(CoreError::Unauthorized("Not authenticated".into()));
+        }
+        Ok(())
+    }
+
+    /// The record if `viewer` may read it, with whether the viewer owns it.
+    async fn readable(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<(ActivityRecord, bool)> {
+        self.check_instance_access(viewer).await?;
+        if !validate::is_valid_handle(handle) {
+            return Err(not_found());
+        }
+        validate::activity_id(id)?;
+        let rec = self
+            .store
+            .get_activity(handle, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let owner = viewer.is_some_and(|u| u.handle == handle);
+        if !owner && !rec.effective_privacy().is_shared() {
+            return Err(not_found());
+        }
+        Ok((rec, owner))
+    }
+
+    /// The detail document of `handle`'s activity `id` as `viewer` may see it.
+    pub async fn detail(&self, viewer: Option<&User>, handle: &str, id: &str) -> CoreResult<Value> {
+        let (rec, owner) = self.readable(viewer, handle, id).await?;
+        let images = self.store.list_images(handle, id).await?;
+        if owner {
+            return Ok(view::overlay(&rec, &rec.detail, &images));
+        }
+        let tracks = self.store.get_tracks(handle, id).await?.unwrap_or_default();
+        let coords = tracks
+            .geojson
+            .as_ref()
+            .and_then(|g| g.pointer("/geometry/coordinates"));
+        Ok(view::public_doc(&rec, &rec.detail, &images, coords))
+    }
+
+    /// The GeoJSON track as `viewer` may see it (404 when none may be shown).
+    pub async fn geojson(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<Value> {
+        let (rec, owner) = self.readable(viewer, handle, id).await?;
+        let geo = self
+            .store
+            .get_tracks(handle, id)
+            .await?
+            .and_then(|t| t.geojson)
+            .ok_or_else(|| CoreError::NotFound("No track for this activity".into()))?;
+        if owner {
+            return Ok(geo);
+        }
+        privacy::cut_geojson(&geo, rec.effective_privacy())
+            .ok_or_else(|| CoreError::NotFound("No track for this activity".into()))
+    }
+
+    /// The timeseries as `viewer` may see it.
+    pub async fn timeseries(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<Value> {
+        let (rec, owner) = self.readable(viewer, handle, id).await?;
+        let ts = self
+            .store
+            .get_tracks(handle, id)
+            .await?
+            .and_then(|t| t.timeseries)
+            .ok_or_else(|| CoreError::NotFound("No timeseries for this activity".into()))?;
+        if owner {
+            return Ok(ts);
+        }
+        let mut ts = privacy::cut_timeseries(&ts, rec.effective_privacy()).ok_or_else(not_found)?;
+        if let Some(h) = &rec.edits.hide_stats {
+            view::hide_series(&mut ts, h);
+        }
+        Ok(ts)
+    }
+
+    /// Apply an owner's edit; returns the new detail (owner's view).
+    pub async fn edit(&self, owner: &User, id: &str, req: EditRequest) -> CoreResult<Value> {
+        validate::activity_id(id)?;
+        let edits = req.into_edits()?;
+        self.store
+            .patch_edits(&owner.handle, id, edits)
+            .await?
+            .ok_or_else(not_found)?;
+        self.detail(Some(owner), &owner.handle, id).await
+    }
+
+    /// Delete one of the owner's activities (with tracks, photos, original).
+    pub async fn delete(&self, owner: &User, id: &str) -> CoreResult<()> {
+        validate::activity_id(id)?;
+        if !self.store.delete_activity(&owner.handle, id).await? {
+            return Err(not_found());
+        }
+        Ok(())
+    }
+
+    /// Delete every activity of `handle`; returns how many.
+    pub async fn delete_all(&self, handle: &str) -> CoreResult<u64> {
+        Ok(self.store.delete_user_activities(handle).await?)
+    }
+
+    /// A feed page: `handle`'s activities (all of them for the owner, listed
+    /// ones for others), or every user's listed activities.
+    pub async fn feed(
+        &self,
+        viewer: Option<&User>,
+        handle: Option<&str>,
+        cursor: Option<FeedCursor>,
+        limit: usize,
+    ) -> CoreResult<FeedPage> {
+        self.check_instance_access(viewer).await?;
+        if let Some(h) = handle {
+            if !validate::is_valid_handle(h) {
+                return Err(CoreError::NotFound("User not found".into()));
+            }
+        }
+        let owner = matches!((viewer, handle), (Some(u), Some(h)) if u.handle == h);
+        let limit = limit.clamp(1, MAX_PAGE);
+        let rows = self
+            .store
+            .feed(FeedQuery {
+                handle: handle.map(str::to_owned),
+                listed_only: !owner,
+                before: cursor,
+                limit,
+            })
+            .await?;
+        let next = (rows.len() == limit)
+            .then(|| rows.last().map(|r| format!("{}:{}", r.started_at, r.id)))
+            .flatten();
+        let activities = rows
+            .iter()
+            .map(|r| {
+                let mut doc = if owner {
+                    view::overlay(r, &r.summary, &[])
+                } else {
+                    // Blurred previews need the track; summaries carry their
+                    // own preview, which is cut by the kept-bounds rule.
+                    view::public_doc(r, &r.summary, &[], None)
+                };
+                if let Some(o) = doc.as_object_mut() {
+                    o.insert("handle".into(), Value::String(r.handle.clone()));
+                }
+                doc
+            })
+            .collect();
+        Ok(FeedPage { activities, next })
+    }
+
+    /// Store a photo for one of the owner's activities. The type is sniffed
+    /// from the bytes (JPEG, PNG, GIF, WebP only) and the name generated.
+    pub async fn add_image(&self, owner: &User, id: &str, bytes: Vec<u8>) -> CoreResult<String> {
+        validate::activity_id(id)?;
+        if bytes.len() > sniff::MAX_IMAGE_BYTES {
+            return Err(CoreError::TooLarge("Image too large (max 10 MiB)".into()));
+        }
+        let ty = sniff::sniff_image(&bytes).ok_or_else(|| {
+            CoreError::invalid("Unsupported image type (JPEG, PNG, WebP or GIF only)")
+        })?;
+        for _ in 0..4 {
+            let name = format!("{}.{}", hex::encode(rand::random::<[u8; 8]>()), ty.ext);
+            let blob = Blob {
+                name: name.clone(),
+                content_type: ty.mime.to_owned(),
+                bytes: bytes.clone(),
+            };
+            match self.store.put_image(&owner.handle, id, blob).await {
+                Ok(()) => return Ok(name),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::NotFound(_)) => return Err(not_found()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(CoreError::Internal("could not name the image".into()))
+    }
+
+    /// Photo names of an activity `viewer` may read.
+    pub async fn images(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<Vec<String>> {
+        self.readable(viewer, handle, id).await?;
+        Ok(self.store.list_images(handle, id).await?)
+    }
+
+    /// One photo of an activity `viewer` may read.
+    pub async fn image(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+        name: &str,
+    ) -> CoreResult<Blob> {
+        if !sniff::is_image_name(name) {
+            return Err(CoreError::NotFound("Image not found".into()));
+        }
+        self.readable(viewer, handle, id).await?;
+        self.store
+            .get_image(handle, id, name)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("Image not found".into()))
+    }
+
+    /// Delete a photo (idempotent, like the original).
+    pub async fn delete_image(&self, owner: &User, id: &str, name: &str) -> CoreResult<()> {
+        validate::activity_id(id)?;
+        if sniff::is_image_name(name) {
+            self.store.delete_image(&owner.handle, id, name).await?;
+        }
+        Ok(())
+    }
+
+    /// Bytes used by a user.
+    pub async fn storage(&self, handle: &str) -> CoreResult<StorageUsage> {
+        Ok(self.store.storage_usage(handle).await?)
+    }
+
+    /// Drop a user's kept originals; returns bytes freed.
+    pub async fn delete_originals(&self, handle: &str) -> CoreResult<u64> {
+        Ok(self.store.delete_originals(handle).await?)
+    }
+}

@@ -1,0 +1,31 @@
+//! Serving stored binaries safely: the sniffed type, never executed by the
+//! browser as anything else, never able to run script.
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use bincio_core::model::Blob;
+
+pub(crate) fn blob_response(blob: Blob) -> Response {
+    let mut r = blob.bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(&blob.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    r
+}
