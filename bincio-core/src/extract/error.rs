@@ -51,6 +51,13 @@ impl ExtractError {
         }
     }
 
+    /// The reason alone (the message without the leading file name).
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        let prefix = format!("{}: ", self.file());
+        full.strip_prefix(&prefix).map(str::to_string).unwrap_or(full)
+    }
+
     pub(crate) fn malformed(file: &str, format: &'static str, reason: impl Into<String>) -> Self {
         ExtractError::Malformed {
             file: file.to_string(),

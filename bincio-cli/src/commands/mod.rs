@@ -1,0 +1,2 @@
+//! One module per `bincio` subcommand.
+pub mod extract;
