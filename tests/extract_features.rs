@@ -142,7 +142,10 @@ fn empty_and_broken_inputs() {
 
 #[test]
 fn fit_crc_mismatch_is_an_error() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fit/garmin-fenix-5-bike.fit");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/fit/garmin-fenix-5-bike.fit"
+    );
     let mut bytes = std::fs::read(path).unwrap();
     assert!(parse("r.fit", &bytes).is_ok());
     let mid = bytes.len() / 2;
@@ -198,7 +201,9 @@ fn blur_start_trims_both_ends() {
     let coords = &blurred.geojson.unwrap().geometry.coordinates;
     assert!(coords.iter().all(|c| c[1] >= s1[0] && c[1] <= e1[0]));
     let pv = blurred.preview_coords.unwrap();
-    assert!(pv.iter().all(|c| c[0] >= s1[0] - 1e-5 && c[0] <= e1[0] + 1e-5));
+    assert!(pv
+        .iter()
+        .all(|c| c[0] >= s1[0] - 1e-5 && c[0] <= e1[0] + 1e-5));
     let ts = blurred.timeseries.unwrap();
     let lat = ts.lat.unwrap();
     assert!(lat[0].is_none() && lat[lat.len() - 1].is_none());

@@ -97,7 +97,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
         any::<usize>().prop_map(Mutation::Truncate),
-        (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..16))
+        (
+            any::<usize>(),
+            proptest::collection::vec(any::<u8>(), 1..16)
+        )
             .prop_map(|(i, v)| Mutation::Insert(i, v)),
         (any::<usize>(), 1usize..64).prop_map(|(i, n)| Mutation::Remove(i, n)),
     ]

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 use bincio::core::extract::{compute, parse_bytes, Activity, Limits, Options};
 
 fn data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 fn extract(rel: &str) -> Activity {
@@ -42,18 +44,138 @@ struct Row {
 }
 
 const TABLE: &[Row] = &[
-    Row { file: "1026973739.gpx", id: "2017-06-08T165749Z", sport: "running", points: 573, duration: 892, distance: 2502.1, moving: 892, avg: 10.10, max: (35.24, 17.24), gain_loss: Some((51.3, 52.7)), hr: None },
-    Row { file: "1031803281.gpx", id: "2017-06-11T153156Z", sport: "running", points: 849, duration: 1315, distance: 3693.0, moving: 1315, avg: 10.11, max: (33.13, 19.66), gain_loss: Some((115.2, 81.9)), hr: None },
-    Row { file: "1034867910.gpx", id: "2017-06-13T170654Z", sport: "running", points: 1134, duration: 2612, distance: 5377.3, moving: 2460, avg: 7.86, max: (32.76, 15.94), gain_loss: Some((137.0, 61.9)), hr: Some((166, 182)) },
+    Row {
+        file: "1026973739.gpx",
+        id: "2017-06-08T165749Z",
+        sport: "running",
+        points: 573,
+        duration: 892,
+        distance: 2502.1,
+        moving: 892,
+        avg: 10.10,
+        max: (35.24, 17.24),
+        gain_loss: Some((51.3, 52.7)),
+        hr: None,
+    },
+    Row {
+        file: "1031803281.gpx",
+        id: "2017-06-11T153156Z",
+        sport: "running",
+        points: 849,
+        duration: 1315,
+        distance: 3693.0,
+        moving: 1315,
+        avg: 10.11,
+        max: (33.13, 19.66),
+        gain_loss: Some((115.2, 81.9)),
+        hr: None,
+    },
+    Row {
+        file: "1034867910.gpx",
+        id: "2017-06-13T170654Z",
+        sport: "running",
+        points: 1134,
+        duration: 2612,
+        distance: 5377.3,
+        moving: 2460,
+        avg: 7.86,
+        max: (32.76, 15.94),
+        gain_loss: Some((137.0, 61.9)),
+        hr: Some((166, 182)),
+    },
     // Device speed recorded: max speed is the reference's (formula kept).
-    Row { file: "1526615320.fit.gz", id: "2018-02-18T171256Z", sport: "cycling", points: 547, duration: 1810, distance: 12164.34, moving: 1798, avg: 24.40, max: (32.07, 32.07), gain_loss: None, hr: Some((139, 164)) },
-    Row { file: "2251973623.gpx", id: "2019-03-30T125235Z", sport: "walking", points: 958, duration: 3640, distance: 3566.4, moving: 2766, avg: 4.53, max: (16.69, 9.21), gain_loss: Some((80.5, 81.2)), hr: None },
-    Row { file: "823051793.gpx", id: "2017-01-06T085757Z", sport: "cycling", points: 7039, duration: 18482, distance: 37187.5, moving: 10557, avg: 12.60, max: (70.93, 53.83), gain_loss: Some((951.3, 957.8)), hr: None },
-    Row { file: "840534997.gpx", id: "2017-01-22T111021Z", sport: "cycling", points: 4812, duration: 9987, distance: 25800.2, moving: 7282, avg: 12.66, max: (70.94, 48.32), gain_loss: Some((732.7, 733.6)), hr: None },
-    Row { file: "862486776.gpx", id: "2017-02-11T093632Z", sport: "cycling", points: 6193, duration: 12221, distance: 33499.6, moving: 8883, avg: 13.52, max: (69.37, 66.95), gain_loss: Some((809.1, 758.8)), hr: None },
+    Row {
+        file: "1526615320.fit.gz",
+        id: "2018-02-18T171256Z",
+        sport: "cycling",
+        points: 547,
+        duration: 1810,
+        distance: 12164.34,
+        moving: 1798,
+        avg: 24.40,
+        max: (32.07, 32.07),
+        gain_loss: None,
+        hr: Some((139, 164)),
+    },
+    Row {
+        file: "2251973623.gpx",
+        id: "2019-03-30T125235Z",
+        sport: "walking",
+        points: 958,
+        duration: 3640,
+        distance: 3566.4,
+        moving: 2766,
+        avg: 4.53,
+        max: (16.69, 9.21),
+        gain_loss: Some((80.5, 81.2)),
+        hr: None,
+    },
+    Row {
+        file: "823051793.gpx",
+        id: "2017-01-06T085757Z",
+        sport: "cycling",
+        points: 7039,
+        duration: 18482,
+        distance: 37187.5,
+        moving: 10557,
+        avg: 12.60,
+        max: (70.93, 53.83),
+        gain_loss: Some((951.3, 957.8)),
+        hr: None,
+    },
+    Row {
+        file: "840534997.gpx",
+        id: "2017-01-22T111021Z",
+        sport: "cycling",
+        points: 4812,
+        duration: 9987,
+        distance: 25800.2,
+        moving: 7282,
+        avg: 12.66,
+        max: (70.94, 48.32),
+        gain_loss: Some((732.7, 733.6)),
+        hr: None,
+    },
+    Row {
+        file: "862486776.gpx",
+        id: "2017-02-11T093632Z",
+        sport: "cycling",
+        points: 6193,
+        duration: 12221,
+        distance: 33499.6,
+        moving: 8883,
+        avg: 13.52,
+        max: (69.37, 66.95),
+        gain_loss: Some((809.1, 758.8)),
+        hr: None,
+    },
     // Reference sport "cycling*" (defaulted): inferred as hiking.
-    Row { file: "947905012.gpx.gz", id: "2015-05-31T080804Z", sport: "hiking", points: 1205, duration: 17549, distance: 13184.5, moving: 12718, avg: 3.64, max: (41.38, 33.11), gain_loss: Some((643.7, 639.8)), hr: None },
-    Row { file: "947905034.gpx.gz", id: "2016-10-09T080036Z", sport: "hiking", points: 963, duration: 16408, distance: 8175.1, moving: 9999, avg: 2.76, max: (8.68, 7.74), gain_loss: Some((656.6, 654.7)), hr: None },
+    Row {
+        file: "947905012.gpx.gz",
+        id: "2015-05-31T080804Z",
+        sport: "hiking",
+        points: 1205,
+        duration: 17549,
+        distance: 13184.5,
+        moving: 12718,
+        avg: 3.64,
+        max: (41.38, 33.11),
+        gain_loss: Some((643.7, 639.8)),
+        hr: None,
+    },
+    Row {
+        file: "947905034.gpx.gz",
+        id: "2016-10-09T080036Z",
+        sport: "hiking",
+        points: 963,
+        duration: 16408,
+        distance: 8175.1,
+        moving: 9999,
+        avg: 2.76,
+        max: (8.68, 7.74),
+        gain_loss: Some((656.6, 654.7)),
+        hr: None,
+    },
 ];
 
 #[test]
@@ -97,7 +219,9 @@ fn brut_matches_reference_table() {
             assert!(p.len() >= 2 && p.len() <= 20);
         }
     }
-    let cad = extract("activities/brut/1034867910.gpx").detail.avg_cadence_rpm;
+    let cad = extract("activities/brut/1034867910.gpx")
+        .detail
+        .avg_cadence_rpm;
     assert_eq!(cad, Some(73));
 }
 

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 mod commands;
 
 #[derive(Parser)]
-#[command(name = "bincio", version, about = "Self-hosted activity stats and event check-in")]
+#[command(
+    name = "bincio",
+    version,
+    about = "Self-hosted activity stats and event check-in"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -70,7 +70,14 @@ fn extracts_brut_and_dave_then_skips_everything() {
         let dir = out.join(user).join("activities");
         let mut geojson = 0;
         for s in acts {
-            for key in ["id", "title", "sport", "started_at", "privacy", "detail_url"] {
+            for key in [
+                "id",
+                "title",
+                "sport",
+                "started_at",
+                "privacy",
+                "detail_url",
+            ] {
                 assert!(!s[key].is_null(), "{key}");
             }
             let id = s["id"].as_str().unwrap();

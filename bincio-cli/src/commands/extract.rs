@@ -126,7 +126,9 @@ fn parse_since(s: &str) -> anyhow::Result<SystemTime> {
 fn walk(dir: &Path, since: Option<SystemTime>, out: &mut Vec<PathBuf>) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let Ok(ft) = e.file_type() else { continue };
             let path = e.path();
@@ -271,8 +273,11 @@ fn extract_tree(
                     let start = chrono::DateTime::parse_from_rfc3339(&a.detail.started_at)
                         .map(|t| t.timestamp())
                         .unwrap_or(0);
-                    let near =
-                        cache.near_duplicate(start, a.detail.distance_m, a.detail.source.as_deref());
+                    let near = cache.near_duplicate(
+                        start,
+                        a.detail.distance_m,
+                        a.detail.source.as_deref(),
+                    );
                     let id = a.detail.id.clone();
                     let mut record = DedupRecord {
                         id: id.clone(),

@@ -95,7 +95,10 @@ impl DedupIndex {
         if let Some(&i) = self.by_hash.get(&r.source_hash) {
             self.unindex_start(i);
             self.records[i] = r;
-            self.by_start.entry(self.records[i].started_at).or_default().push(i);
+            self.by_start
+                .entry(self.records[i].started_at)
+                .or_default()
+                .push(i);
             return;
         }
         let i = self.records.len();
@@ -137,7 +140,8 @@ impl DedupIndex {
     /// start and distance, if any.
     pub fn find_near(&self, started_at: i64, distance_m: Option<f64>) -> Option<&DedupRecord> {
         let d1 = distance_m?;
-        let range = started_at.saturating_sub(NEAR_WINDOW_S)..=started_at.saturating_add(NEAR_WINDOW_S);
+        let range =
+            started_at.saturating_sub(NEAR_WINDOW_S)..=started_at.saturating_add(NEAR_WINDOW_S);
         self.by_start
             .range(range)
             .flat_map(|(_, v)| v.iter())
@@ -212,10 +216,17 @@ mod tests {
 
     #[test]
     fn quality_order() {
-        let q: Vec<i32> = ["karoo", "fit_file", "strava_export", "gpx_file", "tcx_file", "manual"]
-            .iter()
-            .map(|s| source_quality(Some(s)))
-            .collect();
+        let q: Vec<i32> = [
+            "karoo",
+            "fit_file",
+            "strava_export",
+            "gpx_file",
+            "tcx_file",
+            "manual",
+        ]
+        .iter()
+        .map(|s| source_quality(Some(s)))
+        .collect();
         assert!(q.windows(2).all(|w| w[0] > w[1]));
         assert_eq!(source_quality(None), 0);
     }

@@ -55,7 +55,9 @@ impl ExtractError {
     pub fn reason(&self) -> String {
         let full = self.to_string();
         let prefix = format!("{}: ", self.file());
-        full.strip_prefix(&prefix).map(str::to_string).unwrap_or(full)
+        full.strip_prefix(&prefix)
+            .map(str::to_string)
+            .unwrap_or(full)
     }
 
     pub(crate) fn malformed(file: &str, format: &'static str, reason: impl Into<String>) -> Self {

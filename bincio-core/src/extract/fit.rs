@@ -145,7 +145,10 @@ fn walk_records(file: &str, d: &[u8], patch: &mut [u8]) -> Result<(), ExtractErr
                 let at = i + f * 3;
                 let size = d[at + 1];
                 let base = d[at + 2];
-                if size == 0 || size % base_size(base) != 0 {
+                // `%` rather than `is_multiple_of`: the workspace's MSRV is 1.85.
+                #[allow(clippy::manual_is_multiple_of)]
+                let odd = size == 0 || size % base_size(base) != 0;
+                if odd {
                     patch[at + 2] = 0x0D;
                 }
                 total += size as usize;
@@ -275,7 +278,9 @@ pub(crate) fn parse(file: &str, data: &[u8], max_points: usize) -> Result<RawPar
         let m = Msg(rec);
         match rec.kind() {
             MesgNum::Record => {
-                let Some(ts) = m.ts("timestamp") else { continue };
+                let Some(ts) = m.ts("timestamp") else {
+                    continue;
+                };
                 let lat = semicircles(m.f("position_lat"));
                 let lon = semicircles(m.f("position_long"));
                 let (lat, lon) = match (lat, lon) {
@@ -339,7 +344,9 @@ pub(crate) fn parse(file: &str, data: &[u8], max_points: usize) -> Result<RawPar
                 }
             }
             MesgNum::Lap => {
-                let Some(start) = m.ts("start_time") else { continue };
+                let Some(start) = m.ts("start_time") else {
+                    continue;
+                };
                 laps.push(Lap {
                     index: laps.len() as u32,
                     started_at: ms_to_datetime(start),
@@ -357,11 +364,9 @@ pub(crate) fn parse(file: &str, data: &[u8], max_points: usize) -> Result<RawPar
                     avg_power_w: m.int("avg_power"),
                 });
             }
-            MesgNum::FileId => {
-                if creator.is_none() {
-                    creator = device_name(&m);
-                    manufacturer = m.s("manufacturer").map(|s| s.to_ascii_lowercase());
-                }
+            MesgNum::FileId if creator.is_none() => {
+                creator = device_name(&m);
+                manufacturer = m.s("manufacturer").map(|s| s.to_ascii_lowercase());
             }
             MesgNum::DeviceInfo => {
                 if let Some(d) = device_name(&m) {
@@ -433,6 +438,10 @@ mod tests {
     #[test]
     fn rejects_garbage() {
         assert!(prepare("x.fit", b"hello").is_err());
-        assert!(prepare("x.fit", &[14, 16, 0, 0, 255, 255, 255, 255, b'.', b'F', b'I', b'T', 0, 0]).is_err());
+        assert!(prepare(
+            "x.fit",
+            &[14, 16, 0, 0, 255, 255, 255, 255, b'.', b'F', b'I', b'T', 0, 0]
+        )
+        .is_err());
     }
 }

@@ -147,7 +147,11 @@ pub(crate) fn parse(file: &str, data: &[u8], max_points: usize) -> Result<RawPar
         }
     }
     if !saw_gpx {
-        return Err(ExtractError::malformed(file, "GPX", "no <gpx> root element"));
+        return Err(ExtractError::malformed(
+            file,
+            "GPX",
+            "no <gpx> root element",
+        ));
     }
     Ok(RawParse {
         format: Format::Gpx,

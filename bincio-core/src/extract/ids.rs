@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn ids_and_slugs() {
         let t = Utc.with_ymd_and_hms(2024, 6, 1, 7, 30, 12).unwrap();
-        assert_eq!(activity_id(t, Some("Morning Ride")), "2024-06-01T073012Z-morning-ride");
+        assert_eq!(
+            activity_id(t, Some("Morning Ride")),
+            "2024-06-01T073012Z-morning-ride"
+        );
         assert_eq!(activity_id(t, None), "2024-06-01T073012Z");
         assert_eq!(activity_id(t, Some("!!!")), "2024-06-01T073012Z");
         assert_eq!(slug("  Vélo  "), "velo");
@@ -94,7 +97,10 @@ mod tests {
             .unwrap()
             .with_ymd_and_hms(2024, 6, 1, 9, 30, 12)
             .unwrap();
-        assert_eq!(activity_id(plus2.with_timezone(&Utc), None), "2024-06-01T073012Z");
+        assert_eq!(
+            activity_id(plus2.with_timezone(&Utc), None),
+            "2024-06-01T073012Z"
+        );
         assert_eq!(collision_id("x", "sha256:abcdef123456"), "x-123456");
     }
 

@@ -171,10 +171,7 @@ fn rolling_speed(points: &[DataPoint], cum: &[f64]) -> Vec<Option<f64>> {
 
 /// Hysteresis elevation gain / loss (rounded to 0.1 m): a change counts only
 /// once it reaches the threshold from the last committed elevation.
-pub fn elevation(
-    points: &[DataPoint],
-    source: AltitudeSource,
-) -> (Option<f64>, Option<f64>) {
+pub fn elevation(points: &[DataPoint], source: AltitudeSource) -> (Option<f64>, Option<f64>) {
     let th = match source {
         AltitudeSource::Barometric => 5.0,
         _ => 10.0,

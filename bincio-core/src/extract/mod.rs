@@ -61,7 +61,11 @@ pub(crate) struct RawParse {
 /// After the format parser: points are sorted by time (stable), every
 /// timestamp must lie in [1990-01-01, now + 1 day], and an empty result is
 /// "no data points".
-pub fn parse_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<ParsedActivity, ExtractError> {
+pub fn parse_bytes(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<ParsedActivity, ExtractError> {
     let data = read::decompress(name, bytes, limits)?;
     let format = read::pick_format(name, &data)?;
     let raw = match format {

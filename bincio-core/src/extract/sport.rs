@@ -20,7 +20,8 @@ pub fn sport_key(raw: &str) -> String {
         }
     }
     let s = s.trim_start_matches('_').replace([' ', '-'], "_");
-    s.trim_start_matches(|c: char| c.is_ascii_digit()).to_string()
+    s.trim_start_matches(|c: char| c.is_ascii_digit())
+        .to_string()
 }
 
 /// Strava GPX exports sometimes write the activity type as a number
@@ -61,8 +62,15 @@ pub fn normalize_sport(raw: Option<&str>) -> &'static str {
         | "virtual_run" | "outdoor_run" | "indoor_run" | "track_run" => "running",
         "hiking" | "hike" | "outdoor_hike" => "hiking",
         "walking" | "walk" | "outdoor_walk" => "walking",
-        "skiing" | "cross_country_skiing" | "nordic_skiing" | "nordic_ski" | "downhill_skiing"
-        | "alpine_skiing" | "alpine_ski" | "skate_skiing" | "backcountry_skiing"
+        "skiing"
+        | "cross_country_skiing"
+        | "nordic_skiing"
+        | "nordic_ski"
+        | "downhill_skiing"
+        | "alpine_skiing"
+        | "alpine_ski"
+        | "skate_skiing"
+        | "backcountry_skiing"
         | "backcountry_ski" => "skiing",
         "swimming" | "swim" | "open_water_swimming" | "lap_swimming" => "swimming",
         _ => "other",
@@ -81,8 +89,12 @@ pub fn normalize_sub_sport(raw: Option<&str>) -> Option<&'static str> {
         "trail_running" | "trail_run" => "trail",
         "treadmill_running" | "treadmill" | "indoor_run" | "virtual_run" => "indoor",
         "track_run" => "track",
-        "cross_country_skiing" | "nordic_skiing" | "nordic_ski" | "skate_skiing"
-        | "backcountry_skiing" | "backcountry_ski" => "nordic",
+        "cross_country_skiing"
+        | "nordic_skiing"
+        | "nordic_ski"
+        | "skate_skiing"
+        | "backcountry_skiing"
+        | "backcountry_ski" => "nordic",
         "downhill_skiing" | "alpine_skiing" | "alpine_ski" => "alpine",
         "open_water_swimming" => "open_water",
         "lap_swimming" => "pool",
@@ -171,7 +183,10 @@ mod tests {
 
     #[test]
     fn sub_sports() {
-        assert_eq!(normalize_sub_sport(Some("MountainBikeRide")), Some("mountain"));
+        assert_eq!(
+            normalize_sub_sport(Some("MountainBikeRide")),
+            Some("mountain")
+        );
         assert_eq!(normalize_sub_sport(Some("GravelRide")), Some("gravel"));
         assert_eq!(normalize_sub_sport(Some("VirtualRide")), Some("indoor"));
         assert_eq!(normalize_sub_sport(Some("Ride")), Some("road"));
@@ -186,8 +201,14 @@ mod tests {
     fn speed_rule() {
         assert_eq!(infer_from_speed(Some(20.0), None, None), "cycling");
         assert_eq!(infer_from_speed(Some(10.0), None, None), "running");
-        assert_eq!(infer_from_speed(Some(3.6), Some(13_000.0), Some(640.0)), "hiking");
-        assert_eq!(infer_from_speed(Some(4.5), Some(3_000.0), Some(10.0)), "walking");
+        assert_eq!(
+            infer_from_speed(Some(3.6), Some(13_000.0), Some(640.0)),
+            "hiking"
+        );
+        assert_eq!(
+            infer_from_speed(Some(4.5), Some(3_000.0), Some(10.0)),
+            "walking"
+        );
         assert_eq!(infer_from_speed(None, None, None), "other");
     }
 }

@@ -73,9 +73,7 @@ pub fn parse_iso8601(s: &str) -> Option<(i64, bool)> {
         [b'Z'] | [b'z'] => (0, true),
         [sign @ (b'+' | b'-'), tail @ ..] => {
             let (oh, om) = match tail {
-                [a, b2, b':', c, d2] | [a, b2, c, d2] => {
-                    (num(&[*a, *b2])?, num(&[*c, *d2])?)
-                }
+                [a, b2, b':', c, d2] | [a, b2, c, d2] => (num(&[*a, *b2])?, num(&[*c, *d2])?),
                 [a, b2] => (num(&[*a, *b2])?, 0),
                 _ => return None,
             };
@@ -115,11 +113,14 @@ mod tests {
             parse_iso8601("2017-06-08T18:57:49+02:00"),
             Some((base, true))
         );
-        assert_eq!(parse_iso8601("2017-06-08T18:57:49+0200"), Some((base, true)));
+        assert_eq!(
+            parse_iso8601("2017-06-08T18:57:49+0200"),
+            Some((base, true))
+        );
         assert_eq!(parse_iso8601("2017-06-08T16:57:49"), Some((base, false)));
         assert_eq!(parse_iso8601("2017-02-30T16:57:49Z"), None);
         assert_eq!(parse_iso8601("garbage"), None);
         assert_eq!(parse_iso8601("2017-06-08T16:57:49Zjunk"), None);
-        assert_eq!(parse_iso8601("2016-02-29T00:00:00Z").is_some(), true);
+        assert!(parse_iso8601("2016-02-29T00:00:00Z").is_some());
     }
 }

@@ -165,7 +165,10 @@ impl UserTree {
         let path = self.activity_path(id, ".json");
         let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&path)?).map_err(to_io)?;
         if let Some(o) = v.as_object_mut() {
-            o.insert("duplicate_of".into(), serde_json::Value::String(winner.into()));
+            o.insert(
+                "duplicate_of".into(),
+                serde_json::Value::String(winner.into()),
+            );
         }
         write_atomic(&path, &serde_json::to_vec_pretty(&v).map_err(to_io)?)
     }
