@@ -68,7 +68,7 @@ pub(crate) fn parse(file: &str, data: &[u8], max_points: usize) -> Result<RawPar
                     "trkpt" if in_trk => {
                         pt = DataPoint::default();
                         pt_time = None;
-                        for a in e.attributes().flatten() {
+                        for a in e.attributes().with_checks(false).flatten() {
                             let v = float(&a.value);
                             match a.key.local_name().as_ref() {
                                 "lat" => pt.lat = v.and_then(lat),
