@@ -32,6 +32,7 @@ pub mod tcx;
 pub mod time;
 pub mod tree;
 mod xml;
+mod xmlscan;
 
 pub use bas::{Activity, Detail, GeoJson, Privacy, Summary, Timeseries};
 pub use compute::{compute, Options};
