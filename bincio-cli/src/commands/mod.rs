@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod extract;
 mod init;
 mod serve;
 mod settings;
@@ -22,6 +23,7 @@ pub(crate) fn accounts(stores: &Stores) -> Accounts {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(a) => init::run(a).await,
+        Command::Extract(a) => extract::run(a),
         Command::Serve(a) => serve::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
