@@ -322,6 +322,14 @@ pub(crate) const OPERATIONS: &[Op] = &[
         &[],
     ),
     op(
+        "post",
+        "/api/upload",
+        "activities",
+        "Upload activity files (multipart `files`, repeatable; `store_original`, `overwrite`); progress as server-sent events, or JSON with ?stream=false",
+        User,
+        &[],
+    ),
+    op(
         "get",
         "/data/index.json",
         "bas",

@@ -9,6 +9,7 @@
 //! * `unlisted` is readable by id but never listed in a feed;
 //! * edits keep every field they do not mention.
 
+pub mod ingest;
 pub mod privacy;
 pub mod render;
 pub mod sniff;
@@ -118,7 +119,7 @@ pub struct Activities {
     clock: Arc<dyn Clock>,
 }
 
-fn not_found() -> CoreError {
+pub(crate) fn not_found() -> CoreError {
     CoreError::NotFound("Activity not found".into())
 }
 

@@ -5,6 +5,7 @@ mod activities;
 mod admin;
 mod blob;
 mod data;
+mod upload;
 mod docs;
 mod health;
 
@@ -18,6 +19,9 @@ use crate::AppState;
 
 /// Photo uploads: 10 MiB of image plus multipart framing.
 const IMAGE_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
+
+/// A multi-file upload: bounded by the file count and per-file cap.
+const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
 
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
@@ -64,6 +68,10 @@ pub(crate) fn router(state: AppState) -> Router {
             get(activities::get_image).delete(activities::delete_image),
         )
         .route("/api/feed", get(activities::feed))
+        .route(
+            "/api/upload",
+            post(upload::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/api/me/storage", get(activities::storage))
         .route("/api/me/originals", delete(activities::delete_originals))
         .route("/api/me/activities", delete(activities::delete_all_mine))

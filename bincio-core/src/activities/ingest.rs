@@ -1,0 +1,246 @@
+//! Ingesting an uploaded activity file into the store: limits, dedup (exact
+//! by hash, near by start time and distance), extraction off the async
+//! executor, id collisions, the original kept on request.
+//!
+//! Stored documents are extracted with `public` privacy, i.e. complete: the
+//! privacy the owner chose is applied on the way out (see [`super::privacy`]),
+//! so changing it later never needs a re-extraction and never loses data.
+
+use serde::Serialize;
+
+use super::{Activities, not_found};
+use crate::error::{CoreError, CoreResult};
+use crate::extract::dedup::{DedupIndex, DedupRecord, NearDup};
+use crate::extract::{self, ids, Limits, Options};
+use crate::model::{ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, User};
+use crate::store::InsertOutcome;
+
+/// Largest uploaded activity file, bytes.
+pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+/// Largest decompressed size of a gzip upload, bytes.
+pub const MAX_DECOMPRESSED_BYTES: usize = 512 * 1024 * 1024;
+
+/// How to ingest one file.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Re-extract over an existing activity with the same id or file.
+    pub overwrite: bool,
+    /// Keep the original file in the store.
+    pub store_original: bool,
+    /// Privacy chosen at upload (`None` = public).
+    pub privacy: Option<Privacy>,
+    /// Title to set (e.g. from a Strava `activities.csv`).
+    pub title: Option<String>,
+    /// Description to set.
+    pub description: Option<String>,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum IngestStatus {
+    /// Stored as a new activity.
+    Imported {
+        /// Its id.
+        id: String,
+    },
+    /// Replaced an existing activity (overwrite).
+    Overwritten {
+        /// Its id.
+        id: String,
+    },
+    /// The same file is stored already.
+    Duplicate {
+        /// The existing activity.
+        id: String,
+    },
+    /// Stored, but another recording of the same outing (better or equal
+    /// source) exists: this one is unlisted and marked `duplicate_of`.
+    NearDuplicate {
+        /// This activity.
+        id: String,
+        /// The one it duplicates.
+        duplicate_of: String,
+    },
+}
+
+impl IngestStatus {
+    /// The activity id concerned.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Imported { id } | Self::Overwritten { id } | Self::Duplicate { id } => id,
+            Self::NearDuplicate { id, .. } => id,
+        }
+    }
+}
+
+/// The base name of an uploaded file, refusing anything that is not a plain
+/// supported file name.
+pub fn upload_name(name: &str) -> CoreResult<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    if base.is_empty() || base.starts_with('.') || base.len() > 255 || base.chars().any(char::is_control) {
+        return Err(CoreError::invalid(format!("invalid file name {name:?}")));
+    }
+    if !extract::is_supported_name(base) {
+        return Err(CoreError::invalid(format!(
+            "{base}: unsupported file type (expected .gpx, .tcx or .fit, optionally .gz)"
+        )));
+    }
+    Ok(base.to_owned())
+}
+
+fn to_value<T: Serialize>(v: &T) -> CoreResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| CoreError::Internal(format!("serialising BAS: {e}")))
+}
+
+impl Activities {
+    /// Ingest one uploaded file for `owner`.
+    pub async fn ingest(&self, owner: &User, name: &str, bytes: Vec<u8>, opts: IngestOptions) -> CoreResult<IngestStatus> {
+        let name = upload_name(name)?;
+        if bytes.len() > MAX_UPLOAD_BYTES {
+            return Err(CoreError::TooLarge(format!("{name}: file larger than 50 MiB")));
+        }
+        let handle = owner.handle.clone();
+        let hash = extract::source_hash(&bytes);
+        let existing = self.store.find_by_hash(&handle, &hash).await?;
+        if let Some(id) = &existing {
+            if !opts.overwrite {
+                return Ok(IngestStatus::Duplicate { id: id.clone() });
+            }
+        }
+        let limits = Limits {
+            max_input_bytes: MAX_UPLOAD_BYTES,
+            max_decompressed_bytes: MAX_DECOMPRESSED_BYTES,
+            now: Some(self.clock.now()),
+            ..Limits::default()
+        };
+        let (activity, started_at, name, bytes) = tokio::task::spawn_blocking(move || {
+            let parsed = extract::parse_bytes(&name, &bytes, &limits)?;
+            let started_at = parsed.started_at.timestamp();
+            let a = extract::compute(&parsed, &Options { privacy: extract::Privacy::Public, ..Options::default() });
+            Ok::<_, extract::ExtractError>((a, started_at, name, bytes))
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("extraction task: {e}")))?
+        .map_err(|e| CoreError::invalid(e.to_string()))?;
+        let mut activity = activity;
+
+        // Near-duplicates among what the owner already has.
+        let near = self
+            .store
+            .find_near(&handle, started_at, extract::dedup::NEAR_WINDOW_S)
+            .await?;
+        let index = DedupIndex::from_records(
+            near.iter()
+                .filter(|r| Some(&r.id) != existing.as_ref())
+                .map(|r| DedupRecord {
+                    id: r.id.clone(),
+                    source_hash: r.source_hash.clone(),
+                    started_at: r.started_at,
+                    distance_m: r.distance_m,
+                    source: r.source.clone(),
+                    duplicate_of: r.duplicate_of.clone(),
+                })
+                .collect(),
+        );
+        let decision = index.near_duplicate(started_at, activity.detail.distance_m, activity.detail.source.as_deref());
+
+        let edits = ActivityEdits {
+            title: opts.title.clone(),
+            description: opts.description.clone(),
+            privacy: opts.privacy,
+            ..ActivityEdits::default()
+        };
+        let mut extracted_privacy = Privacy::Public;
+        let mut duplicate_of = None;
+        if let NearDup::ExistingWins(winner) = &decision {
+            // A worse (or equal) recording of an outing already stored: keep
+            // it reachable, never listed.
+            extracted_privacy = Privacy::Unlisted;
+            duplicate_of = Some(winner.clone());
+        }
+
+        let make = |activity: &extract::Activity, edits: ActivityEdits| -> CoreResult<(ActivityRecord, ActivityTracks)> {
+            let mut detail = to_value(&activity.detail)?;
+            detail["duplicate_of"] = serde_json::json!(duplicate_of);
+            Ok((
+                ActivityRecord {
+                    handle: handle.clone(),
+                    id: activity.detail.id.clone(),
+                    started_at,
+                    source_hash: hash.clone(),
+                    privacy: extracted_privacy,
+                    distance_m: activity.detail.distance_m,
+                    source: activity.detail.source.clone(),
+                    summary: to_value(&activity.summary())?,
+                    detail,
+                    edits,
+                    duplicate_of: duplicate_of.clone(),
+                    created_at: self.clock.unix(),
+                },
+                ActivityTracks {
+                    timeseries: activity.timeseries.as_ref().map(to_value).transpose()?,
+                    geojson: activity.geojson.as_ref().map(to_value).transpose()?,
+                },
+            ))
+        };
+
+        let status = if let (Some(id), true) = (&existing, opts.overwrite) {
+            // Same file again with overwrite: re-extract in place, edits kept.
+            activity.set_id(id);
+            let (rec, tracks) = make(&activity, edits)?;
+            if !self.store.replace_activity(rec, tracks).await? {
+                return Err(not_found());
+            }
+            IngestStatus::Overwritten { id: id.clone() }
+        } else {
+            let (rec, tracks) = make(&activity, edits.clone())?;
+            match self.store.insert_activity(rec, tracks).await? {
+                InsertOutcome::Inserted => self.after_insert(&activity.detail.id, &decision, &duplicate_of),
+                InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
+                InsertOutcome::IdTaken if opts.overwrite => {
+                    let id = activity.detail.id.clone();
+                    let (rec, tracks) = make(&activity, edits)?;
+                    self.store.replace_activity(rec, tracks).await?;
+                    IngestStatus::Overwritten { id }
+                }
+                InsertOutcome::IdTaken => {
+                    // Another file produced the same id (same start second):
+                    // the contract's collision rule suffixes the hash.
+                    let id = ids::collision_id(&activity.detail.id, &hash);
+                    activity.set_id(&id);
+                    let (rec, tracks) = make(&activity, edits)?;
+                    match self.store.insert_activity(rec, tracks).await? {
+                        InsertOutcome::Inserted => self.after_insert(&id, &decision, &duplicate_of),
+                        InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
+                        InsertOutcome::IdTaken => {
+                            return Err(CoreError::Conflict(format!("activity id {id} is taken")))
+                        }
+                    }
+                }
+            }
+        };
+        if let NearDup::NewWins(loser) = &decision {
+            if matches!(status, IngestStatus::Imported { .. }) {
+                self.store.set_duplicate_of(&handle, loser, Some(status.id())).await?;
+            }
+        }
+        if opts.store_original && !matches!(status, IngestStatus::Duplicate { .. }) {
+            self.store
+                .put_original(
+                    &handle,
+                    status.id(),
+                    Blob { name, content_type: "application/octet-stream".into(), bytes },
+                )
+                .await?;
+        }
+        Ok(status)
+    }
+
+    fn after_insert(&self, id: &str, decision: &NearDup, duplicate_of: &Option<String>) -> IngestStatus {
+        match (decision, duplicate_of) {
+            (NearDup::ExistingWins(_), Some(w)) => IngestStatus::NearDuplicate { id: id.to_owned(), duplicate_of: w.clone() },
+            _ => IngestStatus::Imported { id: id.to_owned() },
+        }
+    }
+}
