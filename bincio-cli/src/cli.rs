@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (HTTPS deployments).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Keep a static BAS tree here, re-rendered in the background after
+    /// every write (must not overlap the data directory).
+    #[arg(long)]
+    pub render_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

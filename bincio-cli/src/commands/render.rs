@@ -1,5 +1,7 @@
 //! `bincio render`.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{bail, Context};
 use bincio_core::activities::render;
 use bincio_core::Clock;
@@ -7,11 +9,12 @@ use bincio_core::Clock;
 use crate::cli::RenderArgs;
 use crate::stores;
 
-pub async fn run(a: RenderArgs) -> anyhow::Result<()> {
-    // The data directory holds the database and originals: never publish it.
-    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
-    let out = a.out.canonicalize()?;
-    if let Ok(data) = a.store.data_dir.canonicalize() {
+/// Create `out` and refuse it when it overlaps the data directory (which
+/// holds the database and originals: never publish it).
+pub fn checked_out_dir(out: &Path, data_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let out = out.canonicalize()?;
+    if let Ok(data) = data_dir.canonicalize() {
         if out.starts_with(&data) || data.starts_with(&out) {
             bail!(
                 "--out {} overlaps the data directory {}: the exported tree must live elsewhere",
@@ -20,6 +23,11 @@ pub async fn run(a: RenderArgs) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(out)
+}
+
+pub async fn run(a: RenderArgs) -> anyhow::Result<()> {
+    let out = checked_out_dir(&a.out, &a.store.data_dir)?;
     let stores = stores::open(&a.store).await?;
     let now = bincio_core::SystemClock.unix();
     let s = render::render(&stores.activities, &stores.users, &out, a.handle.as_deref(), now).await?;

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use bincio_core::activities::render_worker::RenderWorker;
 use bincio_core::activities::Activities;
 use bincio_core::SystemClock;
 use bincio_http::{AppState, HttpConfig};
@@ -22,11 +23,22 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         println!("  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\");
         println!("        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'");
     }
-    let activities = Activities::new(
+    let mut activities = Activities::new(
         stores.activities.clone(),
         stores.users.clone(),
         Arc::new(SystemClock),
     );
+    if let Some(dir) = &a.render_dir {
+        let out = super::render::checked_out_dir(dir, &a.store.data_dir)?;
+        println!("keeping a static BAS tree current in {}", out.display());
+        let worker = RenderWorker::spawn(
+            stores.activities.clone(),
+            stores.users.clone(),
+            out,
+            Arc::new(SystemClock),
+        );
+        activities = activities.with_change_listener(Arc::new(move |h: &str| worker.touch(h)));
+    }
     let state = AppState::new(
         accounts,
         activities,

@@ -234,6 +234,9 @@ impl Activities {
                 )
                 .await?;
         }
+        if !matches!(status, IngestStatus::Duplicate { .. }) {
+            self.changed(&handle);
+        }
         Ok(status)
     }
 

@@ -12,6 +12,7 @@
 pub mod ingest;
 pub mod privacy;
 pub mod render;
+pub mod render_worker;
 pub mod sniff;
 pub mod view;
 
@@ -111,12 +112,16 @@ impl EditRequest {
     }
 }
 
+/// Called with a handle after that user's activities changed.
+pub type ChangeListener = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The activities service.
 #[derive(Clone)]
 pub struct Activities {
     store: Arc<dyn ActivityStore>,
     users: Arc<dyn UserStore>,
     clock: Arc<dyn Clock>,
+    listener: Option<ChangeListener>,
 }
 
 pub(crate) fn not_found() -> CoreError {
@@ -147,6 +152,20 @@ impl Activities {
             store,
             users,
             clock,
+            listener: None,
+        }
+    }
+
+    /// Call `listener` after every write to a user's activities (e.g. to
+    /// re-render a static tree).
+    pub fn with_change_listener(mut self, listener: ChangeListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    pub(crate) fn changed(&self, handle: &str) {
+        if let Some(l) = &self.listener {
+            l(handle);
         }
     }
 
@@ -264,6 +283,7 @@ impl Activities {
             .patch_edits(&owner.handle, id, edits)
             .await?
             .ok_or_else(not_found)?;
+        self.changed(&owner.handle);
         self.detail(Some(owner), &owner.handle, id).await
     }
 
@@ -273,12 +293,15 @@ impl Activities {
         if !self.store.delete_activity(&owner.handle, id).await? {
             return Err(not_found());
         }
+        self.changed(&owner.handle);
         Ok(())
     }
 
     /// Delete every activity of `handle`; returns how many.
     pub async fn delete_all(&self, handle: &str) -> CoreResult<u64> {
-        Ok(self.store.delete_user_activities(handle).await?)
+        let n = self.store.delete_user_activities(handle).await?;
+        self.changed(handle);
+        Ok(n)
     }
 
     /// A feed page: `handle`'s activities (all of them for the owner, listed
@@ -347,7 +370,10 @@ impl Activities {
                 bytes: bytes.clone(),
             };
             match self.store.put_image(&owner.handle, id, blob).await {
-                Ok(()) => return Ok(name),
+                Ok(()) => {
+                    self.changed(&owner.handle);
+                    return Ok(name);
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(StoreError::NotFound(_)) => return Err(not_found()),
                 Err(e) => return Err(e.into()),
@@ -388,8 +414,8 @@ impl Activities {
     /// Delete a photo (idempotent, like the original).
     pub async fn delete_image(&self, owner: &User, id: &str, name: &str) -> CoreResult<()> {
         validate::activity_id(id)?;
-        if sniff::is_image_name(name) {
-            self.store.delete_image(&owner.handle, id, name).await?;
+        if sniff::is_image_name(name) && self.store.delete_image(&owner.handle, id, name).await? {
+            self.changed(&owner.handle);
         }
         Ok(())
     }

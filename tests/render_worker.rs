@@ -1,0 +1,70 @@
+//! `serve --render-dir`: writes through the service re-render the static
+//! tree in the background, coalesced.
+
+#[macro_use]
+mod support;
+
+use std::sync::Arc;
+
+use bincio_core::activities::ingest::IngestOptions;
+use bincio_core::activities::render_worker::RenderWorker;
+use bincio_core::activities::Activities;
+use bincio_core::conformance::Backend;
+use bincio_core::model::Role;
+use bincio_core::Clock;
+use support::http::TestApp;
+
+async fn writes_rerender_the_tree(b: &dyn Backend) {
+    let app = TestApp::new(b).await;
+    let user = app.accounts.create_user("alice", "Alice", "alice-password", Role::User).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let worker = RenderWorker::spawn(
+        app.stores.activities.clone(),
+        app.stores.users.clone(),
+        out.path().to_path_buf(),
+        app.clock.clone() as Arc<dyn Clock>,
+    );
+    worker.wait_for(1).await; // the initial render
+    assert!(out.path().join("index.json").exists());
+    let w = worker.clone();
+    let acts = Activities::new(app.stores.activities.clone(), app.stores.users.clone(), app.clock.clone() as Arc<dyn Clock>)
+        .with_change_listener(Arc::new(move |h: &str| w.touch(h)));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/activities/brut");
+    // A burst of three uploads.
+    for f in ["1026973739.gpx", "1031803281.gpx", "2251973623.gpx"] {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        acts.ingest(&user, f, bytes, IngestOptions::default()).await.unwrap();
+    }
+    worker.wait_for(2).await;
+    let detail = out.path().join("alice/activities/2017-06-08T165749Z.json");
+    // The burst may have been split over two renders at most.
+    if !out.path().join("alice/activities/2019-03-30T125235Z.json").exists() {
+        worker.wait_for(3).await;
+    }
+    assert!(detail.exists());
+    assert!(out.path().join("alice/activities/2019-03-30T125235Z.json").exists());
+    let idx: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("alice/index.json")).unwrap()).unwrap();
+    assert_eq!(idx["activities"].as_array().unwrap().len(), 3);
+    // An edit to private removes the files on the next render.
+    let before = worker.renders_done();
+    acts.edit(&user, "2017-06-08T165749Z", serde_json::from_value(serde_json::json!({"privacy": "private"})).unwrap())
+        .await
+        .unwrap();
+    worker.wait_for(before + 1).await;
+    assert!(!detail.exists());
+}
+
+macro_rules! worker_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend; writes_rerender_the_tree);
+    };
+}
+
+mod sqlite {
+    worker_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    worker_cases!(crate::mongo_backend!());
+}
