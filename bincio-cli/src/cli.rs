@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Write the static BAS tree (public items only) for any web server.
     Render(RenderArgs),
+    /// Import activities from other tools.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: ImportCmd,
+    },
     /// Read or change instance settings.
     Settings {
         #[command(flatten)]
@@ -146,6 +153,21 @@ pub enum UsersCmd {
     SetRole { handle: String, role: String },
     /// Delete an account and its sessions, invites and prefs.
     Delete { handle: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// A Strava bulk export ZIP (titles and descriptions from activities.csv).
+    StravaZip {
+        /// The member who owns the activities.
+        #[arg(long)]
+        handle: String,
+        /// Import as unlisted instead of public.
+        #[arg(long)]
+        private: bool,
+        /// The export ZIP.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -330,6 +330,14 @@ pub(crate) const OPERATIONS: &[Op] = &[
         &[],
     ),
     op(
+        "post",
+        "/api/upload/strava-zip",
+        "activities",
+        "Import a Strava bulk export ZIP (multipart `file`, form `private`); progress as server-sent events",
+        User,
+        &[],
+    ),
+    op(
         "get",
         "/data/index.json",
         "bas",

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod extract;
+mod import;
 mod init;
 mod render;
 mod serve;
@@ -28,8 +29,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(a).await,
         Command::Render(a) => render::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
+        Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
     }
+}
+
+/// The activities service over opened stores, on the wall clock.
+pub(crate) fn activities(stores: &Stores) -> bincio_core::activities::Activities {
+    bincio_core::activities::Activities::new(
+        stores.activities.clone(),
+        stores.users.clone(),
+        Arc::new(SystemClock),
+    )
 }
 
 /// Base URL for printed links.

@@ -14,6 +14,7 @@ pub mod privacy;
 pub mod render;
 pub mod render_worker;
 pub mod sniff;
+pub mod strava_zip;
 pub mod view;
 
 use std::sync::Arc;

@@ -72,6 +72,10 @@ pub(crate) fn router(state: AppState) -> Router {
             "/api/upload",
             post(upload::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
+        .route(
+            "/api/upload/strava-zip",
+            post(upload::strava_zip).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/api/me/storage", get(activities::storage))
         .route("/api/me/originals", delete(activities::delete_originals))
         .route("/api/me/activities", delete(activities::delete_all_mine))

@@ -177,6 +177,64 @@ pub(crate) async fn upload(
         .await;
         let _ = tx.send(done);
     });
+    Ok(sse(rx))
+}
+
+/// `POST /api/upload/strava-zip`: multipart `file` (a Strava bulk export),
+/// optional form `private` (true ⇒ unlisted). Streamed to a temp file, then
+/// imported with progress as server-sent events.
+pub(crate) async fn strava_zip(State(st): State<AppState>, a: AuthUser, mut form: Multipart) -> ApiResult<Response> {
+    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
+    let mut spool: Option<tempfile::NamedTempFile> = None;
+    let mut private = false;
+    while let Some(mut field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
+        match field.name().unwrap_or("") {
+            "file" => {
+                let name = field.file_name().unwrap_or("").to_ascii_lowercase();
+                if !name.ends_with(".zip") {
+                    return Err(bad("Expected a .zip file (Strava bulk export)".into()));
+                }
+                let mut f = tempfile::NamedTempFile::new().map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
+                    f.write_all(&chunk).map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                }
+                spool = Some(f);
+            }
+            "private" => private = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?),
+            _ => while field.chunk().await.map_err(|e| bad(e.body_text()))?.is_some() {},
+        }
+    }
+    let spool = spool.ok_or_else(|| bad("Missing multipart field 'file'".into()))?;
+    let privacy = private.then_some(bincio_core::model::Privacy::Unlisted);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    tokio::spawn(async move {
+        let job = st.jobs().start(&a.user.handle, "strava-zip", 0);
+        let path = spool.path().to_path_buf();
+        let tx2 = tx.clone();
+        let result = st
+            .activities()
+            .import_strava_zip(&a.user, path, privacy, move |ev| {
+                if let bincio_core::activities::strava_zip::StravaEvent::Progress { n, total, name, .. } = &ev {
+                    job.set_total(*total as u64);
+                    job.progress(*n as u64, name);
+                }
+                let _ = tx2.send(serde_json::to_value(&ev).unwrap_or_default());
+            })
+            .await;
+        if let Err(e) = result {
+            let message = match e {
+                CoreError::Store(_) | CoreError::Internal(_) => "internal error".to_owned(),
+                e => e.to_string(),
+            };
+            let _ = tx.send(json!({"type": "error", "message": message}));
+        }
+        drop(spool);
+    });
+    Ok(sse(rx))
+}
+
+/// A server-sent-event response relaying JSON values from `rx`.
+fn sse(rx: tokio::sync::mpsc::UnboundedReceiver<Value>) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
@@ -185,5 +243,5 @@ pub(crate) async fn upload(
     let mut resp = Sse::new(stream).into_response();
     resp.headers_mut().insert("cache-control", "no-cache".parse().expect("static header"));
     resp.headers_mut().insert("x-accel-buffering", "no".parse().expect("static header"));
-    Ok(resp)
+    resp
 }

@@ -1,0 +1,208 @@
+//! Importing a Strava bulk export (ZIP): `activities.csv` gives titles,
+//! descriptions and types; every file under `activities/` is ingested.
+//!
+//! Bounded against hostile archives: entry count, per-entry expanded size
+//! (enforced while reading, not trusted from the header), CSV size; entry
+//! names are never used as paths (nothing is extracted to disk).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::ingest::{IngestOptions, IngestStatus, MAX_UPLOAD_BYTES};
+use super::Activities;
+use crate::error::{CoreError, CoreResult};
+use crate::extract;
+use crate::model::{Privacy, User};
+
+/// Most entries read from one archive.
+pub const MAX_ENTRIES: usize = 100_000;
+/// Largest `activities.csv`, bytes.
+pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One row of `activities.csv` that matters here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CsvRow {
+    /// Strava activity id.
+    pub strava_id: Option<String>,
+    /// Activity name.
+    pub title: Option<String>,
+    /// Activity description.
+    pub description: Option<String>,
+    /// Activity type (Ride, Run, …).
+    pub sport: Option<String>,
+}
+
+/// Progress of an import, as the upload stream reports it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StravaEvent {
+    /// The archive is being checked.
+    Validating,
+    /// `activities.csv` is being read.
+    ExtractingCsv,
+    /// One file done.
+    Progress {
+        /// 1-based.
+        n: usize,
+        /// Files to import.
+        total: usize,
+        /// Entry name.
+        name: String,
+        /// `imported`, `skipped` (duplicate) or `error`.
+        status: String,
+        /// Activity id, when stored.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// Why it failed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// Finished.
+    Done {
+        /// Stored.
+        imported: usize,
+        /// Already there.
+        skipped: usize,
+        /// Failed.
+        error_count: usize,
+        /// The first five errors.
+        errors: Vec<String>,
+    },
+}
+
+/// Parse `activities.csv` into `Filename → row` (the `Filename` column, e.g.
+/// `activities/123.gpx.gz`). Columns are found by header name; Strava repeats
+/// some names, the first occurrence wins.
+pub fn parse_activities_csv(bytes: &[u8]) -> CoreResult<HashMap<String, CsvRow>> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let headers = rdr
+        .headers()
+        .map_err(|e| CoreError::invalid(format!("activities.csv: {e}")))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let file_col = col("Filename").ok_or_else(|| CoreError::invalid("activities.csv: no Filename column"))?;
+    let (id, title, desc, ty) = (col("Activity ID"), col("Activity Name"), col("Activity Description"), col("Activity Type"));
+    let mut out = HashMap::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| CoreError::invalid(format!("activities.csv line {}: {e}", i + 2)))?;
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let Some(file) = get(Some(file_col)) else { continue };
+        out.insert(
+            file,
+            CsvRow { strava_id: get(id), title: get(title), description: get(desc), sport: get(ty) },
+        );
+    }
+    Ok(out)
+}
+
+fn read_bounded(r: impl Read, limit: u64, what: &str) -> CoreResult<Vec<u8>> {
+    let mut v = Vec::new();
+    r.take(limit + 1)
+        .read_to_end(&mut v)
+        .map_err(|e| CoreError::invalid(format!("{what}: {e}")))?;
+    if v.len() as u64 > limit {
+        return Err(CoreError::TooLarge(format!("{what}: larger than {} MiB", limit >> 20)));
+    }
+    Ok(v)
+}
+
+type Archive = zip::ZipArchive<std::fs::File>;
+
+fn open(path: &PathBuf) -> CoreResult<Archive> {
+    let f = std::fs::File::open(path).map_err(|e| CoreError::Internal(format!("opening upload: {e}")))?;
+    zip::ZipArchive::new(f).map_err(|e| CoreError::invalid(format!("not a valid ZIP archive: {e}")))
+}
+
+impl Activities {
+    /// Import a Strava export ZIP at `path` for `owner`, reporting progress.
+    pub async fn import_strava_zip(
+        &self,
+        owner: &User,
+        path: PathBuf,
+        privacy: Option<Privacy>,
+        mut emit: impl FnMut(StravaEvent) + Send,
+    ) -> CoreResult<StravaEvent> {
+        emit(StravaEvent::Validating);
+        let blocking = |f: Box<dyn FnOnce() -> CoreResult<(Archive, Vec<u8>)> + Send>| async move {
+            tokio::task::spawn_blocking(f)
+                .await
+                .map_err(|e| CoreError::Internal(format!("zip task: {e}")))?
+        };
+        let p = path.clone();
+        let (archive, _) = blocking(Box::new(move || Ok((open(&p)?, Vec::new())))).await?;
+        if archive.len() > MAX_ENTRIES {
+            return Err(CoreError::TooLarge(format!("archive has more than {MAX_ENTRIES} entries")));
+        }
+        emit(StravaEvent::ExtractingCsv);
+        let (mut archive, csv) = blocking(Box::new(move || {
+            let mut a = archive;
+            let bytes = {
+                let entry = a
+                    .by_name("activities.csv")
+                    .map_err(|_| CoreError::invalid("not a Strava export: no activities.csv at the root"))?;
+                read_bounded(entry, MAX_CSV_BYTES, "activities.csv")?
+            };
+            Ok((a, bytes))
+        }))
+        .await?;
+        let rows = parse_activities_csv(&csv)?;
+        let mut files = Vec::new();
+        for i in 0..archive.len() {
+            let Ok(e) = archive.by_index_raw(i) else { continue };
+            let Ok(name) = e.name().map(|n| n.into_owned()) else { continue };
+            if !e.is_dir() && name.starts_with("activities/") && extract::is_supported_name(&name) {
+                files.push((i, name));
+            }
+        }
+        let total = files.len();
+        let (mut imported, mut skipped, mut errors) = (0, 0, Vec::new());
+        for (n, (index, name)) in files.into_iter().enumerate() {
+            let (a, read) = tokio::task::spawn_blocking(move || {
+                let mut a = archive;
+                let bytes = match a.by_index(index) {
+                    Ok(e) => read_bounded(e, MAX_UPLOAD_BYTES as u64, "entry"),
+                    Err(e) => Err(CoreError::invalid(format!("unreadable entry: {e}"))),
+                };
+                (a, bytes)
+            })
+            .await
+            .map_err(|e| CoreError::Internal(format!("zip task: {e}")))?;
+            archive = a;
+            let base = name.rsplit('/').next().unwrap_or(&name).to_owned();
+            let row = rows.get(&name).cloned().unwrap_or_default();
+            let outcome = match read {
+                Err(e) => Err(format!("{name}: {e}")),
+                Ok(bytes) => {
+                    let opts = IngestOptions { privacy, title: row.title, description: row.description, ..IngestOptions::default() };
+                    self.ingest(owner, &base, bytes, opts).await.map_err(|e| match e {
+                        CoreError::Store(_) | CoreError::Internal(_) => format!("{name}: internal error"),
+                        e => e.to_string(),
+                    })
+                }
+            };
+            let (status, id, detail) = match outcome {
+                Ok(IngestStatus::Duplicate { id }) => {
+                    skipped += 1;
+                    ("skipped", Some(id), None)
+                }
+                Ok(s) => {
+                    imported += 1;
+                    ("imported", Some(s.id().to_owned()), None)
+                }
+                Err(e) => {
+                    errors.push(e.clone());
+                    ("error", None, Some(e))
+                }
+            };
+            emit(StravaEvent::Progress { n: n + 1, total, name, status: status.into(), id, detail });
+        }
+        let error_count = errors.len();
+        errors.truncate(5);
+        let done = StravaEvent::Done { imported, skipped, error_count, errors };
+        emit(done.clone());
+        Ok(done)
+    }
+}
