@@ -157,6 +157,60 @@ async fn originals_kept_on_request(b: &dyn Backend) {
     assert!(app.stores.activities.get_original("alice", "2018-02-18T171256Z").await.unwrap().is_none());
 }
 
+fn strava_export() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("activities.csv", opts).unwrap();
+    w.write_all(
+        "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Distance,Filename,Distance\n\
+         1026973739,\"Jun 8, 2017\",Evening jog by the river,Run,\"Legs, heavy\",2.5,activities/1026973739.gpx,2502\n\
+         1526615320,\"Feb 18, 2018\",Trainer intervals,Ride,,12.1,activities/1526615320.fit.gz,12164\n"
+            .as_bytes(),
+    )
+    .unwrap();
+    for f in ["1026973739.gpx", "1526615320.fit.gz"] {
+        w.start_file(format!("activities/{f}"), opts).unwrap();
+        w.write_all(&std::fs::read(fixture_dir("brut").join(f)).unwrap()).unwrap();
+    }
+    w.start_file("activities/broken.gpx", opts).unwrap();
+    w.write_all(b"<gpx>").unwrap();
+    w.start_file("media/photo.jpg", opts).unwrap();
+    w.write_all(b"not an activity").unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+async fn strava_zip_imports_titles(b: &dyn Backend) {
+    let app = TestApp::new(b).await;
+    let token = user(&app).await;
+    let zip = strava_export();
+    let r = app.multipart("/api/upload/strava-zip", &[("file", "export_123.zip", &zip)], Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ev = sse_events(&r.text);
+    assert_eq!(ev[0], json!({"type": "validating"}));
+    assert_eq!(ev[1], json!({"type": "extracting_csv"}));
+    let done = ev.last().unwrap();
+    assert_eq!(done["type"], json!("done"), "{}", r.text);
+    assert_eq!(done["imported"], json!(2), "{}", r.text);
+    assert_eq!(done["error_count"], json!(1));
+    assert!(done["errors"][0].as_str().unwrap().contains("broken.gpx"));
+    let d = app.get("/api/activity/2017-06-08T165749Z", Some(&token)).await.json;
+    assert_eq!(d["title"], json!("Evening jog by the river"));
+    assert_eq!(d["description"], json!("Legs, heavy"));
+    assert_eq!(d["distance_m"], json!(2502.1), "figures come from the file");
+    assert_eq!(app.get("/api/activity/2018-02-18T171256Z", Some(&token)).await.json["title"], json!("Trainer intervals"));
+    // Again: duplicates are skipped.
+    let r = app.multipart("/api/upload/strava-zip", &[("file", "export_123.zip", &zip)], Some(&token)).await;
+    let done = sse_events(&r.text).pop().unwrap();
+    assert_eq!((done["imported"].clone(), done["skipped"].clone()), (json!(0), json!(2)));
+    // Not a ZIP / not an export.
+    let r = app.multipart("/api/upload/strava-zip", &[("file", "x.gpx", b"<gpx/>")], Some(&token)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = app.multipart("/api/upload/strava-zip", &[("file", "x.zip", b"PK garbage")], Some(&token)).await;
+    let ev = sse_events(&r.text);
+    assert_eq!(ev.last().unwrap()["type"], json!("error"), "{}", r.text);
+}
+
 macro_rules! upload_cases {
     ($backend:expr) => {
         crate::backend_tests!($backend;
@@ -164,6 +218,7 @@ macro_rules! upload_cases {
             upload_streams_progress_and_reports_bad_files,
             gzip_bomb_and_oversize_are_refused,
             originals_kept_on_request,
+            strava_zip_imports_titles,
         );
     };
 }
