@@ -168,6 +168,14 @@ pub enum ImportCmd {
         /// The export ZIP.
         file: PathBuf,
     },
+    /// A BincioActivity (Python) instance: users, invites, settings, every
+    /// user's activities with sidecar edits, photos and originals. The old
+    /// directory is only read.
+    Bincio {
+        /// The old data directory (holds instance.db and one dir per user).
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]

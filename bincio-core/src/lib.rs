@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod activities;
 pub mod clock;
 pub mod error;
+pub mod import;
 pub mod extract;
 pub mod jobs;
 pub mod model;

@@ -1,6 +1,12 @@
 //! `bincio import …`.
 
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
 use bincio_core::activities::strava_zip::StravaEvent;
+use bincio_core::import::bincio_dir;
+use bincio_core::store::UserStore;
+use bincio_store_sqlite::SqliteStore;
 use bincio_core::model::Privacy;
 
 use crate::cli::ImportCmd;
@@ -24,6 +30,31 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
             if let StravaEvent::Done { imported, skipped, error_count, .. } = done {
                 println!("imported {imported}, skipped {skipped} duplicates, {error_count} errors");
             }
+        }
+        ImportCmd::Bincio { from } => {
+            let db = from.join("instance.db");
+            if !db.is_file() {
+                bail!("{}: no instance.db (is this a BincioActivity data directory?)", from.display());
+            }
+            // Work on a copy: opening runs migrations, and the old instance
+            // must stay untouched.
+            let tmp = tempfile::tempdir()?;
+            for suffix in ["", "-wal", "-shm"] {
+                let src = from.join(format!("instance.db{suffix}"));
+                if src.is_file() {
+                    std::fs::copy(&src, tmp.path().join(format!("instance.db{suffix}")))
+                        .with_context(|| format!("copying {}", src.display()))?;
+                }
+            }
+            let old: Arc<dyn UserStore> = Arc::new(SqliteStore::open(tmp.path().join("instance.db"))?);
+            let r = bincio_dir::import(&old, &stores.users, &super::activities(stores), &from).await?;
+            for e in &r.errors {
+                eprintln!("warning: {e}");
+            }
+            println!(
+                "imported {} users ({} existed), {} invites, {} activities ({} existed), {} sidecar edits, {} photos, {} originals; {} problems",
+                r.users, r.users_skipped, r.invites, r.activities, r.activities_skipped, r.sidecars, r.images, r.originals, r.errors.len()
+            );
         }
     }
     Ok(())

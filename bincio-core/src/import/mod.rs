@@ -1,0 +1,4 @@
+//! Moving other installations in.
+
+pub mod bincio_dir;
+pub mod sidecar;
