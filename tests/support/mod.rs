@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod legacy;
 pub mod mongo;
 pub mod records;
 
