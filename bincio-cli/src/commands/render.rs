@@ -22,7 +22,14 @@ pub async fn run(a: RenderArgs) -> anyhow::Result<()> {
     }
     let stores = stores::open(&a.store).await?;
     let now = bincio_core::SystemClock.unix();
-    let s = render::render(&stores.activities, &stores.users, &out, a.handle.as_deref(), now).await?;
+    let s = render::render(
+        &stores.activities,
+        &stores.users,
+        &out,
+        a.handle.as_deref(),
+        now,
+    )
+    .await?;
     println!(
         "rendered {} activities into {}: {} files written, {} unchanged, {} removed",
         s.activities,
