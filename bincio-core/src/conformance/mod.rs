@@ -75,6 +75,7 @@ macro_rules! conformance_tests {
             activities::activity_blobs_and_usage,
             activities::activity_user_wipe,
             activities::activity_find_near_and_duplicate_flag,
+            activities::activity_large_original_and_tracks,
         );
     };
 }
