@@ -5,6 +5,7 @@
 //! 1. a cold render (every file written),
 //! 2. a re-render with nothing changed (the steady state),
 //! 3. a one-user re-render after one edit (what a write triggers).
+//!
 //! Prints one line per figure; no assertions.
 
 use std::sync::Arc;
