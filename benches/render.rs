@@ -5,6 +5,7 @@
 //! 1. a cold render (every file written),
 //! 2. a re-render with nothing changed (the steady state),
 //! 3. a one-user re-render after one edit (what a write triggers).
+//!
 //! Prints one line per figure; no assertions.
 
 use std::sync::Arc;
@@ -26,7 +27,15 @@ fn record(handle: &str, i: usize) -> (ActivityRecord, ActivityTracks) {
         .format("%Y-%m-%dT%H%M%SZ")
         .to_string();
     let lat0 = 45.0 + (i % 100) as f64 * 0.01;
-    let coords: Vec<_> = (0..COORDS).map(|k| json!([7.0 + k as f64 * 1e-4, lat0 + k as f64 * 1e-4, 300.0 + k as f64])).collect();
+    let coords: Vec<_> = (0..COORDS)
+        .map(|k| {
+            json!([
+                7.0 + k as f64 * 1e-4,
+                lat0 + k as f64 * 1e-4,
+                300.0 + k as f64
+            ])
+        })
+        .collect();
     let summary = json!({"id": id, "title": "Morning Ride", "sport": "cycling", "started_at": format!("{id}"),
         "distance_m": 25_000.0 + i as f64, "duration_s": 3600, "moving_time_s": 3400, "elevation_gain_m": 420.0,
         "avg_speed_kmh": 26.5, "max_speed_kmh": 55.1, "avg_hr_bpm": 141, "privacy": "public",
@@ -43,8 +52,10 @@ fn record(handle: &str, i: usize) -> (ActivityRecord, ActivityTracks) {
             "elevation_m": (0..SAMPLES).map(|k| 300.0 + (k % 50) as f64).collect::<Vec<_>>(),
             "hr_bpm": vec![140; SAMPLES],
         })),
-        geojson: Some(json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-                             "properties": {"id": id, "speeds": vec![25.0; COORDS]}})),
+        geojson: Some(
+            json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+                             "properties": {"id": id, "speeds": vec![25.0; COORDS]}}),
+        ),
     };
     let rec = ActivityRecord {
         handle: handle.to_owned(),
@@ -65,15 +76,23 @@ fn record(handle: &str, i: usize) -> (ActivityRecord, ActivityTracks) {
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::var("BINCIO_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::var("BINCIO_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).unwrap());
     let users: Arc<dyn UserStore> = store.clone();
     let acts: Arc<dyn ActivityStore> = store.clone();
     for u in 0..10 {
         users
-            .create_user(NewUser { handle: format!("user{u}"), display_name: format!("User {u}"),
-                password_hash: "x".into(), role: Role::User, created_at: 0 })
+            .create_user(NewUser {
+                handle: format!("user{u}"),
+                display_name: format!("User {u}"),
+                password_hash: "x".into(),
+                role: Role::User,
+                created_at: 0,
+            })
             .await
             .unwrap();
     }
@@ -82,19 +101,45 @@ async fn main() {
         let (r, tr) = record(&format!("user{}", i % 10), i);
         acts.insert_activity(r, tr).await.unwrap();
     }
-    println!("store: inserted {n} activities in {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "store: inserted {n} activities in {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
     let out = dir.path().join("site");
     let t = Instant::now();
     let s = render(&acts, &users, &out, None, 0).await.unwrap();
-    println!("render cold: {} activities, {} files in {:.2} s", s.activities, s.written, t.elapsed().as_secs_f64());
+    println!(
+        "render cold: {} activities, {} files in {:.2} s",
+        s.activities,
+        s.written,
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let s = render(&acts, &users, &out, None, 0).await.unwrap();
-    println!("render unchanged: {} activities, {} written, {} unchanged in {:.2} s", s.activities, s.written, s.unchanged, t.elapsed().as_secs_f64());
+    println!(
+        "render unchanged: {} activities, {} written, {} unchanged in {:.2} s",
+        s.activities,
+        s.written,
+        s.unchanged,
+        t.elapsed().as_secs_f64()
+    );
     let (r, _) = record("user3", 3);
-    acts.patch_edits("user3", &r.id, ActivityEdits { title: Some("Edited".into()), ..Default::default() })
-        .await
-        .unwrap();
+    acts.patch_edits(
+        "user3",
+        &r.id,
+        ActivityEdits {
+            title: Some("Edited".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let t = Instant::now();
     let s = render(&acts, &users, &out, Some("user3"), 0).await.unwrap();
-    println!("render one user after one edit: {} activities, {} written in {:.3} s", s.activities, s.written, t.elapsed().as_secs_f64());
+    println!(
+        "render one user after one edit: {} activities, {} written in {:.3} s",
+        s.activities,
+        s.written,
+        t.elapsed().as_secs_f64()
+    );
 }

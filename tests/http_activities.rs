@@ -593,17 +593,28 @@ async fn storage_and_wipes(b: &dyn Backend) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+macro_rules! activity_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend;
+            edit_keeps_untouched_fields,
+            other_users_activity_is_404,
+            unlisted_not_in_feeds_but_readable,
+            private_is_never_served_to_others,
+            no_gps_output_has_no_coordinates,
+            blur_start_trims_track_for_others,
+            anonymous_on_private_instance_is_401,
+            photos_are_sniffed_and_served_safely,
+            feed_pages_with_cursor,
+            storage_and_wipes,
+        );
+    };
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite;
-        edit_keeps_untouched_fields,
-        other_users_activity_is_404,
-        unlisted_not_in_feeds_but_readable,
-        private_is_never_served_to_others,
-        no_gps_output_has_no_coordinates,
-        blur_start_trims_track_for_others,
-        anonymous_on_private_instance_is_401,
-        photos_are_sniffed_and_served_safely,
-        feed_pages_with_cursor,
-        storage_and_wipes,
-    );
+    activity_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    activity_cases!(crate::mongo_backend!());
 }

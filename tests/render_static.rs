@@ -20,7 +20,13 @@ fn files(root: &Path) -> Vec<String> {
             if e.path().is_dir() {
                 stack.push(e.path());
             } else {
-                out.push(e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                out.push(
+                    e.path()
+                        .strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
     }
@@ -32,7 +38,11 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let token = app.register(&code, "alice", "alice-password").await.session_cookie().unwrap();
+    let token = app
+        .register(&code, "alice", "alice-password")
+        .await
+        .session_cookie()
+        .unwrap();
     let a = &app.stores.activities;
     for (id, t, p) in [
         ("2023-05-01T080000Z", 1_682_928_000, Privacy::Public),
@@ -40,26 +50,43 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
         ("2024-06-02T080000Z", 1_717_315_200, Privacy::Private),
         ("2024-06-03T080000Z", 1_717_401_600, Privacy::NoGps),
     ] {
-        a.insert_activity(record("alice", id, t, p), track().1).await.unwrap();
+        a.insert_activity(record("alice", id, t, p), track().1)
+            .await
+            .unwrap();
     }
     a.put_original(
         "alice",
         "2023-05-01T080000Z",
-        Blob { name: "ride.gpx".into(), content_type: "application/gpx+xml".into(), bytes: b"<gpx>SECRET-ORIGINAL</gpx>".to_vec() },
+        Blob {
+            name: "ride.gpx".into(),
+            content_type: "application/gpx+xml".into(),
+            bytes: b"<gpx>SECRET-ORIGINAL</gpx>".to_vec(),
+        },
     )
     .await
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let s = render(a, &app.stores.users, out.path(), None, T0).await.unwrap();
+    let s = render(a, &app.stores.users, out.path(), None, T0)
+        .await
+        .unwrap();
     assert_eq!(s.activities, 3, "private is not exported");
     let list = files(out.path());
     for f in &list {
-        assert!(!f.contains("2024-06-02T080000Z"), "private file exported: {f}");
+        assert!(
+            !f.contains("2024-06-02T080000Z"),
+            "private file exported: {f}"
+        );
         assert!(!f.ends_with(".db") && !f.contains("original"), "{f}");
         let bytes = std::fs::read(out.path().join(f)).unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        assert!(!text.contains("SECRET-ORIGINAL") && !text.contains(&token), "{f} leaks a secret");
-        assert!(!text.contains("password") && !text.contains("argon2"), "{f}");
+        assert!(
+            !text.contains("SECRET-ORIGINAL") && !text.contains(&token),
+            "{f} leaks a secret"
+        );
+        assert!(
+            !text.contains("password") && !text.contains("argon2"),
+            "{f}"
+        );
     }
     for expected in [
         "index.json",
@@ -74,32 +101,79 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
         "alice/activities/2024-06-01T080000Z.json",
         "alice/activities/2024-06-03T080000Z.json",
     ] {
-        assert!(list.contains(&expected.to_owned()), "missing {expected} in {list:?}");
+        assert!(
+            list.contains(&expected.to_owned()),
+            "missing {expected} in {list:?}"
+        );
     }
-    assert!(!list.contains(&"alice/activities/2024-06-03T080000Z.geojson".to_owned()), "no_gps has no track");
-    let idx: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("alice/index.json")).unwrap()).unwrap();
-    let ids: Vec<&str> = idx["activities"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["2024-06-03T080000Z", "2023-05-01T080000Z"], "unlisted not listed");
-    let merged: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("alice/_merged/index.json")).unwrap()).unwrap();
-    assert_eq!(merged["shards"], serde_json::json!([{"url": "index-2024.json", "year": 2024, "count": 1}, {"url": "index-2023.json", "year": 2023, "count": 1}]));
-    let root: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("index.json")).unwrap()).unwrap();
-    assert_eq!(root["shards"][1], serde_json::json!({"handle": "alice", "url": "alice/_merged/index.json"}));
-    let feed: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("feed.json")).unwrap()).unwrap();
+    assert!(
+        !list.contains(&"alice/activities/2024-06-03T080000Z.geojson".to_owned()),
+        "no_gps has no track"
+    );
+    let idx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("alice/index.json")).unwrap())
+            .unwrap();
+    let ids: Vec<&str> = idx["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["2024-06-03T080000Z", "2023-05-01T080000Z"],
+        "unlisted not listed"
+    );
+    let merged: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("alice/_merged/index.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        merged["shards"],
+        serde_json::json!([{"url": "index-2024.json", "year": 2024, "count": 1}, {"url": "index-2023.json", "year": 2023, "count": 1}])
+    );
+    let root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        root["shards"][1],
+        serde_json::json!({"handle": "alice", "url": "alice/_merged/index.json"})
+    );
+    let feed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("feed.json")).unwrap()).unwrap();
     assert_eq!(feed["total_activities"], serde_json::json!(2));
-    assert_eq!(feed["activities"][1]["detail_url"], serde_json::json!("alice/activities/2023-05-01T080000Z.json"));
+    assert_eq!(
+        feed["activities"][1]["detail_url"],
+        serde_json::json!("alice/activities/2023-05-01T080000Z.json")
+    );
 
     // Second run: nothing rewritten.
-    let again = render(a, &app.stores.users, out.path(), None, T0).await.unwrap();
+    let again = render(a, &app.stores.users, out.path(), None, T0)
+        .await
+        .unwrap();
     assert_eq!(again.written, 0, "{again:?}");
     assert_eq!(again.removed, 0);
     // Delete one: its files go, the index changes.
-    a.delete_activity("alice", "2023-05-01T080000Z").await.unwrap();
-    let third = render(a, &app.stores.users, out.path(), Some("alice"), T0).await.unwrap();
+    a.delete_activity("alice", "2023-05-01T080000Z")
+        .await
+        .unwrap();
+    let third = render(a, &app.stores.users, out.path(), Some("alice"), T0)
+        .await
+        .unwrap();
     assert_eq!(third.removed, 4, "{third:?}"); // .json .geojson .timeseries.json + index-2023
-    assert!(!out.path().join("alice/activities/2023-05-01T080000Z.json").exists());
-    assert!(render(a, &app.stores.users, out.path(), Some("../etc"), T0).await.is_err());
+    assert!(!out
+        .path()
+        .join("alice/activities/2023-05-01T080000Z.json")
+        .exists());
+    assert!(render(a, &app.stores.users, out.path(), Some("../etc"), T0)
+        .await
+        .is_err());
 }
 
 mod sqlite {
     crate::backend_tests!(crate::support::Sqlite; render_public_only_no_secrets_incremental);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    crate::backend_tests!(crate::mongo_backend!(); render_public_only_no_secrets_incremental);
 }

@@ -48,7 +48,8 @@ pub async fn open(args: &StoreArgs) -> anyhow::Result<Stores> {
         return Ok(all(s));
     }
     if url.starts_with("mongodb://") || url.starts_with("mongodb+srv://") {
-        bail!("the MongoDB backend is not available in this build yet: {url}");
+        let s = bincio_store_mongo::MongoStore::connect(&url).await?;
+        return Ok(all(s));
     }
     bail!("unknown store URL {url:?}: expected sqlite:PATH or mongodb://host:port/db")
 }

@@ -5,7 +5,9 @@ use predicates::prelude::*;
 
 fn bincio(dir: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("bincio").unwrap();
-    c.env("BINCIO_DATA_DIR", dir).env_remove("BINCIO_STORE").env("BINCIO_LOG", "warn");
+    c.env("BINCIO_DATA_DIR", dir)
+        .env_remove("BINCIO_STORE")
+        .env("BINCIO_LOG", "warn");
     c
 }
 

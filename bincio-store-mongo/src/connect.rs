@@ -8,7 +8,7 @@ use mongodb::{Client, Collection, Database, IndexModel};
 
 use crate::error::ConnectError;
 
-/// Collection names of the accounts part.
+/// Collection names (accounts and activities).
 pub(crate) mod coll {
     pub const USERS: &str = "users";
     pub const SESSIONS: &str = "sessions";
@@ -17,6 +17,10 @@ pub(crate) mod coll {
     pub const SETTINGS: &str = "settings";
     pub const USER_PREFS: &str = "user_prefs";
     pub const COUNTERS: &str = "counters";
+    pub const ACTIVITIES: &str = "activities";
+    pub const ACTIVITY_TRACKS: &str = "activity_tracks";
+    pub const ACTIVITY_BLOBS: &str = "activity_blobs";
+    pub const ACTIVITY_CHUNKS: &str = "activity_chunks";
 }
 
 /// A handle on one MongoDB database holding every bincio store. Cheap to
@@ -150,7 +154,78 @@ impl MongoStore {
             ),
             (coll::USER_PREFS, plain(doc! { "handle": 1 }, "handle_1")),
         ];
-        for (c, model) in wanted {
+        let unique = |keys: Document, name: &str| {
+            IndexModel::builder()
+                .keys(keys)
+                .options(
+                    IndexOptions::builder()
+                        .name(name.to_owned())
+                        .unique(true)
+                        .build(),
+                )
+                .build()
+        };
+        // Activities: the two unique keys decide inserts atomically; the
+        // feed indexes serve the newest-first pages. Tracks, blob manifests
+        // and chunks hang off the activity's `_id` (`aid`) and carry the
+        // handle for per-user wipes and usage.
+        let activities = [
+            (
+                coll::ACTIVITIES,
+                unique(doc! { "handle": 1, "id": 1 }, "handle_1_id_1"),
+            ),
+            (
+                coll::ACTIVITIES,
+                unique(
+                    doc! { "handle": 1, "source_hash": 1 },
+                    "handle_1_source_hash_1",
+                ),
+            ),
+            (
+                coll::ACTIVITIES,
+                plain(doc! { "started_at": -1, "id": -1 }, "started_at_-1_id_-1"),
+            ),
+            (
+                coll::ACTIVITIES,
+                plain(
+                    doc! { "handle": 1, "started_at": -1, "id": -1 },
+                    "handle_1_started_at_-1_id_-1",
+                ),
+            ),
+            (
+                coll::ACTIVITIES,
+                plain(
+                    doc! { "privacy": 1, "started_at": -1, "id": -1 },
+                    "privacy_1_started_at_-1_id_-1",
+                ),
+            ),
+            (coll::ACTIVITY_TRACKS, plain(doc! { "aid": 1 }, "aid_1")),
+            (
+                coll::ACTIVITY_TRACKS,
+                plain(doc! { "handle": 1 }, "handle_1"),
+            ),
+            (
+                coll::ACTIVITY_BLOBS,
+                plain(
+                    doc! { "aid": 1, "kind": 1, "name": 1 },
+                    "aid_1_kind_1_name_1",
+                ),
+            ),
+            (
+                coll::ACTIVITY_BLOBS,
+                plain(doc! { "handle": 1, "kind": 1 }, "handle_1_kind_1"),
+            ),
+            (
+                coll::ACTIVITY_CHUNKS,
+                plain(doc! { "c": 1, "n": 1 }, "c_1_n_1"),
+            ),
+            (coll::ACTIVITY_CHUNKS, plain(doc! { "aid": 1 }, "aid_1")),
+            (
+                coll::ACTIVITY_CHUNKS,
+                plain(doc! { "handle": 1 }, "handle_1"),
+            ),
+        ];
+        for (c, model) in wanted.into_iter().chain(activities) {
             self.coll(c).create_index(model).await?;
         }
         Ok(())

@@ -22,7 +22,9 @@
 use std::collections::BTreeMap;
 
 use bincio_core::model::{Invite, Member, NewUser, ResetCode, Role, Session, User};
-use bincio_core::store::{RegisterClaim, RegisterError, StoreError, StoreResult, UserStore};
+use bincio_core::store::{
+    ActivityStore, RegisterClaim, RegisterError, StoreError, StoreResult, UserStore,
+};
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::options::ReturnDocument;
@@ -273,7 +275,8 @@ impl MongoStore {
 
     /// Registration with an invite. Steps, each a single-document atomic
     /// operation:
-    /// 1. claim the invite: `find_one_and_update({_id, used_by: null})` —
+    /// 1. claim the invite: `find_one_and_update({_id, used_by: null,
+    ///    used_at: null})` —
     ///    exactly one registration in any process wins it;
     /// 2. reserve a user slot (conditional `$inc`, see `reserve_user_slot`);
     /// 3. insert the user (`_id` = handle, duplicate ⇒ handle taken).
@@ -294,7 +297,9 @@ impl MongoStore {
         let claimed = self
             .coll(coll::INVITES)
             .find_one_and_update(
-                doc! { "_id": code, "used_by": Bson::Null },
+                // `used_at` too: deleting the redeeming user nulls `used_by`
+                // but the invite stays spent.
+                doc! { "_id": code, "used_by": Bson::Null, "used_at": Bson::Null },
                 doc! { "$set": { "used_by": &user.handle, "used_at": user.created_at } },
             )
             .await
@@ -560,6 +565,9 @@ impl UserStore for MongoStore {
         }
         self.release_user_slot().await?;
         let h = handle;
+        // Activities with their tracks and blobs (see `insert_activity` for
+        // why an upload racing with this delete leaves nothing behind).
+        ActivityStore::delete_user_activities(self, h).await?;
         self.coll(coll::SESSIONS)
             .delete_many(doc! { "handle": h })
             .await

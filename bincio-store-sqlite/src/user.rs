@@ -163,11 +163,18 @@ impl UserStore for SqliteStore {
             };
             match &claim {
                 RegisterClaim::Invite(code) => {
-                    let used: Option<Option<String>> = tx
-                        .query_row("SELECT used_by FROM invites WHERE code = ?1", [code], |r| r.get(0))
+                    // Unused = never redeemed: `used_by` alone is not enough,
+                    // because deleting the redeeming user nulls it (FK SET NULL)
+                    // while `used_at` stays, and the invite must stay spent.
+                    let used: Option<(Option<String>, Option<i64>)> = tx
+                        .query_row(
+                            "SELECT used_by, used_at FROM invites WHERE code = ?1",
+                            [code],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
                         .optional()
                         .map_err(backend)?;
-                    if !matches!(used, Some(None)) {
+                    if !matches!(used, Some((None, None))) {
                         return Err(RegisterError::InvalidClaim);
                     }
                 }
@@ -212,7 +219,7 @@ impl UserStore for SqliteStore {
             match &claim {
                 RegisterClaim::Invite(code) => {
                     tx.execute(
-                        "UPDATE invites SET used_by = ?1, used_at = ?2 WHERE code = ?3 AND used_by IS NULL",
+                        "UPDATE invites SET used_by = ?1, used_at = ?2 WHERE code = ?3 AND used_by IS NULL AND used_at IS NULL",
                         params![user.handle, user.created_at, code],
                     )
                     .map_err(backend)?;

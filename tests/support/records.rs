@@ -53,4 +53,3 @@ pub fn record(handle: &str, id: &str, started_at: i64, privacy: Privacy) -> Acti
         created_at: 1,
     }
 }
-

@@ -30,7 +30,14 @@ pub async fn run(a: RenderArgs) -> anyhow::Result<()> {
     let out = checked_out_dir(&a.out, &a.store.data_dir)?;
     let stores = stores::open(&a.store).await?;
     let now = bincio_core::SystemClock.unix();
-    let s = render::render(&stores.activities, &stores.users, &out, a.handle.as_deref(), now).await?;
+    let s = render::render(
+        &stores.activities,
+        &stores.users,
+        &out,
+        a.handle.as_deref(),
+        now,
+    )
+    .await?;
     println!(
         "rendered {} activities into {}: {} files written, {} unchanged, {} removed",
         s.activities,

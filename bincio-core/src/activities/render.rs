@@ -124,7 +124,15 @@ pub async fn render(
         if only.is_some_and(|h| h != u.handle) {
             continue;
         }
-        let tree = user_tree(activities, &u.handle, &u.display_name, &generated_at, &old_state, out).await?;
+        let tree = user_tree(
+            activities,
+            &u.handle,
+            &u.display_name,
+            &generated_at,
+            &old_state,
+            out,
+        )
+        .await?;
         stats.activities += tree.state.len() as u64;
         trees.push(tree);
     }
@@ -145,7 +153,10 @@ pub async fn render(
     let only = only.map(str::to_owned);
     tokio::task::spawn_blocking(move || -> CoreResult<RenderStats> {
         std::fs::create_dir_all(&out).map_err(|e| io_err(&out, e))?;
-        let mut w = Writer { stats, root: out.clone() };
+        let mut w = Writer {
+            stats,
+            root: out.clone(),
+        };
         w.put(Path::new("index.json"), &pretty(&manifest))?;
         if let Some(pages) = combined {
             let mut keep = BTreeSet::new();
@@ -154,14 +165,21 @@ pub async fn render(
                 keep.insert(name);
             }
             // Drop feed pages beyond the last one.
-            for entry in std::fs::read_dir(&out).map_err(|e| io_err(&out, e))?.flatten() {
+            for entry in std::fs::read_dir(&out)
+                .map_err(|e| io_err(&out, e))?
+                .flatten()
+            {
                 let n = entry.file_name().to_string_lossy().into_owned();
                 if n.starts_with("feed-") && n.ends_with(".json") && !keep.contains(&n) {
                     w.remove(&entry.path())?;
                 }
             }
         }
-        let mut state = if only.is_some() { old_state } else { State::new() };
+        let mut state = if only.is_some() {
+            old_state
+        } else {
+            State::new()
+        };
         for t in &trees {
             w.sync_user(t)?;
             let prefix = format!("{}/", t.handle);
@@ -175,9 +193,15 @@ pub async fn render(
         // Users that no longer exist lose their directory (full renders only).
         if only.is_none() {
             let live: BTreeSet<&str> = trees.iter().map(|t| t.handle.as_str()).collect();
-            for entry in std::fs::read_dir(&out).map_err(|e| io_err(&out, e))?.flatten() {
+            for entry in std::fs::read_dir(&out)
+                .map_err(|e| io_err(&out, e))?
+                .flatten()
+            {
                 let n = entry.file_name().to_string_lossy().into_owned();
-                if entry.path().is_dir() && validate::is_valid_handle(&n) && !live.contains(n.as_str()) {
+                if entry.path().is_dir()
+                    && validate::is_valid_handle(&n)
+                    && !live.contains(n.as_str())
+                {
                     w.stats.removed += 1;
                     std::fs::remove_dir_all(entry.path()).map_err(|e| io_err(&entry.path(), e))?;
                 }
@@ -203,11 +227,19 @@ async fn user_tree(
     let mut cursor: Option<FeedCursor> = None;
     loop {
         let page = store
-            .feed(FeedQuery { handle: Some(handle.to_owned()), listed_only: false, before: cursor.clone(), limit: 1000 })
+            .feed(FeedQuery {
+                handle: Some(handle.to_owned()),
+                listed_only: false,
+                before: cursor.clone(),
+                limit: 1000,
+            })
             .await?;
         let full = page.len() == 1000;
         for rec in page {
-            cursor = Some(FeedCursor { started_at: rec.started_at, id: rec.id.clone() });
+            cursor = Some(FeedCursor {
+                started_at: rec.started_at,
+                id: rec.id.clone(),
+            });
             let p = rec.effective_privacy();
             if !p.is_shared() || !validate::is_valid_activity_id(&rec.id) {
                 continue;
@@ -230,26 +262,44 @@ async fn user_tree(
                 }
             }
             let tracks = store.get_tracks(handle, &rec.id).await?.unwrap_or_default();
-            let coords = tracks.geojson.as_ref().and_then(|g| g.pointer("/geometry/coordinates"));
+            let coords = tracks
+                .geojson
+                .as_ref()
+                .and_then(|g| g.pointer("/geometry/coordinates"));
             let base = PathBuf::from(handle).join("activities");
             let before: BTreeSet<PathBuf> = files.keys().cloned().collect();
             let detail = view::public_doc(&rec, &rec.detail, &images, coords);
             files.insert(base.join(format!("{}.json", rec.id)), Some(pretty(&detail)));
-            if let Some(g) = tracks.geojson.as_ref().and_then(|g| privacy::cut_geojson(g, p)) {
+            if let Some(g) = tracks
+                .geojson
+                .as_ref()
+                .and_then(|g| privacy::cut_geojson(g, p))
+            {
                 files.insert(base.join(format!("{}.geojson", rec.id)), Some(pretty(&g)));
             }
-            if let Some(mut ts) = tracks.timeseries.as_ref().and_then(|t| privacy::cut_timeseries(t, p)) {
+            if let Some(mut ts) = tracks
+                .timeseries
+                .as_ref()
+                .and_then(|t| privacy::cut_timeseries(t, p))
+            {
                 if let Some(h) = &rec.edits.hide_stats {
                     view::hide_series(&mut ts, h);
                 }
-                files.insert(base.join(format!("{}.timeseries.json", rec.id)), Some(pretty(&ts)));
+                files.insert(
+                    base.join(format!("{}.timeseries.json", rec.id)),
+                    Some(pretty(&ts)),
+                );
             }
             for name in &images {
                 if let Some(b) = store.get_image(handle, &rec.id, name).await? {
                     files.insert(base.join("images").join(&rec.id).join(name), Some(b.bytes));
                 }
             }
-            let made: Vec<PathBuf> = files.keys().filter(|k| !before.contains(*k)).cloned().collect();
+            let made: Vec<PathBuf> = files
+                .keys()
+                .filter(|k| !before.contains(*k))
+                .cloned()
+                .collect();
             state.insert(skey, (key, made));
             if p.is_listed() {
                 let summary = view::public_doc(&rec, &rec.summary, &images, coords);
@@ -264,8 +314,10 @@ async fn user_tree(
     let summaries: Vec<Value> = listed.iter().map(|(_, s)| s.clone()).collect();
     files.insert(
         PathBuf::from(handle).join("index.json"),
-        Some(pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-                       "shards": [], "activities": summaries}))),
+        Some(pretty(
+            &json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
+                       "shards": [], "activities": summaries}),
+        )),
     );
     // Year shards, highlights first within a year (stable).
     let mut years: BTreeMap<i32, Vec<Value>> = BTreeMap::new();
@@ -280,19 +332,27 @@ async fn user_tree(
     }
     let mut shard_refs = Vec::new();
     for (year, mut acts) in years.into_iter().rev() {
-        acts.sort_by_key(|a| !a.pointer("/custom/highlight").and_then(Value::as_bool).unwrap_or(false));
+        acts.sort_by_key(|a| {
+            !a.pointer("/custom/highlight")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        });
         let name = format!("index-{year}.json");
         shard_refs.push(json!({"url": name, "year": year, "count": acts.len()}));
         files.insert(
             PathBuf::from(handle).join("_merged").join(&name),
-            Some(pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-                           "shards": [], "activities": acts}))),
+            Some(pretty(
+                &json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
+                           "shards": [], "activities": acts}),
+            )),
         );
     }
     files.insert(
         PathBuf::from(handle).join("_merged").join("index.json"),
-        Some(pretty(&json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-                       "shards": shard_refs, "activities": []}))),
+        Some(pretty(
+            &json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
+                       "shards": shard_refs, "activities": []}),
+        )),
     );
     Ok(UserTree {
         handle: handle.to_owned(),
@@ -305,13 +365,23 @@ async fn user_tree(
 
 /// A listed summary as anonymous visitors see it. Blurred summaries need
 /// the track to recompute their bounds; the others do not read it.
-async fn listed_summary(store: &Arc<dyn ActivityStore>, rec: &ActivityRecord, images: &[String]) -> CoreResult<Value> {
+async fn listed_summary(
+    store: &Arc<dyn ActivityStore>,
+    rec: &ActivityRecord,
+    images: &[String],
+) -> CoreResult<Value> {
     let tracks = if rec.effective_privacy() == crate::model::Privacy::BlurStart {
-        store.get_tracks(&rec.handle, &rec.id).await?.unwrap_or_default()
+        store
+            .get_tracks(&rec.handle, &rec.id)
+            .await?
+            .unwrap_or_default()
     } else {
         Default::default()
     };
-    let coords = tracks.geojson.as_ref().and_then(|g| g.pointer("/geometry/coordinates"));
+    let coords = tracks
+        .geojson
+        .as_ref()
+        .and_then(|g| g.pointer("/geometry/coordinates"));
     Ok(view::public_doc(rec, &rec.summary, images, coords))
 }
 
@@ -337,15 +407,29 @@ fn combined_feed(trees: &[UserTree], generated_at: &str) -> Vec<(String, Vec<u8>
         }
     }
     all.sort_by(|a, b| {
-        let k = |v: &Value| v.get("started_at").and_then(Value::as_str).unwrap_or("").to_owned();
+        let k = |v: &Value| {
+            v.get("started_at")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
         k(b).cmp(&k(a))
     });
     let total = all.len();
     let pages = total.div_ceil(FEED_PAGE).max(1);
     (0..pages)
         .map(|i| {
-            let chunk: Vec<Value> = all.iter().skip(i * FEED_PAGE).take(FEED_PAGE).cloned().collect();
-            let name = if i == 0 { "feed.json".to_owned() } else { format!("feed-{}.json", i + 1) };
+            let chunk: Vec<Value> = all
+                .iter()
+                .skip(i * FEED_PAGE)
+                .take(FEED_PAGE)
+                .cloned()
+                .collect();
+            let name = if i == 0 {
+                "feed.json".to_owned()
+            } else {
+                format!("feed-{}.json", i + 1)
+            };
             let doc = json!({"bas_version": "1.0", "generated_at": generated_at, "page": i + 1,
                              "total_pages": pages, "total_activities": total, "activities": chunk});
             (name, pretty(&doc))
@@ -377,7 +461,9 @@ impl Writer {
         }
         let tmp = path.with_file_name(format!(
             ".{}.tmp-{}",
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             std::process::id()
         ));
         std::fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
@@ -404,7 +490,9 @@ impl Writer {
         let dir = self.root.join(&t.handle);
         let mut stack = vec![dir];
         while let Some(d) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for entry in rd.flatten() {
                 let p = entry.path();
                 if p.is_dir() {

@@ -449,3 +449,69 @@ pub async fn activity_find_near_and_duplicate_flag(b: &dyn Backend) {
     assert!(a.set_duplicate_of("alice", "y", None).await.unwrap());
     assert!(!a.set_duplicate_of("alice", "nope", None).await.unwrap());
 }
+
+/// Originals larger than a MongoDB document (16 MiB; uploads may be 50 MiB)
+/// and large tracks round-trip byte for byte; replacing an original frees
+/// the old bytes.
+pub async fn activity_large_original_and_tracks(b: &dyn Backend) {
+    let s = with_users(b, &["alice"]).await;
+    let a = &s.activities;
+    let big = |n: usize, seed: u8| -> Vec<u8> {
+        (0..n)
+            .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 16) as u8)
+            .collect()
+    };
+    // ~5 MiB of timeseries JSON.
+    let series: Vec<f64> = (0..400_000).map(|i| f64::from(i) * 0.5).collect();
+    let large_tracks = ActivityTracks {
+        timeseries: Some(json!({ "t": series, "lat": series })),
+        geojson: tracks().geojson,
+    };
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), large_tracks.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        a.get_tracks("alice", "a1").await.unwrap().unwrap(),
+        large_tracks
+    );
+    let orig = Blob {
+        name: "ride.fit".into(),
+        content_type: "application/vnd.ant.fit".into(),
+        bytes: big(17 * 1024 * 1024 + 3, 1),
+    };
+    a.put_original("alice", "a1", orig.clone()).await.unwrap();
+    assert_eq!(a.get_original("alice", "a1").await.unwrap().unwrap(), orig);
+    let smaller = Blob {
+        name: "ride2.fit".into(),
+        content_type: "application/vnd.ant.fit".into(),
+        bytes: big(5 * 1024 * 1024, 2),
+    };
+    a.put_original("alice", "a1", smaller.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        a.get_original("alice", "a1").await.unwrap().unwrap(),
+        smaller
+    );
+    let u = a.storage_usage("alice").await.unwrap();
+    assert_eq!(u.originals_bytes, smaller.bytes.len() as u64);
+    // Re-extraction with small tracks replaces the large ones.
+    assert!(a
+        .replace_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
+        .await
+        .unwrap());
+    assert_eq!(
+        a.get_tracks("alice", "a1").await.unwrap().unwrap(),
+        tracks()
+    );
+    assert_eq!(
+        a.get_original("alice", "a1").await.unwrap().unwrap(),
+        smaller,
+        "original kept by replace"
+    );
+    assert_eq!(
+        a.delete_originals("alice").await.unwrap(),
+        smaller.bytes.len() as u64
+    );
+    assert!(a.get_original("alice", "a1").await.unwrap().is_none());
+}

@@ -53,6 +53,7 @@ macro_rules! conformance_tests {
             users::display_name_and_role,
             users::delete_user_cascades,
             users::register_with_invite_is_one_time,
+            users::invite_stays_spent_after_user_deleted,
             users::register_checks_handle_and_limit,
             users::register_with_setup_code_makes_admin,
             users::concurrent_registrations_one_invite,
@@ -74,6 +75,7 @@ macro_rules! conformance_tests {
             activities::activity_blobs_and_usage,
             activities::activity_user_wipe,
             activities::activity_find_near_and_duplicate_flag,
+            activities::activity_large_original_and_tracks,
         );
     };
 }

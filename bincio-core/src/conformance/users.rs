@@ -215,6 +215,40 @@ pub async fn register_with_invite_is_one_time(b: &dyn Backend) {
     assert_eq!(s.count_users().await.unwrap(), 2);
 }
 
+/// Deleting the user who redeemed an invite clears `used_by`, but the
+/// invite stays spent: it never becomes usable again.
+pub async fn invite_stays_spent_after_user_deleted(b: &dyn Backend) {
+    let s = users(b).await;
+    s.create_user(new_user("admin", 1)).await.unwrap();
+    s.create_invite(invite("CODE1234", "admin", 2), None)
+        .await
+        .unwrap();
+    s.register(
+        RegisterClaim::Invite("CODE1234".into()),
+        new_user("bob", 50),
+    )
+    .await
+    .unwrap();
+    assert!(s.delete_user("bob").await.unwrap());
+    let inv = s.get_invite("CODE1234").await.unwrap().unwrap();
+    assert_eq!(inv.used_by, None, "the deleted user is forgotten");
+    assert_eq!(inv.used_at, Some(50), "but the invite stays used");
+    let again = s
+        .register(
+            RegisterClaim::Invite("CODE1234".into()),
+            new_user("carol", 60),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(RegisterError::InvalidClaim)),
+        "{again:?}"
+    );
+    assert!(s.get_user("carol").await.unwrap().is_none());
+    assert_eq!(s.count_users().await.unwrap(), 1);
+    let inv = s.get_invite("CODE1234").await.unwrap().unwrap();
+    assert_eq!((inv.used_by, inv.used_at), (None, Some(50)));
+}
+
 /// Handle taken ⇒ `HandleTaken` (invite stays unused); `max_users` ⇒
 /// `UserLimit(n)`.
 pub async fn register_checks_handle_and_limit(b: &dyn Backend) {
