@@ -45,6 +45,11 @@ fn extracts_brut_and_dave_then_skips_everything() {
             .stdout(predicate::str::contains("0 extracted, 10 unchanged"));
     }
 
+    // Every input file is stamped (size, mtime, hash) in the cache.
+    let cache = json(&out.join("brut/.bincio_cache.json"));
+    assert_eq!(cache["files"].as_object().unwrap().len(), 10);
+    assert_eq!(cache["activities"].as_array().unwrap().len(), 10);
+
     let root = json(&out.join("index.json"));
     assert_eq!(root["bas_version"], "1.0");
     assert_eq!(root["instance"]["private"], false);
@@ -231,6 +236,16 @@ fn near_duplicate_from_two_sources_keeps_the_better_one() {
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0]["source"], "gpx_file");
     run().stdout(predicate::str::contains("0 extracted, 2 unchanged"));
+    // Same bytes, new mtime: re-hashed, still unchanged.
+    std::fs::write(input.join("a.gpx"), &gpx).unwrap();
+    run().stdout(predicate::str::contains("0 extracted, 2 unchanged"));
+    // Changed bytes: a new file (here a near-duplicate of the existing GPX).
+    std::fs::write(
+        input.join("a.gpx"),
+        gpx.replace("<ele>188.0</ele>", "<ele>189.0</ele>"),
+    )
+    .unwrap();
+    run().stdout(predicate::str::contains("1 unchanged, 1 duplicates"));
 }
 
 /// A FIT file whose field definition has a size that is not a multiple of
