@@ -279,3 +279,60 @@ fn fitparser_noise_stays_off_stderr() {
         .stderr(predicate::str::contains("no data points"))
         .stderr(predicate::str::contains("ERROR: field size").not());
 }
+
+#[test]
+fn since_and_privacy_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Every fixture is older than the year 2999.
+    bincio()
+        .args(["extract", "--since", "2999-01-01", "--input"])
+        .arg(fixtures("brut"))
+        .arg("--output")
+        .arg(tmp.path())
+        .args(["--handle", "brut"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("0 files"));
+    bincio()
+        .args(["extract", "--since", "yesterday", "--input"])
+        .arg(fixtures("brut"))
+        .arg("--output")
+        .arg(tmp.path())
+        .args(["--handle", "brut"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("invalid --since"));
+    // no_gps: no location anywhere in the tree.
+    bincio()
+        .args(["extract", "--privacy", "no_gps", "--input"])
+        .arg(fixtures("brut"))
+        .arg("--output")
+        .arg(tmp.path())
+        .args(["--handle", "brut"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10 extracted"));
+    let dir = tmp.path().join("brut/activities");
+    let mut details = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".geojson"), "{name}");
+        if name.ends_with(".timeseries.json") {
+            let ts = json(&p);
+            assert!(ts["lat"].is_null() && ts["lon"].is_null());
+        } else if name.ends_with(".json") {
+            details += 1;
+            let d = json(&p);
+            assert_eq!(d["privacy"], "no_gps");
+            for key in ["bbox", "start_latlng", "end_latlng"] {
+                assert!(d[key].is_null(), "{key} in {name}");
+            }
+        }
+    }
+    assert_eq!(details, 10);
+    let idx = json(&tmp.path().join("brut/index.json"));
+    for s in idx["activities"].as_array().unwrap() {
+        assert!(s["track_url"].is_null() && s["preview_coords"].is_null());
+    }
+}
