@@ -45,6 +45,11 @@ fn extracts_brut_and_dave_then_skips_everything() {
             .stdout(predicate::str::contains("0 extracted, 10 unchanged"));
     }
 
+    // Every input file is stamped (size, mtime, hash) in the cache.
+    let cache = json(&out.join("brut/.bincio_cache.json"));
+    assert_eq!(cache["files"].as_object().unwrap().len(), 10);
+    assert_eq!(cache["activities"].as_array().unwrap().len(), 10);
+
     let root = json(&out.join("index.json"));
     assert_eq!(root["bas_version"], "1.0");
     assert_eq!(root["instance"]["private"], false);
@@ -231,6 +236,16 @@ fn near_duplicate_from_two_sources_keeps_the_better_one() {
     assert_eq!(acts.len(), 1);
     assert_eq!(acts[0]["source"], "gpx_file");
     run().stdout(predicate::str::contains("0 extracted, 2 unchanged"));
+    // Same bytes, new mtime: re-hashed, still unchanged.
+    std::fs::write(input.join("a.gpx"), &gpx).unwrap();
+    run().stdout(predicate::str::contains("0 extracted, 2 unchanged"));
+    // Changed bytes: a new file (here a near-duplicate of the existing GPX).
+    std::fs::write(
+        input.join("a.gpx"),
+        gpx.replace("<ele>188.0</ele>", "<ele>189.0</ele>"),
+    )
+    .unwrap();
+    run().stdout(predicate::str::contains("1 unchanged, 1 duplicates"));
 }
 
 /// A FIT file whose field definition has a size that is not a multiple of
@@ -263,4 +278,61 @@ fn fitparser_noise_stays_off_stderr() {
         .failure()
         .stderr(predicate::str::contains("no data points"))
         .stderr(predicate::str::contains("ERROR: field size").not());
+}
+
+#[test]
+fn since_and_privacy_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Every fixture is older than the year 2999.
+    bincio()
+        .args(["extract", "--since", "2999-01-01", "--input"])
+        .arg(fixtures("brut"))
+        .arg("--output")
+        .arg(tmp.path())
+        .args(["--handle", "brut"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("0 files"));
+    bincio()
+        .args(["extract", "--since", "yesterday", "--input"])
+        .arg(fixtures("brut"))
+        .arg("--output")
+        .arg(tmp.path())
+        .args(["--handle", "brut"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("invalid --since"));
+    // no_gps: no location anywhere in the tree.
+    bincio()
+        .args(["extract", "--privacy", "no_gps", "--input"])
+        .arg(fixtures("brut"))
+        .arg("--output")
+        .arg(tmp.path())
+        .args(["--handle", "brut"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("10 extracted"));
+    let dir = tmp.path().join("brut/activities");
+    let mut details = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!name.ends_with(".geojson"), "{name}");
+        if name.ends_with(".timeseries.json") {
+            let ts = json(&p);
+            assert!(ts["lat"].is_null() && ts["lon"].is_null());
+        } else if name.ends_with(".json") {
+            details += 1;
+            let d = json(&p);
+            assert_eq!(d["privacy"], "no_gps");
+            for key in ["bbox", "start_latlng", "end_latlng"] {
+                assert!(d[key].is_null(), "{key} in {name}");
+            }
+        }
+    }
+    assert_eq!(details, 10);
+    let idx = json(&tmp.path().join("brut/index.json"));
+    for s in idx["activities"].as_array().unwrap() {
+        assert!(s["track_url"].is_null() && s["preview_coords"].is_null());
+    }
 }

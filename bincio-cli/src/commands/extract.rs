@@ -1,7 +1,8 @@
 //! `bincio extract`: the single-user, no-server flow. Walks input
 //! directories, extracts every supported file in parallel and writes the BAS
-//! tree incrementally (files whose hash is known are skipped unread by the
-//! parsers).
+//! tree incrementally: a file whose hash is known is skipped without parsing,
+//! and a file whose size and modification time still match the stamp stored
+//! with that hash is skipped without even being read.
 //!
 //! Memory stays bounded for any number of files: workers hand finished
 //! activities to the writer through a bounded channel, the writer writes
@@ -17,7 +18,7 @@ use std::time::{Instant, SystemTime};
 use anyhow::{bail, Context};
 use bincio_core::extract::dedup::{DedupRecord, NearDup};
 use bincio_core::extract::ids::collision_id;
-use bincio_core::extract::tree::{write_root_manifest, UserTree};
+use bincio_core::extract::tree::{write_root_manifest, FileStamp, UserTree};
 use bincio_core::extract::{
     compute, is_supported_name, parse_bytes, source_hash, Activity, ExtractError, Limits, Options,
     Privacy, Summary,
@@ -52,10 +53,10 @@ pub struct ExtractArgs {
     pub file: Option<PathBuf>,
 }
 
-/// What a worker reports for one file.
+/// What a worker reports for one file (with its stamp when known).
 enum Outcome {
-    Extracted(Box<Activity>),
-    Unchanged,
+    Extracted(Box<Activity>, Option<FileStamp>),
+    Unchanged(Option<FileStamp>),
     Failed(String),
 }
 
@@ -215,7 +216,7 @@ fn extract_tree(
         .with_context(|| format!("cannot create {}", output.display()))?;
     let tree = UserTree::open(output, handle)
         .with_context(|| format!("cannot create {}", output.join(handle).display()))?;
-    let mut cache = tree.load_cache();
+    let (mut cache, mut stamps) = tree.load_cache();
     let mut index: BTreeMap<String, Summary> = tree
         .load_index()
         .into_iter()
@@ -228,6 +229,7 @@ fn extract_tree(
             .map(|r| r.source_hash.clone())
             .collect(),
     );
+    let old_stamps = Arc::new(stamps.clone());
     let files = Arc::new(files);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::sync_channel::<(usize, Outcome)>(workers * 2);
@@ -236,11 +238,17 @@ fn extract_tree(
 
     std::thread::scope(|s| -> anyhow::Result<()> {
         for _ in 0..workers.min(files.len().max(1)) {
-            let (tx, files, next, known) = (tx.clone(), files.clone(), next.clone(), known.clone());
+            let (tx, files, next, known, old_stamps) = (
+                tx.clone(),
+                files.clone(),
+                next.clone(),
+                known.clone(),
+                old_stamps.clone(),
+            );
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
-                let outcome = process(path, &known, opts);
+                let outcome = process(path, &known, &old_stamps, opts);
                 if tx.send((i, outcome)).is_err() {
                     break;
                 }
@@ -251,7 +259,10 @@ fn extract_tree(
             let path = &files[i];
             let shown = path.display().to_string();
             match outcome {
-                Outcome::Unchanged => {
+                Outcome::Unchanged(stamp) => {
+                    if let Some(st) = stamp {
+                        stamps.insert(stamp_key(path), st);
+                    }
                     unchanged += 1;
                     progress.step(&shown, "unchanged");
                 }
@@ -259,7 +270,10 @@ fn extract_tree(
                     errors += 1;
                     progress.error(&format!("error: {shown}: {reason}"));
                 }
-                Outcome::Extracted(mut a) => {
+                Outcome::Extracted(mut a, stamp) => {
+                    if let Some(st) = stamp {
+                        stamps.insert(stamp_key(path), st);
+                    }
                     let hash = a.detail.source_hash.clone();
                     if cache.contains_hash(&hash) {
                         unchanged += 1;
@@ -325,7 +339,8 @@ fn extract_tree(
     progress.finish();
     tree.write_index(display_name, index.into_values().collect())
         .context("cannot write the user index")?;
-    tree.save_cache(&cache).context("cannot write the cache")?;
+    tree.save_cache(&cache, &stamps)
+        .context("cannot write the cache")?;
     write_root_manifest(output).context("cannot write the root manifest")?;
     println!(
         "{} files: {added} extracted, {unchanged} unchanged, {dups} duplicates, {errors} errors in {:.1} s",
@@ -335,26 +350,49 @@ fn extract_tree(
     Ok(())
 }
 
-/// Worker: read, skip known hashes, parse and compute.
-fn process(path: &Path, known: &HashSet<String>, opts: &Options) -> Outcome {
+/// Key of an input file in the stamp cache.
+fn stamp_key(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Worker: skip files whose size and mtime match a stamp of a known hash
+/// (no read), else read, skip known hashes, parse and compute.
+fn process(
+    path: &Path,
+    known: &HashSet<String>,
+    stamps: &BTreeMap<String, FileStamp>,
+    opts: &Options,
+) -> Outcome {
     let name = base_name(path);
+    let io_err = |e: std::io::Error| {
+        Outcome::Failed(
+            ExtractError::Io {
+                file: name.clone(),
+                reason: e.to_string(),
+            }
+            .reason(),
+        )
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return io_err(e),
+    };
+    if let Some(st) = stamps.get(&stamp_key(path)) {
+        if st.matches(&meta) && known.contains(&st.source_hash) {
+            return Outcome::Unchanged(None);
+        }
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => {
-            return Outcome::Failed(
-                ExtractError::Io {
-                    file: name,
-                    reason: e.to_string(),
-                }
-                .reason(),
-            )
-        }
+        Err(e) => return io_err(e),
     };
-    if known.contains(&source_hash(&bytes)) {
-        return Outcome::Unchanged;
+    let hash = source_hash(&bytes);
+    let stamp = FileStamp::of(&meta, &hash);
+    if known.contains(&hash) {
+        return Outcome::Unchanged(stamp);
     }
     match parse_bytes(&name, &bytes, &Limits::default()) {
-        Ok(p) => Outcome::Extracted(Box::new(compute(&p, opts))),
+        Ok(p) => Outcome::Extracted(Box::new(compute(&p, opts)), stamp),
         Err(e) => Outcome::Failed(e.reason()),
     }
 }

@@ -73,7 +73,16 @@ pub fn compute(p: &ParsedActivity, opts: &Options) -> Activity {
     let (avg_hr, max_hr) = metrics::int_stats(pts.iter().filter_map(|x| x.hr_bpm));
     let (avg_cad, _) = metrics::int_stats(pts.iter().filter_map(|x| x.cadence_rpm));
     let (avg_pw, max_pw) = metrics::int_stats(pts.iter().filter_map(|x| x.power_w));
-    let dense = metrics::dense(pts, start_ms);
+    // The dense 1 Hz arrays serve MMP (power), device-speed best efforts and
+    // the cycling best climb; skip building them when none applies.
+    let needs_dense = pts.iter().filter(|x| x.power_w.is_some()).take(2).count() == 2
+        || (motion.has_device_speed && !metrics::effort_targets(&sport).is_empty())
+        || sport == "cycling";
+    let dense = if needs_dense {
+        metrics::dense(pts, start_ms)
+    } else {
+        None
+    };
     let mmp = metrics::mmp(pts, dense.as_ref());
     let best_efforts = metrics::best_efforts(&sport, pts, &motion, dense.as_ref());
     let best_climb = metrics::best_climb(&sport, dense.as_ref());

@@ -20,7 +20,8 @@ pub struct Limits {
     pub max_input_bytes: usize,
     /// Largest accepted decompressed size for gzip input.
     pub max_decompressed_bytes: usize,
-    /// Largest accepted number of points in one file.
+    /// Largest accepted number of points in one file (2 million by default:
+    /// 23 days at 1 Hz, ~270 MB of points in memory).
     pub max_points: usize,
     /// "Now" for the future-timestamp check; `None` means the system clock.
     pub now: Option<DateTime<Utc>>,
@@ -31,7 +32,7 @@ impl Default for Limits {
         Limits {
             max_input_bytes: 512 << 20,
             max_decompressed_bytes: 512 << 20,
-            max_points: 5_000_000,
+            max_points: 2_000_000,
             now: None,
         }
     }

@@ -21,7 +21,25 @@ fn seg_dist(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
 /// RDP keep-mask (iterative, explicit stack: no recursion depth limit on
 /// long tracks). Endpoints are always kept; the farthest point of a span is
 /// kept when its distance is ≥ ε (inclusive, so ε = 0 keeps every point).
+///
+/// RDP is O(n log n) on real tracks but O(n²) on adversarial shapes, so the
+/// number of distance evaluations is capped (see [`rdp_budget`]); once the
+/// budget is spent, every point of the spans not yet refined is kept. The
+/// result is then less simplified, never wrong, and a hostile file cannot
+/// stall extraction.
 pub fn rdp_mask(coords: &[[f64; 2]], epsilon: f64) -> Vec<bool> {
+    rdp_mask_with_budget(coords, epsilon, rdp_budget(coords.len()))
+}
+
+/// Distance evaluations allowed for `n` points: generous for real tracks
+/// (≈ 32 · n · log2 n plus a constant).
+pub fn rdp_budget(n: usize) -> u64 {
+    let log = (usize::BITS - n.leading_zeros()) as u64;
+    10_000_000 + 32 * n as u64 * (log + 1)
+}
+
+/// [`rdp_mask`] with an explicit budget of distance evaluations.
+pub fn rdp_mask_with_budget(coords: &[[f64; 2]], epsilon: f64, budget: u64) -> Vec<bool> {
     let n = coords.len();
     let mut keep = vec![false; n];
     if n <= 2 {
@@ -30,11 +48,17 @@ pub fn rdp_mask(coords: &[[f64; 2]], epsilon: f64) -> Vec<bool> {
     }
     keep[0] = true;
     keep[n - 1] = true;
+    let mut spent = 0u64;
     let mut stack = vec![(0usize, n - 1)];
     while let Some((s, e)) = stack.pop() {
         if e <= s + 1 {
             continue;
         }
+        if spent >= budget {
+            keep[s..=e].iter_mut().for_each(|k| *k = true);
+            continue;
+        }
+        spent += (e - s - 1) as u64;
         let (mut best, mut idx) = (-1.0f64, s);
         for i in s + 1..e {
             let d = seg_dist(coords[i], coords[s], coords[e]);
@@ -92,6 +116,22 @@ mod tests {
         let corner = [[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]];
         assert_eq!(rdp_mask(&corner, 0.1), vec![true, true, true]);
         assert_eq!(rdp_mask(&c[..1], 0.1), vec![true]);
+    }
+
+    #[test]
+    fn budget_exhaustion_keeps_points() {
+        // A shape where every split peels one point: offsets shrink so the
+        // farthest point is always next to the span's start.
+        let c: Vec<[f64; 2]> = (0..2000)
+            .map(|i| [i as f64, if i % 2 == 0 { 0.0 } else { 1.0 / (i as f64) }])
+            .collect();
+        let full = rdp_mask_with_budget(&c, 0.0, u64::MAX);
+        let capped = rdp_mask_with_budget(&c, 0.0, 10);
+        assert!(full.iter().all(|k| *k));
+        assert!(capped.iter().all(|k| *k));
+        let line: Vec<[f64; 2]> = (0..100).map(|i| [i as f64, 0.0]).collect();
+        let m = rdp_mask_with_budget(&line, 0.1, 0);
+        assert!(m.iter().all(|k| *k), "no budget: nothing dropped");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! {root}/index.json                         root manifest (shards per handle)
 //! {root}/{handle}/index.json                the user's feed (summaries, newest first)
 //! {root}/{handle}/.bincio_cache.json        dedup records (hashes, starts, distances)
+//!                                           and input file stamps (path, size, mtime, hash)
 //! {root}/{handle}/activities/{id}.json      detail
 //! {root}/{handle}/activities/{id}.geojson   simplified track (when there is one)
 //! {root}/{handle}/activities/{id}.timeseries.json
@@ -16,6 +17,7 @@
 //! timeseries and GeoJSON are compact (they are the bulk of the tree and only
 //! machines read them).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -32,6 +34,40 @@ pub const CACHE_FILE: &str = ".bincio_cache.json";
 #[derive(Serialize, Deserialize, Default)]
 struct CacheFile {
     activities: Vec<DedupRecord>,
+    #[serde(default)]
+    files: BTreeMap<String, FileStamp>,
+}
+
+/// Size and modification time of an input file when it was last hashed:
+/// while both are unchanged, a re-run skips the file without reading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i128,
+    pub source_hash: String,
+}
+
+impl FileStamp {
+    /// Stamp of a file's metadata with the given hash (None when the
+    /// platform gives no modification time).
+    pub fn of(meta: &fs::Metadata, source_hash: &str) -> Option<FileStamp> {
+        let mtime = meta.modified().ok()?;
+        let ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        };
+        Some(FileStamp {
+            size: meta.len(),
+            mtime_ns: ns,
+            source_hash: source_hash.to_string(),
+        })
+    }
+
+    /// True when `meta` describes the same size and modification time.
+    pub fn matches(&self, meta: &fs::Metadata) -> bool {
+        FileStamp::of(meta, "").is_some_and(|s| s.size == self.size && s.mtime_ns == self.mtime_ns)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -105,21 +141,33 @@ impl UserTree {
     /// Load the dedup cache, keeping records whose detail still exists (a
     /// deleted activity may be extracted again) and every loser record (its
     /// file is never re-parsed). A missing or unreadable cache is empty.
-    pub fn load_cache(&self) -> DedupIndex {
-        let records = fs::read(self.dir.join(CACHE_FILE))
+    /// Also returns the input file stamps whose hash is still known.
+    pub fn load_cache(&self) -> (DedupIndex, BTreeMap<String, FileStamp>) {
+        let cache = fs::read(self.dir.join(CACHE_FILE))
             .ok()
             .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
-            .unwrap_or_default()
-            .activities;
-        let mut idx = DedupIndex::from_records(records);
+            .unwrap_or_default();
+        let mut idx = DedupIndex::from_records(cache.activities);
         idx.retain(|r| r.duplicate_of.is_some() || self.has_activity(&r.id));
-        idx
+        let mut files = cache.files;
+        files.retain(|_, s| idx.contains_hash(&s.source_hash));
+        (idx, files)
     }
 
-    /// Save the dedup cache.
-    pub fn save_cache(&self, idx: &DedupIndex) -> io::Result<()> {
+    /// Save the dedup cache and the input file stamps (stamps whose hash is
+    /// not in the index are dropped).
+    pub fn save_cache(
+        &self,
+        idx: &DedupIndex,
+        files: &BTreeMap<String, FileStamp>,
+    ) -> io::Result<()> {
         let file = CacheFile {
             activities: idx.records().to_vec(),
+            files: files
+                .iter()
+                .filter(|(_, s)| idx.contains_hash(&s.source_hash))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         };
         write_atomic(
             &self.dir.join(CACHE_FILE),
