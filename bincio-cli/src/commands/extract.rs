@@ -30,8 +30,9 @@ pub struct ExtractArgs {
     /// Directories to scan recursively for .gpx/.tcx/.fit files (optionally .gz).
     #[arg(long, num_args = 1.., value_name = "DIR", required_unless_present = "file")]
     pub input: Vec<PathBuf>,
-    /// Root of the BAS tree (the data dir).
-    #[arg(long, value_name = "DIR", required_unless_present = "file")]
+    /// Root of a static BAS tree to write (single-user flow). Without it the
+    /// activities go into the instance's store (`--data-dir` / `--store`).
+    #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// Owner handle (the user directory under the output).
     #[arg(long, value_name = "H", required_unless_present = "file")]
@@ -48,6 +49,9 @@ pub struct ExtractArgs {
     /// Only files modified on or after this local date (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// The instance whose store receives the activities (when no --output).
+    #[command(flatten)]
+    pub store: crate::cli::StoreArgs,
     /// Parse one file and print its detail JSON to stdout; writes nothing.
     #[arg(long, value_name = "F", conflicts_with_all = ["input", "output"])]
     pub file: Option<PathBuf>,
@@ -61,7 +65,7 @@ enum Outcome {
 }
 
 /// Entry point.
-pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
+pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
     let privacy = Privacy::parse(&args.privacy).with_context(|| {
         format!(
             "invalid --privacy {:?} (public, blur_start, no_gps, private, unlisted)",
@@ -75,8 +79,8 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
     if let Some(file) = &args.file {
         return run_single(file, &opts);
     }
-    let (Some(output), Some(handle)) = (&args.output, &args.handle) else {
-        bail!("--input, --output and --handle are required");
+    let Some(handle) = &args.handle else {
+        bail!("--input and --handle are required");
     };
     if !bincio_core::validate::is_valid_handle(handle) {
         bail!("invalid handle {handle:?}: 1-30 characters a-z 0-9 _ -, starting with a letter or digit");
@@ -94,8 +98,78 @@ pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get()))
         .max(1);
+    let Some(output) = &args.output else {
+        return into_store(&args.store, handle, files, workers, &args.privacy).await;
+    };
     let display_name = args.display_name.clone().unwrap_or_else(|| handle.clone());
     extract_tree(files, output, handle, &display_name, workers, &opts)
+}
+
+/// The server flow: every file goes through the same ingestion as an
+/// upload (dedup, near-duplicates, limits), `workers` at a time.
+async fn into_store(
+    store: &crate::cli::StoreArgs,
+    handle: &str,
+    files: Vec<PathBuf>,
+    workers: usize,
+    privacy: &str,
+) -> anyhow::Result<()> {
+    use bincio_core::activities::ingest::{IngestOptions, IngestStatus};
+    use futures_util::StreamExt;
+
+    let stores = crate::stores::open(store).await?;
+    let user = super::accounts(&stores).require_user(handle).await?;
+    let acts = super::activities(&stores);
+    let privacy = match privacy {
+        "public" => None,
+        p => Some(
+            bincio_core::model::Privacy::parse(p)
+                .with_context(|| format!("invalid --privacy {p:?}"))?,
+        ),
+    };
+    let total = files.len();
+    let started = Instant::now();
+    let mut results = futures_util::stream::iter(files)
+        .map(|path| {
+            let (acts, user) = (acts.clone(), user.clone());
+            async move {
+                let name = base_name(&path);
+                let res = match tokio::fs::read(&path).await {
+                    Ok(bytes) => {
+                        let opts = IngestOptions {
+                            privacy,
+                            ..IngestOptions::default()
+                        };
+                        acts.ingest(&user, &name, bytes, opts)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                    Err(e) => Err(format!("{name}: {e}")),
+                };
+                (name, res)
+            }
+        })
+        .buffer_unordered(workers);
+    let (mut added, mut dup, mut failed, mut n) = (0, 0, 0, 0);
+    while let Some((name, res)) = results.next().await {
+        n += 1;
+        match res {
+            Ok(IngestStatus::Duplicate { .. }) => dup += 1,
+            Ok(s) => {
+                added += 1;
+                println!("[{n}/{total}] {name}: {}", s.id());
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    println!(
+        "stored {added} activities for {handle}, {dup} already there, {failed} errors ({total} files in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn run_single(file: &Path, opts: &Options) -> anyhow::Result<()> {
