@@ -374,6 +374,83 @@ async fn strava_zip_imports_titles(b: &dyn Backend) {
     assert_eq!(ev.last().unwrap()["type"], json!("error"), "{}", r.text);
 }
 
+async fn raw_upload_and_elevation_recalc(b: &dyn Backend) {
+    use base64::Engine;
+    let app = TestApp::new(b).await;
+    let token = user(&app).await;
+    let f = fixtures("brut")
+        .into_iter()
+        .find(|(n, _)| n == "1031803281.gpx")
+        .unwrap();
+    let body = json!({"filename": f.0, "base64": base64::engine::general_purpose::STANDARD.encode(&f.1), "user_title": "Hill reps"});
+    let r = app
+        .json(Method::POST, "/api/upload/raw", body.clone(), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["id"], json!("2017-06-11T153156Z"));
+    assert_eq!(r.json["status"], json!("imported"));
+    assert_eq!(r.json["detail"]["title"], json!("Hill reps"));
+    assert_eq!(r.json["detail"]["elevation_gain_m"], json!(115.2));
+    assert_eq!(r.json["geojson"]["type"], json!("Feature"));
+    assert!(r.json["timeseries"]["t"].is_array());
+    assert_eq!(r.json["source_hash"].as_str().unwrap().len(), 64);
+    let again = app
+        .json(Method::POST, "/api/upload/raw", body, Some(&token))
+        .await;
+    assert_eq!(again.json["status"], json!("duplicate"));
+    let bad = app
+        .json(
+            Method::POST,
+            "/api/upload/raw",
+            json!({"filename": "x.gpx", "base64": "***"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let junk = base64::engine::general_purpose::STANDARD.encode(b"<gpx><trk></trk></gpx>");
+    let bad = app
+        .json(
+            Method::POST,
+            "/api/upload/raw",
+            json!({"filename": "x.gpx", "base64": junk}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.json["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("Could not extract activity: "));
+
+    // Smoothed hysteresis recalculation patches detail and feed.
+    let uri = "/api/activity/2017-06-11T153156Z/recalculate-elevation/hysteresis";
+    let r = app.json(Method::POST, uri, json!({}), Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["threshold_m"], json!(3.0));
+    assert_eq!(r.json["altitude_source"], json!("gps"));
+    let gain = r.json["elevation_gain_m"].as_f64().unwrap();
+    assert!(
+        (gain - 115.2).abs() < 20.0,
+        "plausible next to the 10 m hysteresis figure: {gain}"
+    );
+    let d = app
+        .get("/api/activity/2017-06-11T153156Z", Some(&token))
+        .await
+        .json;
+    assert_eq!(d["elevation_gain_m"].as_f64().unwrap(), gain);
+    assert_eq!(
+        app.json(
+            Method::POST,
+            "/api/activity/2000-01-01T000000Z/recalculate-elevation/hysteresis",
+            json!({}),
+            Some(&token)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 macro_rules! upload_cases {
     ($backend:expr) => {
         crate::backend_tests!($backend;
@@ -382,6 +459,7 @@ macro_rules! upload_cases {
             gzip_bomb_and_oversize_are_refused,
             originals_kept_on_request,
             strava_zip_imports_titles,
+            raw_upload_and_elevation_recalc,
         );
     };
 }

@@ -27,6 +27,9 @@ pub enum CoreError {
     /// Too many attempts (429).
     #[error("{0}")]
     RateLimited(String),
+    /// Well-formed but cannot be processed (422).
+    #[error("{0}")]
+    Unprocessable(String),
     /// Input exceeds a size or count limit (413).
     #[error("{0}")]
     TooLarge(String),

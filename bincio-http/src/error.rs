@@ -56,6 +56,7 @@ impl From<CoreError> for ApiError {
             CoreError::Conflict(_) => StatusCode::CONFLICT,
             CoreError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            CoreError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             CoreError::Store(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");

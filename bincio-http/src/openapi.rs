@@ -331,6 +331,22 @@ pub(crate) const OPERATIONS: &[Op] = &[
     ),
     op(
         "post",
+        "/api/upload/raw",
+        "activities",
+        "Upload one file as base64 JSON (mobile); answers the stored documents",
+        User,
+        &[("filename", "string", true), ("base64", "string", true), ("user_title", "string", false)],
+    ),
+    op(
+        "post",
+        "/api/activity/{id}/recalculate-elevation/hysteresis",
+        "activities",
+        "Recompute elevation gain/loss from the timeseries (smoothed hysteresis)",
+        User,
+        &[],
+    ),
+    op(
+        "post",
         "/api/upload/strava-zip",
         "activities",
         "Import a Strava bulk export ZIP (multipart `file`, form `private`); progress as server-sent events",

@@ -9,6 +9,7 @@
 //! * `unlisted` is readable by id but never listed in a feed;
 //! * edits keep every field they do not mention.
 
+pub mod elevation;
 pub mod ingest;
 pub mod privacy;
 pub mod render;

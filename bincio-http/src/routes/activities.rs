@@ -214,3 +214,12 @@ pub(crate) async fn admin_delete_all(
     let n = st.activities().delete_all(&handle).await?;
     Ok(Json(json!({"ok": true, "deleted": n})))
 }
+
+pub(crate) async fn recalc_hysteresis(
+    State(st): State<AppState>,
+    a: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let r = st.activities().recalculate_elevation(&a.user, &id).await?;
+    Ok(Json(serde_json::to_value(r).unwrap_or_default()))
+}

@@ -20,6 +20,9 @@ use crate::AppState;
 /// Photo uploads: 10 MiB of image plus multipart framing.
 const IMAGE_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
+/// One base64 file of at most 50 MiB, plus JSON framing.
+const RAW_BODY_LIMIT: usize = 70 * 1024 * 1024;
+
 /// A multi-file upload: bounded by the file count and per-file cap.
 const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
 
@@ -68,6 +71,14 @@ pub(crate) fn router(state: AppState) -> Router {
             get(activities::get_image).delete(activities::delete_image),
         )
         .route("/api/feed", get(activities::feed))
+        .route(
+            "/api/activity/{id}/recalculate-elevation/hysteresis",
+            post(activities::recalc_hysteresis),
+        )
+        .route(
+            "/api/upload/raw",
+            post(upload::raw).layer(DefaultBodyLimit::max(RAW_BODY_LIMIT)),
+        )
         .route(
             "/api/upload",
             post(upload::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),

@@ -294,3 +294,59 @@ fn sse(rx: tokio::sync::mpsc::UnboundedReceiver<Value>) -> Response {
         .insert("x-accel-buffering", "no".parse().expect("static header"));
     resp
 }
+
+#[derive(Deserialize)]
+pub(crate) struct RawUpload {
+    filename: String,
+    base64: String,
+    user_title: Option<String>,
+}
+
+/// `POST /api/upload/raw` (mobile): one file as base64 in JSON; answers the
+/// stored documents.
+pub(crate) async fn raw(
+    State(st): State<AppState>,
+    a: AuthUser,
+    crate::json::ApiJson(b): crate::json::ApiJson<RawUpload>,
+) -> ApiResult<Json<Value>> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b.base64.trim())
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid base64"))?;
+    let opts = IngestOptions {
+        title: b.user_title.filter(|t| !t.trim().is_empty()),
+        ..IngestOptions::default()
+    };
+    let status = st
+        .activities()
+        .ingest(&a.user, &b.filename, bytes, opts)
+        .await
+        .map_err(|e| match e {
+            CoreError::Invalid(m) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Could not extract activity: {m}"),
+            ),
+            e => e.into(),
+        })?;
+    let id = status.id().to_owned();
+    let acts = st.activities();
+    let detail = acts.detail(Some(&a.user), &a.user.handle, &id).await?;
+    let timeseries = acts
+        .timeseries(Some(&a.user), &a.user.handle, &id)
+        .await
+        .ok();
+    let geojson = acts.geojson(Some(&a.user), &a.user.handle, &id).await.ok();
+    let source_hash = detail
+        .get("source_hash")
+        .and_then(Value::as_str)
+        .map(|h| h.trim_start_matches("sha256:").to_owned());
+    Ok(Json(json!({
+        "ok": true,
+        "id": id,
+        "status": status_name(&status),
+        "detail": detail,
+        "timeseries": timeseries,
+        "geojson": geojson,
+        "source_hash": source_hash,
+    })))
+}
