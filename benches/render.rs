@@ -74,8 +74,75 @@ fn record(handle: &str, i: usize) -> (ActivityRecord, ActivityTracks) {
     (rec, tracks)
 }
 
+/// Upload-to-stored throughput: the 20 fixture files ingested for each of
+/// `users` users (distinct owners, so nothing is a duplicate), 2 at a time.
+async fn ingest_throughput(users: usize) {
+    use bincio::core::activities::ingest::IngestOptions;
+    use bincio::core::activities::Activities;
+    use futures::StreamExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).unwrap());
+    let acts = Activities::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(bincio::core::SystemClock),
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/activities");
+    let mut files = Vec::new();
+    for who in ["brut", "dave"] {
+        for e in std::fs::read_dir(root.join(who)).unwrap().flatten() {
+            files.push((
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    let mut owners = Vec::new();
+    for u in 0..users {
+        let user = store
+            .create_user(NewUser {
+                handle: format!("up{u}"),
+                display_name: String::new(),
+                password_hash: "x".into(),
+                role: Role::User,
+                created_at: 0,
+            })
+            .await
+            .unwrap();
+        owners.push(user);
+    }
+    let jobs: Vec<_> = owners
+        .iter()
+        .flat_map(|u| files.iter().map(move |f| (u.clone(), f.clone())))
+        .collect();
+    let bytes: usize = jobs.iter().map(|(_, (_, b))| b.len()).sum();
+    let n = jobs.len();
+    let t = Instant::now();
+    let stored = futures::stream::iter(jobs)
+        .map(|(u, (name, b))| {
+            let acts = acts.clone();
+            async move {
+                acts.ingest(&u, &name, b, IngestOptions::default())
+                    .await
+                    .is_ok()
+            }
+        })
+        .buffer_unordered(2)
+        .filter(|ok| futures::future::ready(*ok))
+        .count()
+        .await;
+    let s = t.elapsed().as_secs_f64();
+    println!(
+        "ingest: {stored}/{n} files ({:.1} MB as uploaded) stored in {s:.2} s: {:.1} files/s, {:.1} MB/s",
+        bytes as f64 / 1e6,
+        n as f64 / s,
+        bytes as f64 / 1e6 / s
+    );
+}
+
 #[tokio::main]
 async fn main() {
+    ingest_throughput(10).await;
     let n: usize = std::env::var("BINCIO_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -110,6 +110,28 @@ async fn upload_fixtures_then_feed_lists_them(b: &dyn Backend) {
         .json;
     assert_eq!(ts["t"].as_array().unwrap().len(), 573);
 
+    // GPX download: one track point per positioned sample, times kept.
+    let g = app
+        .get("/api/activity/2017-06-08T165749Z/gpx", Some(&token))
+        .await;
+    assert_eq!(g.status, StatusCode::OK);
+    assert_eq!(g.headers["content-type"], "application/gpx+xml");
+    let doc = gpx::read(g.text.as_bytes()).expect("valid GPX");
+    let pts = &doc.tracks[0].segments[0].points;
+    assert_eq!(pts.len(), 573);
+    assert!(pts[0].time.is_some() && pts[0].elevation.is_some());
+    assert_eq!(
+        doc.tracks[0].name.as_deref(),
+        Some(run["title"].as_str().unwrap())
+    );
+    // The indoor FIT ride has no position: 422, not an empty file.
+    assert_eq!(
+        app.get("/api/activity/2018-02-18T171256Z/gpx", Some(&token))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
     // The same files again: all duplicates, nothing stored twice.
     let r = app
         .multipart("/api/upload?stream=false", &parts[..3], Some(&token))

@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Write the static BAS tree (public items only) for any web server.
     Render(RenderArgs),
+    /// Export activities to other formats.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: ExportCmd,
+    },
     /// Import activities from other tools.
     Import {
         #[command(flatten)]
@@ -153,6 +160,21 @@ pub enum UsersCmd {
     SetRole { handle: String, role: String },
     /// Delete an account and its sessions, invites and prefs.
     Delete { handle: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    /// One activity as GPX 1.1 (to --out, or standard output).
+    Gpx {
+        /// The owner.
+        #[arg(long)]
+        handle: String,
+        /// Activity id.
+        id: String,
+        /// Output file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

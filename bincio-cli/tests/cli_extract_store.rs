@@ -45,6 +45,16 @@ fn extract_into_the_store_then_render() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("User not found"));
+    bincio(&data)
+        .args(["export", "gpx", "--handle", "rider", "2017-06-08T165749Z"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("<gpx").and(predicate::str::contains("<trkpt")));
+    bincio(&data)
+        .args(["export", "gpx", "--handle", "rider", "2018-02-18T171256Z"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no GPS track"));
     let site = dir.path().join("site");
     bincio(&data)
         .args(["render", "--out"])

@@ -330,6 +330,14 @@ pub(crate) const OPERATIONS: &[Op] = &[
         &[],
     ),
     op(
+        "get",
+        "/api/activity/{id}/gpx",
+        "activities",
+        "Download as GPX 1.1",
+        User,
+        &[],
+    ),
+    op(
         "post",
         "/api/upload/raw",
         "activities",

@@ -29,6 +29,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(a).await,
         Command::Render(a) => render::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
+        Command::Export { store, cmd } => {
+            let s = stores::open(&store).await?;
+            match cmd {
+                crate::cli::ExportCmd::Gpx { handle, id, out } => {
+                    let user = accounts(&s).require_user(&handle).await?;
+                    let bytes = activities(&s).export_gpx(&user, &id).await?;
+                    match out {
+                        Some(p) => std::fs::write(&p, bytes)
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+                    }
+                    Ok(())
+                }
+            }
+        }
         Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
     }

@@ -10,6 +10,7 @@
 //! * edits keep every field they do not mention.
 
 pub mod elevation;
+pub mod export;
 pub mod ingest;
 pub mod privacy;
 pub mod render;

@@ -223,3 +223,23 @@ pub(crate) async fn recalc_hysteresis(
     let r = st.activities().recalculate_elevation(&a.user, &id).await?;
     Ok(Json(serde_json::to_value(r).unwrap_or_default()))
 }
+
+/// The owner's activity as a GPX download.
+pub(crate) async fn gpx(
+    State(st): State<AppState>,
+    a: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let bytes = st.activities().export_gpx(&a.user, &id).await?;
+    let disposition = format!("attachment; filename=\"{id}.gpx\"");
+    Ok((
+        [
+            (CONTENT_TYPE, "application/gpx+xml".to_owned()),
+            (CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -59,6 +59,7 @@ pub(crate) fn router(state: AppState) -> Router {
                 .delete(activities::delete),
         )
         .route("/api/activity/{id}/geojson", get(activities::geojson))
+        .route("/api/activity/{id}/gpx", get(activities::gpx))
         .route("/api/activity/{id}/timeseries", get(activities::timeseries))
         .route(
             "/api/activity/{id}/images",
