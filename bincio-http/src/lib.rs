@@ -1,1 +1,24 @@
+//! `bincio-http`: the axum adapter. [`router`] builds the whole app from an
+//! [`AppState`]; an embedding app can mount it under its own router.
+//!
+//! Handlers parse input, call one core service method and map the result
+//! to the wire format; they hold no business rules. Core errors become HTTP
+//! statuses in exactly one place ([`error`]).
 #![forbid(unsafe_code)]
+
+mod auth;
+mod client;
+pub mod error;
+mod json;
+mod openapi;
+mod routes;
+mod state;
+
+pub use state::{AppState, HttpConfig};
+
+use axum::Router;
+
+/// The full application router (accounts API, health, API docs).
+pub fn router(state: AppState) -> Router {
+    routes::router(state)
+}

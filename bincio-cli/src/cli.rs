@@ -1,0 +1,134 @@
+//! Flags and subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// bincio: activities platform and event check-in server.
+#[derive(Parser, Debug)]
+#[command(name = "bincio", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the instance lives. Every command that touches the store takes it.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// Instance data directory (holds instance.db when on SQLite).
+    #[arg(long, env = "BINCIO_DATA_DIR", default_value = "./bincio_data")]
+    pub data_dir: PathBuf,
+    /// Store URL: `sqlite:PATH` or `mongodb://host:port/db`
+    /// [default: sqlite:<data-dir>/instance.db].
+    #[arg(long, env = "BINCIO_STORE")]
+    pub store: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Initialise an instance: admin account, settings, first invite (idempotent).
+    Init(InitArgs),
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    Users {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: UsersCmd,
+    },
+    /// Read or change instance settings.
+    Settings {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: SettingsCmd,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Admin handle.
+    #[arg(long)]
+    pub handle: String,
+    /// Admin display name [default: the handle].
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Instance name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Maximum number of accounts (0 = unlimited).
+    #[arg(long)]
+    pub max_users: Option<u64>,
+    /// Keep uploaded original files by default.
+    #[arg(long)]
+    pub store_originals: Option<bool>,
+    /// Read the admin password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Base URL used in the printed invite link.
+    #[arg(long, env = "BINCIO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4041")]
+    pub bind: SocketAddr,
+    /// Public base URL (links, OAuth redirects).
+    #[arg(long, env = "BINCIO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Trust X-Real-IP / X-Forwarded-For (only behind a reverse proxy).
+    #[arg(long)]
+    pub trusted_proxy: bool,
+    /// Mark the session cookie Secure (HTTPS deployments).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UsersCmd {
+    /// List accounts.
+    List,
+    /// Create an account (password from prompt, --password-stdin or BINCIO_PASSWORD).
+    Create {
+        handle: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Role: user, staff or admin.
+        #[arg(long, default_value = "user")]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Mint an invite code for a user (admins: unlimited).
+    Invite { handle: String },
+    /// Issue a one-time 24 h password reset code for a user.
+    ResetCode { handle: String },
+    /// Make a user an admin (or a plain user again with --revoke).
+    SetAdmin {
+        handle: String,
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Set a user's role: user, staff or admin.
+    SetRole { handle: String, role: String },
+    /// Delete an account and its sessions, invites and prefs.
+    Delete { handle: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsCmd {
+    /// List settings (and the known keys).
+    List,
+    /// Print one setting.
+    Get { key: String },
+    /// Set one setting (validated).
+    Set { key: String, value: String },
+}

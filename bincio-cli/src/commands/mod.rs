@@ -1,0 +1,37 @@
+//! One module per command.
+
+mod init;
+mod serve;
+mod settings;
+mod users;
+
+use std::sync::Arc;
+
+use bincio_core::accounts::Accounts;
+use bincio_core::SystemClock;
+
+use crate::cli::{Cli, Command};
+use crate::stores::{self, Stores};
+
+/// The accounts service over opened stores, on the wall clock.
+pub(crate) fn accounts(stores: &Stores) -> Accounts {
+    Accounts::new(stores.users.clone(), Arc::new(SystemClock))
+}
+
+/// Dispatch a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init(a) => init::run(a).await,
+        Command::Serve(a) => serve::run(a).await,
+        Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
+        Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
+    }
+}
+
+/// Base URL for printed links.
+pub(crate) fn base_url(public_url: Option<&str>, fallback: &str) -> String {
+    public_url
+        .unwrap_or(fallback)
+        .trim_end_matches('/')
+        .to_owned()
+}

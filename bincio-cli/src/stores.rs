@@ -1,0 +1,55 @@
+//! Opening the store named by `--store` / `--data-dir`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, UserStore};
+
+use crate::cli::StoreArgs;
+
+/// Every store of one backend.
+#[derive(Clone)]
+pub struct Stores {
+    pub users: Arc<dyn UserStore>,
+    #[allow(dead_code)]
+    pub activities: Arc<dyn ActivityStore>,
+    #[allow(dead_code)]
+    pub attendees: Arc<dyn AttendeeStore>,
+    #[allow(dead_code)]
+    pub puzzles: Arc<dyn PuzzleStore>,
+}
+
+fn all<S>(s: S) -> Stores
+where
+    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore,
+{
+    let s = Arc::new(s);
+    Stores {
+        users: s.clone(),
+        activities: s.clone(),
+        attendees: s.clone(),
+        puzzles: s,
+    }
+}
+
+/// Open (creating the data directory for SQLite if needed).
+pub async fn open(args: &StoreArgs) -> anyhow::Result<Stores> {
+    let url = match &args.store {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", args.data_dir.join("instance.db").display()),
+    };
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = Path::new(path);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating data directory {}", dir.display()))?;
+        }
+        let s = bincio_store_sqlite::SqliteStore::open(path)?;
+        return Ok(all(s));
+    }
+    if url.starts_with("mongodb://") || url.starts_with("mongodb+srv://") {
+        bail!("the MongoDB backend is not available in this build yet: {url}");
+    }
+    bail!("unknown store URL {url:?}: expected sqlite:PATH or mongodb://host:port/db")
+}

@@ -1,0 +1,84 @@
+//! The store conformance suite: the contract of every store trait, written
+//! once over `Arc<dyn …>` and run against every backend.
+//!
+//! A backend's test file provides a [`Backend`] (which hands out a fresh,
+//! empty, isolated set of stores per case) and expands
+//! [`conformance_tests!`](crate::conformance_tests) once; every case then
+//! shows up as its own `#[tokio::test]` for that backend.
+
+pub mod users;
+
+use std::sync::Arc;
+
+use crate::store::{ActivityStore, AttendeeStore, PuzzleStore, UserStore};
+
+/// One fresh, empty, isolated set of stores.
+#[derive(Clone)]
+pub struct Stores {
+    /// Accounts.
+    pub users: Arc<dyn UserStore>,
+    /// Activities.
+    pub activities: Arc<dyn ActivityStore>,
+    /// Event attendees.
+    pub attendees: Arc<dyn AttendeeStore>,
+    /// Puzzle game.
+    pub puzzles: Arc<dyn PuzzleStore>,
+    /// Resources that must live as long as the stores (a temp dir, a
+    /// database to drop); dropped with the last clone.
+    pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+/// A backend under test.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
+    /// A new empty database (own file / own database name per call).
+    async fn fresh(&self) -> Stores;
+}
+
+/// Expands to one `#[tokio::test]` per conformance case, each calling the
+/// case with `$backend` (an expression of a type implementing [`Backend`]).
+///
+/// ```ignore
+/// bincio_core::conformance_tests!(my_backend());
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($backend:expr) => {
+        $crate::conformance_cases!($backend;
+            users::create_and_get_user,
+            users::duplicate_handle_conflicts,
+            users::list_users_oldest_first,
+            users::password_hash_set_and_upgrade,
+            users::display_name_and_role,
+            users::delete_user_cascades,
+            users::register_with_invite_is_one_time,
+            users::register_checks_handle_and_limit,
+            users::register_with_setup_code_makes_admin,
+            users::concurrent_registrations_one_invite,
+            users::concurrent_registrations_respect_max_users,
+            users::sessions_expire_and_revoke,
+            users::invites_limit_and_order,
+            users::concurrent_invite_creation_respects_limit,
+            users::reset_codes_are_one_time_and_expire,
+            users::concurrent_reset_code_redemption,
+            users::settings_roundtrip,
+            users::prefs_upsert,
+            users::members_with_inviter,
+        );
+    };
+}
+
+/// Helper of [`conformance_tests!`]: one test fn per listed case.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! conformance_cases {
+    ($backend:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let backend = $backend;
+                $crate::conformance::$module::$case(&backend).await;
+            }
+        )*
+    };
+}

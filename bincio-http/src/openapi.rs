@@ -1,0 +1,147 @@
+//! The OpenAPI 3.1 document served at `/api/openapi.json`, generated from
+//! one route table ([`OPERATIONS`]). A test checks that every route of the
+//! router appears here, so the document cannot silently drift.
+
+use serde_json::{json, Map, Value};
+
+/// Who may call an operation.
+#[derive(Clone, Copy)]
+pub(crate) enum Access {
+    /// Anyone.
+    Public,
+    /// Session cookie or Bearer token.
+    User,
+    /// An admin account.
+    Admin,
+}
+
+/// One documented operation.
+pub(crate) struct Op {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    /// JSON body fields: (name, JSON type, required).
+    pub body: &'static [(&'static str, &'static str, bool)],
+}
+
+const fn op(
+    method: &'static str,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    access: Access,
+    body: &'static [(&'static str, &'static str, bool)],
+) -> Op {
+    Op {
+        method,
+        path,
+        tag,
+        summary,
+        access,
+        body,
+    }
+}
+
+use Access::{Admin, Public, User};
+
+const CREDENTIALS: &[(&str, &str, bool)] = &[("handle", "string", true), ("password", "string", true)];
+
+/// Every operation of the accounts API.
+pub(crate) const OPERATIONS: &[Op] = &[
+    op("get", "/healthz", "health", "Liveness and store round-trip", Public, &[]),
+    op("get", "/api/me", "account", "The logged-in user (404 when logged out)", Public, &[]),
+    op("delete", "/api/me", "account", "Delete the account (password required)", User, &[("password", "string", true)]),
+    op("post", "/api/auth/login", "auth", "Log in; sets the bincio_session cookie", Public, CREDENTIALS),
+    op("post", "/api/auth/token", "auth", "Log in; returns a Bearer token for mobile apps", Public, CREDENTIALS),
+    op("post", "/api/auth/logout", "auth", "End the current session", Public, &[]),
+    op("post", "/api/auth/reset-password", "auth", "Set a new password with an admin-issued reset code", Public,
+        &[("handle", "string", true), ("code", "string", true), ("password", "string", true)]),
+    op("post", "/api/register", "auth", "Register with an invite code; logs in", Public,
+        &[("code", "string", true), ("handle", "string", true), ("password", "string", true), ("display_name", "string", false)]),
+    op("get", "/api/invites", "account", "Own invites, newest first", User, &[]),
+    op("post", "/api/invites", "account", "Mint an invite (3 per non-admin, ever)", User, &[]),
+    op("get", "/api/stats", "community", "Members with who invited them (members only on a private instance)", Public, &[]),
+    op("put", "/api/me/display-name", "account", "Set the display name (max 60)", User, &[("display_name", "string", true)]),
+    op("put", "/api/me/password", "account", "Change password; revokes other sessions", User,
+        &[("current_password", "string", true), ("new_password", "string", true)]),
+    op("get", "/api/me/prefs", "account", "Preferences (string map)", User, &[]),
+    op("put", "/api/me/prefs", "account", "Upsert preferences (values coerced to strings)", User, &[]),
+    op("get", "/api/admin/users", "admin", "All users", Admin, &[]),
+    op("post", "/api/admin/users/{handle}/reset-password-code", "admin", "Issue a 24 h one-time reset code", Admin, &[]),
+    op("get", "/api/admin/jobs", "admin", "Running jobs (uploads, imports) with progress", Admin, &[]),
+    op("get", "/api/openapi.json", "docs", "This document", Public, &[]),
+    op("get", "/api/docs", "docs", "Swagger UI", Public, &[]),
+    op("get", "/api/redoc", "docs", "ReDoc", Public, &[]),
+];
+
+fn operation(o: &Op) -> Value {
+    let mut v = json!({
+        "tags": [o.tag],
+        "summary": o.summary,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {}}}},
+            "default": {"description": "Error", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}
+        }
+    });
+    match o.access {
+        Public => {}
+        User | Admin => {
+            v["security"] = json!([{"cookie": []}, {"bearer": []}]);
+        }
+    }
+    if matches!(o.access, Admin) {
+        v["description"] = json!("Requires an admin account (403 `Admin required`).");
+    }
+    let params: Vec<Value> = o
+        .path
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .collect();
+    if !params.is_empty() {
+        v["parameters"] = Value::Array(params);
+    }
+    if !o.body.is_empty() {
+        let props: Map<String, Value> = o
+            .body
+            .iter()
+            .map(|(n, t, _)| ((*n).to_owned(), json!({"type": t})))
+            .collect();
+        let required: Vec<&str> = o.body.iter().filter(|f| f.2).map(|f| f.0).collect();
+        v["requestBody"] = json!({"required": true, "content": {"application/json": {
+            "schema": {"type": "object", "properties": props, "required": required}}}});
+    }
+    v
+}
+
+/// Build the document.
+pub(crate) fn document() -> Value {
+    let mut paths = Map::new();
+    for o in OPERATIONS {
+        let entry = paths
+            .entry(o.path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        entry[o.method] = operation(o);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "bincio",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Accounts and activities API of bincio. Errors are {\"detail\": \"...\"}."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "bincio_session"},
+                "bearer": {"type": "http", "scheme": "bearer"}
+            },
+            "schemas": {
+                "Error": {"type": "object", "properties": {"detail": {}}, "required": ["detail"]}
+            }
+        }
+    })
+}

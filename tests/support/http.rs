@@ -1,0 +1,157 @@
+//! An in-process client for the router (no sockets): requests go through
+//! `tower::ServiceExt::oneshot`, cookies are carried by hand.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use bincio_core::accounts::Accounts;
+use bincio_core::conformance::{Backend, Stores};
+use bincio_core::{Clock, ManualClock};
+use bincio_http::{AppState, HttpConfig};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A response: status, headers, body as JSON (or `Value::Null`).
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+impl Resp {
+    /// The session token set by a `Set-Cookie: bincio_session=…`.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("bincio_session="))
+            .map(|v| v.split(';').next().unwrap_or("").to_owned())
+    }
+}
+
+/// The app under test with its clock and stores.
+pub struct TestApp {
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+    pub stores: Stores,
+    pub accounts: Accounts,
+}
+
+/// Start time of every test clock (2026-01-01T00:00:00Z).
+pub const T0: i64 = 1_767_225_600;
+
+impl TestApp {
+    /// A fresh app on `backend` with default options.
+    pub async fn new(backend: &dyn Backend) -> Self {
+        Self::with_config(backend, HttpConfig::default()).await
+    }
+
+    /// A fresh app with options.
+    pub async fn with_config(backend: &dyn Backend, config: HttpConfig) -> Self {
+        let stores = backend.fresh().await;
+        let clock = Arc::new(ManualClock::at(T0));
+        let accounts = Accounts::new(stores.users.clone(), clock.clone() as Arc<dyn Clock>);
+        let router = bincio_http::router(AppState::new(accounts.clone(), config));
+        Self {
+            router,
+            clock,
+            stores,
+            accounts,
+        }
+    }
+
+    /// Send a request with an optional JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = match body {
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
+            None => b.body(Body::empty()),
+        }
+        .expect("request");
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    /// GET with a session token (cookie).
+    pub async fn get(&self, uri: &str, token: Option<&str>) -> Resp {
+        let cookie = token.map(|t| format!("bincio_session={t}"));
+        let h: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", c.as_str())).collect();
+        self.send(Method::GET, uri, None, &h).await
+    }
+
+    /// A JSON request with a session token (cookie).
+    pub async fn json(&self, method: Method, uri: &str, body: Value, token: Option<&str>) -> Resp {
+        let cookie = token.map(|t| format!("bincio_session={t}"));
+        let h: Vec<(&str, &str)> = cookie.iter().map(|c| ("cookie", c.as_str())).collect();
+        self.send(method, uri, Some(body), &h).await
+    }
+
+    /// Create the admin directly and return a logged-in token.
+    pub async fn admin(&self) -> String {
+        self.accounts
+            .create_user("admin", "Admin", "admin-password", bincio_core::model::Role::Admin)
+            .await
+            .expect("create admin");
+        self.login("admin", "admin-password").await
+    }
+
+    /// Log in through HTTP; panics unless 200.
+    pub async fn login(&self, handle: &str, password: &str) -> String {
+        let r = self
+            .json(
+                Method::POST,
+                "/api/auth/login",
+                serde_json::json!({"handle": handle, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {handle}: {}", r.text);
+        r.session_cookie().expect("session cookie")
+    }
+
+    /// Mint an invite as the holder of `token`.
+    pub async fn invite(&self, token: &str) -> String {
+        let r = self
+            .json(Method::POST, "/api/invites", serde_json::json!({}), Some(token))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json["code"].as_str().expect("code").to_owned()
+    }
+
+    /// Register through HTTP; returns the response.
+    pub async fn register(&self, code: &str, handle: &str, password: &str) -> Resp {
+        self.json(
+            Method::POST,
+            "/api/register",
+            serde_json::json!({"code": code, "handle": handle, "password": password}),
+            None,
+        )
+        .await
+    }
+}
