@@ -24,6 +24,14 @@ pub const MIGRATIONS: &[Migration] = &[
         id: "0002_accounts_hash_secrets_roles",
         apply: crate::user::migrate_hash_secrets_and_roles,
     },
+    Migration {
+        id: "0100_event_attendees",
+        apply: crate::attendee::migrate,
+    },
+    Migration {
+        id: "0101_event_puzzle",
+        apply: crate::puzzle::migrate,
+    },
 ];
 
 /// Apply pending migrations. Errors carry the migration id.

@@ -6,6 +6,8 @@
 //! [`conformance_tests!`](crate::conformance_tests) once; every case then
 //! shows up as its own `#[tokio::test]` for that backend.
 
+pub mod attendees;
+pub mod puzzles;
 pub mod users;
 
 use std::sync::Arc;
@@ -64,6 +66,18 @@ macro_rules! conformance_tests {
             users::settings_roundtrip,
             users::prefs_upsert,
             users::members_with_inviter,
+            attendees::attendee_import_and_reimport,
+            attendees::attendee_use_rules,
+            attendees::attendee_concurrent_use_exactly_once,
+            attendees::attendee_first_use_once,
+            attendees::attendee_list_and_stats,
+            attendees::attendee_announcements,
+            puzzles::puzzle_counters_upsert,
+            puzzles::puzzle_bucket_created_once,
+            puzzles::puzzle_deliver_and_dedupe,
+            puzzles::puzzle_concurrent_distinct_deliverers,
+            puzzles::puzzle_concurrent_one_deliverer,
+            puzzles::puzzle_revoke_and_coupon,
         );
     };
 }
