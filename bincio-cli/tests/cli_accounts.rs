@@ -184,3 +184,57 @@ fn unknown_store_url_is_one_clear_line() {
         .failure()
         .stderr(predicate::str::starts_with("error: unknown store URL"));
 }
+
+#[test]
+fn serve_on_empty_dir_prints_setup_code_and_serves() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("fresh");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bincio"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("BINCIO_DATA_DIR", &data)
+        .env("BINCIO_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut code = None;
+    let mut addr = None;
+    let mut line = String::new();
+    while addr.is_none() {
+        line.clear();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(c) = line.split("one-time code ").nth(1) {
+            code = Some(c.trim_end().trim_end_matches("):").to_owned());
+        }
+        if let Some(a) = line.trim().strip_prefix("bincio listening on http://") {
+            addr = Some(a.to_owned());
+        }
+    }
+    let addr = addr.expect("listening line");
+    let code = code.expect("setup code printed");
+    assert_eq!(code.len(), 12);
+    assert!(data.join("instance.db").exists());
+
+    let body = format!(r#"{{"code":"{code}","handle":"boss","password":"boss-password"}}"#);
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "POST /api/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.contains(r#"{"ok":true,"handle":"boss"}"#), "{resp}");
+    bincio(&data)
+        .args(["users", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match("(?m)^boss +admin").unwrap());
+}
