@@ -120,12 +120,14 @@ pub fn bind_csv(
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| p.line() + 1);
                 issues.push(line, format!("malformed row: {}", csv_reason(&e)));
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line());
+        // csv counts the line terminators before the record: +1 is the
+        // 1-based line the record starts on.
+        let line = rec.position().map_or(0, |p| p.line() + 1);
         let row: Vec<String> = match rec
             .iter()
             .map(|f| String::from_utf8(f.to_vec()))
