@@ -33,7 +33,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let session = accounts
         .register(&invite.code, &handle, "pedal-power-42", "A Rider")
         .await?;
-    println!("registered {} (session expires at {})", session.user.handle, session.expires_at);
+    println!(
+        "registered {} (session expires at {})",
+        session.user.handle, session.expires_at
+    );
 
     let login = accounts.login(&handle, "pedal-power-42").await?;
     let who = accounts.authenticate(&login.token).await?.map(|u| u.handle);

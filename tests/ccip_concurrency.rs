@@ -42,7 +42,11 @@ fn deliver(booth: &str, receiver: &str) -> Request<Body> {
 async fn concurrent_use_exactly_once(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
     let reqs = (0..500)
-        .map(|_| Request::get(format!("/use/checkin?token={GRACE}")).body(Body::empty()).unwrap())
+        .map(|_| {
+            Request::get(format!("/use/checkin?token={GRACE}"))
+                .body(Body::empty())
+                .unwrap()
+        })
         .collect();
     let res = run(&app, reqs).await;
     let ok = res.iter().filter(|(s, _)| *s == StatusCode::OK).count();
@@ -52,30 +56,51 @@ async fn concurrent_use_exactly_once(b: &dyn Backend) {
         .count();
     assert_eq!((ok, used), (1, 499));
     // Exactly one checkin piece was delivered.
-    let bucket = app.get(&format!("/event/puzzle?token={}", public(GRACE))).await;
+    let bucket = app
+        .get(&format!("/event/puzzle?token={}", public(GRACE)))
+        .await;
     assert_eq!(bucket.ok()["puzzles"].as_array().unwrap().len(), 1);
 }
 
 async fn concurrent_distinct_deliverers(b: &dyn Backend) {
     let dir = event_dir(|d| {
         let perms: serde_json::Map<String, serde_json::Value> = (0..200)
-            .map(|i| (format!("booth-{i}"), serde_json::Value::String(format!("Booth {i}"))))
+            .map(|i| {
+                (
+                    format!("booth-{i}"),
+                    serde_json::Value::String(format!("Booth {i}")),
+                )
+            })
             .collect();
-        std::fs::write(d.join("delivery-permission.json"), serde_json::to_string(&perms).unwrap()).unwrap();
+        std::fs::write(
+            d.join("delivery-permission.json"),
+            serde_json::to_string(&perms).unwrap(),
+        )
+        .unwrap();
     });
     let app = CcipApp::with_dir(b, dir).await;
     app.import("audience", "attendees.csv").await;
-    let reqs = (0..200).map(|i| deliver(&format!("booth-{i}"), GRACE)).collect();
+    let reqs = (0..200)
+        .map(|i| deliver(&format!("booth-{i}"), GRACE))
+        .collect();
     let res = run(&app, reqs).await;
     assert!(res.iter().all(|(s, _)| *s == StatusCode::OK), "{res:?}");
-    let bucket = app.get(&format!("/event/puzzle?token={}", public(GRACE))).await;
+    let bucket = app
+        .get(&format!("/event/puzzle?token={}", public(GRACE)))
+        .await;
     assert_eq!(bucket.ok()["puzzles"].as_array().unwrap().len(), 200);
     assert_eq!(bucket.json["deliverers"].as_array().unwrap().len(), 200);
     let dash = app.get("/event/puzzle/dashboard").await;
     let total = dash.ok().as_array().unwrap().last().unwrap().clone();
     assert_eq!(total["puzzle"], "total");
-    assert_eq!((total["quantity"].as_i64(), total["currency"].as_i64()), (Some(200), Some(200)));
-    let sum: i64 = dash.json.as_array().unwrap()[..5].iter().map(|c| c["quantity"].as_i64().unwrap()).sum();
+    assert_eq!(
+        (total["quantity"].as_i64(), total["currency"].as_i64()),
+        (Some(200), Some(200))
+    );
+    let sum: i64 = dash.json.as_array().unwrap()[..5]
+        .iter()
+        .map(|c| c["quantity"].as_i64().unwrap())
+        .sum();
     assert_eq!(sum, 200);
 }
 
@@ -89,14 +114,20 @@ async fn concurrent_same_deliverer_once(b: &dyn Backend) {
         .filter(|(_, b)| b == "{\"message\":\"Already take from this deliverer\"}\n")
         .count();
     assert_eq!((ok, dup), (1, 49));
-    let bucket = app.get(&format!("/event/puzzle?token={}", public(GRACE))).await;
+    let bucket = app
+        .get(&format!("/event/puzzle?token={}", public(GRACE)))
+        .await;
     assert_eq!(bucket.ok()["puzzles"].as_array().unwrap().len(), 1);
 }
 
 async fn concurrent_first_status_one_bucket(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
     let reqs = (0..100)
-        .map(|_| Request::get(format!("/status?token={ADA}")).body(Body::empty()).unwrap())
+        .map(|_| {
+            Request::get(format!("/status?token={ADA}"))
+                .body(Body::empty())
+                .unwrap()
+        })
         .collect();
     let res = run(&app, reqs).await;
     assert!(res.iter().all(|(s, _)| *s == StatusCode::OK));
@@ -105,7 +136,9 @@ async fn concurrent_first_status_one_bucket(b: &dyn Backend) {
         .map(|(_, b)| serde_json::from_str::<serde_json::Value>(b).unwrap()["first_use"].as_i64())
         .collect();
     assert_eq!(firsts.len(), 1);
-    app.get(&format!("/event/puzzle?token={}", public(ADA))).await.ok();
+    app.get(&format!("/event/puzzle?token={}", public(ADA)))
+        .await
+        .ok();
 }
 
 mod sqlite {

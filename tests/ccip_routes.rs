@@ -52,7 +52,9 @@ fn scenario<'a>(doc: &'a Value, id: &str) -> &'a Value {
 async fn status_shape_first_use_and_staff_query(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
     // StaffQuery (any non-empty value) writes nothing.
-    let r = app.get(&format!("/status?token={ADA}&StaffQuery=false")).await;
+    let r = app
+        .get(&format!("/status?token={ADA}&StaffQuery=false"))
+        .await;
     let id = r.ok()["_id"]["$oid"].as_str().unwrap().to_owned();
     assert_eq!(id.len(), 24);
     assert_eq!(r.json, ada_doc(&id, None));
@@ -70,7 +72,9 @@ async fn status_shape_first_use_and_staff_query(b: &dyn Backend) {
         "{}",
         r.text
     );
-    let bucket = app.get(&format!("/event/puzzle?token={}", public(ADA))).await;
+    let bucket = app
+        .get(&format!("/event/puzzle?token={}", public(ADA)))
+        .await;
     assert_eq!(
         bucket.ok(),
         &json!({"coupon": null, "deliverers": [], "puzzles": [], "user_id": "Ada", "valid": null})
@@ -84,10 +88,20 @@ async fn status_shape_first_use_and_staff_query(b: &dyn Backend) {
 
 async fn token_errors(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
-    for path in ["/status", "/landing", "/use/checkin", "/event/puzzle", "/event/puzzle/deliverer"] {
+    for path in [
+        "/status",
+        "/landing",
+        "/use/checkin",
+        "/event/puzzle",
+        "/event/puzzle/deliverer",
+    ] {
         app.get(path).await.assert_cs_error("token required");
     }
-    for path in ["/status?token=nope", "/landing?token=", "/use/checkin?token=nope"] {
+    for path in [
+        "/status?token=nope",
+        "/landing?token=",
+        "/use/checkin?token=nope",
+    ] {
         app.get(path).await.assert_cs_error("invalid token");
     }
     app.get("/event/puzzle?token=nope")
@@ -127,7 +141,11 @@ async fn use_checks_in_order(b: &dyn Backend) {
         .assert_cs_error("link expired/not available now");
     // At available_time (inclusive).
     app.clock.set(OPEN);
-    let doc = app.get(&format!("/use/checkin?token={GRACE}")).await.ok().clone();
+    let doc = app
+        .get(&format!("/use/checkin?token={GRACE}"))
+        .await
+        .ok()
+        .clone();
     assert_eq!(scenario(&doc, "checkin")["used"], json!(OPEN));
     assert!(doc.get("first_use").is_none(), "/use never sets first_use");
     app.get(&format!("/use/checkin?token={GRACE}"))
@@ -140,33 +158,57 @@ async fn use_checks_in_order(b: &dyn Backend) {
         .assert_cs_error("link expired/not available now");
     // Ada is a sponsor: sponsor_gift works.
     app.clock.set(MORNING);
-    let doc = app.get(&format!("/use/sponsor_gift?token={ADA}")).await.ok().clone();
+    let doc = app
+        .get(&format!("/use/sponsor_gift?token={ADA}"))
+        .await
+        .ok()
+        .clone();
     assert_eq!(scenario(&doc, "sponsor_gift")["used"], json!(MORNING));
 }
 
 async fn related_scenarios_self_checkin(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
     // Before the lunch cut-off: kit and lunch unlocked, kit not used.
-    let id = app.status(ADA).await["_id"]["$oid"].as_str().unwrap().to_owned();
+    let id = app.status(ADA).await["_id"]["$oid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = app.get(&format!("/use/checkin?token={ADA}")).await;
     let mut expected = ada_doc(&id, Some(MORNING));
     expected["scenarios"][0]["used"] = json!(MORNING);
-    expected["scenarios"][1].as_object_mut().unwrap().remove("disabled");
-    expected["scenarios"][2].as_object_mut().unwrap().remove("disabled");
+    expected["scenarios"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("disabled");
+    expected["scenarios"][2]
+        .as_object_mut()
+        .unwrap()
+        .remove("disabled");
     assert_eq!(r.ok(), &expected);
     assert_eq!(r.content_type(), "application/json; charset=utf-8");
     // The response is what is stored.
     let again = app.get(&format!("/status?token={ADA}&StaffQuery=1")).await;
     assert_eq!(again.json, expected);
     // The kit can be picked up now.
-    let doc = app.get(&format!("/use/welcome_kit?token={ADA}")).await.ok().clone();
+    let doc = app
+        .get(&format!("/use/welcome_kit?token={ADA}"))
+        .await
+        .ok()
+        .clone();
     assert_eq!(scenario(&doc, "welcome_kit")["used"], json!(MORNING));
 
     // After the cut-off: lunch unlocked then disabled with the late message.
     app.clock.set(LUNCH_CUTOFF + 1);
-    let doc = app.get(&format!("/use/checkin?token={GRACE}")).await.ok().clone();
+    let doc = app
+        .get(&format!("/use/checkin?token={GRACE}"))
+        .await
+        .ok()
+        .clone();
     assert!(scenario(&doc, "welcome_kit").get("disabled").is_none());
-    assert_eq!(scenario(&doc, "lunch")["disabled"], json!("Too late to check in for lunch"));
+    assert_eq!(
+        scenario(&doc, "lunch")["disabled"],
+        json!("Too late to check in for lunch")
+    );
     // Exactly at the cut-off it is not "after" yet (CS: now > disable_time).
     app.clock.set(LUNCH_CUTOFF);
     let doc = app
@@ -188,14 +230,21 @@ async fn related_scenarios_staff_query(b: &dyn Backend) {
     assert_eq!(scenario(&doc, "welcome_kit")["used"], json!(MORNING));
     assert!(scenario(&doc, "welcome_kit").get("disabled").is_none());
     // Lunch unlocked, then disabled with the staff message.
-    assert_eq!(scenario(&doc, "lunch")["disabled"], json!("Show your badge at the counter"));
+    assert_eq!(
+        scenario(&doc, "lunch")["disabled"],
+        json!("Show your badge at the counter")
+    );
     assert!(scenario(&doc, "lunch").get("used").is_none());
     // StaffQuery does not bypass the checks.
     app.get(&format!("/use/checkin?token={GRACE}&StaffQuery=true"))
         .await
         .assert_cs_error("has been used");
     // Staff role: its own scenarios and related unlock.
-    let doc = app.get(&format!("/use/staff_checkin?token={FERRIS}")).await.ok().clone();
+    let doc = app
+        .get(&format!("/use/staff_checkin?token={FERRIS}"))
+        .await
+        .ok()
+        .clone();
     assert!(scenario(&doc, "staff_shirt").get("disabled").is_none());
     assert_eq!(scenario(&doc, "staff_shirt")["attr"], json!({"size": "M"}));
 }
@@ -207,10 +256,18 @@ async fn roles_scenarios_and_dashboards(b: &dyn Backend) {
     let r = app.get("/scenarios?role=audience").await;
     assert_eq!(
         r.ok(),
-        &json!(["checkin", "welcome_kit", "lunch", "sponsor_gift", "speaker_dinner"])
+        &json!([
+            "checkin",
+            "welcome_kit",
+            "lunch",
+            "sponsor_gift",
+            "speaker_dinner"
+        ])
     );
     app.get("/scenarios").await.assert_cs_error("role required");
-    app.get("/scenarios?role=nope").await.assert_cs_error("role required");
+    app.get("/scenarios?role=nope")
+        .await
+        .assert_cs_error("role required");
 
     app.status(ADA).await;
     app.get(&format!("/use/checkin?token={ADA}")).await.ok();
@@ -241,12 +298,17 @@ async fn roles_scenarios_and_dashboards(b: &dyn Backend) {
     );
     let r = app.staff_get("/dashboard/audience").await;
     let ada = &r.ok()[0];
-    assert_eq!(ada["scenario"]["checkin"], json!({"used": MORNING, "attr": {}}));
+    assert_eq!(
+        ada["scenario"]["checkin"],
+        json!({"used": MORNING, "attr": {}})
+    );
     assert!(ada.get("token").is_none());
     assert!(ada["scenario"]["welcome_kit"].get("used").is_none());
     let grace = &r.json[1];
     assert!(grace["scenario"].get("speaker_dinner").is_none());
-    app.staff_get("/dashboard/nope").await.assert_cs_error("role required");
+    app.staff_get("/dashboard/nope")
+        .await
+        .assert_cs_error("role required");
 }
 
 async fn staff_only_routes(b: &dyn Backend) {
@@ -290,7 +352,9 @@ async fn staff_only_routes(b: &dyn Backend) {
         }
         for h in &allowed {
             let hs: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let body = uri.starts_with("/api/").then(|| ("text/csv", fixture_csv("staff.csv")));
+            let body = uri
+                .starts_with("/api/")
+                .then(|| ("text/csv", fixture_csv("staff.csv")));
             let r = app.send(m.clone(), uri, body, &hs).await;
             assert_eq!(r.status, StatusCode::OK, "{m} {uri} {h:?}: {}", r.text);
         }
@@ -312,16 +376,26 @@ async fn announcements_per_role(b: &dyn Backend) {
     assert_eq!(r.text, "{\"status\":\"OK\"}\n");
     app.clock.advance(60);
     // JSON with `role` as a list; no uri.
-    app.post_json("/announcement", json!({"msg_en": "Staff only", "msg_zh": "工作人員", "role": ["staff"]}), &key)
-        .await
-        .ok();
+    app.post_json(
+        "/announcement",
+        json!({"msg_en": "Staff only", "msg_zh": "工作人員", "role": ["staff"]}),
+        &key,
+    )
+    .await
+    .ok();
     app.clock.advance(60);
     // multipart with role[].
-    app.post_multipart("/announcement", &[("msg_en", "Lunch"), ("role[]", "audience")], &key)
+    app.post_multipart(
+        "/announcement",
+        &[("msg_en", "Lunch"), ("role[]", "audience")],
+        &key,
+    )
+    .await
+    .ok();
+    // Empty role list: visible to nobody.
+    app.post_form("/announcement", "msg_en=nobody", &key)
         .await
         .ok();
-    // Empty role list: visible to nobody.
-    app.post_form("/announcement", "msg_en=nobody", &key).await.ok();
 
     let r = app.get("/announcement").await;
     assert_eq!(r.content_type(), "application/json; charset=utf-8");
@@ -336,23 +410,50 @@ async fn announcements_per_role(b: &dyn Backend) {
                        "role": ["audience", "staff"]});
     let lunch = json!({"datetime": MORNING + 120, "msg_en": "Lunch", "role": ["audience"]});
     let staff_only = json!({"datetime": MORNING + 60, "msg_zh": "工作人員", "msg_en": "Staff only", "role": ["staff"]});
-    assert_eq!(list.iter().map(strip).collect::<Vec<_>>(), vec![lunch.clone(), hello.clone()]);
+    assert_eq!(
+        list.iter().map(strip).collect::<Vec<_>>(),
+        vec![lunch.clone(), hello.clone()]
+    );
     // Key order as CS stored it.
     assert!(r.text.starts_with("[{\"_id\": {\"$oid\": "), "{}", r.text);
-    assert!(r.text.contains("\"datetime\": 1903827720, \"msg_en\": \"Lunch\", \"role\": [\"audience\"]}"), "{}", r.text);
+    assert!(
+        r.text
+            .contains("\"datetime\": 1903827720, \"msg_en\": \"Lunch\", \"role\": [\"audience\"]}"),
+        "{}",
+        r.text
+    );
     // A staff token sees the staff role's list; unknown or empty token: default role.
     let r = app.get(&format!("/announcement?token={FERRIS}")).await;
     let list: Vec<_> = r.ok().as_array().unwrap().iter().map(strip).collect();
     assert_eq!(list, vec![staff_only, hello.clone()]);
-    for uri in ["/announcement?token=", "/announcement?token=nope", &format!("/announcement?token={ADA}")] {
-        let list: Vec<_> = app.get(uri).await.ok().as_array().unwrap().iter().map(strip).collect();
+    for uri in [
+        "/announcement?token=",
+        "/announcement?token=nope",
+        &format!("/announcement?token={ADA}"),
+    ] {
+        let list: Vec<_> = app
+            .get(uri)
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(strip)
+            .collect();
         assert_eq!(list, vec![lunch.clone(), hello.clone()], "{uri}");
     }
 }
 
 async fn cors_fallbacks_and_head(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
-    let r = app.send(Method::GET, "/roles", None, &[("origin", "https://app.example")]).await;
+    let r = app
+        .send(
+            Method::GET,
+            "/roles",
+            None,
+            &[("origin", "https://app.example")],
+        )
+        .await;
     assert_eq!(r.headers["access-control-allow-origin"], "*");
     let r = app
         .send(
@@ -368,9 +469,18 @@ async fn cors_fallbacks_and_head(b: &dyn Backend) {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.headers["access-control-allow-origin"], "*");
-    let methods = r.headers["access-control-allow-methods"].to_str().unwrap().to_owned();
-    assert!(methods.contains("GET") && methods.contains("POST"), "{methods}");
-    let allowed = r.headers["access-control-allow-headers"].to_str().unwrap().to_owned();
+    let methods = r.headers["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        methods.contains("GET") && methods.contains("POST"),
+        "{methods}"
+    );
+    let allowed = r.headers["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(allowed.contains("ccip"), "{allowed}");
     // Wrong method: JSON, never HTML.
     let r = app.send(Method::DELETE, "/status", None, &[]).await;
@@ -386,9 +496,13 @@ async fn cors_fallbacks_and_head(b: &dyn Backend) {
         assert!(r.json.is_object(), "{uri}: {}", r.text);
     }
     // HEAD behaves as GET (same side effect: first_use).
-    let r = app.send(Method::HEAD, &format!("/status?token={GRACE}"), None, &[]).await;
+    let r = app
+        .send(Method::HEAD, &format!("/status?token={GRACE}"), None, &[])
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    let doc = app.get(&format!("/status?token={GRACE}&StaffQuery=1")).await;
+    let doc = app
+        .get(&format!("/status?token={GRACE}&StaffQuery=1"))
+        .await;
     assert_eq!(doc.json["first_use"], json!(MORNING));
 }
 

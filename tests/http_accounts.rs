@@ -23,7 +23,9 @@ async fn register_with_invite_logs_in(b: &dyn Backend) {
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
     assert_eq!(code.len(), 8);
-    let r = app.register(&code.to_lowercase(), "Bob", "bob-password").await;
+    let r = app
+        .register(&code.to_lowercase(), "Bob", "bob-password")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json, json!({"ok": true, "handle": "bob"}));
     let cookie = r
@@ -32,8 +34,14 @@ async fn register_with_invite_logs_in(b: &dyn Backend) {
         .and_then(|v| v.to_str().ok())
         .unwrap()
         .to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(cookie.contains("Max-Age=2592000") && !cookie.contains("Secure"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        cookie.contains("Max-Age=2592000") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
     let token = r.session_cookie().unwrap();
     let me = app.get("/api/me", Some(&token)).await;
     assert_eq!(me.status, StatusCode::OK);
@@ -63,10 +71,16 @@ async fn invite_reuse_is_400(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    assert_eq!(app.register(&code, "bob", "bob-password").await.status, StatusCode::OK);
+    assert_eq!(
+        app.register(&code, "bob", "bob-password").await.status,
+        StatusCode::OK
+    );
     let r = app.register(&code, "carol", "carol-password").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.json, json!({"detail": "Invalid or already used invite code"}));
+    assert_eq!(
+        r.json,
+        json!({"detail": "Invalid or already used invite code"})
+    );
     let r = app.register("NOSUCH00", "carol", "carol-password").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
@@ -86,9 +100,17 @@ async fn register_validates_input(b: &dyn Backend) {
         assert!(r.json["detail"].is_string());
     }
     // The invite survived the refused attempts.
-    assert_eq!(app.register(&code, "bob", "long-enough").await.status, StatusCode::OK);
+    assert_eq!(
+        app.register(&code, "bob", "long-enough").await.status,
+        StatusCode::OK
+    );
     let bad = app
-        .send(Method::POST, "/api/register", None, &[("content-type", "application/json")])
+        .send(
+            Method::POST,
+            "/api/register",
+            None,
+            &[("content-type", "application/json")],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.json["detail"].is_array());
@@ -98,11 +120,17 @@ async fn fourth_invite_of_a_user_is_400(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let bob = app.register(&code, "bob", "bob-password").await.session_cookie().unwrap();
+    let bob = app
+        .register(&code, "bob", "bob-password")
+        .await
+        .session_cookie()
+        .unwrap();
     for _ in 0..3 {
         app.invite(&bob).await;
     }
-    let r = app.json(Method::POST, "/api/invites", json!({}), Some(&bob)).await;
+    let r = app
+        .json(Method::POST, "/api/invites", json!({}), Some(&bob))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json, json!({"detail": "Invite limit reached (3)"}));
     // Admins are unlimited.
@@ -119,18 +147,33 @@ async fn max_users_reached_is_403(b: &dyn Backend) {
     app.accounts.set_setting("max_users", "2").await.unwrap();
     let c1 = app.invite(&admin).await;
     let c2 = app.invite(&admin).await;
-    assert_eq!(app.register(&c1, "bob", "bob-password").await.status, StatusCode::OK);
+    assert_eq!(
+        app.register(&c1, "bob", "bob-password").await.status,
+        StatusCode::OK
+    );
     let r = app.register(&c2, "carol", "carol-password").await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.json, json!({"detail": "This instance has reached its user limit (2)"}));
+    assert_eq!(
+        r.json,
+        json!({"detail": "This instance has reached its user limit (2)"})
+    );
 }
 
 async fn login_wrong_password_is_401(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     app.admin().await;
-    for (h, p) in [("admin", "wrong-password"), ("nobody", "whatever"), ("../x", "whatever")] {
+    for (h, p) in [
+        ("admin", "wrong-password"),
+        ("nobody", "whatever"),
+        ("../x", "whatever"),
+    ] {
         let r = app
-            .json(Method::POST, "/api/auth/login", json!({"handle": h, "password": p}), None)
+            .json(
+                Method::POST,
+                "/api/auth/login",
+                json!({"handle": h, "password": p}),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.json, json!({"detail": "Invalid credentials"}));
@@ -146,7 +189,10 @@ async fn login_wrong_password_is_401(b: &dyn Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.json, json!({"ok": true, "handle": "admin", "display_name": "Admin"}));
+    assert_eq!(
+        r.json,
+        json!({"ok": true, "handle": "admin", "display_name": "Admin"})
+    );
 }
 
 async fn eleventh_failed_login_is_429_per_client(b: &dyn Backend) {
@@ -166,10 +212,19 @@ async fn eleventh_failed_login_is_429_per_client(b: &dyn Backend) {
         }
     };
     for _ in 0..10 {
-        assert_eq!(attempt("10.0.0.1", "bad-password").await, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            attempt("10.0.0.1", "bad-password").await,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(attempt("10.0.0.1", "bad-password").await, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(attempt("10.0.0.1", "admin-password").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attempt("10.0.0.1", "bad-password").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt("10.0.0.1", "admin-password").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
     // The token route shares the bucket.
     let r = app
         .send(
@@ -212,7 +267,11 @@ async fn proxy_headers_ignored_without_trusted_proxy(b: &dyn Backend) {
             &[("x-real-ip", "10.9.9.9")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "spoofed header must not reset the limit");
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "spoofed header must not reset the limit"
+    );
 }
 
 async fn register_rate_limit_counts_failures(b: &dyn Backend) {
@@ -238,14 +297,22 @@ async fn register_rate_limit_counts_failures(b: &dyn Backend) {
             &[("x-forwarded-for", "9.9.9.9, 10.0.0.7")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "last XFF entry is the client");
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "last XFF entry is the client"
+    );
 }
 
 async fn reset_code_flow(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let bob = app.register(&code, "bob", "bob-password").await.session_cookie().unwrap();
+    let bob = app
+        .register(&code, "bob", "bob-password")
+        .await
+        .session_cookie()
+        .unwrap();
 
     let issue = |who: &'static str| {
         let (app, admin) = (&app, admin.clone());
@@ -282,7 +349,10 @@ async fn reset_code_flow(b: &dyn Backend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json, json!({"ok": true}));
     // Sessions are revoked; the new password works; the code is spent.
-    assert_eq!(app.get("/api/me", Some(&bob)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/me", Some(&bob)).await.status,
+        StatusCode::NOT_FOUND
+    );
     app.login("bob", "new-password-1").await;
     let r = reset(rc.clone(), "bob", "new-password-2").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -299,7 +369,11 @@ async fn password_change_revokes_other_sessions(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let s1 = app.register(&code, "bob", "bob-password").await.session_cookie().unwrap();
+    let s1 = app
+        .register(&code, "bob", "bob-password")
+        .await
+        .session_cookie()
+        .unwrap();
     let s2 = app.login("bob", "bob-password").await;
     let r = app
         .json(
@@ -329,9 +403,17 @@ async fn password_change_revokes_other_sessions(b: &dyn Backend) {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(app.get("/api/me", Some(&s1)).await.status, StatusCode::OK);
-    assert_eq!(app.get("/api/me", Some(&s2)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/me", Some(&s2)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let old = app
-        .json(Method::POST, "/api/auth/login", json!({"handle": "bob", "password": "bob-password"}), None)
+        .json(
+            Method::POST,
+            "/api/auth/login",
+            json!({"handle": "bob", "password": "bob-password"}),
+            None,
+        )
         .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     app.login("bob", "bob-password-2").await;
@@ -341,13 +423,24 @@ async fn admin_routes_are_403_for_non_admins(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let bob = app.register(&code, "bob", "bob-password").await.session_cookie().unwrap();
+    let bob = app
+        .register(&code, "bob", "bob-password")
+        .await
+        .session_cookie()
+        .unwrap();
     for (m, uri) in [
         (Method::GET, "/api/admin/users"),
         (Method::GET, "/api/admin/jobs"),
         (Method::POST, "/api/admin/users/admin/reset-password-code"),
     ] {
-        let r = app.send(m.clone(), uri, None, &[("cookie", &format!("bincio_session={bob}"))]).await;
+        let r = app
+            .send(
+                m.clone(),
+                uri,
+                None,
+                &[("cookie", &format!("bincio_session={bob}"))],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{uri}");
         assert_eq!(r.json, json!({"detail": "Admin required"}));
         let r = app.send(m.clone(), uri, None, &[]).await;
@@ -382,11 +475,23 @@ async fn bcrypt_hash_login_upgrades(b: &dyn Backend) {
         .await
         .unwrap();
     let r = app
-        .json(Method::POST, "/api/auth/login", json!({"handle": "old", "password": "wrong-password"}), None)
+        .json(
+            Method::POST,
+            "/api/auth/login",
+            json!({"handle": "old", "password": "wrong-password"}),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     app.login("old", "legacy-password").await;
-    let stored = app.stores.users.get_user("old").await.unwrap().unwrap().password_hash;
+    let stored = app
+        .stores
+        .users
+        .get_user("old")
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash;
     assert!(stored.starts_with("$argon2id$"), "{stored}");
     app.login("old", "legacy-password").await;
 }
@@ -395,7 +500,12 @@ async fn bearer_token_for_mobile(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     app.admin().await;
     let r = app
-        .json(Method::POST, "/api/auth/token", json!({"handle": "admin", "password": "admin-password"}), None)
+        .json(
+            Method::POST,
+            "/api/auth/token",
+            json!({"handle": "admin", "password": "admin-password"}),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.session_cookie().is_none(), "token route sets no cookie");
@@ -403,25 +513,49 @@ async fn bearer_token_for_mobile(b: &dyn Backend) {
     assert_eq!(token.len(), 64);
     assert_eq!(r.json["handle"], json!("admin"));
     let bearer = format!("Bearer {token}");
-    let me = app.send(Method::GET, "/api/me", None, &[("authorization", &bearer)]).await;
+    let me = app
+        .send(Method::GET, "/api/me", None, &[("authorization", &bearer)])
+        .await;
     assert_eq!(me.status, StatusCode::OK);
     // Logout with the bearer kills it.
-    let out = app.send(Method::POST, "/api/auth/logout", None, &[("authorization", &bearer)]).await;
+    let out = app
+        .send(
+            Method::POST,
+            "/api/auth/logout",
+            None,
+            &[("authorization", &bearer)],
+        )
+        .await;
     assert_eq!(out.json, json!({"ok": true}));
-    let me = app.send(Method::GET, "/api/me", None, &[("authorization", &bearer)]).await;
+    let me = app
+        .send(Method::GET, "/api/me", None, &[("authorization", &bearer)])
+        .await;
     assert_eq!(me.status, StatusCode::NOT_FOUND);
 }
 
 async fn logout_clears_cookie_and_session(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
-    let r = app.json(Method::POST, "/api/auth/logout", json!({}), Some(&admin)).await;
+    let r = app
+        .json(Method::POST, "/api/auth/logout", json!({}), Some(&admin))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.session_cookie().as_deref(), Some(""));
-    assert!(r.headers.get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"));
-    assert_eq!(app.get("/api/me", Some(&admin)).await.status, StatusCode::NOT_FOUND);
+    assert!(r
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(
+        app.get("/api/me", Some(&admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Logged out already: still ok.
-    let r = app.json(Method::POST, "/api/auth/logout", json!({}), None).await;
+    let r = app
+        .json(Method::POST, "/api/auth/logout", json!({}), None)
+        .await;
     assert_eq!(r.json, json!({"ok": true}));
 }
 
@@ -429,9 +563,15 @@ async fn sessions_expire_after_30_days(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     app.clock.advance(30 * 86_400 - 1);
-    assert_eq!(app.get("/api/me", Some(&admin)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/me", Some(&admin)).await.status,
+        StatusCode::OK
+    );
     app.clock.advance(1);
-    assert_eq!(app.get("/api/me", Some(&admin)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/me", Some(&admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 async fn secure_cookie_flag(b: &dyn Backend) {
@@ -448,7 +588,12 @@ async fn secure_cookie_flag(b: &dyn Backend) {
         .await
         .unwrap();
     let r = app
-        .json(Method::POST, "/api/auth/login", json!({"handle": "admin", "password": "admin-password"}), None)
+        .json(
+            Method::POST,
+            "/api/auth/login",
+            json!({"handle": "admin", "password": "admin-password"}),
+            None,
+        )
         .await;
     let c = r.headers.get("set-cookie").unwrap().to_str().unwrap();
     assert!(c.ends_with("; Secure"), "{c}");
@@ -458,32 +603,69 @@ async fn display_name_prefs_and_stats(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let bob = app.register(&code, "bob", "bob-password").await.session_cookie().unwrap();
+    let bob = app
+        .register(&code, "bob", "bob-password")
+        .await
+        .session_cookie()
+        .unwrap();
     let r = app
-        .json(Method::PUT, "/api/me/display-name", json!({"display_name": "  Bobby  "}), Some(&bob))
+        .json(
+            Method::PUT,
+            "/api/me/display-name",
+            json!({"display_name": "  Bobby  "}),
+            Some(&bob),
+        )
         .await;
     assert_eq!(r.json, json!({"ok": true, "display_name": "Bobby"}));
     let r = app
-        .json(Method::PUT, "/api/me/display-name", json!({"display_name": "x".repeat(61)}), Some(&bob))
+        .json(
+            Method::PUT,
+            "/api/me/display-name",
+            json!({"display_name": "x".repeat(61)}),
+            Some(&bob),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = app
-        .json(Method::PUT, "/api/me/display-name", json!({"display_name": ""}), Some(&bob))
+        .json(
+            Method::PUT,
+            "/api/me/display-name",
+            json!({"display_name": ""}),
+            Some(&bob),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
 
     let r = app
-        .json(Method::PUT, "/api/me/prefs", json!({"nav_hide_feed": true, "n": 3, "s": "x"}), Some(&bob))
+        .json(
+            Method::PUT,
+            "/api/me/prefs",
+            json!({"nav_hide_feed": true, "n": 3, "s": "x"}),
+            Some(&bob),
+        )
         .await;
     assert_eq!(r.json, json!({"ok": true}));
-    let r = app.json(Method::PUT, "/api/me/prefs", json!(["not", "object"]), Some(&bob)).await;
+    let r = app
+        .json(
+            Method::PUT,
+            "/api/me/prefs",
+            json!(["not", "object"]),
+            Some(&bob),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let r = app.get("/api/me/prefs", Some(&bob)).await;
     assert_eq!(r.json, json!({"n": "3", "nav_hide_feed": "true", "s": "x"}));
-    assert_eq!(app.get("/api/me/prefs", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/me/prefs", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Private instance (default): stats only for members.
-    assert_eq!(app.get("/api/stats", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/stats", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     app.clock.advance(3 * 86_400);
     let r = app.get("/api/stats", Some(&bob)).await;
     assert_eq!(
@@ -501,16 +683,42 @@ async fn delete_account_needs_password(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    let bob = app.register(&code, "bob", "bob-password").await.session_cookie().unwrap();
-    let r = app.json(Method::DELETE, "/api/me", json!({"password": "nope-nope"}), Some(&bob)).await;
+    let bob = app
+        .register(&code, "bob", "bob-password")
+        .await
+        .session_cookie()
+        .unwrap();
+    let r = app
+        .json(
+            Method::DELETE,
+            "/api/me",
+            json!({"password": "nope-nope"}),
+            Some(&bob),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json, json!({"detail": "Wrong password"}));
-    let r = app.json(Method::DELETE, "/api/me", json!({"password": "bob-password"}), Some(&bob)).await;
+    let r = app
+        .json(
+            Method::DELETE,
+            "/api/me",
+            json!({"password": "bob-password"}),
+            Some(&bob),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json, json!({"ok": true}));
-    assert_eq!(app.get("/api/me", Some(&bob)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/me", Some(&bob)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = app
-        .json(Method::POST, "/api/auth/login", json!({"handle": "bob", "password": "bob-password"}), None)
+        .json(
+            Method::POST,
+            "/api/auth/login",
+            json!({"handle": "bob", "password": "bob-password"}),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
@@ -625,7 +833,10 @@ async fn api_docs_are_served_offline(b: &dyn Backend) {
         ("/api/admin/users/{handle}/reset-password-code", "post"),
         ("/api/admin/jobs", "get"),
     ] {
-        assert!(doc.json["paths"][path][method].is_object(), "{method} {path}");
+        assert!(
+            doc.json["paths"][path][method].is_object(),
+            "{method} {path}"
+        );
     }
     for page in ["/api/docs", "/api/redoc"] {
         let r = app.get(page, None).await;

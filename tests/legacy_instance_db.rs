@@ -76,14 +76,21 @@ async fn old_instance_db_opens_and_users_stay_logged_in() {
     let accounts = Accounts::new(store.clone(), clock.clone() as Arc<dyn Clock>);
 
     // The plaintext session token still logs bob in; it is no longer stored.
-    let bob = accounts.authenticate(&"a".repeat(64)).await.unwrap().expect("session kept");
+    let bob = accounts
+        .authenticate(&"a".repeat(64))
+        .await
+        .unwrap()
+        .expect("session kept");
     assert_eq!(bob.handle, "bob");
     let raw = rusqlite::Connection::open(&path).unwrap();
     let stored: String = raw
         .query_row("SELECT token FROM sessions", [], |r| r.get(0))
         .unwrap();
     assert_ne!(stored, "a".repeat(64));
-    assert_eq!(stored, bincio_core::accounts::tokens::sha256_hex(&"a".repeat(64)));
+    assert_eq!(
+        stored,
+        bincio_core::accounts::tokens::sha256_hex(&"a".repeat(64))
+    );
 
     // Roles, invites, settings and prefs carried over.
     let admin = accounts.require_user("admin").await.unwrap();
@@ -97,8 +104,15 @@ async fn old_instance_db_opens_and_users_stay_logged_in() {
     assert_eq!(members[1].invited_by.as_deref(), Some("admin"));
 
     // The pending reset code (plaintext in the old DB) still redeems once.
-    accounts.reset_password("bob", "reset123", "brand-new-pass").await.unwrap();
-    assert!(accounts.authenticate(&"a".repeat(64)).await.unwrap().is_none());
+    accounts
+        .reset_password("bob", "reset123", "brand-new-pass")
+        .await
+        .unwrap();
+    assert!(accounts
+        .authenticate(&"a".repeat(64))
+        .await
+        .unwrap()
+        .is_none());
 
     // bcrypt login upgrades to argon2id.
     accounts.login("admin", "admin-password").await.unwrap();

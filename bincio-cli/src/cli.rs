@@ -17,7 +17,12 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
     /// Instance data directory (holds instance.db when on SQLite).
-    #[arg(long, env = "BINCIO_DATA_DIR", default_value = "./bincio_data", global = true)]
+    #[arg(
+        long,
+        env = "BINCIO_DATA_DIR",
+        default_value = "./bincio_data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Store URL: `sqlite:PATH` or `mongodb://host:port/db`
     /// [default: sqlite:<data-dir>/instance.db].

@@ -15,7 +15,10 @@ fn bincio(dir: &std::path::Path) -> Command {
 
 fn invite_code(stdout: &[u8]) -> String {
     let s = String::from_utf8_lossy(stdout);
-    let line = s.lines().find(|l| l.contains("code=")).expect("invite link");
+    let line = s
+        .lines()
+        .find(|l| l.contains("code="))
+        .expect("invite link");
     line.rsplit("code=").next().unwrap().trim().to_owned()
 }
 
@@ -23,7 +26,16 @@ fn invite_code(stdout: &[u8]) -> String {
 fn init_twice_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let first = bincio(dir.path())
-        .args(["init", "--handle", "admin", "--name", "Test", "--max-users", "10", "--password-stdin"])
+        .args([
+            "init",
+            "--handle",
+            "admin",
+            "--name",
+            "Test",
+            "--max-users",
+            "10",
+            "--password-stdin",
+        ])
         .write_stdin("admin-password\n")
         .assert()
         .success()
@@ -98,7 +110,14 @@ fn users_reset_code_and_roles() {
         .assert()
         .success();
     bincio(dir.path())
-        .args(["users", "create", "bob", "--password-stdin", "--display-name", "Bob"])
+        .args([
+            "users",
+            "create",
+            "bob",
+            "--password-stdin",
+            "--display-name",
+            "Bob",
+        ])
         .write_stdin("bob-password\n")
         .assert()
         .success()
@@ -132,9 +151,20 @@ fn users_reset_code_and_roles() {
         .assert()
         .success()
         .stdout("bob is now admin\n");
-    let inv = bincio(dir.path()).args(["users", "invite", "bob"]).assert().success();
-    assert_eq!(String::from_utf8_lossy(&inv.get_output().stdout).trim().len(), 8);
-    bincio(dir.path()).args(["users", "delete", "bob"]).assert().success();
+    let inv = bincio(dir.path())
+        .args(["users", "invite", "bob"])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&inv.get_output().stdout)
+            .trim()
+            .len(),
+        8
+    );
+    bincio(dir.path())
+        .args(["users", "delete", "bob"])
+        .assert()
+        .success();
     bincio(dir.path())
         .args(["users", "list"])
         .assert()
@@ -169,10 +199,7 @@ fn settings_set_validates() {
         .args(["settings", "get", "setup_code_sha256"])
         .assert()
         .failure();
-    bincio(dir.path())
-        .args(["--help"])
-        .assert()
-        .success();
+    bincio(dir.path()).args(["--help"]).assert().success();
 }
 
 #[test]

@@ -53,10 +53,14 @@ pub fn password(pw: &str) -> Result<(), CoreError> {
 /// Validate a display name (≤ 60 characters, may be empty, no control chars).
 pub fn display_name(name: &str) -> Result<(), CoreError> {
     if name.chars().count() > MAX_DISPLAY_NAME {
-        return Err(CoreError::invalid("Display name too long (max 60 characters)"));
+        return Err(CoreError::invalid(
+            "Display name too long (max 60 characters)",
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(CoreError::invalid("Display name contains control characters"));
+        return Err(CoreError::invalid(
+            "Display name contains control characters",
+        ));
     }
     Ok(())
 }
@@ -75,7 +79,17 @@ mod tests {
         for ok in ["a", "0", "alice", "a-b_c", "abcdefghijklmnopqrstuvwxyz0123"] {
             assert!(is_valid_handle(ok), "{ok}");
         }
-        for bad in ["", "-a", "_a", "A", "a.b", "..", "a/b", "abcdefghijklmnopqrstuvwxyz01234", "é"] {
+        for bad in [
+            "",
+            "-a",
+            "_a",
+            "A",
+            "a.b",
+            "..",
+            "a/b",
+            "abcdefghijklmnopqrstuvwxyz01234",
+            "é",
+        ] {
             assert!(!is_valid_handle(bad), "{bad}");
         }
     }

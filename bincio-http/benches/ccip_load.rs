@@ -57,8 +57,16 @@ impl Conn {
         let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
         self.wr.write_all(req.as_bytes()).await.expect("write");
         self.line.clear();
-        self.rd.read_line(&mut self.line).await.expect("status line");
-        let status: u16 = self.line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+        self.rd
+            .read_line(&mut self.line)
+            .await
+            .expect("status line");
+        let status: u16 = self
+            .line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
         let mut len = 0usize;
         loop {
             self.line.clear();
@@ -79,7 +87,23 @@ impl Conn {
     }
 }
 
+/// CPU seconds (user + system) used by this process so far (Linux; 0
+/// elsewhere). Server and clients share the process, so CPU per request
+/// includes the client's side.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are the
+    // 12th and 13th of them, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 struct Report {
+    cpu: f64,
     requests: usize,
     elapsed: Duration,
     lat_us: Vec<u32>,
@@ -90,16 +114,18 @@ impl Report {
     fn print(&mut self, name: &str) {
         self.lat_us.sort_unstable();
         let pct = |p: f64| {
-            let i = ((self.lat_us.len() as f64 * p).ceil() as usize).clamp(1, self.lat_us.len()) - 1;
+            let i =
+                ((self.lat_us.len() as f64 * p).ceil() as usize).clamp(1, self.lat_us.len()) - 1;
             f64::from(self.lat_us[i]) / 1000.0
         };
         println!(
-            "{name:<28} {:>8} req in {:>6.2} s = {:>8.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   statuses {:?}",
+            "{name:<26} {:>6} req in {:>5.2} s = {:>6.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  {:>4.0} us CPU/req  {:?}",
             self.requests,
             self.elapsed.as_secs_f64(),
             self.requests as f64 / self.elapsed.as_secs_f64(),
             pct(0.50),
             pct(0.99),
+            self.cpu * 1e6 / self.requests as f64,
             self.statuses
         );
     }
@@ -112,6 +138,7 @@ where
     F: Fn(usize, usize) -> Option<String> + Send + Sync + 'static,
 {
     let path = Arc::new(path);
+    let cpu0 = cpu_secs();
     let start = Instant::now();
     let tasks: Vec<_> = (0..CONNECTIONS)
         .map(|c| {
@@ -134,6 +161,7 @@ where
         })
         .collect();
     let mut r = Report {
+        cpu: 0.0,
         requests: 0,
         elapsed: Duration::ZERO,
         lat_us: Vec::new(),
@@ -148,11 +176,15 @@ where
         }
     }
     r.elapsed = start.elapsed();
+    r.cpu = cpu_secs() - cpu0;
     r
 }
 
 fn main() {
-    let secs: u64 = std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -179,25 +211,82 @@ fn main() {
         service.import_csv("audience", csv.as_bytes()).await.expect("import");
         println!("import of {ATTENDEES} attendees: {:.2} s", t.elapsed().as_secs_f64());
 
+        // Store read cost alone (no HTTP): sequential and 64 concurrent.
+        {
+            use bincio_core::store::AttendeeStore;
+            let n = 20_000;
+            let cpu0 = cpu_secs();
+            let t = Instant::now();
+            for _ in 0..n {
+                tokio::task::spawn_blocking(|| ()).await.expect("noop");
+            }
+            println!(
+                "spawn_blocking no-op round trip: {:.1} us/call wall, {:.1} us CPU/call",
+                t.elapsed().as_secs_f64() * 1e6 / n as f64,
+                (cpu_secs() - cpu0) * 1e6 / n as f64
+            );
+            let cpu0 = cpu_secs();
+            let t = Instant::now();
+            for i in 0..n {
+                store.get_attendee(&token(i % ATTENDEES)).await.expect("read");
+            }
+            println!(
+                "store.get_attendee sequential: {:.1} us/call wall, {:.1} us CPU/call",
+                t.elapsed().as_secs_f64() * 1e6 / n as f64,
+                (cpu_secs() - cpu0) * 1e6 / n as f64
+            );
+            let cpu0 = cpu_secs();
+            let t = Instant::now();
+            let tasks: Vec<_> = (0..CONNECTIONS)
+                .map(|c| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        for i in 0..n / CONNECTIONS {
+                            store.get_attendee(&token((c * 977 + i) % ATTENDEES)).await.expect("read");
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.expect("task");
+            }
+            println!(
+                "store.get_attendee x{CONNECTIONS} concurrent: {:.0} calls/s, {:.1} us CPU/call",
+                n as f64 / t.elapsed().as_secs_f64(),
+                (cpu_secs() - cpu0) * 1e6 / n as f64
+            );
+        }
+
         let app = ccip::router(CcipState::new(service, None));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
 
-        println!("{CONNECTIONS} keep-alive connections, server and clients in one process on this machine");
-        // Warm-up (also sets first_use for everyone seen).
-        load(addr, Duration::from_secs(1), |c, n| {
-            Some(format!("/status?token={}", token((c * 97 + n) % ATTENDEES)))
+        let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        println!(
+            "{CONNECTIONS} keep-alive connections; server and clients in one process; {} cores; load average before: {}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            loadavg.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        );
+        let per_conn = ATTENDEES / CONNECTIONS;
+        // First /status of each attendee: sets first_use and creates the
+        // puzzle bucket (two write transactions).
+        let mut r = load(addr, Duration::from_secs(120), move |c, n| {
+            (n < per_conn).then(|| format!("/status?token={}", token(c * per_conn + n)))
         })
         .await;
-        let mut r = load(addr, Duration::from_secs(secs), |c, n| {
-            Some(format!("/status?token={}", token((c * 131 + n * 7) % ATTENDEES)))
+        r.print("GET /status (first call)");
+        // HTTP baseline: a route that touches no store.
+        let mut r = load(addr, Duration::from_secs(secs), |_, _| Some("/roles".to_owned())).await;
+        r.print("GET /roles (no store)");
+        // Steady state: reads only.
+        let mut r = load(addr, Duration::from_secs(secs), move |c, n| {
+            Some(format!("/status?token={}", token((c * 131 + n * 7) % (per_conn * CONNECTIONS))))
         })
         .await;
         r.print("GET /status");
         // Every /use is a first use of `checkin` by a distinct attendee
         // (atomic use + related effects + one puzzle piece delivered).
-        let per_conn = ATTENDEES / CONNECTIONS;
         let mut r = load(addr, Duration::from_secs(120), move |c, n| {
             (n < per_conn).then(|| format!("/use/checkin?token={}", token(c * per_conn + n)))
         })

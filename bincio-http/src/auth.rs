@@ -45,7 +45,10 @@ pub struct MaybeUser(pub Option<User>, pub Option<String>);
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Some(token) = presented_token(parts) else {
             return Ok(Self(None, None));
         };
@@ -66,7 +69,10 @@ pub struct AuthUser {
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match MaybeUser::from_request_parts(parts, state).await? {
             MaybeUser(Some(user), Some(token)) => Ok(Self { user, token }),
             _ => Err(ApiError::unauthenticated()),
@@ -80,7 +86,10 @@ pub struct AdminUser(pub User);
 impl FromRequestParts<AppState> for AdminUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let AuthUser { user, .. } = AuthUser::from_request_parts(parts, state).await?;
         if user.is_admin() {
             Ok(Self(user))

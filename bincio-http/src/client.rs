@@ -18,7 +18,10 @@ pub struct ClientAddr(pub String);
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if state.config().trusted_proxy {
             let header = |name: &str| {
                 parts
@@ -27,7 +30,10 @@ impl FromRequestParts<AppState> for ClientAddr {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
-            if let Some(ip) = header("x-real-ip").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+            if let Some(ip) = header("x-real-ip")
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+            {
                 return Ok(Self(ip));
             }
             if let Some(ip) = header("x-forwarded-for")

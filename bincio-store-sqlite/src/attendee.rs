@@ -41,7 +41,16 @@ pub(crate) fn migrate(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
 
 const COLS: &str = "oid, token, event_id, user_id, role, attr, first_use, scenarios";
 
-type RawRow = (String, String, String, String, String, String, Option<i64>, String);
+type RawRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+);
 
 fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok((
@@ -89,10 +98,12 @@ fn get_by(conn: &Connection, col: &str, key: &str) -> StoreResult<Option<Attende
 }
 
 fn write_state(conn: &Connection, a: &Attendee) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE event_attendee SET first_use = ?2, scenarios = ?3 WHERE token = ?1")
-        .map_err(backend)?
-        .execute(params![a.token, a.first_use, json(&a.scenarios)?])
-        .map_err(backend)?;
+    conn.prepare_cached(
+        "UPDATE event_attendee SET first_use = ?2, scenarios = ?3 WHERE token = ?1",
+    )
+    .map_err(backend)?
+    .execute(params![a.token, a.first_use, json(&a.scenarios)?])
+    .map_err(backend)?;
     Ok(())
 }
 

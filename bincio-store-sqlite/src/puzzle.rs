@@ -3,7 +3,9 @@
 
 use bincio_core::event::model::{DelivererStamp, PuzzleBucket, PuzzleCounter, TOTAL};
 use bincio_core::event::oid::new_oid;
-use bincio_core::store::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome, StoreError, StoreResult};
+use bincio_core::store::{
+    DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome, StoreError, StoreResult,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::pool::backend;
@@ -37,7 +39,14 @@ fn get_bucket(c: &Connection, public_token: &str) -> StoreResult<Option<PuzzleBu
         )
         .map_err(backend)?
         .query_row(params![public_token], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         })
         .optional()
         .map_err(backend)?;
@@ -125,7 +134,12 @@ impl PuzzleStore for SqliteStore {
         .await
     }
 
-    async fn ensure_bucket(&self, attendee_id: &str, public_token: &str, now: i64) -> StoreResult<()> {
+    async fn ensure_bucket(
+        &self,
+        attendee_id: &str,
+        public_token: &str,
+        now: i64,
+    ) -> StoreResult<()> {
         let (a, p) = (attendee_id.to_owned(), public_token.to_owned());
         self.write(move |tx| insert_bucket(tx, &a, &p, now)).await
     }

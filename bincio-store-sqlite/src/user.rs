@@ -58,7 +58,9 @@ fn sha256_hex(s: &str) -> String {
 /// them by their SHA-256 (clients keep their tokens, so users stay logged
 /// in), and add the `role` column (`is_admin` is kept in sync for tools that
 /// still read it).
-pub(crate) fn migrate_hash_secrets_and_roles(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+pub(crate) fn migrate_hash_secrets_and_roles(
+    tx: &rusqlite::Transaction<'_>,
+) -> rusqlite::Result<()> {
     tx.execute_batch(
         "ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
          UPDATE users SET role = 'admin' WHERE is_admin = 1;
@@ -148,7 +150,11 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn register(&self, claim: RegisterClaim, mut user: NewUser) -> Result<User, RegisterError> {
+    async fn register(
+        &self,
+        claim: RegisterClaim,
+        mut user: NewUser,
+    ) -> Result<User, RegisterError> {
         self.write(move |tx| {
             let count = |tx: &rusqlite::Transaction<'_>| -> Result<u64, StoreError> {
                 tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
@@ -234,7 +240,9 @@ impl UserStore for SqliteStore {
     async fn list_users(&self) -> StoreResult<Vec<User>> {
         self.read(|c| {
             let mut s = c
-                .prepare(&format!("SELECT {USER_COLS} FROM users ORDER BY created_at, handle"))
+                .prepare(&format!(
+                    "SELECT {USER_COLS} FROM users ORDER BY created_at, handle"
+                ))
                 .map_err(backend)?;
             let rows = s.query_map([], user_row).map_err(backend)?;
             rows.collect::<Result<_, _>>().map_err(backend)
@@ -264,7 +272,12 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn upgrade_password_hash(&self, handle: &str, old_hash: &str, new_hash: &str) -> StoreResult<bool> {
+    async fn upgrade_password_hash(
+        &self,
+        handle: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
         let (handle, old, new) = (handle.to_owned(), old_hash.to_owned(), new_hash.to_owned());
         self.write(move |tx| {
             tx.execute(
@@ -371,7 +384,11 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(Session, User)>> {
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(Session, User)>> {
         let hash = token_hash.to_owned();
         let found = {
             let hash = hash.clone();
@@ -474,7 +491,13 @@ impl UserStore for SqliteStore {
             tx.execute(
                 "INSERT INTO invites (code, created_by, used_by, created_at, used_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![invite.code, invite.created_by, invite.used_by, invite.created_at, invite.used_at],
+                params![
+                    invite.code,
+                    invite.created_by,
+                    invite.used_by,
+                    invite.created_at,
+                    invite.used_at
+                ],
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -541,8 +564,15 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn redeem_reset_code(&self, code_hash: &str, handle: &str, now: i64, new_hash: &str) -> StoreResult<bool> {
-        let (code, handle, new_hash) = (code_hash.to_owned(), handle.to_owned(), new_hash.to_owned());
+    async fn redeem_reset_code(
+        &self,
+        code_hash: &str,
+        handle: &str,
+        now: i64,
+        new_hash: &str,
+    ) -> StoreResult<bool> {
+        let (code, handle, new_hash) =
+            (code_hash.to_owned(), handle.to_owned(), new_hash.to_owned());
         self.write(move |tx| {
             let n = tx
                 .execute(
@@ -569,9 +599,11 @@ impl UserStore for SqliteStore {
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
         let key = key.to_owned();
         self.read(move |c| {
-            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-                .map_err(backend)
+            c.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(backend)
         })
         .await
     }
@@ -602,7 +634,9 @@ impl UserStore for SqliteStore {
 
     async fn list_settings(&self) -> StoreResult<BTreeMap<String, String>> {
         self.read(|c| {
-            let mut s = c.prepare("SELECT key, value FROM settings").map_err(backend)?;
+            let mut s = c
+                .prepare("SELECT key, value FROM settings")
+                .map_err(backend)?;
             let rows = s
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(backend)?;

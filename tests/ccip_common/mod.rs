@@ -101,7 +101,11 @@ pub fn event_dir(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     }
     let toml = dir.path().join("event.toml");
     let text = std::fs::read_to_string(&toml).expect("event.toml");
-    let text = text.replacen("[roles]", &format!("staff_key = \"{STAFF_KEY}\"\n\n[roles]"), 1);
+    let text = text.replacen(
+        "[roles]",
+        &format!("staff_key = \"{STAFF_KEY}\"\n\n[roles]"),
+        1,
+    );
     std::fs::write(&toml, text).expect("write event.toml");
     edit(dir.path());
     dir
@@ -129,8 +133,10 @@ impl CcipApp {
         );
         service.init().await.expect("init");
         let accounts = Accounts::new(stores.users.clone(), clock.clone() as Arc<dyn Clock>);
-        let router = bincio_http::router(AppState::new(accounts.clone(), HttpConfig::default()))
-            .merge(ccip::router(CcipState::new(service.clone(), Some(accounts.clone()))));
+        let router =
+            bincio_http::router(AppState::new(accounts.clone(), HttpConfig::default())).merge(
+                ccip::router(CcipState::new(service.clone(), Some(accounts.clone()))),
+            );
         Self {
             router,
             clock,
@@ -195,7 +201,8 @@ impl CcipApp {
 
     /// GET as staff (the `ccip` header).
     pub async fn staff_get(&self, uri: &str) -> Resp {
-        self.send(Method::GET, uri, None, &[("ccip", STAFF_KEY)]).await
+        self.send(Method::GET, uri, None, &[("ccip", STAFF_KEY)])
+            .await
     }
 
     /// POST a urlencoded form.
@@ -203,7 +210,10 @@ impl CcipApp {
         self.send(
             Method::POST,
             uri,
-            Some(("application/x-www-form-urlencoded", form.as_bytes().to_vec())),
+            Some((
+                "application/x-www-form-urlencoded",
+                form.as_bytes().to_vec(),
+            )),
             headers,
         )
         .await
@@ -221,7 +231,12 @@ impl CcipApp {
     }
 
     /// POST a multipart form of text fields.
-    pub async fn post_multipart(&self, uri: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Resp {
+    pub async fn post_multipart(
+        &self,
+        uri: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let boundary = "XbincioBoundaryX";
         let mut body = String::new();
         for (k, v) in fields {
@@ -237,7 +252,10 @@ impl CcipApp {
 
     /// `/status` as the app (no StaffQuery).
     pub async fn status(&self, token: &str) -> Value {
-        self.get(&format!("/status?token={token}")).await.ok().clone()
+        self.get(&format!("/status?token={token}"))
+            .await
+            .ok()
+            .clone()
     }
 
     /// A user account with `role`, logged in; returns its session token.

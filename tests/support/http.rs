@@ -115,7 +115,12 @@ impl TestApp {
     /// Create the admin directly and return a logged-in token.
     pub async fn admin(&self) -> String {
         self.accounts
-            .create_user("admin", "Admin", "admin-password", bincio_core::model::Role::Admin)
+            .create_user(
+                "admin",
+                "Admin",
+                "admin-password",
+                bincio_core::model::Role::Admin,
+            )
             .await
             .expect("create admin");
         self.login("admin", "admin-password").await
@@ -138,7 +143,12 @@ impl TestApp {
     /// Mint an invite as the holder of `token`.
     pub async fn invite(&self, token: &str) -> String {
         let r = self
-            .json(Method::POST, "/api/invites", serde_json::json!({}), Some(token))
+            .json(
+                Method::POST,
+                "/api/invites",
+                serde_json::json!({}),
+                Some(token),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         r.json["code"].as_str().expect("code").to_owned()

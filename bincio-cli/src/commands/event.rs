@@ -90,7 +90,8 @@ pub async fn run_to(
         EventCommand::Import { event, role, file } => {
             let svc = service(&event, attendees, puzzles, clock)?;
             svc.init().await?;
-            let csv = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let csv =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let c = svc
                 .import_csv(&role, &csv)
                 .await
@@ -119,12 +120,21 @@ pub async fn run_to(
                     role: roles,
                 })
                 .await?;
-            writeln!(out, "Announcement {} posted for {}", a.id, a.role.join(", "))?;
+            writeln!(
+                out,
+                "Announcement {} posted for {}",
+                a.id,
+                a.role.join(", ")
+            )?;
         }
         EventCommand::Dashboard { event } => {
             let svc = service(&event, attendees, puzzles, clock)?;
             for r in svc.dashboard().await? {
-                writeln!(out, "{}: {} attendees, {} logged in", r.role, r.total, r.logged)?;
+                writeln!(
+                    out,
+                    "{}: {} attendees, {} logged in",
+                    r.role, r.total, r.logged
+                )?;
                 writeln!(out, "  {:<30} {:>8} {:>8}", "scenario", "enabled", "used")?;
                 for s in r.scenarios {
                     writeln!(out, "  {:<30} {:>8} {:>8}", s.scenario, s.enabled, s.used)?;
@@ -135,7 +145,11 @@ pub async fn run_to(
                 writeln!(out, "puzzle:")?;
                 writeln!(out, "  {:<30} {:>8} {:>8}", "piece", "quantity", "currency")?;
                 for c in counters {
-                    writeln!(out, "  {:<30} {:>8} {:>8}", c.puzzle, c.quantity, c.currency)?;
+                    writeln!(
+                        out,
+                        "  {:<30} {:>8} {:>8}",
+                        c.puzzle, c.quantity, c.currency
+                    )?;
                 }
             }
         }
@@ -187,13 +201,22 @@ mod tests {
             role: role.into(),
             file: fixture().join(file),
         };
-        let o = exec(&store, import("attendees.csv", "audience")).await.unwrap();
+        let o = exec(&store, import("attendees.csv", "audience"))
+            .await
+            .unwrap();
         assert_eq!(o, "Imported 20 attendees as audience: 20 new, 0 updated\n");
-        let o = exec(&store, import("attendees.csv", "audience")).await.unwrap();
+        let o = exec(&store, import("attendees.csv", "audience"))
+            .await
+            .unwrap();
         assert_eq!(o, "Imported 20 attendees as audience: 0 new, 20 updated\n");
-        let e = exec(&store, import("staff.csv", "audience")).await.unwrap_err();
+        let e = exec(&store, import("staff.csv", "audience"))
+            .await
+            .unwrap_err();
         let msg = format!("{e:#}");
-        assert!(msg.contains("nothing imported") && msg.contains("line 1: missing column"), "{msg}");
+        assert!(
+            msg.contains("nothing imported") && msg.contains("line 1: missing column"),
+            "{msg}"
+        );
 
         let o = exec(
             &store,
@@ -207,18 +230,38 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(o.starts_with("Announcement ") && o.ends_with(" posted for audience\n"), "{o}");
+        assert!(
+            o.starts_with("Announcement ") && o.ends_with(" posted for audience\n"),
+            "{o}"
+        );
         assert_eq!(store.announcements("audience").await.unwrap().len(), 1);
 
-        let o = exec(&store, EventCommand::Dashboard { event: fixture() }).await.unwrap();
+        let o = exec(&store, EventCommand::Dashboard { event: fixture() })
+            .await
+            .unwrap();
         assert!(o.contains("audience: 20 attendees, 0 logged in"), "{o}");
         assert!(o.contains("sponsor_gift"), "{o}");
         assert!(o.contains("total"), "{o}");
 
-        let o = exec(&store, EventCommand::Show { token: "6513270e269e0d37f2a74de452e6b438".into() })
-            .await
-            .unwrap();
-        assert!(o.contains("\"user_id\": \"Ada\"") && o.contains("puzzle: no bucket yet"), "{o}");
-        assert!(exec(&store, EventCommand::Show { token: "nope".into() }).await.is_err());
+        let o = exec(
+            &store,
+            EventCommand::Show {
+                token: "6513270e269e0d37f2a74de452e6b438".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            o.contains("\"user_id\": \"Ada\"") && o.contains("puzzle: no bucket yet"),
+            "{o}"
+        );
+        assert!(exec(
+            &store,
+            EventCommand::Show {
+                token: "nope".into()
+            }
+        )
+        .await
+        .is_err());
     }
 }

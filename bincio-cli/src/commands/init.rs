@@ -31,7 +31,10 @@ pub async fn run(a: InitArgs) -> anyhow::Result<()> {
     if out.created_admin {
         println!("Created admin account {}", a.handle);
     } else {
-        println!("Admin account {} already exists; settings updated", a.handle);
+        println!(
+            "Admin account {} already exists; settings updated",
+            a.handle
+        );
     }
     let base = super::base_url(a.public_url.as_deref(), "http://127.0.0.1:4041");
     println!("Invite link: {base}/register/?code={}", out.invite_code);

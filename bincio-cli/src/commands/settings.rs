@@ -28,7 +28,10 @@ pub async fn run(stores: &Stores, cmd: SettingsCmd) -> anyhow::Result<()> {
         },
         SettingsCmd::Set { key, value } => {
             accounts.set_setting(&key, &value).await?;
-            println!("{key} = {}", accounts.get_setting(&key).await?.unwrap_or_default());
+            println!(
+                "{key} = {}",
+                accounts.get_setting(&key).await?.unwrap_or_default()
+            );
         }
     }
     Ok(())

@@ -15,12 +15,21 @@ pub async fn run(stores: &Stores, cmd: UsersCmd) -> anyhow::Result<()> {
     match cmd {
         UsersCmd::List => {
             let users = accounts.list_users().await?;
-            println!("{:<30} {:<6} {:<20} display name", "handle", "role", "created");
+            println!(
+                "{:<30} {:<6} {:<20} display name",
+                "handle", "role", "created"
+            );
             for u in users {
                 let created = chrono::DateTime::from_timestamp(u.created_at, 0)
                     .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default();
-                println!("{:<30} {:<6} {:<20} {}", u.handle, u.role.as_str(), created, u.display_name);
+                println!(
+                    "{:<30} {:<6} {:<20} {}",
+                    u.handle,
+                    u.role.as_str(),
+                    created,
+                    u.display_name
+                );
             }
         }
         UsersCmd::Create {
@@ -50,7 +59,10 @@ pub async fn run(stores: &Stores, cmd: UsersCmd) -> anyhow::Result<()> {
             let until = chrono::DateTime::from_timestamp(issued.expires_at, 0)
                 .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_default();
-            println!("Reset code for {handle}: {} (valid until {until}, one use)", issued.code);
+            println!(
+                "Reset code for {handle}: {} (valid until {until}, one use)",
+                issued.code
+            );
         }
         UsersCmd::SetAdmin { handle, revoke } => {
             let r = if revoke { Role::User } else { Role::Admin };

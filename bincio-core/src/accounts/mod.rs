@@ -120,9 +120,9 @@ impl Accounts {
                 )))
             }
             None => {
-                let pw = req
-                    .password
-                    .ok_or_else(|| CoreError::invalid("a password is required to create the admin"))?;
+                let pw = req.password.ok_or_else(|| {
+                    CoreError::invalid("a password is required to create the admin")
+                })?;
                 validate::password(&pw)?;
                 self.create_user(&req.handle, &req.display_name, &pw, Role::Admin)
                     .await?;
@@ -130,7 +130,9 @@ impl Accounts {
             }
         };
         if let Some(name) = &req.instance_name {
-            self.users.set_setting(settings::INSTANCE_NAME, name).await?;
+            self.users
+                .set_setting(settings::INSTANCE_NAME, name)
+                .await?;
         }
         if let Some(n) = req.max_users {
             self.users
@@ -257,9 +259,9 @@ impl Accounts {
                     CoreError::invalid("Invalid or already used invite code")
                 }
                 RegisterError::HandleTaken => CoreError::Conflict("Handle already taken".into()),
-                RegisterError::UserLimit(n) => CoreError::Forbidden(format!(
-                    "This instance has reached its user limit ({n})"
-                )),
+                RegisterError::UserLimit(n) => {
+                    CoreError::Forbidden(format!("This instance has reached its user limit ({n})"))
+                }
                 RegisterError::Store(s) => s.into(),
             })?;
         self.open_session(user).await
@@ -293,8 +295,9 @@ impl Accounts {
             None
         };
         let Some(user) = user else {
-            let _ = password::verify_blocking(password.to_owned(), password::dummy_hash().to_owned())
-                .await;
+            let _ =
+                password::verify_blocking(password.to_owned(), password::dummy_hash().to_owned())
+                    .await;
             return Err(invalid());
         };
         match password::verify_blocking(password.to_owned(), user.password_hash.clone()).await? {
@@ -347,7 +350,9 @@ impl Accounts {
 
     /// End a session (unknown tokens are fine).
     pub async fn logout(&self, token: &str) -> CoreResult<()> {
-        self.users.delete_session(&tokens::sha256_hex(token)).await?;
+        self.users
+            .delete_session(&tokens::sha256_hex(token))
+            .await?;
         Ok(())
     }
 
@@ -384,7 +389,9 @@ impl Accounts {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(CoreError::Internal("could not mint a unique invite code".into()))
+        Err(CoreError::Internal(
+            "could not mint a unique invite code".into(),
+        ))
     }
 
     /// Invites of `user`, newest first.
@@ -463,7 +470,12 @@ impl Accounts {
         let hash = password::hash_blocking(new.to_owned()).await?;
         let ok = self
             .users
-            .redeem_reset_code(&tokens::sha256_hex(&code), &handle, self.clock.unix(), &hash)
+            .redeem_reset_code(
+                &tokens::sha256_hex(&code),
+                &handle,
+                self.clock.unix(),
+                &hash,
+            )
             .await?;
         if ok {
             Ok(())

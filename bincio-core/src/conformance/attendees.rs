@@ -15,7 +15,10 @@ fn scenario(id: &str, order: i64, disabled: Option<&str>) -> Scenario {
     Scenario {
         id: id.to_owned(),
         order,
-        display_text: vec![("en-US".into(), id.to_uppercase()), ("zh-TW".into(), id.into())],
+        display_text: vec![
+            ("en-US".into(), id.to_uppercase()),
+            ("zh-TW".into(), id.into()),
+        ],
         available_time: T,
         expire_time: T + 3600,
         used: None,
@@ -95,18 +98,32 @@ pub async fn attendee_import_and_reimport(b: &dyn Backend) {
         .import_attendees(vec![first.clone(), row("tok-b", "Bob", "audience")])
         .await
         .unwrap();
-    assert_eq!(c, ImportCounts { inserted: 2, updated: 0 });
+    assert_eq!(
+        c,
+        ImportCounts {
+            inserted: 2,
+            updated: 0
+        }
+    );
     let a = st.get_attendee("tok-a").await.unwrap().unwrap();
     assert_eq!(a.id, first.id);
     assert_eq!(a.user_id, "Ada");
     assert_eq!(a.first_use, None);
     assert_eq!(a.attr, vec![("title".to_owned(), "crew".to_owned())]);
     let ids: Vec<_> = a.scenarios.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids, ["checkin", "kit", "lunch"], "stored order is import order");
+    assert_eq!(
+        ids,
+        ["checkin", "kit", "lunch"],
+        "stored order is import order"
+    );
     assert_eq!(a.scenarios[1], scenario("kit", 2, Some("locked")));
     assert_eq!(st.get_attendee_by_id(&a.id).await.unwrap().unwrap(), a);
     assert!(st.get_attendee("nope").await.unwrap().is_none());
-    assert!(st.get_attendee_by_id("000000000000000000000000").await.unwrap().is_none());
+    assert!(st
+        .get_attendee_by_id("000000000000000000000000")
+        .await
+        .unwrap()
+        .is_none());
 
     // Use checkin (unlocks kit & marks it used, disables lunch), first use.
     st.use_scenario(use_req("tok-a", "checkin", T + 5, checkin_effects()))
@@ -121,7 +138,13 @@ pub async fn attendee_import_and_reimport(b: &dyn Backend) {
     let mut again = row("tok-a", "Ada L.", "audience");
     again.scenarios[0].scenario.countdown = 99;
     let c = st.import_attendees(vec![again]).await.unwrap();
-    assert_eq!(c, ImportCounts { inserted: 0, updated: 1 });
+    assert_eq!(
+        c,
+        ImportCounts {
+            inserted: 0,
+            updated: 1
+        }
+    );
     let after = st.get_attendee("tok-a").await.unwrap().unwrap();
     assert_eq!(after.id, before.id);
     assert_eq!(after.user_id, "Ada L.");
@@ -140,20 +163,33 @@ pub async fn attendee_import_and_reimport(b: &dyn Backend) {
 pub async fn attendee_use_rules(b: &dyn Backend) {
     let s = b.fresh().await;
     let st = &s.attendees;
-    st.import_attendees(vec![row("tok", "Ada", "audience")]).await.unwrap();
+    st.import_attendees(vec![row("tok", "Ada", "audience")])
+        .await
+        .unwrap();
     let r = |id: &str, now: i64| use_req("tok", id, now, vec![]);
     assert_eq!(
-        st.use_scenario(use_req("nope", "checkin", T, vec![])).await.unwrap(),
+        st.use_scenario(use_req("nope", "checkin", T, vec![]))
+            .await
+            .unwrap(),
         Err(UseRefusal::UnknownToken)
     );
-    assert_eq!(st.use_scenario(r("dinner", T)).await.unwrap(), Err(UseRefusal::UnknownScenario));
-    assert_eq!(st.use_scenario(r("checkin", T - 1)).await.unwrap(), Err(UseRefusal::OutsideWindow));
+    assert_eq!(
+        st.use_scenario(r("dinner", T)).await.unwrap(),
+        Err(UseRefusal::UnknownScenario)
+    );
+    assert_eq!(
+        st.use_scenario(r("checkin", T - 1)).await.unwrap(),
+        Err(UseRefusal::OutsideWindow)
+    );
     assert_eq!(
         st.use_scenario(r("checkin", T + 3600)).await.unwrap(),
         Err(UseRefusal::OutsideWindow),
         "expire_time is exclusive"
     );
-    assert_eq!(st.use_scenario(r("kit", T)).await.unwrap(), Err(UseRefusal::Disabled));
+    assert_eq!(
+        st.use_scenario(r("kit", T)).await.unwrap(),
+        Err(UseRefusal::Disabled)
+    );
     let untouched = st.get_attendee("tok").await.unwrap().unwrap();
     assert!(untouched.scenarios.iter().all(|s| s.used.is_none()));
 
@@ -162,33 +198,60 @@ pub async fn attendee_use_rules(b: &dyn Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.scenario("checkin").unwrap().used, Some(T), "available_time is inclusive");
+    assert_eq!(
+        a.scenario("checkin").unwrap().used,
+        Some(T),
+        "available_time is inclusive"
+    );
     assert_eq!(a.scenario("kit").unwrap().used, Some(T));
     assert_eq!(a.scenario("kit").unwrap().disabled, None);
-    assert_eq!(a.scenario("lunch").unwrap().disabled.as_deref(), Some("too late"));
-    assert_eq!(st.get_attendee("tok").await.unwrap().unwrap(), a, "the result is what is stored");
-    assert_eq!(st.use_scenario(r("checkin", T + 1)).await.unwrap(), Err(UseRefusal::AlreadyUsed));
+    assert_eq!(
+        a.scenario("lunch").unwrap().disabled.as_deref(),
+        Some("too late")
+    );
+    assert_eq!(
+        st.get_attendee("tok").await.unwrap().unwrap(),
+        a,
+        "the result is what is stored"
+    );
+    assert_eq!(
+        st.use_scenario(r("checkin", T + 1)).await.unwrap(),
+        Err(UseRefusal::AlreadyUsed)
+    );
     // Used and outside the window: the window is reported first.
-    assert_eq!(st.use_scenario(r("checkin", T + 7200)).await.unwrap(), Err(UseRefusal::OutsideWindow));
+    assert_eq!(
+        st.use_scenario(r("checkin", T + 7200)).await.unwrap(),
+        Err(UseRefusal::OutsideWindow)
+    );
     // Effects of another role are not applied.
-    st.import_attendees(vec![row("staff-tok", "Sam", "staff")]).await.unwrap();
+    st.import_attendees(vec![row("staff-tok", "Sam", "staff")])
+        .await
+        .unwrap();
     let a = st
         .use_scenario(use_req("staff-tok", "checkin", T, checkin_effects()))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.scenario("kit").unwrap().disabled.as_deref(), Some("locked"));
+    assert_eq!(
+        a.scenario("kit").unwrap().disabled.as_deref(),
+        Some("locked")
+    );
 }
 
 /// 500 concurrent uses of one scenario: exactly one succeeds.
 pub async fn attendee_concurrent_use_exactly_once(b: &dyn Backend) {
     let s = b.fresh().await;
     let st = s.attendees.clone();
-    st.import_attendees(vec![row("tok", "Ada", "audience")]).await.unwrap();
+    st.import_attendees(vec![row("tok", "Ada", "audience")])
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..500)
         .map(|i| {
             let st = Arc::clone(&st);
-            tokio::spawn(async move { st.use_scenario(use_req("tok", "checkin", T + i % 7, vec![])).await })
+            tokio::spawn(async move {
+                st.use_scenario(use_req("tok", "checkin", T + i % 7, vec![]))
+                    .await
+            })
         })
         .collect();
     let mut ok = 0;
@@ -205,7 +268,9 @@ pub async fn attendee_concurrent_use_exactly_once(b: &dyn Backend) {
 pub async fn attendee_first_use_once(b: &dyn Backend) {
     let s = b.fresh().await;
     let st = s.attendees.clone();
-    st.import_attendees(vec![row("tok", "Ada", "audience")]).await.unwrap();
+    st.import_attendees(vec![row("tok", "Ada", "audience")])
+        .await
+        .unwrap();
     assert!(st.mark_first_use("nope", T).await.unwrap().is_none());
     let tasks: Vec<_> = (0..50)
         .map(|i| {
@@ -221,7 +286,10 @@ pub async fn attendee_first_use_once(b: &dyn Backend) {
         seen.push(a.first_use.unwrap());
     }
     assert_eq!(setters, 1);
-    assert!(seen.windows(2).all(|w| w[0] == w[1]), "everyone sees the one value");
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "everyone sees the one value"
+    );
 }
 
 /// Listing by role in insertion order, and dashboard figures.
@@ -245,12 +313,19 @@ pub async fn attendee_list_and_stats(b: &dyn Backend) {
     assert_eq!(names, ["One", "Three"]);
     assert!(st.list_attendees("nobody").await.unwrap().is_empty());
     st.mark_first_use("t1", T).await.unwrap();
-    st.use_scenario(use_req("t1", "checkin", T, checkin_effects())).await.unwrap().unwrap();
+    st.use_scenario(use_req("t1", "checkin", T, checkin_effects()))
+        .await
+        .unwrap()
+        .unwrap();
     let ids = vec!["checkin".to_owned(), "kit".to_owned(), "ghost".to_owned()];
     let stats = st.role_stats("audience", &ids).await.unwrap();
     assert_eq!(stats.total, 2);
     assert_eq!(stats.logged, 1);
-    let fig: Vec<_> = stats.scenarios.iter().map(|s| (s.scenario.as_str(), s.enabled, s.used)).collect();
+    let fig: Vec<_> = stats
+        .scenarios
+        .iter()
+        .map(|s| (s.scenario.as_str(), s.enabled, s.used))
+        .collect();
     assert_eq!(fig, [("checkin", 2, 1), ("kit", 1, 1), ("ghost", 0, 0)]);
 }
 
@@ -273,7 +348,10 @@ pub async fn attendee_announcements(b: &dyn Backend) {
     for a in [&a1, &a2, &a3, &a4] {
         st.add_announcement(a.clone()).await.unwrap();
     }
-    assert_eq!(st.announcements("audience").await.unwrap(), vec![a3, a1.clone()]);
+    assert_eq!(
+        st.announcements("audience").await.unwrap(),
+        vec![a3, a1.clone()]
+    );
     assert_eq!(st.announcements("staff").await.unwrap(), vec![a2, a1]);
     assert!(st.announcements("ghost").await.unwrap().is_empty());
 }

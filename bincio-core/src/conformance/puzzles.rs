@@ -23,7 +23,9 @@ fn delivery(token: &str, piece: Option<&str>, deliverer: Option<&str>) -> Delive
 }
 
 fn figures(cs: &[PuzzleCounter]) -> Vec<(&str, i64, i64)> {
-    cs.iter().map(|c| (c.puzzle.as_str(), c.quantity, c.currency)).collect()
+    cs.iter()
+        .map(|c| (c.puzzle.as_str(), c.quantity, c.currency))
+        .collect()
 }
 
 async fn counter(st: &Arc<dyn PuzzleStore>, name: &str) -> (i64, i64) {
@@ -39,13 +41,20 @@ pub async fn puzzle_counters_upsert(b: &dyn Backend) {
     let s = b.fresh().await;
     let st = &s.puzzles;
     assert!(st.counters().await.unwrap().is_empty());
-    st.ensure_counters(&["a".into(), "b".into()], T).await.unwrap();
+    st.ensure_counters(&["a".into(), "b".into()], T)
+        .await
+        .unwrap();
     let first = st.counters().await.unwrap();
     assert_eq!(figures(&first), [("a", 0, 0), ("b", 0, 0), (TOTAL, 0, 0)]);
     st.deliver(delivery("tok", Some("a"), None)).await.unwrap();
-    st.ensure_counters(&["a".into(), "b".into(), "c".into()], T).await.unwrap();
+    st.ensure_counters(&["a".into(), "b".into(), "c".into()], T)
+        .await
+        .unwrap();
     let again = st.counters().await.unwrap();
-    assert_eq!(figures(&again), [("a", 1, 1), ("b", 0, 0), ("c", 0, 0), (TOTAL, 1, 1)]);
+    assert_eq!(
+        figures(&again),
+        [("a", 1, 1), ("b", 0, 0), ("c", 0, 0), (TOTAL, 1, 1)]
+    );
     assert_eq!(again[0].id, first[0].id);
     assert_eq!(again[3].id, first[2].id);
 }
@@ -78,18 +87,29 @@ pub async fn puzzle_bucket_created_once(b: &dyn Backend) {
 pub async fn puzzle_deliver_and_dedupe(b: &dyn Backend) {
     let s = b.fresh().await;
     let st = &s.puzzles;
-    let r = st.deliver(delivery("tok", Some("a"), Some("Booth"))).await.unwrap();
+    let r = st
+        .deliver(delivery("tok", Some("a"), Some("Booth")))
+        .await
+        .unwrap();
     assert_eq!(r, DeliverOutcome::Delivered);
-    let r = st.deliver(delivery("tok", Some("b"), Some("Booth"))).await.unwrap();
+    let r = st
+        .deliver(delivery("tok", Some("b"), Some("Booth")))
+        .await
+        .unwrap();
     assert_eq!(r, DeliverOutcome::AlreadyFromDeliverer);
     st.deliver(delivery("tok", Some("a"), None)).await.unwrap();
-    st.deliver(delivery("tok", None, Some("Other"))).await.unwrap();
+    st.deliver(delivery("tok", None, Some("Other")))
+        .await
+        .unwrap();
     let bk = st.bucket(&public_token("tok")).await.unwrap().unwrap();
     assert_eq!(bk.puzzle, ["a", "a"]);
     let names: Vec<_> = bk.deliverer.iter().map(|d| d.deliverer.as_str()).collect();
     assert_eq!(names, ["Booth", "Other"]);
     assert_eq!(bk.deliverer[0].timestamp, T as f64 + 0.25);
-    assert_eq!(figures(&st.counters().await.unwrap()), [("a", 2, 2), (TOTAL, 2, 2)]);
+    assert_eq!(
+        figures(&st.counters().await.unwrap()),
+        [("a", 2, 2), (TOTAL, 2, 2)]
+    );
 }
 
 /// 200 concurrent deliveries from distinct deliverers: none lost.
@@ -146,16 +166,28 @@ pub async fn puzzle_revoke_and_coupon(b: &dyn Backend) {
     st.deliver(delivery("tok", Some("a"), None)).await.unwrap();
     st.deliver(delivery("tok", Some("a"), None)).await.unwrap();
     st.deliver(delivery("tok", Some("b"), None)).await.unwrap();
-    assert_eq!(st.revoke(&pt, T + 10).await.unwrap(), RevokeOutcome::Revoked);
-    assert_eq!(figures(&st.counters().await.unwrap()), [("a", 2, 0), ("b", 1, 0), (TOTAL, 3, 0)]);
+    assert_eq!(
+        st.revoke(&pt, T + 10).await.unwrap(),
+        RevokeOutcome::Revoked
+    );
+    assert_eq!(
+        figures(&st.counters().await.unwrap()),
+        [("a", 2, 0), ("b", 1, 0), (TOTAL, 3, 0)]
+    );
     let bk = st.bucket(&pt).await.unwrap().unwrap();
     assert_eq!((bk.valid, bk.coupon), (Some(T + 10), Some(0)));
     assert_eq!(bk.puzzle.len(), 3, "pieces are kept");
     assert!(st.use_coupon(&pt, T + 20).await.unwrap());
-    assert_eq!(st.revoke(&pt, T + 30).await.unwrap(), RevokeOutcome::AlreadyRevoked);
+    assert_eq!(
+        st.revoke(&pt, T + 30).await.unwrap(),
+        RevokeOutcome::AlreadyRevoked
+    );
     let bk = st.bucket(&pt).await.unwrap().unwrap();
     assert_eq!((bk.valid, bk.coupon), (Some(T + 10), Some(T + 20)));
-    assert_eq!(figures(&st.counters().await.unwrap()), [("a", 2, 0), ("b", 1, 0), (TOTAL, 3, 0)]);
+    assert_eq!(
+        figures(&st.counters().await.unwrap()),
+        [("a", 2, 0), ("b", 1, 0), (TOTAL, 3, 0)]
+    );
     assert!(st.use_coupon(&pt, T + 40).await.unwrap());
     assert_eq!(st.bucket(&pt).await.unwrap().unwrap().coupon, Some(T + 40));
 }

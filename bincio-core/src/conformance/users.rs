@@ -97,10 +97,19 @@ pub async fn password_hash_set_and_upgrade(b: &dyn Backend) {
     s.create_user(new_user("alice", 1)).await.unwrap();
     assert!(s.set_password_hash("alice", "h2").await.unwrap());
     assert!(!s.set_password_hash("nobody", "h2").await.unwrap());
-    assert!(!s.upgrade_password_hash("alice", "stale", "h3").await.unwrap());
-    assert_eq!(s.get_user("alice").await.unwrap().unwrap().password_hash, "h2");
+    assert!(!s
+        .upgrade_password_hash("alice", "stale", "h3")
+        .await
+        .unwrap());
+    assert_eq!(
+        s.get_user("alice").await.unwrap().unwrap().password_hash,
+        "h2"
+    );
     assert!(s.upgrade_password_hash("alice", "h2", "h3").await.unwrap());
-    assert_eq!(s.get_user("alice").await.unwrap().unwrap().password_hash, "h3");
+    assert_eq!(
+        s.get_user("alice").await.unwrap().unwrap().password_hash,
+        "h3"
+    );
 }
 
 /// Display name and role updates.
@@ -122,11 +131,15 @@ pub async fn display_name_and_role(b: &dyn Backend) {
 pub async fn delete_user_cascades(b: &dyn Backend) {
     let s = users(b).await;
     s.create_user(new_user("admin", 1)).await.unwrap();
-    s.create_invite(invite("AAAAAAAA", "admin", 2), None).await.unwrap();
+    s.create_invite(invite("AAAAAAAA", "admin", 2), None)
+        .await
+        .unwrap();
     s.register(RegisterClaim::Invite("AAAAAAAA".into()), new_user("bob", 3))
         .await
         .unwrap();
-    s.create_invite(invite("BBBBBBBB", "bob", 4), Some(3)).await.unwrap();
+    s.create_invite(invite("BBBBBBBB", "bob", 4), Some(3))
+        .await
+        .unwrap();
     s.create_session(Session {
         token_hash: "t-bob".into(),
         handle: "bob".into(),
@@ -167,9 +180,14 @@ pub async fn delete_user_cascades(b: &dyn Backend) {
 pub async fn register_with_invite_is_one_time(b: &dyn Backend) {
     let s = users(b).await;
     s.create_user(new_user("admin", 1)).await.unwrap();
-    s.create_invite(invite("CODE1234", "admin", 2), None).await.unwrap();
+    s.create_invite(invite("CODE1234", "admin", 2), None)
+        .await
+        .unwrap();
     let u = s
-        .register(RegisterClaim::Invite("CODE1234".into()), new_user("bob", 50))
+        .register(
+            RegisterClaim::Invite("CODE1234".into()),
+            new_user("bob", 50),
+        )
         .await
         .unwrap();
     assert_eq!(u.handle, "bob");
@@ -178,11 +196,20 @@ pub async fn register_with_invite_is_one_time(b: &dyn Backend) {
     assert_eq!(inv.used_by.as_deref(), Some("bob"));
     assert_eq!(inv.used_at, Some(50));
     let again = s
-        .register(RegisterClaim::Invite("CODE1234".into()), new_user("carol", 60))
+        .register(
+            RegisterClaim::Invite("CODE1234".into()),
+            new_user("carol", 60),
+        )
         .await;
-    assert!(matches!(again, Err(RegisterError::InvalidClaim)), "{again:?}");
+    assert!(
+        matches!(again, Err(RegisterError::InvalidClaim)),
+        "{again:?}"
+    );
     let missing = s
-        .register(RegisterClaim::Invite("NOPE0000".into()), new_user("dave", 60))
+        .register(
+            RegisterClaim::Invite("NOPE0000".into()),
+            new_user("dave", 60),
+        )
         .await;
     assert!(matches!(missing, Err(RegisterError::InvalidClaim)));
     assert_eq!(s.count_users().await.unwrap(), 2);
@@ -193,26 +220,54 @@ pub async fn register_with_invite_is_one_time(b: &dyn Backend) {
 pub async fn register_checks_handle_and_limit(b: &dyn Backend) {
     let s = users(b).await;
     s.create_user(new_user("admin", 1)).await.unwrap();
-    s.create_invite(invite("INV00001", "admin", 2), None).await.unwrap();
-    s.create_invite(invite("INV00002", "admin", 2), None).await.unwrap();
+    s.create_invite(invite("INV00001", "admin", 2), None)
+        .await
+        .unwrap();
+    s.create_invite(invite("INV00002", "admin", 2), None)
+        .await
+        .unwrap();
     let taken = s
-        .register(RegisterClaim::Invite("INV00001".into()), new_user("admin", 3))
+        .register(
+            RegisterClaim::Invite("INV00001".into()),
+            new_user("admin", 3),
+        )
         .await;
-    assert!(matches!(taken, Err(RegisterError::HandleTaken)), "{taken:?}");
-    assert!(s.get_invite("INV00001").await.unwrap().unwrap().used_by.is_none());
+    assert!(
+        matches!(taken, Err(RegisterError::HandleTaken)),
+        "{taken:?}"
+    );
+    assert!(s
+        .get_invite("INV00001")
+        .await
+        .unwrap()
+        .unwrap()
+        .used_by
+        .is_none());
     s.set_setting("max_users", "2").await.unwrap();
     s.register(RegisterClaim::Invite("INV00001".into()), new_user("bob", 4))
         .await
         .unwrap();
     let full = s
-        .register(RegisterClaim::Invite("INV00002".into()), new_user("carol", 5))
+        .register(
+            RegisterClaim::Invite("INV00002".into()),
+            new_user("carol", 5),
+        )
         .await;
     assert!(matches!(full, Err(RegisterError::UserLimit(2))), "{full:?}");
-    assert!(s.get_invite("INV00002").await.unwrap().unwrap().used_by.is_none());
-    s.set_setting("max_users", "0").await.unwrap();
-    s.register(RegisterClaim::Invite("INV00002".into()), new_user("carol", 6))
+    assert!(s
+        .get_invite("INV00002")
         .await
-        .unwrap();
+        .unwrap()
+        .unwrap()
+        .used_by
+        .is_none());
+    s.set_setting("max_users", "0").await.unwrap();
+    s.register(
+        RegisterClaim::Invite("INV00002".into()),
+        new_user("carol", 6),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.count_users().await.unwrap(), 3);
 }
 
@@ -235,20 +290,28 @@ pub async fn register_with_setup_code_makes_admin(b: &dyn Backend) {
     let again = s
         .register(RegisterClaim::Setup("abc".into()), new_user("root2", 2))
         .await;
-    assert!(matches!(again, Err(RegisterError::InvalidClaim)), "non-empty instance");
+    assert!(
+        matches!(again, Err(RegisterError::InvalidClaim)),
+        "non-empty instance"
+    );
 }
 
 /// 100 concurrent registrations racing for one invite ⇒ exactly one account.
 pub async fn concurrent_registrations_one_invite(b: &dyn Backend) {
     let s = users(b).await;
     s.create_user(new_user("admin", 1)).await.unwrap();
-    s.create_invite(invite("RACE0001", "admin", 2), None).await.unwrap();
+    s.create_invite(invite("RACE0001", "admin", 2), None)
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..100)
         .map(|i| {
             let s = s.clone();
             tokio::spawn(async move {
-                s.register(RegisterClaim::Invite("RACE0001".into()), new_user(&format!("u{i}"), 10))
-                    .await
+                s.register(
+                    RegisterClaim::Invite("RACE0001".into()),
+                    new_user(&format!("u{i}"), 10),
+                )
+                .await
             })
         })
         .collect();
@@ -316,8 +379,14 @@ pub async fn sessions_expire_and_revoke(b: &dyn Backend) {
     let (sess, u) = s.session_user("t1", 99).await.unwrap().unwrap();
     assert_eq!(sess.expires_at, 100);
     assert_eq!(u.handle, "alice");
-    assert!(s.session_user("t1", 100).await.unwrap().is_none(), "dead at expires_at");
-    assert!(s.session_user("t1", 50).await.unwrap().is_none(), "expired row deleted");
+    assert!(
+        s.session_user("t1", 100).await.unwrap().is_none(),
+        "dead at expires_at"
+    );
+    assert!(
+        s.session_user("t1", 50).await.unwrap().is_none(),
+        "expired row deleted"
+    );
     assert!(s.session_user("nope", 1).await.unwrap().is_none());
     assert_eq!(s.delete_sessions_of("alice", Some("t2")).await.unwrap(), 1);
     assert!(s.session_user("t2", 150).await.unwrap().is_some());
@@ -350,8 +419,13 @@ pub async fn invites_limit_and_order(b: &dyn Backend) {
         .unwrap_err();
     assert!(matches!(e, StoreError::LimitReached(_)), "{e:?}");
     // Unlimited (admins) still works; duplicate codes conflict.
-    s.create_invite(invite("AAAA0005", "bob", 21), None).await.unwrap();
-    let dup = s.create_invite(invite("AAAA0005", "bob", 22), None).await.unwrap_err();
+    s.create_invite(invite("AAAA0005", "bob", 21), None)
+        .await
+        .unwrap();
+    let dup = s
+        .create_invite(invite("AAAA0005", "bob", 22), None)
+        .await
+        .unwrap_err();
     assert!(matches!(dup, StoreError::Conflict(_)), "{dup:?}");
     let codes: Vec<String> = s
         .list_invites("bob")
@@ -414,15 +488,42 @@ pub async fn reset_codes_are_one_time_and_expire(b: &dyn Backend) {
     })
     .await
     .unwrap();
-    s.replace_reset_code(reset("old", "alice", 500)).await.unwrap();
-    s.replace_reset_code(reset("new", "alice", 500)).await.unwrap();
-    assert!(!s.redeem_reset_code("old", "alice", 10, "h").await.unwrap(), "replaced");
-    assert!(!s.redeem_reset_code("new", "admin", 10, "h").await.unwrap(), "wrong handle");
-    assert!(!s.redeem_reset_code("new", "alice", 500, "h").await.unwrap(), "expired at ttl");
-    assert!(s.redeem_reset_code("new", "alice", 499, "newhash").await.unwrap());
-    assert!(!s.redeem_reset_code("new", "alice", 499, "h2").await.unwrap(), "one-time");
-    assert_eq!(s.get_user("alice").await.unwrap().unwrap().password_hash, "newhash");
-    assert!(s.session_user("sa", 10).await.unwrap().is_none(), "sessions revoked");
+    s.replace_reset_code(reset("old", "alice", 500))
+        .await
+        .unwrap();
+    s.replace_reset_code(reset("new", "alice", 500))
+        .await
+        .unwrap();
+    assert!(
+        !s.redeem_reset_code("old", "alice", 10, "h").await.unwrap(),
+        "replaced"
+    );
+    assert!(
+        !s.redeem_reset_code("new", "admin", 10, "h").await.unwrap(),
+        "wrong handle"
+    );
+    assert!(
+        !s.redeem_reset_code("new", "alice", 500, "h").await.unwrap(),
+        "expired at ttl"
+    );
+    assert!(s
+        .redeem_reset_code("new", "alice", 499, "newhash")
+        .await
+        .unwrap());
+    assert!(
+        !s.redeem_reset_code("new", "alice", 499, "h2")
+            .await
+            .unwrap(),
+        "one-time"
+    );
+    assert_eq!(
+        s.get_user("alice").await.unwrap().unwrap().password_hash,
+        "newhash"
+    );
+    assert!(
+        s.session_user("sa", 10).await.unwrap().is_none(),
+        "sessions revoked"
+    );
 }
 
 /// 50 concurrent redemptions of one code ⇒ exactly one succeeds.
@@ -430,7 +531,9 @@ pub async fn concurrent_reset_code_redemption(b: &dyn Backend) {
     let s = users(b).await;
     s.create_user(new_user("admin", 1)).await.unwrap();
     s.create_user(new_user("alice", 1)).await.unwrap();
-    s.replace_reset_code(reset("rc", "alice", 500)).await.unwrap();
+    s.replace_reset_code(reset("rc", "alice", 500))
+        .await
+        .unwrap();
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let s = s.clone();
@@ -456,9 +559,18 @@ pub async fn settings_roundtrip(b: &dyn Backend) {
     assert!(s.get_setting("max_users").await.unwrap().is_none());
     s.set_setting("max_users", "3").await.unwrap();
     s.set_setting("max_users", "4").await.unwrap();
-    assert_eq!(s.get_setting("max_users").await.unwrap().as_deref(), Some("4"));
-    assert!(s.set_setting_if_absent("store_originals", "true").await.unwrap());
-    assert!(!s.set_setting_if_absent("store_originals", "false").await.unwrap());
+    assert_eq!(
+        s.get_setting("max_users").await.unwrap().as_deref(),
+        Some("4")
+    );
+    assert!(s
+        .set_setting_if_absent("store_originals", "true")
+        .await
+        .unwrap());
+    assert!(!s
+        .set_setting_if_absent("store_originals", "false")
+        .await
+        .unwrap());
     let all = s.list_settings().await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(all["store_originals"], "true");
@@ -489,14 +601,21 @@ pub async fn prefs_upsert(b: &dyn Backend) {
 pub async fn members_with_inviter(b: &dyn Backend) {
     let s = users(b).await;
     s.create_user(new_user("admin", 1)).await.unwrap();
-    s.create_invite(invite("MEMB0001", "admin", 2), None).await.unwrap();
+    s.create_invite(invite("MEMB0001", "admin", 2), None)
+        .await
+        .unwrap();
     s.register(RegisterClaim::Invite("MEMB0001".into()), new_user("bob", 3))
         .await
         .unwrap();
-    s.create_invite(invite("MEMB0002", "bob", 4), Some(3)).await.unwrap();
-    s.register(RegisterClaim::Invite("MEMB0002".into()), new_user("carol", 5))
+    s.create_invite(invite("MEMB0002", "bob", 4), Some(3))
         .await
         .unwrap();
+    s.register(
+        RegisterClaim::Invite("MEMB0002".into()),
+        new_user("carol", 5),
+    )
+    .await
+    .unwrap();
     let m = s.list_members().await.unwrap();
     let got: Vec<(String, Option<String>, i64)> = m
         .into_iter()

@@ -193,7 +193,11 @@ impl EventConfig {
         };
         nonempty("event_id", &raw.event_id)?;
         if raw.roles.0.is_empty() {
-            return Err(ConfigError::new(&file, "roles", "at least one role is required"));
+            return Err(ConfigError::new(
+                &file,
+                "roles",
+                "at least one role is required",
+            ));
         }
         let mut roles = Vec::new();
         for (name, path) in &raw.roles.0 {
@@ -343,7 +347,11 @@ pub fn load_scenarios(file: &Path) -> Result<Vec<ScenarioDef>, ConfigError> {
             parse_ccip_time(v).map_err(|m| ConfigError::new(file, format!("{id}.{key}"), m))
         };
         if id.is_empty() || id.contains('/') {
-            return Err(ConfigError::new(file, id, "scenario id must be non-empty and contain no '/'"));
+            return Err(ConfigError::new(
+                file,
+                id,
+                "scenario id must be non-empty and contain no '/'",
+            ));
         }
         let available_time = time("available_time", &s.available_time)?;
         let expire_time = time("expire_time", &s.expire_time)?;
@@ -359,7 +367,8 @@ pub fn load_scenarios(file: &Path) -> Result<Vec<ScenarioDef>, ConfigError> {
             }
             let disable_time = match &r.disable_time {
                 Some(t) => Some(
-                    parse_ccip_time(t).map_err(|m| ConfigError::new(file, key("disable_time"), m))?,
+                    parse_ccip_time(t)
+                        .map_err(|m| ConfigError::new(file, key("disable_time"), m))?,
                 ),
                 None => None,
             };
@@ -419,10 +428,18 @@ fn load_puzzle(file: &Path) -> Result<PuzzleConfig, ConfigError> {
     let raw: Ordered<f64> = parse_json(file)?;
     for (k, w) in &raw.0 {
         if k.is_empty() || k == TOTAL {
-            return Err(ConfigError::new(file, k, "piece name must be non-empty and not \"total\""));
+            return Err(ConfigError::new(
+                file,
+                k,
+                "piece name must be non-empty and not \"total\"",
+            ));
         }
         if !(w.is_finite() && *w > 0.0) {
-            return Err(ConfigError::new(file, k, format!("weight must be positive, got {w}")));
+            return Err(ConfigError::new(
+                file,
+                k,
+                format!("weight must be positive, got {w}"),
+            ));
         }
     }
     Ok(PuzzleConfig { pieces: raw.0 })
@@ -432,7 +449,11 @@ fn load_delivery(file: &Path) -> Result<Pairs, ConfigError> {
     let raw: Ordered<String> = parse_json(file)?;
     for (k, v) in &raw.0 {
         if k.is_empty() || v.is_empty() {
-            return Err(ConfigError::new(file, k, "deliverer token and name must be non-empty"));
+            return Err(ConfigError::new(
+                file,
+                k,
+                "deliverer token and name must be non-empty",
+            ));
         }
     }
     Ok(raw.0)
@@ -453,11 +474,23 @@ mod tests {
         let roles: Vec<_> = c.roles.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(roles, ["audience", "staff"]);
         let ids: Vec<_> = c.roles[0].scenarios.iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["checkin", "welcome_kit", "lunch", "sponsor_gift", "speaker_dinner"]);
+        assert_eq!(
+            ids,
+            [
+                "checkin",
+                "welcome_kit",
+                "lunch",
+                "sponsor_gift",
+                "speaker_dinner"
+            ]
+        );
         let checkin = &c.roles[0].scenarios[0];
         assert_eq!(checkin.display_text[0], ("en-US".into(), "Check-in".into()));
         assert_eq!(checkin.deliver_puzzle, 1);
-        assert_eq!(checkin.related_scenario[1].disable_time, Some(1_903_834_800));
+        assert_eq!(
+            checkin.related_scenario[1].disable_time,
+            Some(1_903_834_800)
+        );
         let p = c.puzzle.clone().unwrap();
         assert_eq!(p.pieces[0], ("ownership".into(), 3.0));
         assert_eq!(c.deliverer("booth-91c2"), Some("Crab Cloud"));
@@ -476,7 +509,8 @@ mod tests {
     }
 
     fn tempdir() -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("bincio-evcfg-{}", crate::event::oid::new_oid(0)));
+        let d =
+            std::env::temp_dir().join(format!("bincio-evcfg-{}", crate::event::oid::new_oid(0)));
         std::fs::create_dir_all(&d).unwrap();
         d
     }
@@ -490,14 +524,35 @@ mod tests {
 
     #[test]
     fn errors_name_file_and_key() {
-        let e = broken(|d| replace(d, "scenario-audience.json", "\"id\": \"lunch\"", "\"id\": \"dinner\""));
+        let e = broken(|d| {
+            replace(
+                d,
+                "scenario-audience.json",
+                "\"id\": \"lunch\"",
+                "\"id\": \"dinner\"",
+            )
+        });
         assert!(e.file.ends_with("scenario-audience.json"));
         assert_eq!(e.key, "checkin.related_scenario[1].id");
 
-        let e = broken(|d| replace(d, "scenario-staff.json", "2030/04/30 12:00 +0800", "2030/04/31 12:00 +0800"));
+        let e = broken(|d| {
+            replace(
+                d,
+                "scenario-staff.json",
+                "2030/04/30 12:00 +0800",
+                "2030/04/31 12:00 +0800",
+            )
+        });
         assert_eq!(e.key, "staff_checkin.available_time");
 
-        let e = broken(|d| replace(d, "scenario-audience.json", "\"countdown\": 30", "\"countdown\": 30, \"colour\": 1"));
+        let e = broken(|d| {
+            replace(
+                d,
+                "scenario-audience.json",
+                "\"countdown\": 30",
+                "\"countdown\": 30, \"colour\": 1",
+            )
+        });
         assert_eq!(e.key, "welcome_kit.colour");
         assert!(e.message.contains("unknown field"), "{e}");
 
@@ -513,7 +568,12 @@ mod tests {
         assert!(e.to_string().contains("eventid"), "{e}");
 
         let e = broken(|d| {
-            replace(d, "scenario-audience.json", "\"disable_message\": \"Too late to check in for lunch\",", "")
+            replace(
+                d,
+                "scenario-audience.json",
+                "\"disable_message\": \"Too late to check in for lunch\",",
+                "",
+            )
         });
         assert_eq!(e.key, "checkin.related_scenario[1].disable_message");
     }

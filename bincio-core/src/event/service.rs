@@ -10,12 +10,16 @@ use std::sync::Arc;
 
 use super::config::EventConfig;
 use super::import::bind_csv;
-use super::model::{public_token, Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, RoleStats};
+use super::model::{
+    public_token, Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, RoleStats,
+};
 use super::oid::new_oid;
 use super::puzzle::{choose_piece, PieceRng, ThreadRng};
 use super::rules::{RelatedEffect, UseRequest};
 use crate::error::{CoreError, CoreResult};
-use crate::store::{AttendeeStore, DeliverOutcome, Delivery, ImportCounts, PuzzleStore, RevokeOutcome};
+use crate::store::{
+    AttendeeStore, DeliverOutcome, Delivery, ImportCounts, PuzzleStore, RevokeOutcome,
+};
 use crate::Clock;
 
 /// CS's error messages.
@@ -77,7 +81,11 @@ impl EventService {
         puzzles: Arc<dyn PuzzleStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let rates = config.puzzle.as_ref().map(|p| p.rates()).unwrap_or_default();
+        let rates = config
+            .puzzle
+            .as_ref()
+            .map(|p| p.rates())
+            .unwrap_or_default();
         Self {
             config: Arc::new(config),
             attendees,
@@ -99,7 +107,9 @@ impl EventService {
     pub async fn init(&self) -> CoreResult<()> {
         if let Some(p) = &self.config.puzzle {
             let names: Vec<String> = p.pieces.iter().map(|(n, _)| n.clone()).collect();
-            self.puzzles.ensure_counters(&names, self.clock.unix()).await?;
+            self.puzzles
+                .ensure_counters(&names, self.clock.unix())
+                .await?;
         }
         Ok(())
     }
@@ -151,13 +161,20 @@ impl EventService {
             .await?
             .ok_or_else(|| invalid(msg::INVALID_TOKEN))?;
         if was_unset {
-            self.puzzles.ensure_bucket(&a.id, &a.public_token(), now).await?;
+            self.puzzles
+                .ensure_bucket(&a.id, &a.public_token(), now)
+                .await?;
         }
         Ok(a)
     }
 
     /// The related effects of using `scenario_id`, per role, at `now`.
-    fn effects(&self, scenario_id: &str, staff_query: bool, now: i64) -> BTreeMap<String, Vec<RelatedEffect>> {
+    fn effects(
+        &self,
+        scenario_id: &str,
+        staff_query: bool,
+        now: i64,
+    ) -> BTreeMap<String, Vec<RelatedEffect>> {
         let mut out = BTreeMap::new();
         for role in &self.config.roles {
             let Some(def) = role.scenarios.iter().find(|s| s.id == scenario_id) else {
@@ -218,7 +235,11 @@ impl EventService {
         Ok(a)
     }
 
-    async fn deliver_piece(&self, a: &Attendee, deliverer: Option<DelivererStamp>) -> CoreResult<DeliverOutcome> {
+    async fn deliver_piece(
+        &self,
+        a: &Attendee,
+        deliverer: Option<DelivererStamp>,
+    ) -> CoreResult<DeliverOutcome> {
         let piece = if self.rates.is_empty() {
             None
         } else {
@@ -256,7 +277,11 @@ impl EventService {
     /// `/event/puzzle/revoke`: idempotent (a second call changes nothing).
     pub async fn revoke(&self, token: Option<&str>) -> CoreResult<()> {
         let a = self.attendee(token).await?;
-        match self.puzzles.revoke(&a.public_token(), self.clock.unix()).await? {
+        match self
+            .puzzles
+            .revoke(&a.public_token(), self.clock.unix())
+            .await?
+        {
             RevokeOutcome::NoBucket => Err(invalid(msg::INVALID_TOKEN)),
             RevokeOutcome::Revoked | RevokeOutcome::AlreadyRevoked => Ok(()),
         }
@@ -265,7 +290,11 @@ impl EventService {
     /// `/event/puzzle/coupon`: `coupon = now` (repeatable).
     pub async fn coupon(&self, token: Option<&str>) -> CoreResult<()> {
         let a = self.attendee(token).await?;
-        if self.puzzles.use_coupon(&a.public_token(), self.clock.unix()).await? {
+        if self
+            .puzzles
+            .use_coupon(&a.public_token(), self.clock.unix())
+            .await?
+        {
             Ok(())
         } else {
             Err(invalid(msg::INVALID_TOKEN))
@@ -366,7 +395,10 @@ impl EventService {
     /// `GET /dashboard/<role>` (staff only): the role's attendees and its
     /// scenario ids (for the projection).
     pub async fn dashboard_role(&self, role: &str) -> CoreResult<(Vec<Attendee>, Vec<String>)> {
-        let r = self.config.role(role).ok_or_else(|| invalid(msg::ROLE_REQUIRED))?;
+        let r = self
+            .config
+            .role(role)
+            .ok_or_else(|| invalid(msg::ROLE_REQUIRED))?;
         let ids = r.scenarios.iter().map(|s| s.id.clone()).collect();
         Ok((self.attendees.list_attendees(role).await?, ids))
     }

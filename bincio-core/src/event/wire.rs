@@ -208,10 +208,7 @@ fn opt_int(v: Option<i64>) -> Json {
 pub fn bucket_doc(user_id: &str, b: &PuzzleBucket) -> Json {
     Json::obj([
         ("user_id", Json::s(user_id)),
-        (
-            "puzzles",
-            Json::Arr(b.puzzle.iter().map(Json::s).collect()),
-        ),
+        ("puzzles", Json::Arr(b.puzzle.iter().map(Json::s).collect())),
         (
             "deliverers",
             Json::Arr(
@@ -256,7 +253,11 @@ pub fn announcements_doc(list: &[Announcement]) -> Json {
                     ("_id".to_owned(), Json::oid(&a.id)),
                     ("datetime".to_owned(), Json::Int(a.datetime)),
                 ];
-                for (k, v) in [("msg_zh", &a.msg_zh), ("msg_en", &a.msg_en), ("uri", &a.uri)] {
+                for (k, v) in [
+                    ("msg_zh", &a.msg_zh),
+                    ("msg_en", &a.msg_en),
+                    ("uri", &a.uri),
+                ] {
                     if let Some(v) = v {
                         o.push((k.to_owned(), Json::s(v)));
                     }
@@ -315,7 +316,10 @@ mod tests {
     fn encoders() {
         let j = Json::obj([
             ("b", Json::s("中文\"\n")),
-            ("a", Json::Arr(vec![Json::Int(1), Json::Float(2.0), Json::Null])),
+            (
+                "a",
+                Json::Arr(vec![Json::Int(1), Json::Float(2.0), Json::Null]),
+            ),
             ("c", Json::s("😀")),
         ]);
         assert_eq!(

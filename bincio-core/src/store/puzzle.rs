@@ -63,7 +63,12 @@ pub trait PuzzleStore: Send + Sync + 'static {
 
     /// Create the bucket of `public_token` if absent (idempotent; safe when
     /// concurrent).
-    async fn ensure_bucket(&self, attendee_id: &str, public_token: &str, now: i64) -> StoreResult<()>;
+    async fn ensure_bucket(
+        &self,
+        attendee_id: &str,
+        public_token: &str,
+        now: i64,
+    ) -> StoreResult<()>;
 
     /// The bucket of `public_token`.
     async fn bucket(&self, public_token: &str) -> StoreResult<Option<PuzzleBucket>>;

@@ -67,7 +67,12 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// Replace the password hash only if it is still `old_hash` (used by the
     /// bcrypt → argon2id upgrade so a concurrent password change wins).
-    async fn upgrade_password_hash(&self, handle: &str, old_hash: &str, new_hash: &str) -> StoreResult<bool>;
+    async fn upgrade_password_hash(
+        &self,
+        handle: &str,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> StoreResult<bool>;
 
     /// Set the display name; false if the user does not exist.
     async fn set_display_name(&self, handle: &str, display_name: &str) -> StoreResult<bool>;
@@ -90,7 +95,11 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// The live session for `token_hash` and its user. A session whose
     /// `expires_at <= now` is deleted and `None` returned.
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(Session, User)>>;
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(Session, User)>>;
 
     /// Delete one session; true if it existed.
     async fn delete_session(&self, token_hash: &str) -> StoreResult<bool>;
@@ -123,7 +132,13 @@ pub trait UserStore: Send + Sync + 'static {
     /// Atomically redeem a reset code: it must exist, be bound to `handle`,
     /// be unused and `expires_at > now`. On success marks it used, sets the
     /// password hash and deletes every session of the user. False otherwise.
-    async fn redeem_reset_code(&self, code_hash: &str, handle: &str, now: i64, new_hash: &str) -> StoreResult<bool>;
+    async fn redeem_reset_code(
+        &self,
+        code_hash: &str,
+        handle: &str,
+        now: i64,
+        new_hash: &str,
+    ) -> StoreResult<bool>;
 
     // ---- settings ----
 

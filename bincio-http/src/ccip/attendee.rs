@@ -12,7 +12,10 @@ pub(super) async fn landing(State(s): State<CcipState>, q: Params) -> Result {
 }
 
 pub(super) async fn status(State(s): State<CcipState>, q: Params) -> Result {
-    let a = s.service.status(q.get("token"), q.flag("StaffQuery")).await?;
+    let a = s
+        .service
+        .status(q.get("token"), q.flag("StaffQuery"))
+        .await?;
     Ok(bson(&attendee_doc(&a)))
 }
 

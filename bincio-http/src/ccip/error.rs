@@ -54,6 +54,11 @@ impl From<CoreError> for CcipError {
 impl IntoResponse for CcipError {
     fn into_response(self) -> Response {
         let body = Json::obj([("message", Json::s(self.message))]).to_flask_string();
-        (self.status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
     }
 }

@@ -12,7 +12,9 @@ use super::staff::Staff;
 use super::{flask, CcipState, Result};
 
 pub(super) async fn import(State(s): State<CcipState>, _: Staff, q: Params, body: Bytes) -> Result {
-    let role = q.get("role").ok_or_else(|| CcipError::bad(msg::ROLE_REQUIRED))?;
+    let role = q
+        .get("role")
+        .ok_or_else(|| CcipError::bad(msg::ROLE_REQUIRED))?;
     let c = s.service.import_csv(role, &body).await?;
     Ok(flask(&Json::obj([
         ("inserted", Json::Int(c.inserted as i64)),

@@ -14,7 +14,10 @@ pub struct Params(Vec<(String, String)>);
 impl Params {
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Flask truthiness of a flag: present and non-empty.
@@ -28,7 +31,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
-        Ok(Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+        Ok(Params(
+            form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        ))
     }
 }
 
@@ -38,7 +43,10 @@ pub struct Fields(Vec<(String, String)>);
 impl Fields {
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `name` (Flask's `getlist`).
@@ -61,7 +69,11 @@ fn from_json(bytes: &[u8]) -> Vec<(String, String)> {
             serde_json::Value::String(s) => out.push((k, s)),
             serde_json::Value::Array(a) => {
                 // `role` as a JSON list is the same as repeated `role[]`.
-                let key = if k.ends_with("[]") { k } else { format!("{k}[]") };
+                let key = if k.ends_with("[]") {
+                    k
+                } else {
+                    format!("{k}[]")
+                };
                 for item in a {
                     if let serde_json::Value::String(s) = item {
                         out.push((key.clone(), s));
@@ -108,7 +120,9 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
             return Ok(Fields(from_json(&bytes)));
         }
         if ct.starts_with("application/x-www-form-urlencoded") {
-            return Ok(Fields(form_urlencoded::parse(&bytes).into_owned().collect()));
+            return Ok(Fields(
+                form_urlencoded::parse(&bytes).into_owned().collect(),
+            ));
         }
         Ok(Fields(Vec::new()))
     }

@@ -81,13 +81,22 @@ pub fn router(state: CcipState) -> Router {
         .route("/status", get(attendee::status))
         .route("/use/{scenario_id}", get(attendee::use_scenario))
         .route("/event/puzzle", get(puzzle::bucket))
-        .route("/event/puzzle/revoke", get(puzzle::revoke).post(puzzle::revoke).put(puzzle::revoke))
-        .route("/event/puzzle/coupon", get(puzzle::coupon).post(puzzle::coupon).put(puzzle::coupon))
+        .route(
+            "/event/puzzle/revoke",
+            get(puzzle::revoke).post(puzzle::revoke).put(puzzle::revoke),
+        )
+        .route(
+            "/event/puzzle/coupon",
+            get(puzzle::coupon).post(puzzle::coupon).put(puzzle::coupon),
+        )
         .route("/event/puzzle/deliverer", get(puzzle::deliverer))
         .route("/event/puzzle/deliverers", get(puzzle::deliverers))
         .route("/event/puzzle/deliver", post(puzzle::deliver))
         .route("/event/puzzle/dashboard", get(puzzle::dashboard))
-        .route("/announcement", get(announcement::list).post(announcement::post))
+        .route(
+            "/announcement",
+            get(announcement::list).post(announcement::post),
+        )
         .route("/dashboard", get(dashboard::roles_stats))
         .route("/dashboard/{role}", get(dashboard::role))
         .route("/roles", get(dashboard::roles))
@@ -113,7 +122,10 @@ async fn method_not_allowed() -> CcipError {
 /// A `bson.json_util.dumps`-style body (`/status`, `/use`, raw documents).
 pub(crate) fn bson(j: &Json) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
         j.to_bson_string(),
     )
         .into_response()
@@ -122,7 +134,10 @@ pub(crate) fn bson(j: &Json) -> Response {
 /// A Flask `jsonify`-style body.
 pub(crate) fn flask(j: &Json) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         j.to_flask_string(),
     )
         .into_response()

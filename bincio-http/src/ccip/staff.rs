@@ -20,7 +20,10 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 impl FromRequestParts<CcipState> for Staff {
     type Rejection = CcipError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &CcipState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &CcipState,
+    ) -> Result<Self, Self::Rejection> {
         if let (Some(key), Some(given)) = (
             state.service.config().staff_key.as_deref(),
             parts.headers.get("ccip"),
@@ -29,7 +32,9 @@ impl FromRequestParts<CcipState> for Staff {
                 return Ok(Staff);
             }
         }
-        if let (Some(accounts), Some(token)) = (&state.accounts, crate::auth::presented_token(parts)) {
+        if let (Some(accounts), Some(token)) =
+            (&state.accounts, crate::auth::presented_token(parts))
+        {
             if let Some(user) = accounts.authenticate(&token).await? {
                 if user.is_staff() {
                     return Ok(Staff);

@@ -19,8 +19,14 @@ use crate::json::ApiJson;
 use crate::AppState;
 
 fn session_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
-    let secure = if st.config().secure_cookies { "; Secure" } else { "" };
-    let v = format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}");
+    let secure = if st.config().secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -50,7 +56,10 @@ async fn limited<T>(
     out
 }
 
-pub(crate) async fn me(State(st): State<AppState>, MaybeUser(user, _): MaybeUser) -> ApiResult<Json<Value>> {
+pub(crate) async fn me(
+    State(st): State<AppState>,
+    MaybeUser(user, _): MaybeUser,
+) -> ApiResult<Json<Value>> {
     let user = user.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Not logged in"))?;
     let settings = st.accounts().settings().await?;
     Ok(Json(json!({
@@ -103,7 +112,10 @@ pub(crate) async fn token(
     })))
 }
 
-pub(crate) async fn logout(State(st): State<AppState>, MaybeUser(_, token): MaybeUser) -> ApiResult<Response> {
+pub(crate) async fn logout(
+    State(st): State<AppState>,
+    MaybeUser(_, token): MaybeUser,
+) -> ApiResult<Response> {
     if let Some(t) = token {
         st.accounts().logout(&t).await?;
     }
@@ -158,7 +170,10 @@ pub(crate) async fn register(
     ))
 }
 
-pub(crate) async fn list_invites(State(st): State<AppState>, a: AuthUser) -> ApiResult<Json<Value>> {
+pub(crate) async fn list_invites(
+    State(st): State<AppState>,
+    a: AuthUser,
+) -> ApiResult<Json<Value>> {
     let invites = st.accounts().list_invites(&a.user).await?;
     Ok(Json(Value::Array(
         invites
@@ -176,19 +191,27 @@ pub(crate) async fn list_invites(State(st): State<AppState>, a: AuthUser) -> Api
     )))
 }
 
-pub(crate) async fn create_invite(State(st): State<AppState>, a: AuthUser) -> ApiResult<Json<Value>> {
+pub(crate) async fn create_invite(
+    State(st): State<AppState>,
+    a: AuthUser,
+) -> ApiResult<Json<Value>> {
     let i = st.accounts().create_invite(&a.user).await?;
     Ok(Json(json!({"ok": true, "code": i.code})))
 }
 
 /// Community stats. Public on an open instance; on a private instance (the
 /// default) only members see who the members are.
-pub(crate) async fn stats(State(st): State<AppState>, MaybeUser(user, _): MaybeUser) -> ApiResult<Json<Value>> {
+pub(crate) async fn stats(
+    State(st): State<AppState>,
+    MaybeUser(user, _): MaybeUser,
+) -> ApiResult<Json<Value>> {
     if user.is_none() && st.accounts().settings().await?.private {
         return Err(ApiError::unauthenticated());
     }
     let members = st.accounts().community().await?;
-    Ok(Json(json!({"user_count": members.len(), "members": members})))
+    Ok(Json(
+        json!({"user_count": members.len(), "members": members}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -201,7 +224,10 @@ pub(crate) async fn set_display_name(
     a: AuthUser,
     ApiJson(b): ApiJson<DisplayNameBody>,
 ) -> ApiResult<Json<Value>> {
-    let name = st.accounts().set_display_name(&a.user, &b.display_name).await?;
+    let name = st
+        .accounts()
+        .set_display_name(&a.user, &b.display_name)
+        .await?;
     Ok(Json(json!({"ok": true, "display_name": name})))
 }
 
@@ -217,12 +243,20 @@ pub(crate) async fn change_password(
     ApiJson(b): ApiJson<PasswordBody>,
 ) -> ApiResult<Json<Value>> {
     st.accounts()
-        .change_password(&a.user, Some(&a.token), &b.current_password, &b.new_password)
+        .change_password(
+            &a.user,
+            Some(&a.token),
+            &b.current_password,
+            &b.new_password,
+        )
         .await?;
     Ok(Json(json!({"ok": true})))
 }
 
-pub(crate) async fn get_prefs(State(st): State<AppState>, a: AuthUser) -> ApiResult<Json<BTreeMap<String, String>>> {
+pub(crate) async fn get_prefs(
+    State(st): State<AppState>,
+    a: AuthUser,
+) -> ApiResult<Json<BTreeMap<String, String>>> {
     Ok(Json(st.accounts().prefs(&a.user).await?))
 }
 
@@ -234,7 +268,10 @@ pub(crate) async fn put_prefs(
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<Json<Value>> {
     let Value::Object(map) = body else {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "Expected a JSON object"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Expected a JSON object",
+        ));
     };
     let prefs = map
         .into_iter()

@@ -32,7 +32,10 @@ pub(crate) async fn reset_code(
     AdminUser(admin): AdminUser,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let issued = st.accounts().issue_reset_code(&admin.handle, &handle).await?;
+    let issued = st
+        .accounts()
+        .issue_reset_code(&admin.handle, &handle)
+        .await?;
     Ok(Json(json!({
         "ok": true,
         "code": issued.code,
@@ -42,5 +45,7 @@ pub(crate) async fn reset_code(
 }
 
 pub(crate) async fn jobs(State(st): State<AppState>, _a: AdminUser) -> ApiResult<Json<Value>> {
-    Ok(Json(serde_json::to_value(st.jobs().list()).unwrap_or_default()))
+    Ok(Json(
+        serde_json::to_value(st.jobs().list()).unwrap_or_default(),
+    ))
 }

@@ -32,7 +32,10 @@ pub(crate) async fn swagger() -> Html<&'static str> {
 
 fn asset(ctype: &'static str, body: &'static [u8]) -> Response {
     (
-        [(CONTENT_TYPE, ctype), (CACHE_CONTROL, "public, max-age=86400")],
+        [
+            (CONTENT_TYPE, ctype),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
         body,
     )
         .into_response()
