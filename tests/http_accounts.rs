@@ -855,32 +855,44 @@ async fn api_docs_are_served_offline(b: &dyn Backend) {
     }
 }
 
+/// Every case above, once per backend (one list, so no backend misses one).
+macro_rules! http_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend;
+            register_with_invite_logs_in,
+            me_is_404_when_logged_out,
+            invite_reuse_is_400,
+            register_validates_input,
+            fourth_invite_of_a_user_is_400,
+            max_users_reached_is_403,
+            login_wrong_password_is_401,
+            eleventh_failed_login_is_429_per_client,
+            proxy_headers_ignored_without_trusted_proxy,
+            register_rate_limit_counts_failures,
+            reset_code_flow,
+            password_change_revokes_other_sessions,
+            admin_routes_are_403_for_non_admins,
+            bcrypt_hash_login_upgrades,
+            bearer_token_for_mobile,
+            logout_clears_cookie_and_session,
+            sessions_expire_after_30_days,
+            secure_cookie_flag,
+            display_name_prefs_and_stats,
+            delete_account_needs_password,
+            concurrent_registrations_one_invite,
+            concurrent_registrations_never_exceed_max_users,
+            setup_code_creates_first_admin,
+            unknown_routes_answer_json,
+            api_docs_are_served_offline,
+        );
+    };
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite;
-        register_with_invite_logs_in,
-        me_is_404_when_logged_out,
-        invite_reuse_is_400,
-        register_validates_input,
-        fourth_invite_of_a_user_is_400,
-        max_users_reached_is_403,
-        login_wrong_password_is_401,
-        eleventh_failed_login_is_429_per_client,
-        proxy_headers_ignored_without_trusted_proxy,
-        register_rate_limit_counts_failures,
-        reset_code_flow,
-        password_change_revokes_other_sessions,
-        admin_routes_are_403_for_non_admins,
-        bcrypt_hash_login_upgrades,
-        bearer_token_for_mobile,
-        logout_clears_cookie_and_session,
-        sessions_expire_after_30_days,
-        secure_cookie_flag,
-        display_name_prefs_and_stats,
-        delete_account_needs_password,
-        concurrent_registrations_one_invite,
-        concurrent_registrations_never_exceed_max_users,
-        setup_code_creates_first_admin,
-        unknown_routes_answer_json,
-        api_docs_are_served_offline,
-    );
+    http_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    http_cases!(crate::mongo_backend!());
 }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod mongo;
 
 use std::sync::Arc;
 
