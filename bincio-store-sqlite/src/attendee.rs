@@ -65,6 +65,16 @@ fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     ))
 }
 
+/// `oid, datetime, msg_zh, msg_en, uri, role`.
+type AnnouncementRow = (
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
 fn decode(r: RawRow) -> StoreResult<Attendee> {
     let (id, token, event_id, user_id, role, attr, first_use, scenarios) = r;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("attendee {id}: {e}"));
@@ -235,7 +245,7 @@ impl AttendeeStore for SqliteStore {
     async fn announcements(&self, role: &str) -> StoreResult<Vec<Announcement>> {
         let role = role.to_owned();
         self.read(move |c| {
-            let rows: Vec<(String, i64, Option<String>, Option<String>, Option<String>, String)> = c
+            let rows: Vec<AnnouncementRow> = c
                 .prepare_cached(
                     "SELECT oid, datetime, msg_zh, msg_en, uri, role FROM event_announcement
                      WHERE EXISTS (SELECT 1 FROM json_each(event_announcement.role) WHERE value = ?1)

@@ -31,8 +31,11 @@ pub(crate) fn migrate(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     )
 }
 
+/// `oid, attendee, puzzle, deliverer, valid, coupon`.
+type BucketRow = (String, String, String, String, Option<i64>, Option<i64>);
+
 fn get_bucket(c: &Connection, public_token: &str) -> StoreResult<Option<PuzzleBucket>> {
-    let row: Option<(String, String, String, String, Option<i64>, Option<i64>)> = c
+    let row: Option<BucketRow> = c
         .prepare_cached(
             "SELECT oid, attendee, puzzle, deliverer, valid, coupon
              FROM event_puzzle_bucket WHERE public_token = ?1",

@@ -42,10 +42,11 @@ pub trait Backend: Send + Sync {
 ///
 /// ```ignore
 /// bincio_core::conformance_tests!(my_backend());
+/// // or one group: `accounts: …` / `event: …`
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    ($backend:expr) => {
+    (accounts: $backend:expr) => {
         $crate::conformance_cases!($backend;
             users::create_and_get_user,
             users::duplicate_handle_conflicts,
@@ -66,6 +67,10 @@ macro_rules! conformance_tests {
             users::settings_roundtrip,
             users::prefs_upsert,
             users::members_with_inviter,
+        );
+    };
+    (event: $backend:expr) => {
+        $crate::conformance_cases!($backend;
             attendees::attendee_import_and_reimport,
             attendees::attendee_use_rules,
             attendees::attendee_concurrent_use_exactly_once,
@@ -79,6 +84,10 @@ macro_rules! conformance_tests {
             puzzles::puzzle_concurrent_one_deliverer,
             puzzles::puzzle_revoke_and_coupon,
         );
+    };
+    ($backend:expr) => {
+        $crate::conformance_tests!(accounts: $backend);
+        $crate::conformance_tests!(event: $backend);
     };
 }
 
