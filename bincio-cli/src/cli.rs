@@ -34,6 +34,8 @@ pub struct StoreArgs {
 pub enum Command {
     /// Initialise an instance: admin account, settings, first invite (idempotent).
     Init(InitArgs),
+    /// Extract GPX / TCX / FIT files into a BAS tree (or print one file's detail).
+    Extract(crate::commands::extract::ExtractArgs),
     /// Run the HTTP server.
     Serve(ServeArgs),
     /// Manage accounts.

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod extract;
 pub mod jobs;
 pub mod model;
 pub mod ratelimit;

@@ -3,6 +3,7 @@
 // `bincio event …`: the lead wires it into `cli::Command` and the store.
 #[allow(dead_code)]
 pub mod event;
+pub mod extract;
 mod init;
 mod serve;
 mod settings;
@@ -25,6 +26,7 @@ pub(crate) fn accounts(stores: &Stores) -> Accounts {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(a) => init::run(a).await,
+        Command::Extract(a) => extract::run(a),
         Command::Serve(a) => serve::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,

@@ -40,7 +40,7 @@ pub trait Backend: Send + Sync {
 /// Expands to one `#[tokio::test]` per conformance case, each calling the
 /// case with `$backend` (an expression of a type implementing [`Backend`]).
 ///
-/// ```ignore
+/// ```text
 /// bincio_core::conformance_tests!(my_backend());
 /// // or one group: `accounts: …` / `event: …`
 /// ```

@@ -1,0 +1,360 @@
+//! `bincio extract`: the single-user, no-server flow. Walks input
+//! directories, extracts every supported file in parallel and writes the BAS
+//! tree incrementally (files whose hash is known are skipped unread by the
+//! parsers).
+//!
+//! Memory stays bounded for any number of files: workers hand finished
+//! activities to the writer through a bounded channel, the writer writes
+//! them at once and keeps only the small feed summary and dedup record.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Instant, SystemTime};
+
+use anyhow::{bail, Context};
+use bincio_core::extract::dedup::{DedupRecord, NearDup};
+use bincio_core::extract::ids::collision_id;
+use bincio_core::extract::tree::{write_root_manifest, UserTree};
+use bincio_core::extract::{
+    compute, is_supported_name, parse_bytes, source_hash, Activity, ExtractError, Limits, Options,
+    Privacy, Summary,
+};
+
+/// Arguments of `bincio extract`.
+#[derive(Debug, clap::Args)]
+pub struct ExtractArgs {
+    /// Directories to scan recursively for .gpx/.tcx/.fit files (optionally .gz).
+    #[arg(long, num_args = 1.., value_name = "DIR", required_unless_present = "file")]
+    pub input: Vec<PathBuf>,
+    /// Root of the BAS tree (the data dir).
+    #[arg(long, value_name = "DIR", required_unless_present = "file")]
+    pub output: Option<PathBuf>,
+    /// Owner handle (the user directory under the output).
+    #[arg(long, value_name = "H", required_unless_present = "file")]
+    pub handle: Option<String>,
+    /// Display name written into the user's index (default: the handle).
+    #[arg(long, value_name = "NAME")]
+    pub display_name: Option<String>,
+    /// Parallel workers (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Privacy of the extracted activities: public, blur_start, no_gps, private, unlisted.
+    #[arg(long, value_name = "P", default_value = "public")]
+    pub privacy: String,
+    /// Only files modified on or after this local date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Parse one file and print its detail JSON to stdout; writes nothing.
+    #[arg(long, value_name = "F", conflicts_with_all = ["input", "output"])]
+    pub file: Option<PathBuf>,
+}
+
+/// What a worker reports for one file.
+enum Outcome {
+    Extracted(Box<Activity>),
+    Unchanged,
+    Failed(String),
+}
+
+/// Entry point.
+pub fn run(args: ExtractArgs) -> anyhow::Result<()> {
+    let privacy = Privacy::parse(&args.privacy).with_context(|| {
+        format!(
+            "invalid --privacy {:?} (public, blur_start, no_gps, private, unlisted)",
+            args.privacy
+        )
+    })?;
+    let opts = Options {
+        privacy,
+        ..Options::default()
+    };
+    if let Some(file) = &args.file {
+        return run_single(file, &opts);
+    }
+    let (Some(output), Some(handle)) = (&args.output, &args.handle) else {
+        bail!("--input, --output and --handle are required");
+    };
+    if !bincio_core::validate::is_valid_handle(handle) {
+        bail!("invalid handle {handle:?}: 1-30 characters a-z 0-9 _ -, starting with a letter or digit");
+    }
+    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let mut files = Vec::new();
+    for dir in &args.input {
+        if !dir.is_dir() {
+            bail!("input {} is not a directory", dir.display());
+        }
+        walk(dir, since, &mut files);
+    }
+    files.sort();
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get()))
+        .max(1);
+    let display_name = args.display_name.clone().unwrap_or_else(|| handle.clone());
+    extract_tree(files, output, handle, &display_name, workers, &opts)
+}
+
+fn run_single(file: &Path, opts: &Options) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = base_name(file);
+    let parsed = parse_bytes(&name, &bytes, &Limits::default())?;
+    let activity = compute(&parsed, opts);
+    println!("{}", serde_json::to_string_pretty(&activity.detail)?);
+    Ok(())
+}
+
+fn base_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn parse_since(s: &str) -> anyhow::Result<SystemTime> {
+    let d = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .with_context(|| format!("invalid --since {s:?} (expected YYYY-MM-DD)"))?;
+    let midnight = d
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(chrono::Local).earliest())
+        .with_context(|| format!("invalid --since {s:?}"))?;
+    Ok(SystemTime::from(midnight))
+}
+
+/// Recursive walk (no symlink loops: symlinked directories are not followed).
+fn walk(dir: &Path, since: Option<SystemTime>, out: &mut Vec<PathBuf>) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let path = e.path();
+            if ft.is_dir() {
+                stack.push(path);
+            } else if is_supported_name(&base_name(&path)) {
+                if let Some(since) = since {
+                    let recent = e
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .map(|m| m >= since)
+                        .unwrap_or(true);
+                    if !recent {
+                        continue;
+                    }
+                }
+                out.push(path);
+            }
+        }
+    }
+}
+
+/// Progress: a bar on a terminal, plain lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    done: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} files {elapsed} (eta {eta}) {msg}",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
+        Progress {
+            bar,
+            total,
+            done: 0,
+        }
+    }
+    fn step(&mut self, name: &str, status: &str) {
+        self.done += 1;
+        match &self.bar {
+            Some(b) => {
+                b.set_message(name.to_string());
+                b.inc(1);
+            }
+            None => eprintln!("[{}/{}] {name}: {status}", self.done, self.total),
+        }
+    }
+    fn error(&mut self, line: &str) {
+        self.done += 1;
+        match &self.bar {
+            Some(b) => {
+                b.println(line);
+                b.inc(1);
+            }
+            None => eprintln!("[{}/{}] {line}", self.done, self.total),
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn extract_tree(
+    files: Vec<PathBuf>,
+    output: &Path,
+    handle: &str,
+    display_name: &str,
+    workers: usize,
+    opts: &Options,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create {}", output.display()))?;
+    let tree = UserTree::open(output, handle)
+        .with_context(|| format!("cannot create {}", output.join(handle).display()))?;
+    let mut cache = tree.load_cache();
+    let mut index: BTreeMap<String, Summary> = tree
+        .load_index()
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    let known: Arc<HashSet<String>> = Arc::new(
+        cache
+            .records()
+            .iter()
+            .map(|r| r.source_hash.clone())
+            .collect(),
+    );
+    let files = Arc::new(files);
+    let next = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::sync_channel::<(usize, Outcome)>(workers * 2);
+    let mut progress = Progress::new(files.len());
+    let (mut added, mut unchanged, mut dups, mut errors) = (0usize, 0usize, 0usize, 0usize);
+
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        for _ in 0..workers.min(files.len().max(1)) {
+            let (tx, files, next, known) = (tx.clone(), files.clone(), next.clone(), known.clone());
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { break };
+                let outcome = process(path, &known, opts);
+                if tx.send((i, outcome)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for (i, outcome) in rx {
+            let path = &files[i];
+            let shown = path.display().to_string();
+            match outcome {
+                Outcome::Unchanged => {
+                    unchanged += 1;
+                    progress.step(&shown, "unchanged");
+                }
+                Outcome::Failed(reason) => {
+                    errors += 1;
+                    progress.error(&format!("error: {shown}: {reason}"));
+                }
+                Outcome::Extracted(mut a) => {
+                    let hash = a.detail.source_hash.clone();
+                    if cache.contains_hash(&hash) {
+                        unchanged += 1;
+                        progress.step(&shown, "unchanged");
+                        continue;
+                    }
+                    let id = a.detail.id.clone();
+                    if tree.has_activity(&id) && tree.detail_hash(&id).as_deref() != Some(&hash) {
+                        a.set_id(&collision_id(&id, &hash));
+                    }
+                    let start = chrono::DateTime::parse_from_rfc3339(&a.detail.started_at)
+                        .map(|t| t.timestamp())
+                        .unwrap_or(0);
+                    let near = cache.near_duplicate(
+                        start,
+                        a.detail.distance_m,
+                        a.detail.source.as_deref(),
+                    );
+                    let id = a.detail.id.clone();
+                    let mut record = DedupRecord {
+                        id: id.clone(),
+                        source_hash: hash,
+                        started_at: start,
+                        distance_m: a.detail.distance_m,
+                        source: a.detail.source.clone(),
+                        duplicate_of: None,
+                    };
+                    let status = match &near {
+                        NearDup::ExistingWins(w) => {
+                            a.detail.duplicate_of = Some(w.clone());
+                            record.duplicate_of = Some(w.clone());
+                            dups += 1;
+                            format!("duplicate of {w}")
+                        }
+                        NearDup::NewWins(loser) => {
+                            tree.mark_duplicate(loser, &id).with_context(|| {
+                                format!("cannot update {loser} in {}", tree.dir().display())
+                            })?;
+                            cache.mark_duplicate(loser, &id);
+                            index.remove(loser);
+                            dups += 1;
+                            added += 1;
+                            format!("{id} (replaces duplicate {loser})")
+                        }
+                        NearDup::None => {
+                            added += 1;
+                            id.clone()
+                        }
+                    };
+                    tree.write_activity(&a).with_context(|| {
+                        format!("cannot write {id} in {}", tree.dir().display())
+                    })?;
+                    if !matches!(near, NearDup::ExistingWins(_)) {
+                        index.insert(id.clone(), a.summary());
+                    }
+                    cache.insert(record);
+                    progress.step(&shown, &status);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    progress.finish();
+    tree.write_index(display_name, index.into_values().collect())
+        .context("cannot write the user index")?;
+    tree.save_cache(&cache).context("cannot write the cache")?;
+    write_root_manifest(output).context("cannot write the root manifest")?;
+    println!(
+        "{} files: {added} extracted, {unchanged} unchanged, {dups} duplicates, {errors} errors in {:.1} s",
+        files.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Worker: read, skip known hashes, parse and compute.
+fn process(path: &Path, known: &HashSet<String>, opts: &Options) -> Outcome {
+    let name = base_name(path);
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Outcome::Failed(
+                ExtractError::Io {
+                    file: name,
+                    reason: e.to_string(),
+                }
+                .reason(),
+            )
+        }
+    };
+    if known.contains(&source_hash(&bytes)) {
+        return Outcome::Unchanged;
+    }
+    match parse_bytes(&name, &bytes, &Limits::default()) {
+        Ok(p) => Outcome::Extracted(Box::new(compute(&p, opts))),
+        Err(e) => Outcome::Failed(e.reason()),
+    }
+}

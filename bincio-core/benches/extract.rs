@@ -1,0 +1,146 @@
+//! Extraction throughput per format on the repository's fixture files.
+//!
+//! `cargo bench -p bincio-core --bench extract` (release profile). For each
+//! format it runs the pipeline over all its fixtures repeatedly for about two
+//! seconds and prints MB/s (of uncompressed input) and files/s for:
+//! * parse: `parse_bytes` (decode + validation + sort);
+//! * parse+compute: plus every metric, timeseries, track and preview;
+//! * +json: plus serialising the detail, timeseries and GeoJSON.
+//!
+//! Single-threaded: figures are per core. TCX input is generated from the GPX
+//! fixtures (same points) since the fixtures hold no TCX file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bincio_core::extract::{compute, parse_bytes, Limits, Options};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
+}
+
+/// (name, uncompressed bytes) of every fixture, gunzipped so MB/s measures
+/// the parsers, not inflate.
+fn load() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for dir in ["activities/brut", "activities/dave", "fit"] {
+        let Ok(rd) = std::fs::read_dir(root().join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let raw = std::fs::read(&p).unwrap();
+            let (name, bytes) = match name.strip_suffix(".gz") {
+                Some(base) => {
+                    let mut v = Vec::new();
+                    flate2::read::GzDecoder::new(&raw[..])
+                        .read_to_end(&mut v)
+                        .unwrap();
+                    (base.to_string(), v)
+                }
+                None => (name, raw),
+            };
+            if bincio_core::extract::is_supported_name(&name) {
+                out.push((name, bytes));
+            }
+        }
+    }
+    out
+}
+
+/// A TCX rendering of a GPX file's points (lat, lon, ele, time).
+fn gpx_to_tcx(gpx: &[u8]) -> Vec<u8> {
+    let p = parse_bytes("x.gpx", gpx, &Limits::default()).unwrap();
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2">
+ <Activities>
+  <Activity Sport="Biking">
+   <Lap>
+    <Track>
+"#,
+    );
+    for pt in &p.points {
+        let t = chrono::DateTime::from_timestamp_millis(pt.ts_ms).unwrap();
+        s += &format!(
+            "     <Trackpoint>\n      <Time>{}</Time>\n      <Position>\n       <LatitudeDegrees>{}</LatitudeDegrees>\n       <LongitudeDegrees>{}</LongitudeDegrees>\n      </Position>\n      <AltitudeMeters>{}</AltitudeMeters>\n      <Extensions><ns3:TPX><ns3:Speed>5.0</ns3:Speed></ns3:TPX></Extensions>\n     </Trackpoint>\n",
+            t.format("%Y-%m-%dT%H:%M:%SZ"),
+            pt.lat.unwrap_or(0.0),
+            pt.lon.unwrap_or(0.0),
+            pt.elevation_m.unwrap_or(0.0)
+        );
+    }
+    s += "    </Track>\n   </Lap>\n  </Activity>\n </Activities>\n</TrainingCenterDatabase>\n";
+    s.into_bytes()
+}
+
+fn measure(files: &[(String, Vec<u8>)], stage: u8) -> (f64, f64) {
+    let limits = Limits::default();
+    let opts = Options::default();
+    let bytes: usize = files.iter().map(|f| f.1.len()).sum();
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while rounds == 0 || start.elapsed() < Duration::from_secs(2) {
+        for (name, data) in files {
+            let p = parse_bytes(name, data, &limits).unwrap();
+            if stage >= 1 {
+                let a = compute(&p, &opts);
+                if stage >= 2 {
+                    let mut n = serde_json::to_vec(&a.detail).unwrap().len();
+                    if let Some(t) = &a.timeseries {
+                        n += serde_json::to_vec(t).unwrap().len();
+                    }
+                    if let Some(g) = &a.geojson {
+                        n += serde_json::to_vec(g).unwrap().len();
+                    }
+                    std::hint::black_box(n);
+                }
+                std::hint::black_box(a);
+            } else {
+                std::hint::black_box(p);
+            }
+        }
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    (
+        (bytes as f64 * rounds as f64) / secs / 1e6,
+        (files.len() as f64 * rounds as f64) / secs,
+    )
+}
+
+fn main() {
+    let all = load();
+    let gpx: Vec<_> = all.iter().filter(|f| f.0.ends_with(".gpx")).cloned().collect();
+    let fit: Vec<_> = all.iter().filter(|f| f.0.ends_with(".fit")).cloned().collect();
+    let tcx: Vec<_> = gpx
+        .iter()
+        .map(|(n, b)| (n.replace(".gpx", ".tcx"), gpx_to_tcx(b)))
+        .collect();
+    println!(
+        "{:<5} {:>6} {:>9} | {:>21} | {:>21} | {:>21}",
+        "fmt", "files", "MB", "parse MB/s files/s", "+compute MB/s files/s", "+json MB/s files/s"
+    );
+    for (label, files) in [("gpx", &gpx), ("tcx", &tcx), ("fit", &fit)] {
+        if files.is_empty() {
+            continue;
+        }
+        let mb: f64 = files.iter().map(|f| f.1.len()).sum::<usize>() as f64 / 1e6;
+        let r: Vec<(f64, f64)> = (0..3).map(|s| measure(files, s)).collect();
+        println!(
+            "{:<5} {:>6} {:>9.2} | {:>9.1} {:>11.0} | {:>9.1} {:>11.0} | {:>9.1} {:>11.0}",
+            label,
+            files.len(),
+            mb,
+            r[0].0,
+            r[0].1,
+            r[1].0,
+            r[1].1,
+            r[2].0,
+            r[2].1
+        );
+    }
+}

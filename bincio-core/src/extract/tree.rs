@@ -1,0 +1,273 @@
+//! The BAS tree on disk (contract §5): the only part of the extraction
+//! engine that touches the filesystem.
+//!
+//! ```text
+//! {root}/index.json                         root manifest (shards per handle)
+//! {root}/{handle}/index.json                the user's feed (summaries, newest first)
+//! {root}/{handle}/.bincio_cache.json        dedup records (hashes, starts, distances)
+//! {root}/{handle}/activities/{id}.json      detail
+//! {root}/{handle}/activities/{id}.geojson   simplified track (when there is one)
+//! {root}/{handle}/activities/{id}.timeseries.json
+//! ```
+//!
+//! Every file is written to a temporary name and renamed into place, so a
+//! reader (the static site, a concurrent run) never sees half a document.
+//! Details and indexes are pretty-printed (2 spaces) like the reference;
+//! timeseries and GeoJSON are compact (they are the bulk of the tree and only
+//! machines read them).
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::bas::{Activity, Summary, BAS_VERSION};
+use super::dedup::{DedupIndex, DedupRecord};
+
+/// Name of the per-user dedup cache.
+pub const CACHE_FILE: &str = ".bincio_cache.json";
+
+#[derive(Serialize, Deserialize, Default)]
+struct CacheFile {
+    activities: Vec<DedupRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Owner {
+    handle: String,
+    display_name: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UserIndex {
+    bas_version: String,
+    owner: Owner,
+    generated_at: String,
+    shards: Vec<serde_json::Value>,
+    activities: Vec<Summary>,
+}
+
+fn now_iso() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// Write `bytes` to `path` atomically (temporary file + rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+    }
+    fs::rename(&tmp, path)
+}
+
+fn to_io(e: serde_json::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// One user's part of the BAS tree.
+#[derive(Debug, Clone)]
+pub struct UserTree {
+    dir: PathBuf,
+    handle: String,
+}
+
+impl UserTree {
+    /// Open (creating `{root}/{handle}/activities/`). The caller validates
+    /// the handle (`validate::is_valid_handle`) before building paths from it.
+    pub fn open(root: &Path, handle: &str) -> io::Result<UserTree> {
+        let dir = root.join(handle);
+        fs::create_dir_all(dir.join("activities"))?;
+        Ok(UserTree {
+            dir,
+            handle: handle.to_string(),
+        })
+    }
+
+    /// The user directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn activity_path(&self, id: &str, ext: &str) -> PathBuf {
+        self.dir.join("activities").join(format!("{id}{ext}"))
+    }
+
+    /// True when `activities/{id}.json` exists.
+    pub fn has_activity(&self, id: &str) -> bool {
+        self.activity_path(id, ".json").exists()
+    }
+
+    /// Load the dedup cache, keeping records whose detail still exists (a
+    /// deleted activity may be extracted again) and every loser record (its
+    /// file is never re-parsed). A missing or unreadable cache is empty.
+    pub fn load_cache(&self) -> DedupIndex {
+        let records = fs::read(self.dir.join(CACHE_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<CacheFile>(&b).ok())
+            .unwrap_or_default()
+            .activities;
+        let mut idx = DedupIndex::from_records(records);
+        idx.retain(|r| r.duplicate_of.is_some() || self.has_activity(&r.id));
+        idx
+    }
+
+    /// Save the dedup cache.
+    pub fn save_cache(&self, idx: &DedupIndex) -> io::Result<()> {
+        let file = CacheFile {
+            activities: idx.records().to_vec(),
+        };
+        write_atomic(
+            &self.dir.join(CACHE_FILE),
+            &serde_json::to_vec(&file).map_err(to_io)?,
+        )
+    }
+
+    /// Source hash recorded in an existing detail, if any.
+    pub fn detail_hash(&self, id: &str) -> Option<String> {
+        let b = fs::read(self.activity_path(id, ".json")).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&b).ok()?;
+        v.get("source_hash")?.as_str().map(str::to_string)
+    }
+
+    /// Write the activity's detail, track and timeseries; remove a stale
+    /// track / timeseries of the same id when this version has none.
+    pub fn write_activity(&self, a: &Activity) -> io::Result<()> {
+        let id = &a.detail.id;
+        match &a.geojson {
+            Some(g) => write_atomic(
+                &self.activity_path(id, ".geojson"),
+                &serde_json::to_vec(g).map_err(to_io)?,
+            )?,
+            None => remove_if_exists(&self.activity_path(id, ".geojson"))?,
+        }
+        match &a.timeseries {
+            Some(t) => write_atomic(
+                &self.activity_path(id, ".timeseries.json"),
+                &serde_json::to_vec(t).map_err(to_io)?,
+            )?,
+            None => remove_if_exists(&self.activity_path(id, ".timeseries.json"))?,
+        }
+        // Detail last: its presence means the activity is complete.
+        write_atomic(
+            &self.activity_path(id, ".json"),
+            &serde_json::to_vec_pretty(&a.detail).map_err(to_io)?,
+        )
+    }
+
+    /// Set `duplicate_of` in an existing detail (the loser of a
+    /// near-duplicate pair).
+    pub fn mark_duplicate(&self, id: &str, winner: &str) -> io::Result<()> {
+        let path = self.activity_path(id, ".json");
+        let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&path)?).map_err(to_io)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "duplicate_of".into(),
+                serde_json::Value::String(winner.into()),
+            );
+        }
+        write_atomic(&path, &serde_json::to_vec_pretty(&v).map_err(to_io)?)
+    }
+
+    /// Summaries of the current `index.json` (entries that do not parse are
+    /// dropped; a missing index is empty).
+    pub fn load_index(&self) -> Vec<Summary> {
+        let Ok(b) = fs::read(self.dir.join("index.json")) else {
+            return Vec::new();
+        };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) else {
+            return Vec::new();
+        };
+        v.get("activities")
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| serde_json::from_value(s.clone()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Write `index.json` with the given summaries, newest first.
+    pub fn write_index(&self, display_name: &str, mut activities: Vec<Summary>) -> io::Result<()> {
+        activities.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
+        let idx = UserIndex {
+            bas_version: BAS_VERSION.into(),
+            owner: Owner {
+                handle: self.handle.clone(),
+                display_name: display_name.to_string(),
+            },
+            generated_at: now_iso(),
+            shards: Vec::new(),
+            activities,
+        };
+        write_atomic(
+            &self.dir.join("index.json"),
+            &serde_json::to_vec_pretty(&idx).map_err(to_io)?,
+        )
+    }
+}
+
+fn remove_if_exists(p: &Path) -> io::Result<()> {
+    match fs::remove_file(p) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Rewrite `{root}/index.json`: one shard per user directory (a subdirectory
+/// holding `activities/`), pointing at `_merged/index.json` when present,
+/// else `index.json`. An existing `instance` object is kept; without an
+/// `instance.db` the instance is public (`private: false`), as in the
+/// reference.
+pub fn write_root_manifest(root: &Path) -> io::Result<()> {
+    let path = root.join("index.json");
+    let old: Option<serde_json::Value> = fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let mut instance = old
+        .as_ref()
+        .and_then(|v| v.get("instance").cloned())
+        .filter(|v| v.is_object())
+        .unwrap_or_else(|| serde_json::json!({"name": "BincioActivity"}));
+    if let Some(o) = instance.as_object_mut() {
+        let has_db = root.join("instance.db").exists();
+        let private = if has_db {
+            o.get("private").and_then(|p| p.as_bool()).unwrap_or(true)
+        } else {
+            false
+        };
+        o.insert("private".into(), private.into());
+        o.entry("name").or_insert_with(|| "BincioActivity".into());
+    }
+    let mut handles: Vec<String> = fs::read_dir(root)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("activities").is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|h| !h.starts_with('.') && !h.starts_with('_'))
+        .collect();
+    handles.sort();
+    let shards: Vec<serde_json::Value> = handles
+        .iter()
+        .map(|h| {
+            let url = if root.join(h).join("_merged/index.json").exists() {
+                format!("{h}/_merged/index.json")
+            } else {
+                format!("{h}/index.json")
+            };
+            serde_json::json!({"handle": h, "url": url})
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "bas_version": BAS_VERSION,
+        "instance": instance,
+        "generated_at": now_iso(),
+        "shards": shards,
+        "activities": [],
+    });
+    write_atomic(&path, &serde_json::to_vec_pretty(&doc).map_err(to_io)?)
+}
