@@ -12,7 +12,7 @@ use axum::Router;
 use bincio_core::accounts::Accounts;
 use bincio_core::conformance::{Backend, Stores};
 use bincio_core::event::puzzle::SeededRng;
-use bincio_core::event::{EventConfig, EventService};
+use bincio_core::event::EventService;
 use bincio_core::{Clock, ManualClock};
 use bincio_http::ccip::{self, CcipState};
 use bincio_http::{AppState, HttpConfig};
@@ -121,21 +121,23 @@ impl CcipApp {
     pub async fn with_dir(b: &dyn Backend, dir: tempfile::TempDir) -> Self {
         let stores = b.fresh().await;
         let clock = Arc::new(ManualClock::at(MORNING));
-        let config = EventConfig::load(dir.path()).expect("event config");
-        let service = Arc::new(
-            EventService::new(
-                config,
-                stores.attendees.clone(),
-                stores.puzzles.clone(),
-                clock.clone() as Arc<dyn Clock>,
-            )
-            .with_rng(Arc::new(SeededRng::new(7))),
-        );
-        service.init().await.expect("init");
         let accounts = Accounts::new(stores.users.clone(), clock.clone() as Arc<dyn Clock>);
+        // As `bincio serve --event DIR` builds it …
+        let state = CcipState::from_event_dir(
+            dir.path(),
+            stores.attendees.clone(),
+            stores.puzzles.clone(),
+            clock.clone() as Arc<dyn Clock>,
+            Some(accounts.clone()),
+        )
+        .await
+        .expect("event");
+        // … with a seeded piece choice so runs repeat.
+        let service =
+            Arc::new(EventService::clone(&state.service).with_rng(Arc::new(SeededRng::new(7))));
         let router =
             bincio_http::router(AppState::new(accounts.clone(), HttpConfig::default())).merge(
-                ccip::router(CcipState::new(service.clone(), Some(accounts.clone()))),
+                ccip::router(CcipState::new(service.clone(), state.accounts.clone())),
             );
         Self {
             router,

@@ -50,6 +50,33 @@ impl CcipState {
     pub fn new(service: Arc<EventService>, accounts: Option<Accounts>) -> Self {
         Self { service, accounts }
     }
+
+    /// Load the event in `dir` (`event.toml` and its files, validated),
+    /// build the service over the stores and create missing puzzle counters
+    /// (what `bincio serve --event DIR` needs).
+    pub async fn from_event_dir(
+        dir: impl AsRef<std::path::Path>,
+        attendees: Arc<dyn bincio_core::store::AttendeeStore>,
+        puzzles: Arc<dyn bincio_core::store::PuzzleStore>,
+        clock: Arc<dyn bincio_core::Clock>,
+        accounts: Option<Accounts>,
+    ) -> std::result::Result<Self, EventSetupError> {
+        let config = bincio_core::event::EventConfig::load(dir)?;
+        let service = EventService::new(config, attendees, puzzles, clock);
+        service.init().await?;
+        Ok(Self::new(Arc::new(service), accounts))
+    }
+}
+
+/// Why [`CcipState::from_event_dir`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EventSetupError {
+    /// The configuration is invalid (names file and key).
+    #[error(transparent)]
+    Config(#[from] bincio_core::event::ConfigError),
+    /// Creating the puzzle counters failed.
+    #[error(transparent)]
+    Store(#[from] bincio_core::CoreError),
 }
 
 /// Request body limit of the CSV import (bytes).
