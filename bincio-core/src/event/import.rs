@@ -114,20 +114,19 @@ pub fn bind_csv(
         return Err(issues.into_error());
     }
     let affected_by = affected_by(rc);
+    let mut lines = LineCounter::new(csv);
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut out = Vec::new();
     for rec in rdr.byte_records() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() + 1);
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 issues.push(line, format!("malformed row: {}", csv_reason(&e)));
                 continue;
             }
         };
-        // csv counts the line terminators before the record: +1 is the
-        // 1-based line the record starts on.
-        let line = rec.position().map_or(0, |p| p.line() + 1);
+        let line = rec.position().map_or(0, |p| lines.at(p.byte()));
         let row: Vec<String> = match rec
             .iter()
             .map(|f| String::from_utf8(f.to_vec()))
@@ -185,6 +184,44 @@ pub fn bind_csv(
         Ok(out)
     } else {
         Err(issues.into_error())
+    }
+}
+
+/// 1-based line numbers from byte offsets, counted from the file itself:
+/// the csv crate's own line counter is one short on CRLF files.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Self {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at `byte` (offsets only grow).
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut b = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // A record offset may point at the terminator ending the previous one.
+        while b < self.text.len() && matches!(self.text[b], b'\r' | b'\n') {
+            b += 1;
+        }
+        if b < self.pos {
+            return self.line;
+        }
+        self.line += self.text[self.pos..b]
+            .iter()
+            .filter(|&&c| c == b'\n')
+            .count() as u64;
+        self.pos = b;
+        self.line
     }
 }
 
@@ -307,5 +344,86 @@ fn bind_row<'a>(
         Ok(out)
     } else {
         Err(errs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> EventConfig {
+        EventConfig::load(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/event"),
+        )
+        .unwrap()
+    }
+
+    fn issues(csv: &[u8]) -> Vec<String> {
+        match bind_csv(&config(), "staff", csv, 0) {
+            Err(ImportError::Invalid { issues, .. }) => {
+                issues.iter().map(ToString::to_string).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn line_numbers_on_crlf_files() {
+        let csv = b"token,display_name,shirt_size\r\na,A,M\r\n,B,L\r\n\r\nc,,S\r\n";
+        assert_eq!(
+            issues(csv),
+            ["line 3: empty token", "line 5: empty display_name"]
+        );
+    }
+
+    #[test]
+    fn line_numbers_follow_the_file() {
+        // A quoted field spanning two lines: the next record starts on line 4.
+        let csv = b"token,display_name,shirt_size\na,\"Multi\nline\",M\n,Empty,L\n";
+        assert_eq!(issues(csv), ["line 4: empty token"]);
+    }
+
+    #[test]
+    fn garbage_is_reported_not_panicking() {
+        assert_eq!(
+            issues(b""),
+            [
+                "line 1: missing column \"token\" (needed by every row)",
+                "line 1: missing column \"display_name\" (needed by every row)",
+                "line 1: missing column \"shirt_size\" (needed by staff_shirt.attr)",
+            ]
+        );
+        assert_eq!(issues(b"\xff\xfe,x\n"), ["line 1: header is not UTF-8"]);
+        assert_eq!(
+            issues(b"token,display_name,shirt_size\nt,\xff,M\n"),
+            ["line 2: row is not UTF-8"]
+        );
+        let ok = bind_csv(
+            &config(),
+            "staff",
+            b"\xEF\xBB\xBFtoken,display_name,shirt_size\nt,N,M\n",
+            0,
+        )
+        .unwrap();
+        assert_eq!(ok[0].token, "t", "a UTF-8 BOM is ignored");
+        assert_eq!(
+            bind_csv(&config(), "vip", b"", 0).unwrap_err(),
+            ImportError::UnknownRole("vip".into())
+        );
+    }
+
+    #[test]
+    fn many_problems_are_capped() {
+        let mut csv = String::from("token,display_name,shirt_size\n");
+        for _ in 0..(MAX_ISSUES + 7) {
+            csv.push_str(",,M\n");
+        }
+        match bind_csv(&config(), "staff", csv.as_bytes(), 0) {
+            Err(ImportError::Invalid { issues, more }) => {
+                assert_eq!(issues.len(), MAX_ISSUES);
+                assert_eq!(more, 2 * (MAX_ISSUES + 7) - MAX_ISSUES);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
