@@ -114,8 +114,16 @@ fn measure(files: &[(String, Vec<u8>)], stage: u8) -> (f64, f64) {
 
 fn main() {
     let all = load();
-    let gpx: Vec<_> = all.iter().filter(|f| f.0.ends_with(".gpx")).cloned().collect();
-    let fit: Vec<_> = all.iter().filter(|f| f.0.ends_with(".fit")).cloned().collect();
+    let gpx: Vec<_> = all
+        .iter()
+        .filter(|f| f.0.ends_with(".gpx"))
+        .cloned()
+        .collect();
+    let fit: Vec<_> = all
+        .iter()
+        .filter(|f| f.0.ends_with(".fit"))
+        .cloned()
+        .collect();
     let tcx: Vec<_> = gpx
         .iter()
         .map(|(n, b)| (n.replace(".gpx", ".tcx"), gpx_to_tcx(b)))

@@ -14,6 +14,7 @@ pub mod activities;
 pub mod clock;
 pub mod error;
 pub mod import;
+pub mod event;
 pub mod extract;
 pub mod jobs;
 pub mod model;
