@@ -5,7 +5,4 @@
 
 mod support;
 
-// The event group (`attendee_*`, `puzzle_*`) joins with the MongoDB
-// check-in issue, when `MongoStore` implements `AttendeeStore` /
-// `PuzzleStore`; then this becomes `conformance_tests!(mongo_backend!())`.
-bincio_core::conformance_tests!(accounts: crate::mongo_backend!());
+bincio_core::conformance_tests!(crate::mongo_backend!());
