@@ -3,9 +3,10 @@
 //!
 //! Atomicity contract:
 //! * [`PuzzleStore::deliver`] — deliverer dedupe, bucket creation, piece and
-//!   deliverer append and the four counter increments in one step (MongoDB:
-//!   an update filtered on `deliverer.deliverer != name` with `$push`, and
-//!   `$inc` upserts on the counters, in one transaction);
+//!   deliverer append and the four counter increments in one step (SQLite:
+//!   one transaction; MongoDB, without transactions: the deciding write is
+//!   one update filtered on `deliverer.deliverer != name` that `$push`es
+//!   stamp and piece together, then `$inc` upserts on the counters);
 //! * [`PuzzleStore::revoke`] — conditional on `valid` being unset, so a
 //!   second revoke changes nothing;
 //! * counters are upserted: created on first need, never duplicated.
