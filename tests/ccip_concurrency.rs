@@ -141,11 +141,23 @@ async fn concurrent_first_status_one_bucket(b: &dyn Backend) {
         .ok();
 }
 
+/// Every case above, once per backend (one list, so no backend misses one).
+macro_rules! ccip_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend;
+            concurrent_use_exactly_once,
+            concurrent_distinct_deliverers,
+            concurrent_same_deliverer_once,
+            concurrent_first_status_one_bucket,
+        );
+    };
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite;
-        concurrent_use_exactly_once,
-        concurrent_distinct_deliverers,
-        concurrent_same_deliverer_once,
-        concurrent_first_status_one_bucket,
-    );
+    ccip_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    ccip_cases!(crate::mongo_backend!());
 }

@@ -197,11 +197,23 @@ async fn http_import(b: &dyn Backend) {
     );
 }
 
+/// Every case above, once per backend (one list, so no backend misses one).
+macro_rules! ccip_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend;
+            fixture_twice_gives_same_state,
+            reimport_refreshes_definitions_and_names,
+            bad_row_writes_nothing,
+            http_import,
+        );
+    };
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite;
-        fixture_twice_gives_same_state,
-        reimport_refreshes_definitions_and_names,
-        bad_row_writes_nothing,
-        http_import,
-    );
+    ccip_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    ccip_cases!(crate::mongo_backend!());
 }

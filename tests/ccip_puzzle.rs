@@ -324,12 +324,24 @@ async fn puzzle_off_without_config(b: &dyn Backend) {
     assert_eq!(v["puzzles"], json!([]));
 }
 
+/// Every case above, once per backend (one list, so no backend misses one).
+macro_rules! ccip_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend;
+            deliver_errors_and_dedupe,
+            deliverer_routes,
+            use_delivers_and_counters,
+            revoke_twice_and_coupon,
+            puzzle_off_without_config,
+        );
+    };
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite;
-        deliver_errors_and_dedupe,
-        deliverer_routes,
-        use_delivers_and_counters,
-        revoke_twice_and_coupon,
-        puzzle_off_without_config,
-    );
+    ccip_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    ccip_cases!(crate::mongo_backend!());
 }

@@ -506,16 +506,28 @@ async fn cors_fallbacks_and_head(b: &dyn Backend) {
     assert_eq!(doc.json["first_use"], json!(MORNING));
 }
 
+/// Every case above, once per backend (one list, so no backend misses one).
+macro_rules! ccip_cases {
+    ($backend:expr) => {
+        crate::backend_tests!($backend;
+            status_shape_first_use_and_staff_query,
+            token_errors,
+            use_checks_in_order,
+            related_scenarios_self_checkin,
+            related_scenarios_staff_query,
+            roles_scenarios_and_dashboards,
+            staff_only_routes,
+            announcements_per_role,
+            cors_fallbacks_and_head,
+        );
+    };
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite;
-        status_shape_first_use_and_staff_query,
-        token_errors,
-        use_checks_in_order,
-        related_scenarios_self_checkin,
-        related_scenarios_staff_query,
-        roles_scenarios_and_dashboards,
-        staff_only_routes,
-        announcements_per_role,
-        cors_fallbacks_and_head,
-    );
+    ccip_cases!(crate::support::Sqlite);
+}
+
+/// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
+mod mongo {
+    ccip_cases!(crate::mongo_backend!());
 }
