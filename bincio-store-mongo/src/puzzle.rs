@@ -98,8 +98,9 @@ fn bucket_from(d: &Document) -> StoreResult<PuzzleBucket> {
 }
 
 impl MongoStore {
-    /// `$inc` a counter, creating it when missing (upsert; see the module
-    /// docs on duplicates).
+    /// `$inc` a counter, creating it when missing (upsert, for a piece
+    /// whose counter [`PuzzleStore::ensure_counters`] did not create; see
+    /// the module docs on duplicates).
     async fn bump(&self, puzzle: &str, dq: i64, dc: i64) -> StoreResult<()> {
         self.coll(coll::PUZZLE_STATUS)
             .update_one(
@@ -119,11 +120,24 @@ impl PuzzleStore for MongoStore {
         "mongodb"
     }
 
-    /// `$inc` by zero with upsert: creates `{puzzle, quantity: 0,
-    /// currency: 0}` when missing, leaves existing counters untouched.
+    /// Inserts `{_id, puzzle, quantity: 0, currency: 0}` (CS's document,
+    /// in its field order) for each missing counter; existing counters are
+    /// untouched. Two processes starting at once may both insert one; see
+    /// the module docs for why that keeps the figures exact.
     async fn ensure_counters(&self, pieces: &[String], _now: i64) -> StoreResult<()> {
+        let c = self.coll(coll::PUZZLE_STATUS);
         for p in pieces.iter().map(String::as_str).chain([TOTAL]) {
-            self.bump(p, 0, 0).await?;
+            let found = c.find_one(doc! { "puzzle": p }).await.map_err(backend)?;
+            if found.is_none() {
+                c.insert_one(doc! {
+                    "_id": mongodb::bson::oid::ObjectId::new(),
+                    "puzzle": p,
+                    "quantity": 0_i32,
+                    "currency": 0_i32,
+                })
+                .await
+                .map_err(backend)?;
+            }
         }
         Ok(())
     }
