@@ -328,7 +328,7 @@ async fn bincio_writes_ccip_shape() {
     app.status(ADA).await;
     app.get(&format!("/use/checkin?token={ADA}")).await.ok();
     app.post_form(
-        &format!("/event/puzzle/deliver?token=booth-91c2"),
+        "/event/puzzle/deliver?token=booth-91c2",
         &format!("receiver={GRACE}"),
         &[],
     )
