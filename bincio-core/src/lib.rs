@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod activities;
 pub mod clock;
 pub mod error;
+pub mod event;
 pub mod extract;
 pub mod import;
 pub mod jobs;

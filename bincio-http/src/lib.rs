@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+pub mod ccip;
 mod client;
 pub mod error;
 mod json;

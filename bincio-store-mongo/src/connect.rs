@@ -21,6 +21,11 @@ pub(crate) mod coll {
     pub const ACTIVITY_TRACKS: &str = "activity_tracks";
     pub const ACTIVITY_BLOBS: &str = "activity_blobs";
     pub const ACTIVITY_CHUNKS: &str = "activity_chunks";
+    // CCIP-Server's event layout (`ccip.md` §2), names as MongoEngine's.
+    pub const ATTENDEE: &str = "attendee";
+    pub const ANNOUNCEMENT: &str = "announcement";
+    pub const PUZZLE_STATUS: &str = "puzzle_status";
+    pub const PUZZLE_BUCKET: &str = "puzzle_bucket";
 }
 
 /// A handle on one MongoDB database holding every bincio store. Cheap to
@@ -225,7 +230,23 @@ impl MongoStore {
                 plain(doc! { "handle": 1 }, "handle_1"),
             ),
         ];
-        for (c, model) in wanted.into_iter().chain(activities) {
+        // Event data: exactly CCIP-Server's indexes (same keys, names and
+        // options as MongoEngine creates them, so CCIP-Server can take the
+        // database back without an index-options conflict). The two unique
+        // ones decide attendee inserts and bucket creation atomically.
+        // `puzzle_1` is not unique in CS; counters are kept exact without
+        // it (see `puzzle.rs`).
+        let event = [
+            (coll::ATTENDEE, plain(doc! { "event_id": 1 }, "event_id_1")),
+            (coll::ATTENDEE, unique(doc! { "token": 1 }, "token_1")),
+            (coll::ATTENDEE, plain(doc! { "role": 1 }, "role_1")),
+            (coll::PUZZLE_STATUS, plain(doc! { "puzzle": 1 }, "puzzle_1")),
+            (
+                coll::PUZZLE_BUCKET,
+                unique(doc! { "public_token": 1 }, "public_token_1"),
+            ),
+        ];
+        for (c, model) in wanted.into_iter().chain(activities).chain(event) {
             self.coll(c).create_index(model).await?;
         }
         Ok(())

@@ -12,9 +12,10 @@
 //!   on failure); each such place says in a comment why that is safe across
 //!   processes.
 //! * Collections used by the accounts part: `users`, `sessions`, `invites`,
-//!   `reset_codes`, `settings`, `user_prefs`, `counters`. The names
-//!   `attendee`, `announcement`, `puzzle_status` and `puzzle_bucket` are
-//!   reserved for CCIP-Server's event layout.
+//!   `reset_codes`, `settings`, `user_prefs`, `counters`. Event data uses
+//!   CCIP-Server's own layout (`attendee`, `announcement`, `puzzle_status`,
+//!   `puzzle_bucket`; see `attendee.rs` and `puzzle.rs`), so a CCIP-Server
+//!   database can be served and handed back.
 #![forbid(unsafe_code)]
 
 mod activity;

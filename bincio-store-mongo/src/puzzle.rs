@@ -1,12 +1,314 @@
-//! `PuzzleStore` on MongoDB (its methods arrive with their own issue).
+//! `PuzzleStore` on MongoDB, in CCIP-Server's layout (`ccip.md` §2):
+//!
+//! * `puzzle_bucket`: `{_id: ObjectId, attendee: ObjectId (the attendee's
+//!   `_id`), public_token (unique index), puzzle: [piece, …], deliverer:
+//!   [{deliverer, timestamp: double}, …], valid?, coupon?}`;
+//! * `puzzle_status`: `{_id: ObjectId, puzzle: piece | "total", quantity,
+//!   currency}`.
+//!
+//! No multi-document transaction: each step below is single-document
+//! atomic, and the counters are `$inc` upserts that follow the deciding
+//! bucket write.
+//!
+//! **Counter documents.** CS's `puzzle_1` index is not unique (and bincio
+//! keeps CS's indexes so the database can go back), so two processes
+//! upserting a missing counter at the same instant may both insert one.
+//! Every `$inc` lands on exactly one of them, so [`PuzzleStore::counters`]
+//! sums the documents of a name: the figures stay exact whatever the
+//! number of duplicates.
 
-use bincio_core::store::PuzzleStore;
+use std::collections::BTreeMap;
 
+use bincio_core::event::model::{DelivererStamp, PuzzleBucket, PuzzleCounter, TOTAL};
+use bincio_core::store::{
+    DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome, StoreError, StoreResult,
+};
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::options::ReturnDocument;
+
+use crate::attendee::{id_hex, int, oid};
+use crate::bsonx::{opt_i64_field, str_field};
+use crate::connect::coll;
+use crate::error::{backend, is_duplicate_key};
 use crate::MongoStore;
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("puzzle_bucket.{what}"))
+}
+
+fn stamp_doc(s: &DelivererStamp) -> Document {
+    doc! { "deliverer": &s.deliverer, "timestamp": s.timestamp }
+}
+
+fn bucket_from(d: &Document) -> StoreResult<PuzzleBucket> {
+    const C: &str = coll::PUZZLE_BUCKET;
+    let attendee = match d.get("attendee") {
+        Some(Bson::ObjectId(o)) => o.to_hex(),
+        Some(Bson::String(s)) => s.clone(),
+        // A DBRef (`dbref=True` writers): `{$ref, $id}`.
+        Some(Bson::Document(r)) => match r.get("$id") {
+            Some(Bson::ObjectId(o)) => o.to_hex(),
+            _ => return Err(corrupt("attendee: not an ObjectId")),
+        },
+        _ => return Err(corrupt("attendee: not an ObjectId")),
+    };
+    let puzzle = match d.get("puzzle") {
+        None | Some(Bson::Null) => Vec::new(),
+        Some(Bson::Array(a)) => a
+            .iter()
+            .map(|p| match p {
+                Bson::String(s) => Ok(s.clone()),
+                _ => Err(corrupt("puzzle: not a string")),
+            })
+            .collect::<StoreResult<_>>()?,
+        Some(_) => return Err(corrupt("puzzle: not an array")),
+    };
+    let deliverer = match d.get("deliverer") {
+        None | Some(Bson::Null) => Vec::new(),
+        Some(Bson::Array(a)) => a
+            .iter()
+            .map(|s| {
+                let Bson::Document(s) = s else {
+                    return Err(corrupt("deliverer: not an object"));
+                };
+                let timestamp = match s.get("timestamp") {
+                    Some(Bson::Double(f)) => *f,
+                    Some(Bson::Int32(n)) => f64::from(*n),
+                    Some(Bson::Int64(n)) => *n as f64,
+                    _ => return Err(corrupt("deliverer.timestamp: not a number")),
+                };
+                Ok(DelivererStamp {
+                    deliverer: str_field(s, "puzzle_bucket.deliverer", "deliverer")?,
+                    timestamp,
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        Some(_) => return Err(corrupt("deliverer: not an array")),
+    };
+    Ok(PuzzleBucket {
+        id: id_hex(d, C)?,
+        attendee,
+        public_token: str_field(d, C, "public_token")?,
+        puzzle,
+        deliverer,
+        valid: opt_i64_field(d, C, "valid")?,
+        coupon: opt_i64_field(d, C, "coupon")?,
+    })
+}
+
+impl MongoStore {
+    /// `$inc` a counter, creating it when missing (upsert, for a piece
+    /// whose counter [`PuzzleStore::ensure_counters`] did not create; see
+    /// the module docs on duplicates).
+    async fn bump(&self, puzzle: &str, dq: i64, dc: i64) -> StoreResult<()> {
+        self.coll(coll::PUZZLE_STATUS)
+            .update_one(
+                doc! { "puzzle": puzzle },
+                doc! { "$inc": { "quantity": int(dq), "currency": int(dc) } },
+            )
+            .upsert(true)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
 
 #[async_trait::async_trait]
 impl PuzzleStore for MongoStore {
     fn backend_name(&self) -> &'static str {
         "mongodb"
+    }
+
+    /// Inserts `{_id, puzzle, quantity: 0, currency: 0}` (CS's document,
+    /// in its field order) for each missing counter; existing counters are
+    /// untouched. Two processes starting at once may both insert one; see
+    /// the module docs for why that keeps the figures exact.
+    async fn ensure_counters(&self, pieces: &[String], _now: i64) -> StoreResult<()> {
+        let c = self.coll(coll::PUZZLE_STATUS);
+        for p in pieces.iter().map(String::as_str).chain([TOTAL]) {
+            let found = c.find_one(doc! { "puzzle": p }).await.map_err(backend)?;
+            if found.is_none() {
+                c.insert_one(doc! {
+                    "_id": mongodb::bson::oid::ObjectId::new(),
+                    "puzzle": p,
+                    "quantity": 0_i32,
+                    "currency": 0_i32,
+                })
+                .await
+                .map_err(backend)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Natural (creation) order, `total` last; duplicates of a name summed
+    /// into the first one.
+    async fn counters(&self) -> StoreResult<Vec<PuzzleCounter>> {
+        const C: &str = coll::PUZZLE_STATUS;
+        let docs: Vec<Document> = self
+            .coll(C)
+            .find(doc! {})
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let mut out: Vec<PuzzleCounter> = Vec::new();
+        let mut at: BTreeMap<String, usize> = BTreeMap::new();
+        for d in &docs {
+            let puzzle = str_field(d, C, "puzzle")?;
+            let quantity = opt_i64_field(d, C, "quantity")?.unwrap_or(0);
+            let currency = opt_i64_field(d, C, "currency")?.unwrap_or(0);
+            match at.get(&puzzle) {
+                Some(&i) => {
+                    out[i].quantity += quantity;
+                    out[i].currency += currency;
+                }
+                None => {
+                    at.insert(puzzle.clone(), out.len());
+                    out.push(PuzzleCounter {
+                        id: id_hex(d, C)?,
+                        puzzle,
+                        quantity,
+                        currency,
+                    });
+                }
+            }
+        }
+        // Stable: pieces keep their order, `total` goes last.
+        out.sort_by_key(|c| c.puzzle == TOTAL);
+        Ok(out)
+    }
+
+    /// `PuzzleBucket.init` of CS: insert the fresh bucket `{_id, attendee,
+    /// public_token, puzzle: [], deliverer: []}`; the unique index on
+    /// `public_token` makes a concurrent second insert fail with a
+    /// duplicate key, which means "already there" (idempotent). This is the
+    /// upsert-on-`public_token` with the document in MongoEngine's field
+    /// order.
+    async fn ensure_bucket(
+        &self,
+        attendee_id: &str,
+        public_token: &str,
+        _now: i64,
+    ) -> StoreResult<()> {
+        let d = doc! {
+            "_id": mongodb::bson::oid::ObjectId::new(),
+            "attendee": oid(attendee_id, "attendee id")?,
+            "public_token": public_token,
+            "puzzle": [],
+            "deliverer": [],
+        };
+        match self.coll(coll::PUZZLE_BUCKET).insert_one(d).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Ok(()),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn bucket(&self, public_token: &str) -> StoreResult<Option<PuzzleBucket>> {
+        self.coll(coll::PUZZLE_BUCKET)
+            .find_one(doc! { "public_token": public_token })
+            .await
+            .map_err(backend)?
+            .as_ref()
+            .map(bucket_from)
+            .transpose()
+    }
+
+    /// 1. create the bucket if missing ([`Self::ensure_bucket`], idempotent);
+    /// 2. the deciding write: one `update_one` on the bucket whose filter
+    ///    holds the deliverer dedupe (`deliverer.deliverer: {$ne: name}`)
+    ///    and whose `$push` appends the stamp and the piece together — of
+    ///    concurrent deliveries by one name exactly one matches, and
+    ///    appends are never lost (no whole-list rewrite);
+    /// 3. `$inc` the piece's and `total`'s `quantity` and `currency`
+    ///    (upserts).
+    ///
+    /// Window: if the process dies between 2 and 3, the piece is in the
+    /// bucket but not yet counted (counters one short); nothing is ever
+    /// counted twice or lost from a bucket.
+    async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
+        self.ensure_bucket(&d.attendee_id, &d.public_token, d.now)
+            .await?;
+        let mut filter = doc! { "public_token": &d.public_token };
+        let mut push = Document::new();
+        if let Some(s) = &d.deliverer {
+            filter.insert("deliverer.deliverer", doc! { "$ne": &s.deliverer });
+            push.insert("deliverer", stamp_doc(s));
+        }
+        if let Some(p) = &d.piece {
+            push.insert("puzzle", p.clone());
+        }
+        if !push.is_empty() {
+            let r = self
+                .coll(coll::PUZZLE_BUCKET)
+                .update_one(filter, doc! { "$push": push })
+                .await
+                .map_err(backend)?;
+            if r.matched_count == 0 {
+                return Ok(DeliverOutcome::AlreadyFromDeliverer);
+            }
+        }
+        if let Some(p) = &d.piece {
+            self.bump(p, 1, 1).await?;
+            self.bump(TOTAL, 1, 1).await?;
+        }
+        Ok(DeliverOutcome::Delivered)
+    }
+
+    /// Idempotent: one `find_one_and_update` filtered on `valid` being
+    /// absent (or null) sets `valid = now, coupon = 0` and returns the
+    /// bucket as it was, whose pieces are then taken out of circulation
+    /// (`$inc currency -1` per piece held, `total` by their number). A
+    /// second revoke matches nothing and changes nothing. Window: a crash
+    /// after the bucket write leaves `currency` too high by the pieces not
+    /// yet decremented.
+    async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
+        let before = self
+            .coll(coll::PUZZLE_BUCKET)
+            .find_one_and_update(
+                doc! { "public_token": public_token, "valid": Bson::Null },
+                doc! { "$set": { "valid": int(now), "coupon": 0_i32 } },
+            )
+            .return_document(ReturnDocument::Before)
+            .await
+            .map_err(backend)?;
+        let Some(before) = before else {
+            return Ok(if self.bucket(public_token).await?.is_some() {
+                RevokeOutcome::AlreadyRevoked
+            } else {
+                RevokeOutcome::NoBucket
+            });
+        };
+        let b = bucket_from(&before)?;
+        let mut per: Vec<(String, i64)> = Vec::new();
+        for p in &b.puzzle {
+            match per.iter_mut().find(|(n, _)| n == p) {
+                Some((_, k)) => *k += 1,
+                None => per.push((p.clone(), 1)),
+            }
+        }
+        for (p, k) in &per {
+            self.bump(p, 0, -k).await?;
+        }
+        if !b.puzzle.is_empty() {
+            self.bump(TOTAL, 0, -(b.puzzle.len() as i64)).await?;
+        }
+        Ok(RevokeOutcome::Revoked)
+    }
+
+    /// `coupon = now`: one update, no precondition (as CS).
+    async fn use_coupon(&self, public_token: &str, now: i64) -> StoreResult<bool> {
+        let r = self
+            .coll(coll::PUZZLE_BUCKET)
+            .update_one(
+                doc! { "public_token": public_token },
+                doc! { "$set": { "coupon": int(now) } },
+            )
+            .await
+            .map_err(backend)?;
+        Ok(r.matched_count > 0)
     }
 }

@@ -1,12 +1,278 @@
-//! `AttendeeStore` on SQLite (extended by the check-in issue).
+//! `AttendeeStore` on SQLite.
+//!
+//! One row per attendee; its scenarios are one JSON column (the MongoDB
+//! document's `scenario` map, kept in stored order), so `/status` is one
+//! primary-key read and `/use` one `BEGIN IMMEDIATE` read-modify-write.
 
-use bincio_core::store::AttendeeStore;
+use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
+use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
+use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
+use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::pool::backend;
 use crate::SqliteStore;
+
+/// Migration `0100_event_attendees`.
+pub(crate) fn migrate(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE event_attendee (
+            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+            oid          TEXT NOT NULL UNIQUE,
+            token        TEXT NOT NULL UNIQUE,
+            public_token TEXT NOT NULL,
+            event_id     TEXT NOT NULL,
+            user_id      TEXT NOT NULL,
+            role         TEXT NOT NULL,
+            attr         TEXT NOT NULL,      -- JSON [[k, v], …]
+            first_use    INTEGER,
+            scenarios    TEXT NOT NULL);     -- JSON [Scenario, …] in stored order
+        CREATE INDEX event_attendee_role ON event_attendee(role, seq);
+        CREATE INDEX event_attendee_public_token ON event_attendee(public_token);
+        CREATE TABLE event_announcement (
+            seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+            oid      TEXT NOT NULL UNIQUE,
+            datetime INTEGER NOT NULL,
+            msg_zh   TEXT,
+            msg_en   TEXT,
+            uri      TEXT,
+            role     TEXT NOT NULL);         -- JSON [role, …]",
+    )
+}
+
+const COLS: &str = "oid, token, event_id, user_id, role, attr, first_use, scenarios";
+
+type RawRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+);
+
+fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+/// `oid, datetime, msg_zh, msg_en, uri, role`.
+type AnnouncementRow = (
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+fn decode(r: RawRow) -> StoreResult<Attendee> {
+    let (id, token, event_id, user_id, role, attr, first_use, scenarios) = r;
+    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("attendee {id}: {e}"));
+    let attr: Pairs = serde_json::from_str(&attr).map_err(corrupt)?;
+    let scenarios: Vec<Scenario> = serde_json::from_str(&scenarios).map_err(corrupt)?;
+    Ok(Attendee {
+        id,
+        event_id,
+        token,
+        user_id,
+        attr,
+        first_use,
+        role,
+        scenarios,
+    })
+}
+
+fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn get_by(conn: &Connection, col: &str, key: &str) -> StoreResult<Option<Attendee>> {
+    let sql = format!("SELECT {COLS} FROM event_attendee WHERE {col} = ?1");
+    let row = conn
+        .prepare_cached(&sql)
+        .map_err(backend)?
+        .query_row(params![key], raw)
+        .optional()
+        .map_err(backend)?;
+    row.map(decode).transpose()
+}
+
+fn write_state(conn: &Connection, a: &Attendee) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE event_attendee SET first_use = ?2, scenarios = ?3 WHERE token = ?1",
+    )
+    .map_err(backend)?
+    .execute(params![a.token, a.first_use, json(&a.scenarios)?])
+    .map_err(backend)?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
 impl AttendeeStore for SqliteStore {
     fn backend_name(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts> {
+        self.write(move |tx| {
+            let mut counts = ImportCounts::default();
+            for row in &batch {
+                let existing = get_by(tx, "token", &row.token)?;
+                let a = rules::merge_import(existing.as_ref(), row);
+                if existing.is_some() {
+                    tx.prepare_cached(
+                        "UPDATE event_attendee SET event_id = ?2, user_id = ?3, role = ?4,
+                             attr = ?5, first_use = ?6, scenarios = ?7 WHERE token = ?1",
+                    )
+                    .map_err(backend)?
+                    .execute(params![
+                        a.token,
+                        a.event_id,
+                        a.user_id,
+                        a.role,
+                        json(&a.attr)?,
+                        a.first_use,
+                        json(&a.scenarios)?
+                    ])
+                    .map_err(backend)?;
+                    counts.updated += 1;
+                } else {
+                    tx.prepare_cached(
+                        "INSERT INTO event_attendee
+                             (oid, token, public_token, event_id, user_id, role, attr, first_use, scenarios)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )
+                    .map_err(backend)?
+                    .execute(params![
+                        a.id,
+                        a.token,
+                        a.public_token(),
+                        a.event_id,
+                        a.user_id,
+                        a.role,
+                        json(&a.attr)?,
+                        a.first_use,
+                        json(&a.scenarios)?
+                    ])
+                    .map_err(backend)?;
+                    counts.inserted += 1;
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>> {
+        let token = token.to_owned();
+        self.read(move |c| get_by(c, "token", &token)).await
+    }
+
+    async fn get_attendee_by_id(&self, id: &str) -> StoreResult<Option<Attendee>> {
+        let id = id.to_owned();
+        self.read(move |c| get_by(c, "oid", &id)).await
+    }
+
+    async fn mark_first_use(&self, token: &str, now: i64) -> StoreResult<Option<(Attendee, bool)>> {
+        let token = token.to_owned();
+        self.write(move |tx| {
+            let Some(mut a) = get_by(tx, "token", &token)? else {
+                return Ok(None);
+            };
+            if a.has_first_use() {
+                return Ok(Some((a, false)));
+            }
+            a.first_use = Some(now);
+            write_state(tx, &a)?;
+            Ok(Some((a, true)))
+        })
+        .await
+    }
+
+    async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
+        self.write(move |tx| {
+            let Some(mut a) = get_by(tx, "token", &req.token)? else {
+                return Ok(Err(UseRefusal::UnknownToken));
+            };
+            if let Err(r) = rules::apply_use(&mut a, &req) {
+                return Ok(Err(r));
+            }
+            write_state(tx, &a)?;
+            Ok(Ok(a))
+        })
+        .await
+    }
+
+    async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>> {
+        let role = role.to_owned();
+        self.read(move |c| {
+            let sql = format!("SELECT {COLS} FROM event_attendee WHERE role = ?1 ORDER BY seq");
+            let rows: Vec<RawRow> = c
+                .prepare_cached(&sql)
+                .map_err(backend)?
+                .query_map(params![role], raw)
+                .map_err(backend)?
+                .collect::<Result<_, _>>()
+                .map_err(backend)?;
+            rows.into_iter().map(decode).collect()
+        })
+        .await
+    }
+
+    async fn add_announcement(&self, a: Announcement) -> StoreResult<()> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO event_announcement (oid, datetime, msg_zh, msg_en, uri, role)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![a.id, a.datetime, a.msg_zh, a.msg_en, a.uri, json(&a.role)?],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn announcements(&self, role: &str) -> StoreResult<Vec<Announcement>> {
+        let role = role.to_owned();
+        self.read(move |c| {
+            let rows: Vec<AnnouncementRow> = c
+                .prepare_cached(
+                    "SELECT oid, datetime, msg_zh, msg_en, uri, role FROM event_announcement
+                     WHERE EXISTS (SELECT 1 FROM json_each(event_announcement.role) WHERE value = ?1)
+                     ORDER BY seq DESC",
+                )
+                .map_err(backend)?
+                .query_map(params![role], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
+                .map_err(backend)?
+                .collect::<Result<_, _>>()
+                .map_err(backend)?;
+            rows.into_iter()
+                .map(|(id, datetime, msg_zh, msg_en, uri, role)| {
+                    let role: Vec<String> = serde_json::from_str(&role)
+                        .map_err(|e| StoreError::Corrupt(format!("announcement {id}: {e}")))?;
+                    Ok(Announcement {
+                        id,
+                        datetime,
+                        msg_zh,
+                        msg_en,
+                        uri,
+                        role,
+                    })
+                })
+                .collect()
+        })
+        .await
     }
 }

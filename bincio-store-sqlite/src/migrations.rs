@@ -25,6 +25,14 @@ pub const MIGRATIONS: &[Migration] = &[
         apply: crate::user::migrate_hash_secrets_and_roles,
     },
     Migration {
+        id: "0100_event_attendees",
+        apply: crate::attendee::migrate,
+    },
+    Migration {
+        id: "0101_event_puzzle",
+        apply: crate::puzzle::migrate,
+    },
+    Migration {
         id: "0200_activities",
         apply: crate::activity::migrate_activities,
     },

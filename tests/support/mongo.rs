@@ -162,3 +162,72 @@ impl Backend for MongoBackend {
         }
     }
 }
+
+/// One database shared by every [`Backend::fresh`] call: each call opens a
+/// **new client** (`MongoStore::connect`) on the same database, as separate
+/// `bincio serve` processes would. The database is dropped when the last
+/// handle (this value and the stores it handed out) is gone.
+pub struct SharedDb {
+    base: String,
+    name: String,
+    guard: Arc<DropDb>,
+}
+
+impl SharedDb {
+    /// From the environment; `None` = skip (see [`base_url`]).
+    pub fn from_env(test: &str) -> Option<Self> {
+        base_url(test).map(|base| {
+            let name = unique_db_name();
+            Self {
+                guard: Arc::new(DropDb {
+                    base: base.clone(),
+                    name: name.clone(),
+                }),
+                base,
+                name,
+            }
+        })
+    }
+
+    /// The database through the plain driver (to write or inspect raw
+    /// documents).
+    pub async fn raw(&self) -> bincio_store_mongo::mongodb::Database {
+        bincio_store_mongo::mongodb::Client::with_uri_str(url_with_db(&self.base, &self.name))
+            .await
+            .expect("driver client")
+            .database(&self.name)
+    }
+
+    /// A new `MongoStore` client on the shared database.
+    pub async fn connect(&self) -> MongoStore {
+        MongoStore::connect(&url_with_db(&self.base, &self.name))
+            .await
+            .unwrap_or_else(|e| panic!("connect to {URL_VAR}={}: {e}", self.base))
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for SharedDb {
+    async fn fresh(&self) -> Stores {
+        let s = Arc::new(self.connect().await);
+        Stores {
+            users: s.clone(),
+            activities: s.clone(),
+            attendees: s.clone(),
+            puzzles: s,
+            guard: Some(self.guard.clone()),
+        }
+    }
+}
+
+/// A [`SharedDb`] for a test body, or `return` when skipping (as
+/// [`mongo_backend!`]).
+#[macro_export]
+macro_rules! mongo_shared_db {
+    () => {
+        match $crate::support::mongo::SharedDb::from_env(module_path!()) {
+            Some(b) => b,
+            None => return,
+        }
+    };
+}

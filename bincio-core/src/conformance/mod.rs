@@ -7,6 +7,8 @@
 //! shows up as its own `#[tokio::test]` for that backend.
 
 pub mod activities;
+pub mod attendees;
+pub mod puzzles;
 pub mod users;
 
 use std::sync::Arc;
@@ -41,10 +43,11 @@ pub trait Backend: Send + Sync {
 ///
 /// ```text
 /// bincio_core::conformance_tests!(my_backend());
+/// // or one group: `accounts: …` / `event: …`
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
-    ($backend:expr) => {
+    (accounts: $backend:expr) => {
         $crate::conformance_cases!($backend;
             users::create_and_get_user,
             users::duplicate_handle_conflicts,
@@ -77,6 +80,26 @@ macro_rules! conformance_tests {
             activities::activity_find_near_and_duplicate_flag,
             activities::activity_large_original_and_tracks,
         );
+    };
+    (event: $backend:expr) => {
+        $crate::conformance_cases!($backend;
+            attendees::attendee_import_and_reimport,
+            attendees::attendee_use_rules,
+            attendees::attendee_concurrent_use_exactly_once,
+            attendees::attendee_first_use_once,
+            attendees::attendee_list_and_stats,
+            attendees::attendee_announcements,
+            puzzles::puzzle_counters_upsert,
+            puzzles::puzzle_bucket_created_once,
+            puzzles::puzzle_deliver_and_dedupe,
+            puzzles::puzzle_concurrent_distinct_deliverers,
+            puzzles::puzzle_concurrent_one_deliverer,
+            puzzles::puzzle_revoke_and_coupon,
+        );
+    };
+    ($backend:expr) => {
+        $crate::conformance_tests!(accounts: $backend);
+        $crate::conformance_tests!(event: $backend);
     };
 }
 

@@ -1,9 +1,77 @@
-//! `AttendeeStore`: event attendees with their bound scenarios. Its methods
-//! arrive with the check-in issue.
+//! `AttendeeStore`: event attendees with their bound scenarios, and
+//! announcements.
+//!
+//! Layout contract (so MongoDB can use CCIP-Server's collections): one
+//! record per attendee holding its scenarios (the `attendee` document with
+//! its `scenario` map), one per announcement. Every race-prone step is one
+//! method, atomic on its own:
+//! * [`AttendeeStore::use_scenario`] — checks, related effects and marking
+//!   used in one step (SQLite: one `BEGIN IMMEDIATE` transaction; MongoDB:
+//!   read, [`rules::apply_use`], then an update filtered on the scenario's
+//!   `used` being absent, retried on a miss);
+//! * [`AttendeeStore::mark_first_use`] — a conditional set;
+//! * [`AttendeeStore::import_attendees`] — all rows or none.
+//!
+//! The transitions themselves are the pure functions of
+//! [`crate::event::rules`], shared by every backend.
 
-/// Storage of event attendees and announcements. Extended by the check-in issue.
+use super::StoreResult;
+use crate::event::model::{Announcement, Attendee, RoleStats};
+use crate::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportCounts {
+    /// New attendees.
+    pub inserted: u64,
+    /// Existing attendees refreshed.
+    pub updated: u64,
+}
+
+/// Storage of event attendees and announcements.
 #[async_trait::async_trait]
 pub trait AttendeeStore: Send + Sync + 'static {
     /// Name of the backend (for logs and `/healthz`).
     fn backend_name(&self) -> &'static str;
+
+    /// Upsert every attendee of a validated import in one atomic step (all
+    /// or nothing), keyed by token; each stored record becomes
+    /// [`rules::merge_import`]`(existing, row)` (keeps id, `first_use`,
+    /// `used`, use-set `disabled`).
+    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts>;
+
+    /// The attendee with private `token`.
+    async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>>;
+
+    /// The attendee with id `id`.
+    async fn get_attendee_by_id(&self, id: &str) -> StoreResult<Option<Attendee>>;
+
+    /// Set `first_use = now` when it is unset or `0` (conditional, so
+    /// concurrent calls set it once). Returns the attendee afterwards and
+    /// whether it was unset when this call ran; `None` for an unknown token.
+    async fn mark_first_use(&self, token: &str, now: i64) -> StoreResult<Option<(Attendee, bool)>>;
+
+    /// Use a scenario atomically: [`rules::apply_use`] on the stored
+    /// attendee and write it back in one step, so of many concurrent uses
+    /// exactly one succeeds. Returns the attendee after the use, or why it
+    /// was refused (nothing written).
+    async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>>;
+
+    /// Attendees of `role`, in insertion order.
+    async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>>;
+
+    /// Dashboard figures of `role` over `scenario_ids`. The default
+    /// computes them from [`AttendeeStore::list_attendees`]; a backend may
+    /// count in the database instead (same results).
+    async fn role_stats(&self, role: &str, scenario_ids: &[String]) -> StoreResult<RoleStats> {
+        let list = self.list_attendees(role).await?;
+        Ok(rules::role_stats(role, scenario_ids, &list))
+    }
+
+    /// Store an announcement.
+    async fn add_announcement(&self, a: Announcement) -> StoreResult<()>;
+
+    /// Announcements whose `role` contains `role`, newest first (by
+    /// insertion, not by `datetime`, as CS).
+    async fn announcements(&self, role: &str) -> StoreResult<Vec<Announcement>>;
 }

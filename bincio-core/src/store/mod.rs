@@ -13,8 +13,8 @@ mod puzzle;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome};
-pub use attendee::AttendeeStore;
-pub use puzzle::PuzzleStore;
+pub use attendee::{AttendeeStore, ImportCounts};
+pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use user::{RegisterClaim, RegisterError, UserStore};
 
 /// Errors a store reports. Business outcomes that callers branch on

@@ -1,0 +1,430 @@
+//! `EventService`: one method per CCIP route rule (§1), over the attendee
+//! and puzzle stores. Adapters (HTTP, CLI) parse input, call one method and
+//! render the result with [`super::wire`]; no rule lives anywhere else.
+//!
+//! Errors are [`CoreError::Invalid`] carrying CS's exact message (HTTP 400
+//! `{"message": …}`); store faults stay [`CoreError::Store`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::config::EventConfig;
+use super::import::bind_csv;
+use super::model::{
+    public_token, Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, RoleStats,
+};
+use super::oid::new_oid;
+use super::puzzle::{choose_piece, PieceRng, ThreadRng};
+use super::rules::{RelatedEffect, UseRequest};
+use crate::error::{CoreError, CoreResult};
+use crate::store::{
+    AttendeeStore, DeliverOutcome, Delivery, ImportCounts, PuzzleStore, RevokeOutcome,
+};
+use crate::Clock;
+
+/// CS's error messages.
+pub mod msg {
+    /// `token` query parameter missing.
+    pub const TOKEN_REQUIRED: &str = "token required";
+    /// Unknown private token.
+    pub const INVALID_TOKEN: &str = "invalid token";
+    /// No bucket for a public token.
+    pub const NO_BUCKET: &str = "Invalid token, please try again after checkin.";
+    /// Unknown deliverer token on `/event/puzzle/deliverer`.
+    pub const INVALID_DELIVERER: &str = "invalid deliverer token";
+    /// Deliver without `token` or `receiver`.
+    pub const TOKEN_AND_RECEIVER: &str = "token and receiver required";
+    /// Deliver to an unknown attendee.
+    pub const INVALID_RECEIVER: &str = "invalid receiver token";
+    /// Deliverer dedupe.
+    pub const ALREADY_TAKEN: &str = "Already take from this deliverer";
+    /// Unknown or missing role.
+    pub const ROLE_REQUIRED: &str = "role required";
+    /// Staff-only route without staff credentials.
+    pub const STAFF_ONLY: &str = "staff only";
+}
+
+/// A posted announcement (absent fields stay absent).
+#[derive(Debug, Clone, Default)]
+pub struct NewAnnouncement {
+    /// Chinese text.
+    pub msg_zh: Option<String>,
+    /// English text.
+    pub msg_en: Option<String>,
+    /// Link.
+    pub uri: Option<String>,
+    /// Roles that see it.
+    pub role: Vec<String>,
+}
+
+/// The event check-in service.
+#[derive(Clone)]
+pub struct EventService {
+    config: Arc<EventConfig>,
+    attendees: Arc<dyn AttendeeStore>,
+    puzzles: Arc<dyn PuzzleStore>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn PieceRng>,
+    rates: Arc<Vec<(String, f64)>>,
+}
+
+fn invalid(m: &str) -> CoreError {
+    CoreError::Invalid(m.to_owned())
+}
+
+impl EventService {
+    /// A service over a loaded configuration and the stores. Call
+    /// [`EventService::init`] once before serving.
+    pub fn new(
+        config: EventConfig,
+        attendees: Arc<dyn AttendeeStore>,
+        puzzles: Arc<dyn PuzzleStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let rates = config
+            .puzzle
+            .as_ref()
+            .map(|p| p.rates())
+            .unwrap_or_default();
+        Self {
+            config: Arc::new(config),
+            attendees,
+            puzzles,
+            clock,
+            rng: Arc::new(ThreadRng),
+            rates: Arc::new(rates),
+        }
+    }
+
+    /// Replace the random source of piece choice (deterministic tests).
+    pub fn with_rng(mut self, rng: Arc<dyn PieceRng>) -> Self {
+        self.rng = rng;
+        self
+    }
+
+    /// Create missing puzzle counters (idempotent; also for pieces added to
+    /// the configuration later).
+    pub async fn init(&self) -> CoreResult<()> {
+        if let Some(p) = &self.config.puzzle {
+            let names: Vec<String> = p.pieces.iter().map(|(n, _)| n.clone()).collect();
+            self.puzzles
+                .ensure_counters(&names, self.clock.unix())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EventConfig {
+        &self.config
+    }
+
+    /// The attendee store.
+    pub fn attendee_store(&self) -> &Arc<dyn AttendeeStore> {
+        &self.attendees
+    }
+
+    /// The puzzle store.
+    pub fn puzzle_store(&self) -> &Arc<dyn PuzzleStore> {
+        &self.puzzles
+    }
+
+    async fn attendee(&self, token: Option<&str>) -> CoreResult<Attendee> {
+        let token = token.ok_or_else(|| invalid(msg::TOKEN_REQUIRED))?;
+        self.attendees
+            .get_attendee(token)
+            .await?
+            .ok_or_else(|| invalid(msg::INVALID_TOKEN))
+    }
+
+    /// `GET /landing`: the attendee's nickname.
+    pub async fn landing(&self, token: Option<&str>) -> CoreResult<String> {
+        Ok(self.attendee(token).await?.user_id)
+    }
+
+    /// An attendee's state without side effects (CLI `event show`).
+    pub async fn show(&self, token: &str) -> CoreResult<Attendee> {
+        self.attendee(Some(token)).await
+    }
+
+    /// `GET /status`: without `StaffQuery`, the first call sets `first_use`
+    /// and creates the puzzle bucket.
+    pub async fn status(&self, token: Option<&str>, staff_query: bool) -> CoreResult<Attendee> {
+        let a = self.attendee(token).await?;
+        if staff_query || a.has_first_use() {
+            return Ok(a);
+        }
+        let now = self.clock.unix();
+        let (a, was_unset) = self
+            .attendees
+            .mark_first_use(&a.token, now)
+            .await?
+            .ok_or_else(|| invalid(msg::INVALID_TOKEN))?;
+        if was_unset {
+            self.puzzles
+                .ensure_bucket(&a.id, &a.public_token(), now)
+                .await?;
+        }
+        Ok(a)
+    }
+
+    /// The related effects of using `scenario_id`, per role, at `now`.
+    fn effects(
+        &self,
+        scenario_id: &str,
+        staff_query: bool,
+        now: i64,
+    ) -> BTreeMap<String, Vec<RelatedEffect>> {
+        let mut out = BTreeMap::new();
+        for role in &self.config.roles {
+            let Some(def) = role.scenarios.iter().find(|s| s.id == scenario_id) else {
+                continue;
+            };
+            let effects = def
+                .related_scenario
+                .iter()
+                .map(|r| RelatedEffect {
+                    target: r.id.clone(),
+                    unlock: r.unlock,
+                    mark_used: staff_query && r.staff_query_used,
+                    disable: if r.disable_time.is_some_and(|t| now > t) {
+                        r.disable_message.clone()
+                    } else if staff_query {
+                        r.staff_query_disable_message.clone()
+                    } else {
+                        None
+                    },
+                })
+                .collect();
+            out.insert(role.name.clone(), effects);
+        }
+        out
+    }
+
+    /// `GET /use/<scenario_id>`: one atomic store call decides the use and
+    /// its related effects; then `deliver_puzzle` pieces go to the winner.
+    pub async fn use_scenario(
+        &self,
+        token: Option<&str>,
+        scenario_id: &str,
+        staff_query: bool,
+    ) -> CoreResult<Attendee> {
+        let token = token.ok_or_else(|| invalid(msg::TOKEN_REQUIRED))?;
+        let now = self.clock.unix();
+        let req = UseRequest {
+            token: token.to_owned(),
+            scenario_id: scenario_id.to_owned(),
+            now,
+            effects: self.effects(scenario_id, staff_query, now),
+        };
+        let a = self
+            .attendees
+            .use_scenario(req)
+            .await?
+            .map_err(|r| invalid(r.message()))?;
+        let pieces = self
+            .config
+            .role(&a.role)
+            .and_then(|r| r.scenarios.iter().find(|s| s.id == scenario_id))
+            .map_or(0, |d| d.deliver_puzzle);
+        if self.config.puzzle.is_some() {
+            for _ in 0..pieces {
+                self.deliver_piece(&a, None).await?;
+            }
+        }
+        Ok(a)
+    }
+
+    async fn deliver_piece(
+        &self,
+        a: &Attendee,
+        deliverer: Option<DelivererStamp>,
+    ) -> CoreResult<DeliverOutcome> {
+        let piece = if self.rates.is_empty() {
+            None
+        } else {
+            let counters = self.puzzles.counters().await?;
+            choose_piece(&self.rates, &counters, self.rng.as_ref())
+        };
+        Ok(self
+            .puzzles
+            .deliver(Delivery {
+                attendee_id: a.id.clone(),
+                public_token: a.public_token(),
+                piece,
+                deliverer,
+                now: self.clock.unix(),
+            })
+            .await?)
+    }
+
+    /// `GET /event/puzzle?token=<public token>`: the attendee's name and bucket.
+    pub async fn puzzle(&self, public: Option<&str>) -> CoreResult<(String, PuzzleBucket)> {
+        let public = public.ok_or_else(|| invalid(msg::TOKEN_REQUIRED))?;
+        let b = self
+            .puzzles
+            .bucket(public)
+            .await?
+            .ok_or_else(|| invalid(msg::NO_BUCKET))?;
+        let a = self
+            .attendees
+            .get_attendee_by_id(&b.attendee)
+            .await?
+            .ok_or_else(|| CoreError::Internal(format!("bucket {} without attendee", b.id)))?;
+        Ok((a.user_id, b))
+    }
+
+    /// `/event/puzzle/revoke`: idempotent (a second call changes nothing).
+    pub async fn revoke(&self, token: Option<&str>) -> CoreResult<()> {
+        let a = self.attendee(token).await?;
+        match self
+            .puzzles
+            .revoke(&a.public_token(), self.clock.unix())
+            .await?
+        {
+            RevokeOutcome::NoBucket => Err(invalid(msg::INVALID_TOKEN)),
+            RevokeOutcome::Revoked | RevokeOutcome::AlreadyRevoked => Ok(()),
+        }
+    }
+
+    /// `/event/puzzle/coupon`: `coupon = now` (repeatable).
+    pub async fn coupon(&self, token: Option<&str>) -> CoreResult<()> {
+        let a = self.attendee(token).await?;
+        if self
+            .puzzles
+            .use_coupon(&a.public_token(), self.clock.unix())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(invalid(msg::INVALID_TOKEN))
+        }
+    }
+
+    /// `GET /event/puzzle/deliverer`: the deliverer's name.
+    pub fn deliverer(&self, token: Option<&str>) -> CoreResult<String> {
+        let token = token.ok_or_else(|| invalid(msg::TOKEN_REQUIRED))?;
+        self.config
+            .deliverer(token)
+            .map(str::to_owned)
+            .ok_or_else(|| invalid(msg::INVALID_DELIVERER))
+    }
+
+    /// `GET /event/puzzle/deliverers`: names in file order (`[]` when not
+    /// configured).
+    pub fn deliverers(&self) -> Vec<String> {
+        self.config
+            .delivery_permission
+            .iter()
+            .flatten()
+            .map(|(_, n)| n.clone())
+            .collect()
+    }
+
+    /// `POST /event/puzzle/deliver`: one piece from a booth (deduped by
+    /// deliverer name, atomically). Returns the receiver's `user_id`.
+    pub async fn deliver(&self, token: Option<&str>, receiver: Option<&str>) -> CoreResult<String> {
+        let (Some(token), Some(receiver)) = (token, receiver) else {
+            return Err(invalid(msg::TOKEN_AND_RECEIVER));
+        };
+        let a = self
+            .attendees
+            .get_attendee(receiver)
+            .await?
+            .ok_or_else(|| invalid(msg::INVALID_RECEIVER))?;
+        let name = self
+            .config
+            .deliverer(token)
+            .ok_or_else(|| invalid(msg::INVALID_TOKEN))?
+            .to_owned();
+        let stamp = DelivererStamp {
+            deliverer: name.clone(),
+            timestamp: self.clock.unix_f64(),
+        };
+        match self.deliver_piece(&a, Some(stamp)).await? {
+            DeliverOutcome::Delivered => {
+                tracing::info!(deliverer = %name, receiver = %a.user_id, "puzzle piece delivered");
+                Ok(a.user_id)
+            }
+            DeliverOutcome::AlreadyFromDeliverer => Err(invalid(msg::ALREADY_TAKEN)),
+        }
+    }
+
+    /// `GET /event/puzzle/dashboard`: counters, pieces then `total`.
+    pub async fn puzzle_dashboard(&self) -> CoreResult<Vec<PuzzleCounter>> {
+        Ok(self.puzzles.counters().await?)
+    }
+
+    /// `GET /announcement`: for the token's role (unknown or no token: the
+    /// default role), newest first.
+    pub async fn announcements(&self, token: Option<&str>) -> CoreResult<Vec<Announcement>> {
+        let mut role = self.config.announcement_default_role.clone();
+        if let Some(t) = token {
+            if let Some(a) = self.attendees.get_attendee(t).await? {
+                role = a.role;
+            }
+        }
+        Ok(self.attendees.announcements(&role).await?)
+    }
+
+    /// `POST /announcement` (staff only).
+    pub async fn announce(&self, n: NewAnnouncement) -> CoreResult<Announcement> {
+        let now = self.clock.unix();
+        let a = Announcement {
+            id: new_oid(now),
+            datetime: now,
+            msg_zh: n.msg_zh,
+            msg_en: n.msg_en,
+            uri: n.uri,
+            role: n.role,
+        };
+        self.attendees.add_announcement(a.clone()).await?;
+        Ok(a)
+    }
+
+    /// `GET /dashboard` (staff only): per role in config order.
+    pub async fn dashboard(&self) -> CoreResult<Vec<RoleStats>> {
+        let mut out = Vec::new();
+        for r in &self.config.roles {
+            let ids: Vec<String> = r.scenarios.iter().map(|s| s.id.clone()).collect();
+            out.push(self.attendees.role_stats(&r.name, &ids).await?);
+        }
+        Ok(out)
+    }
+
+    /// `GET /dashboard/<role>` (staff only): the role's attendees and its
+    /// scenario ids (for the projection).
+    pub async fn dashboard_role(&self, role: &str) -> CoreResult<(Vec<Attendee>, Vec<String>)> {
+        let r = self
+            .config
+            .role(role)
+            .ok_or_else(|| invalid(msg::ROLE_REQUIRED))?;
+        let ids = r.scenarios.iter().map(|s| s.id.clone()).collect();
+        Ok((self.attendees.list_attendees(role).await?, ids))
+    }
+
+    /// `GET /roles`.
+    pub fn roles(&self) -> Vec<String> {
+        self.config.roles.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// `GET /scenarios?role=`.
+    pub fn scenarios(&self, role: Option<&str>) -> CoreResult<Vec<String>> {
+        let r = role
+            .and_then(|r| self.config.role(r))
+            .ok_or_else(|| invalid(msg::ROLE_REQUIRED))?;
+        Ok(r.scenarios.iter().map(|s| s.id.clone()).collect())
+    }
+
+    /// Import a CSV for `role`: validated whole, then one atomic upsert.
+    pub async fn import_csv(&self, role: &str, csv: &[u8]) -> CoreResult<ImportCounts> {
+        let batch = bind_csv(&self.config, role, csv, self.clock.unix())
+            .map_err(|e| CoreError::Invalid(e.to_string()))?;
+        Ok(self.attendees.import_attendees(batch).await?)
+    }
+
+    /// The public token of a private token.
+    pub fn public_token(token: &str) -> String {
+        public_token(token)
+    }
+}
