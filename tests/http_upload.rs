@@ -13,15 +13,25 @@ use serde_json::{json, Value};
 use support::http::TestApp;
 
 fn fixture_dir(user: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/activities").join(user)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/activities")
+        .join(user)
 }
 
 fn fixtures(user: &str) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(fixture_dir(user))
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().contains(".gpx") || e.file_name().to_string_lossy().contains(".fit"))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .filter(|e| {
+            e.file_name().to_string_lossy().contains(".gpx")
+                || e.file_name().to_string_lossy().contains(".fit")
+        })
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     v.sort();
     v
@@ -30,7 +40,10 @@ fn fixtures(user: &str) -> Vec<(String, Vec<u8>)> {
 async fn user(app: &TestApp) -> String {
     let admin = app.admin().await;
     let code = app.invite(&admin).await;
-    app.register(&code, "alice", "alice-password").await.session_cookie().unwrap()
+    app.register(&code, "alice", "alice-password")
+        .await
+        .session_cookie()
+        .unwrap()
 }
 
 /// Parse an SSE body into its JSON events.
@@ -47,47 +60,109 @@ async fn upload_fixtures_then_feed_lists_them(b: &dyn Backend) {
     let token = user(&app).await;
     let files = fixtures("brut");
     assert_eq!(files.len(), 10);
-    let parts: Vec<(&str, &str, &[u8])> = files.iter().map(|(n, b)| ("files", n.as_str(), b.as_slice())).collect();
-    let r = app.multipart("/api/upload?stream=false", &parts, Some(&token)).await;
+    let parts: Vec<(&str, &str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| ("files", n.as_str(), b.as_slice()))
+        .collect();
+    let r = app
+        .multipart("/api/upload?stream=false", &parts, Some(&token))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json["done"], json!({"type": "done", "added": 10, "overwritten": 0, "duplicates": 0, "errors": 0}), "{}", r.text);
+    assert_eq!(
+        r.json["done"],
+        json!({"type": "done", "added": 10, "overwritten": 0, "duplicates": 0, "errors": 0}),
+        "{}",
+        r.text
+    );
     let feed = app.get("/api/feed?limit=50", Some(&token)).await.json;
     let acts = feed["activities"].as_array().unwrap();
     assert_eq!(acts.len(), 10);
-    let run = acts.iter().find(|a| a["id"] == json!("2017-06-08T165749Z")).expect("brut/1026973739.gpx");
+    let run = acts
+        .iter()
+        .find(|a| a["id"] == json!("2017-06-08T165749Z"))
+        .expect("brut/1026973739.gpx");
     assert_eq!(run["sport"], json!("running"));
     assert_eq!(run["distance_m"], json!(2502.1));
     assert_eq!(run["moving_time_s"], json!(892));
     assert_eq!(run["avg_speed_kmh"], json!(10.1));
     assert_eq!(run["elevation_gain_m"], json!(51.3));
-    let fit = acts.iter().find(|a| a["id"] == json!("2018-02-18T171256Z")).expect("brut/1526615320.fit.gz");
+    let fit = acts
+        .iter()
+        .find(|a| a["id"] == json!("2018-02-18T171256Z"))
+        .expect("brut/1526615320.fit.gz");
     assert_eq!(fit["sport"], json!("cycling"));
     assert_eq!(fit["avg_hr_bpm"], json!(139));
     // Detail, track and timeseries are there for the owner.
-    let d = app.get("/api/activity/2017-06-08T165749Z", Some(&token)).await;
+    let d = app
+        .get("/api/activity/2017-06-08T165749Z", Some(&token))
+        .await;
     assert_eq!(d.status, StatusCode::OK);
     assert_eq!(d.json["duration_s"], json!(892));
-    assert_eq!(app.get("/api/activity/2017-06-08T165749Z/geojson", Some(&token)).await.json["type"], json!("Feature"));
-    let ts = app.get("/api/activity/2017-06-08T165749Z/timeseries", Some(&token)).await.json;
+    assert_eq!(
+        app.get("/api/activity/2017-06-08T165749Z/geojson", Some(&token))
+            .await
+            .json["type"],
+        json!("Feature")
+    );
+    let ts = app
+        .get("/api/activity/2017-06-08T165749Z/timeseries", Some(&token))
+        .await
+        .json;
     assert_eq!(ts["t"].as_array().unwrap().len(), 573);
 
     // The same files again: all duplicates, nothing stored twice.
-    let r = app.multipart("/api/upload?stream=false", &parts[..3], Some(&token)).await;
+    let r = app
+        .multipart("/api/upload?stream=false", &parts[..3], Some(&token))
+        .await;
     assert_eq!(r.json["done"]["duplicates"], json!(3), "{}", r.text);
     assert_eq!(r.json["results"][0]["status"], json!("duplicate"));
-    assert_eq!(app.get("/api/feed?limit=50", Some(&token)).await.json["activities"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        app.get("/api/feed?limit=50", Some(&token)).await.json["activities"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
     // Overwrite re-extracts in place and keeps edits.
-    app.json(Method::POST, "/api/activity/2017-06-08T165749Z", json!({"title": "Park run"}), Some(&token)).await;
-    let one = fixtures("brut").into_iter().find(|(n, _)| n == "1026973739.gpx").unwrap();
-    let r = app.multipart("/api/upload?stream=false", &[("files", &one.0, &one.1), ("overwrite", "", b"true")], Some(&token)).await;
-    assert_eq!(r.json["results"][0]["status"], json!("overwritten"), "{}", r.text);
-    assert_eq!(app.get("/api/activity/2017-06-08T165749Z", Some(&token)).await.json["title"], json!("Park run"));
+    app.json(
+        Method::POST,
+        "/api/activity/2017-06-08T165749Z",
+        json!({"title": "Park run"}),
+        Some(&token),
+    )
+    .await;
+    let one = fixtures("brut")
+        .into_iter()
+        .find(|(n, _)| n == "1026973739.gpx")
+        .unwrap();
+    let r = app
+        .multipart(
+            "/api/upload?stream=false",
+            &[("files", &one.0, &one.1), ("overwrite", "", b"true")],
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        r.json["results"][0]["status"],
+        json!("overwritten"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        app.get("/api/activity/2017-06-08T165749Z", Some(&token))
+            .await
+            .json["title"],
+        json!("Park run")
+    );
 }
 
 async fn upload_streams_progress_and_reports_bad_files(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let token = user(&app).await;
-    let good = fixtures("dave").into_iter().find(|(n, _)| n == "1024000610.gpx").unwrap();
+    let good = fixtures("dave")
+        .into_iter()
+        .find(|(n, _)| n == "1024000610.gpx")
+        .unwrap();
     let truncated = &good.1[..good.1.len() / 3];
     let parts: Vec<(&str, &str, &[u8])> = vec![
         ("files", "notes.txt", b"hello"),
@@ -98,7 +173,10 @@ async fn upload_streams_progress_and_reports_bad_files(b: &dyn Backend) {
     ];
     let r = app.multipart("/api/upload", &parts, Some(&token)).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     assert_eq!(r.headers["cache-control"], "no-cache");
     let ev = sse_events(&r.text);
     assert_eq!(ev.len(), 6, "{}", r.text);
@@ -112,14 +190,26 @@ async fn upload_streams_progress_and_reports_bad_files(b: &dyn Backend) {
         let detail = ev[i]["detail"].as_str().unwrap();
         let name = ev[i]["name"].as_str().unwrap();
         assert!(detail.contains(name), "error names the file: {detail}");
-        assert!(!detail.contains("/tmp") && !detail.contains("/work"), "no paths leak: {detail}");
+        assert!(
+            !detail.contains("/tmp") && !detail.contains("/work"),
+            "no paths leak: {detail}"
+        );
     }
     assert_eq!(ev[3]["status"], json!("imported"));
-    assert_eq!(ev[5], json!({"type": "done", "added": 1, "overwritten": 0, "duplicates": 0, "errors": 4}));
+    assert_eq!(
+        ev[5],
+        json!({"type": "done", "added": 1, "overwritten": 0, "duplicates": 0, "errors": 4})
+    );
     // The job is gone once the stream finished.
     let admin = app.login("admin", "admin-password").await;
-    assert_eq!(app.get("/api/admin/jobs", Some(&admin)).await.json, json!([]));
-    assert_eq!(app.multipart("/api/upload", &parts, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/admin/jobs", Some(&admin)).await.json,
+        json!([])
+    );
+    assert_eq!(
+        app.multipart("/api/upload", &parts, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn gzip_bomb_and_oversize_are_refused(b: &dyn Backend) {
@@ -134,33 +224,71 @@ async fn gzip_bomb_and_oversize_are_refused(b: &dyn Backend) {
     }
     let bomb = enc.finish().unwrap();
     let big = vec![b' '; 51 * 1024 * 1024];
-    let parts: Vec<(&str, &str, &[u8])> = vec![("files", "bomb.gpx.gz", &bomb), ("files", "big.gpx", &big)];
-    let r = app.multipart("/api/upload?stream=false", &parts, Some(&token)).await;
+    let parts: Vec<(&str, &str, &[u8])> =
+        vec![("files", "bomb.gpx.gz", &bomb), ("files", "big.gpx", &big)];
+    let r = app
+        .multipart("/api/upload?stream=false", &parts, Some(&token))
+        .await;
     assert_eq!(r.json["done"]["errors"], json!(2), "{}", r.text);
-    assert!(r.json["results"][1]["detail"].as_str().unwrap().contains("50 MiB"));
-    assert_eq!(app.get("/api/me/storage", Some(&token)).await.json["activities_count"], json!(0));
+    assert!(r.json["results"][1]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("50 MiB"));
+    assert_eq!(
+        app.get("/api/me/storage", Some(&token)).await.json["activities_count"],
+        json!(0)
+    );
 }
 
 async fn originals_kept_on_request(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let token = user(&app).await;
-    let f = fixtures("brut").into_iter().find(|(n, _)| n == "1526615320.fit.gz").unwrap();
-    let r = app.multipart("/api/upload?stream=false", &[("files", &f.0, &f.1), ("store_original", "", b"true")], Some(&token)).await;
+    let f = fixtures("brut")
+        .into_iter()
+        .find(|(n, _)| n == "1526615320.fit.gz")
+        .unwrap();
+    let r = app
+        .multipart(
+            "/api/upload?stream=false",
+            &[("files", &f.0, &f.1), ("store_original", "", b"true")],
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.json["done"]["added"], json!(1), "{}", r.text);
-    let orig = app.stores.activities.get_original("alice", "2018-02-18T171256Z").await.unwrap().unwrap();
+    let orig = app
+        .stores
+        .activities
+        .get_original("alice", "2018-02-18T171256Z")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(orig.bytes, f.1);
     assert_eq!(orig.name, "1526615320.fit.gz");
     let s = app.get("/api/me/storage", Some(&token)).await.json;
     assert!(s["originals_mb"].as_f64().unwrap() > 0.0, "{s}");
-    let r = app.send(Method::DELETE, "/api/me/originals", None, &[("cookie", &format!("bincio_session={token}"))]).await;
+    let r = app
+        .send(
+            Method::DELETE,
+            "/api/me/originals",
+            None,
+            &[("cookie", &format!("bincio_session={token}"))],
+        )
+        .await;
     assert!(r.json["freed_mb"].as_f64().unwrap() > 0.0);
-    assert!(app.stores.activities.get_original("alice", "2018-02-18T171256Z").await.unwrap().is_none());
+    assert!(app
+        .stores
+        .activities
+        .get_original("alice", "2018-02-18T171256Z")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 fn strava_export() -> Vec<u8> {
     use std::io::Write;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     w.start_file("activities.csv", opts).unwrap();
     w.write_all(
         "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Distance,Filename,Distance\n\
@@ -171,7 +299,8 @@ fn strava_export() -> Vec<u8> {
     .unwrap();
     for f in ["1026973739.gpx", "1526615320.fit.gz"] {
         w.start_file(format!("activities/{f}"), opts).unwrap();
-        w.write_all(&std::fs::read(fixture_dir("brut").join(f)).unwrap()).unwrap();
+        w.write_all(&std::fs::read(fixture_dir("brut").join(f)).unwrap())
+            .unwrap();
     }
     w.start_file("activities/broken.gpx", opts).unwrap();
     w.write_all(b"<gpx>").unwrap();
@@ -184,7 +313,13 @@ async fn strava_zip_imports_titles(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     let token = user(&app).await;
     let zip = strava_export();
-    let r = app.multipart("/api/upload/strava-zip", &[("file", "export_123.zip", &zip)], Some(&token)).await;
+    let r = app
+        .multipart(
+            "/api/upload/strava-zip",
+            &[("file", "export_123.zip", &zip)],
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let ev = sse_events(&r.text);
     assert_eq!(ev[0], json!({"type": "validating"}));
@@ -194,19 +329,48 @@ async fn strava_zip_imports_titles(b: &dyn Backend) {
     assert_eq!(done["imported"], json!(2), "{}", r.text);
     assert_eq!(done["error_count"], json!(1));
     assert!(done["errors"][0].as_str().unwrap().contains("broken.gpx"));
-    let d = app.get("/api/activity/2017-06-08T165749Z", Some(&token)).await.json;
+    let d = app
+        .get("/api/activity/2017-06-08T165749Z", Some(&token))
+        .await
+        .json;
     assert_eq!(d["title"], json!("Evening jog by the river"));
     assert_eq!(d["description"], json!("Legs, heavy"));
     assert_eq!(d["distance_m"], json!(2502.1), "figures come from the file");
-    assert_eq!(app.get("/api/activity/2018-02-18T171256Z", Some(&token)).await.json["title"], json!("Trainer intervals"));
+    assert_eq!(
+        app.get("/api/activity/2018-02-18T171256Z", Some(&token))
+            .await
+            .json["title"],
+        json!("Trainer intervals")
+    );
     // Again: duplicates are skipped.
-    let r = app.multipart("/api/upload/strava-zip", &[("file", "export_123.zip", &zip)], Some(&token)).await;
+    let r = app
+        .multipart(
+            "/api/upload/strava-zip",
+            &[("file", "export_123.zip", &zip)],
+            Some(&token),
+        )
+        .await;
     let done = sse_events(&r.text).pop().unwrap();
-    assert_eq!((done["imported"].clone(), done["skipped"].clone()), (json!(0), json!(2)));
+    assert_eq!(
+        (done["imported"].clone(), done["skipped"].clone()),
+        (json!(0), json!(2))
+    );
     // Not a ZIP / not an export.
-    let r = app.multipart("/api/upload/strava-zip", &[("file", "x.gpx", b"<gpx/>")], Some(&token)).await;
+    let r = app
+        .multipart(
+            "/api/upload/strava-zip",
+            &[("file", "x.gpx", b"<gpx/>")],
+            Some(&token),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = app.multipart("/api/upload/strava-zip", &[("file", "x.zip", b"PK garbage")], Some(&token)).await;
+    let r = app
+        .multipart(
+            "/api/upload/strava-zip",
+            &[("file", "x.zip", b"PK garbage")],
+            Some(&token),
+        )
+        .await;
     let ev = sse_events(&r.text);
     assert_eq!(ev.last().unwrap()["type"], json!("error"), "{}", r.text);
 }

@@ -29,7 +29,11 @@ fn old_tree(root: &std::path::Path) {
         "source": "gpx_file", "source_file": "1026973739.gpx", "source_hash": "sha256:abc",
         "privacy": "public", "bbox": [1.0, 2.0, 3.0, 4.0], "timeseries_url": format!("activities/{ID}.timeseries.json"), "custom": {}});
     std::fs::write(acts.join(format!("{ID}.json")), detail.to_string()).unwrap();
-    std::fs::write(acts.join(format!("{ID}.timeseries.json")), json!({"t": [0, 1], "hr_bpm": [100, 110]}).to_string()).unwrap();
+    std::fs::write(
+        acts.join(format!("{ID}.timeseries.json")),
+        json!({"t": [0, 1], "hr_bpm": [100, 110]}).to_string(),
+    )
+    .unwrap();
     std::fs::write(acts.join("broken.json"), "{not json").unwrap();
     std::fs::write(
         root.join(format!("bob/edits/{ID}.md")),
@@ -39,8 +43,16 @@ fn old_tree(root: &std::path::Path) {
     let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
     jpeg.resize(500, 1);
     std::fs::write(root.join(format!("bob/edits/images/{ID}/photo.jpg")), &jpeg).unwrap();
-    std::fs::write(root.join(format!("bob/edits/images/{ID}/evil.svg")), "<svg><script/></svg>").unwrap();
-    std::fs::write(root.join("bob/originals/1026973739.gpx"), "<gpx>original</gpx>").unwrap();
+    std::fs::write(
+        root.join(format!("bob/edits/images/{ID}/evil.svg")),
+        "<svg><script/></svg>",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("bob/originals/1026973739.gpx"),
+        "<gpx>original</gpx>",
+    )
+    .unwrap();
 }
 
 async fn old_instance_moves_in_and_logs_in(b: &dyn Backend) {
@@ -48,11 +60,33 @@ async fn old_instance_moves_in_and_logs_in(b: &dyn Backend) {
     let old_dir = tempfile::tempdir().unwrap();
     old_tree(old_dir.path());
     let copy = tempfile::tempdir().unwrap();
-    std::fs::copy(old_dir.path().join("instance.db"), copy.path().join("instance.db")).unwrap();
-    let old: Arc<dyn UserStore> = Arc::new(SqliteStore::open(copy.path().join("instance.db")).unwrap());
-    let r = bincio_dir::import(&old, &app.stores.users, &app.activities, old_dir.path()).await.unwrap();
-    assert_eq!((r.users, r.invites, r.activities, r.sidecars, r.images, r.originals), (2, 2, 1, 1, 1, 1), "{r:?}");
-    assert_eq!(r.errors.len(), 2, "broken.json and evil.svg are reported: {r:?}");
+    std::fs::copy(
+        old_dir.path().join("instance.db"),
+        copy.path().join("instance.db"),
+    )
+    .unwrap();
+    let old: Arc<dyn UserStore> =
+        Arc::new(SqliteStore::open(copy.path().join("instance.db")).unwrap());
+    let r = bincio_dir::import(&old, &app.stores.users, &app.activities, old_dir.path())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.users,
+            r.invites,
+            r.activities,
+            r.sidecars,
+            r.images,
+            r.originals
+        ),
+        (2, 2, 1, 1, 1, 1),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.errors.len(),
+        2,
+        "broken.json and evil.svg are reported: {r:?}"
+    );
     assert!(r.errors.iter().any(|e| e.contains("broken.json")));
 
     // bob logs in with his old (bcrypt) password, through HTTP.
@@ -64,14 +98,33 @@ async fn old_instance_moves_in_and_logs_in(b: &dyn Backend) {
     assert_eq!(d.json["privacy"], json!("unlisted"));
     assert_eq!(d.json["custom"]["highlight"], json!(true));
     assert_eq!(d.json["custom"]["images"].as_array().unwrap().len(), 1);
-    let ts = app.get(&format!("/api/activity/{ID}/timeseries"), Some(&token)).await.json;
+    let ts = app
+        .get(&format!("/api/activity/{ID}/timeseries"), Some(&token))
+        .await
+        .json;
     assert_eq!(ts["hr_bpm"], json!([100, 110]));
-    let orig = app.stores.activities.get_original("bob", ID).await.unwrap().unwrap();
+    let orig = app
+        .stores
+        .activities
+        .get_original("bob", ID)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(orig.bytes, b"<gpx>original</gpx>");
     // Settings and invite tree came along; a second import changes nothing.
     assert_eq!(app.accounts.settings().await.unwrap().max_users, Some(20));
-    let again = bincio_dir::import(&old, &app.stores.users, &app.activities, old_dir.path()).await.unwrap();
-    assert_eq!((again.users, again.users_skipped, again.activities, again.activities_skipped), (0, 2, 0, 1));
+    let again = bincio_dir::import(&old, &app.stores.users, &app.activities, old_dir.path())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            again.users,
+            again.users_skipped,
+            again.activities,
+            again.activities_skipped
+        ),
+        (0, 2, 0, 1)
+    );
 }
 
 macro_rules! import_cases {

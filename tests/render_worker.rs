@@ -16,7 +16,11 @@ use support::http::TestApp;
 
 async fn writes_rerender_the_tree(b: &dyn Backend) {
     let app = TestApp::new(b).await;
-    let user = app.accounts.create_user("alice", "Alice", "alice-password", Role::User).await.unwrap();
+    let user = app
+        .accounts
+        .create_user("alice", "Alice", "alice-password", Role::User)
+        .await
+        .unwrap();
     let out = tempfile::tempdir().unwrap();
     let worker = RenderWorker::spawn(
         app.stores.activities.clone(),
@@ -27,13 +31,19 @@ async fn writes_rerender_the_tree(b: &dyn Backend) {
     worker.wait_for(1).await; // the initial render
     assert!(out.path().join("index.json").exists());
     let w = worker.clone();
-    let acts = Activities::new(app.stores.activities.clone(), app.stores.users.clone(), app.clock.clone() as Arc<dyn Clock>)
-        .with_change_listener(Arc::new(move |h: &str| w.touch(h)));
+    let acts = Activities::new(
+        app.stores.activities.clone(),
+        app.stores.users.clone(),
+        app.clock.clone() as Arc<dyn Clock>,
+    )
+    .with_change_listener(Arc::new(move |h: &str| w.touch(h)));
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/activities/brut");
     // A burst of three uploads.
     for f in ["1026973739.gpx", "1031803281.gpx", "2251973623.gpx"] {
         let bytes = std::fs::read(dir.join(f)).unwrap();
-        acts.ingest(&user, f, bytes, IngestOptions::default()).await.unwrap();
+        acts.ingest(&user, f, bytes, IngestOptions::default())
+            .await
+            .unwrap();
     }
     let detail = out.path().join("alice/activities/2017-06-08T165749Z.json");
     let last = out.path().join("alice/activities/2019-03-30T125235Z.json");
@@ -46,9 +56,13 @@ async fn writes_rerender_the_tree(b: &dyn Backend) {
     };
     eventually(|| detail.exists() && last.exists() && listed() == 3).await;
     // An edit to private removes the files on the next render.
-    acts.edit(&user, "2017-06-08T165749Z", serde_json::from_value(serde_json::json!({"privacy": "private"})).unwrap())
-        .await
-        .unwrap();
+    acts.edit(
+        &user,
+        "2017-06-08T165749Z",
+        serde_json::from_value(serde_json::json!({"privacy": "private"})).unwrap(),
+    )
+    .await
+    .unwrap();
     eventually(|| !detail.exists() && listed() == 2).await;
     assert!(worker.renders_done() >= 2);
 }

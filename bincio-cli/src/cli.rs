@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Write the static BAS tree (public items only) for any web server.
     Render(RenderArgs),
+    /// Event check-in (CCIP / OPass): attendees, announcements, dashboard.
+    Event {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: crate::commands::event::EventCommand,
+    },
     /// Import activities from other tools.
     Import {
         #[command(flatten)]
@@ -118,6 +125,10 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (HTTPS deployments).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Serve the CCIP / OPass check-in routes for the event in this
+    /// directory (holds event.toml).
+    #[arg(long)]
+    pub event: Option<PathBuf>,
     /// Keep a static BAS tree here, re-rendered in the background after
     /// every write (must not overlap the data directory).
     #[arg(long)]

@@ -135,19 +135,19 @@ impl CcipApp {
         // … with a seeded piece choice so runs repeat.
         let service =
             Arc::new(EventService::clone(&state.service).with_rng(Arc::new(SeededRng::new(7))));
-        let router =
-            bincio_http::router(AppState::new(
-                accounts.clone(),
-                bincio_core::activities::Activities::new(
-                    stores.activities.clone(),
-                    stores.users.clone(),
-                    clock.clone() as Arc<dyn Clock>,
-                ),
-                HttpConfig::default(),
-            ))
-            .merge(
-                ccip::router(CcipState::new(service.clone(), state.accounts.clone())),
-            );
+        let router = bincio_http::router(AppState::new(
+            accounts.clone(),
+            bincio_core::activities::Activities::new(
+                stores.activities.clone(),
+                stores.users.clone(),
+                clock.clone() as Arc<dyn Clock>,
+            ),
+            HttpConfig::default(),
+        ))
+        .merge(ccip::router(CcipState::new(
+            service.clone(),
+            state.accounts.clone(),
+        )));
         Self {
             router,
             clock,

@@ -55,4 +55,3 @@ pub fn write_legacy_db(path: &std::path::Path, now: i64) {
     )
     .unwrap();
 }
-

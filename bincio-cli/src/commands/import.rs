@@ -5,21 +5,33 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use bincio_core::activities::strava_zip::StravaEvent;
 use bincio_core::import::bincio_dir;
+use bincio_core::model::Privacy;
 use bincio_core::store::UserStore;
 use bincio_store_sqlite::SqliteStore;
-use bincio_core::model::Privacy;
 
 use crate::cli::ImportCmd;
 use crate::stores::Stores;
 
 pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
     match cmd {
-        ImportCmd::StravaZip { handle, private, file } => {
+        ImportCmd::StravaZip {
+            handle,
+            private,
+            file,
+        } => {
             let user = super::accounts(stores).require_user(&handle).await?;
             let privacy = private.then_some(Privacy::Unlisted);
             let done = super::activities(stores)
                 .import_strava_zip(&user, file, privacy, |ev| {
-                    if let StravaEvent::Progress { n, total, name, status, detail, .. } = &ev {
+                    if let StravaEvent::Progress {
+                        n,
+                        total,
+                        name,
+                        status,
+                        detail,
+                        ..
+                    } = &ev
+                    {
                         match detail {
                             Some(d) => eprintln!("[{n}/{total}] {name}: {status}: {d}"),
                             None => eprintln!("[{n}/{total}] {name}: {status}"),
@@ -27,14 +39,23 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
                     }
                 })
                 .await?;
-            if let StravaEvent::Done { imported, skipped, error_count, .. } = done {
+            if let StravaEvent::Done {
+                imported,
+                skipped,
+                error_count,
+                ..
+            } = done
+            {
                 println!("imported {imported}, skipped {skipped} duplicates, {error_count} errors");
             }
         }
         ImportCmd::Bincio { from } => {
             let db = from.join("instance.db");
             if !db.is_file() {
-                bail!("{}: no instance.db (is this a BincioActivity data directory?)", from.display());
+                bail!(
+                    "{}: no instance.db (is this a BincioActivity data directory?)",
+                    from.display()
+                );
             }
             // Work on a copy: opening runs migrations, and the old instance
             // must stay untouched.
@@ -46,8 +67,10 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
                         .with_context(|| format!("copying {}", src.display()))?;
                 }
             }
-            let old: Arc<dyn UserStore> = Arc::new(SqliteStore::open(tmp.path().join("instance.db"))?);
-            let r = bincio_dir::import(&old, &stores.users, &super::activities(stores), &from).await?;
+            let old: Arc<dyn UserStore> =
+                Arc::new(SqliteStore::open(tmp.path().join("instance.db"))?);
+            let r =
+                bincio_dir::import(&old, &stores.users, &super::activities(stores), &from).await?;
             for e in &r.errors {
                 eprintln!("warning: {e}");
             }

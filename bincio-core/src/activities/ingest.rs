@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{Activities, not_found};
+use super::{not_found, Activities};
 use crate::error::{CoreError, CoreResult};
 use crate::extract::dedup::{DedupIndex, DedupRecord, NearDup};
 use crate::extract::{self, ids, Limits, Options};
@@ -78,7 +78,11 @@ impl IngestStatus {
 /// supported file name.
 pub fn upload_name(name: &str) -> CoreResult<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    if base.is_empty() || base.starts_with('.') || base.len() > 255 || base.chars().any(char::is_control) {
+    if base.is_empty()
+        || base.starts_with('.')
+        || base.len() > 255
+        || base.chars().any(char::is_control)
+    {
         return Err(CoreError::invalid(format!("invalid file name {name:?}")));
     }
     if !extract::is_supported_name(base) {
@@ -95,10 +99,18 @@ fn to_value<T: Serialize>(v: &T) -> CoreResult<serde_json::Value> {
 
 impl Activities {
     /// Ingest one uploaded file for `owner`.
-    pub async fn ingest(&self, owner: &User, name: &str, bytes: Vec<u8>, opts: IngestOptions) -> CoreResult<IngestStatus> {
+    pub async fn ingest(
+        &self,
+        owner: &User,
+        name: &str,
+        bytes: Vec<u8>,
+        opts: IngestOptions,
+    ) -> CoreResult<IngestStatus> {
         let name = upload_name(name)?;
         if bytes.len() > MAX_UPLOAD_BYTES {
-            return Err(CoreError::TooLarge(format!("{name}: file larger than 50 MiB")));
+            return Err(CoreError::TooLarge(format!(
+                "{name}: file larger than 50 MiB"
+            )));
         }
         let handle = owner.handle.clone();
         let hash = extract::source_hash(&bytes);
@@ -117,7 +129,13 @@ impl Activities {
         let (activity, started_at, name, bytes) = tokio::task::spawn_blocking(move || {
             let parsed = extract::parse_bytes(&name, &bytes, &limits)?;
             let started_at = parsed.started_at.timestamp();
-            let a = extract::compute(&parsed, &Options { privacy: extract::Privacy::Public, ..Options::default() });
+            let a = extract::compute(
+                &parsed,
+                &Options {
+                    privacy: extract::Privacy::Public,
+                    ..Options::default()
+                },
+            );
             Ok::<_, extract::ExtractError>((a, started_at, name, bytes))
         })
         .await
@@ -143,7 +161,11 @@ impl Activities {
                 })
                 .collect(),
         );
-        let decision = index.near_duplicate(started_at, activity.detail.distance_m, activity.detail.source.as_deref());
+        let decision = index.near_duplicate(
+            started_at,
+            activity.detail.distance_m,
+            activity.detail.source.as_deref(),
+        );
 
         let edits = ActivityEdits {
             title: opts.title.clone(),
@@ -160,7 +182,9 @@ impl Activities {
             duplicate_of = Some(winner.clone());
         }
 
-        let make = |activity: &extract::Activity, edits: ActivityEdits| -> CoreResult<(ActivityRecord, ActivityTracks)> {
+        let make = |activity: &extract::Activity,
+                    edits: ActivityEdits|
+         -> CoreResult<(ActivityRecord, ActivityTracks)> {
             let mut detail = to_value(&activity.detail)?;
             detail["duplicate_of"] = serde_json::json!(duplicate_of);
             Ok((
@@ -196,7 +220,9 @@ impl Activities {
         } else {
             let (rec, tracks) = make(&activity, edits.clone())?;
             match self.store.insert_activity(rec, tracks).await? {
-                InsertOutcome::Inserted => self.after_insert(&activity.detail.id, &decision, &duplicate_of),
+                InsertOutcome::Inserted => {
+                    self.after_insert(&activity.detail.id, &decision, &duplicate_of)
+                }
                 InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
                 InsertOutcome::IdTaken if opts.overwrite => {
                     let id = activity.detail.id.clone();
@@ -222,7 +248,9 @@ impl Activities {
         };
         if let NearDup::NewWins(loser) = &decision {
             if matches!(status, IngestStatus::Imported { .. }) {
-                self.store.set_duplicate_of(&handle, loser, Some(status.id())).await?;
+                self.store
+                    .set_duplicate_of(&handle, loser, Some(status.id()))
+                    .await?;
             }
         }
         if opts.store_original && !matches!(status, IngestStatus::Duplicate { .. }) {
@@ -230,7 +258,11 @@ impl Activities {
                 .put_original(
                     &handle,
                     status.id(),
-                    Blob { name, content_type: "application/octet-stream".into(), bytes },
+                    Blob {
+                        name,
+                        content_type: "application/octet-stream".into(),
+                        bytes,
+                    },
                 )
                 .await?;
         }
@@ -240,9 +272,17 @@ impl Activities {
         Ok(status)
     }
 
-    fn after_insert(&self, id: &str, decision: &NearDup, duplicate_of: &Option<String>) -> IngestStatus {
+    fn after_insert(
+        &self,
+        id: &str,
+        decision: &NearDup,
+        duplicate_of: &Option<String>,
+    ) -> IngestStatus {
         match (decision, duplicate_of) {
-            (NearDup::ExistingWins(_), Some(w)) => IngestStatus::NearDuplicate { id: id.to_owned(), duplicate_of: w.clone() },
+            (NearDup::ExistingWins(_), Some(w)) => IngestStatus::NearDuplicate {
+                id: id.to_owned(),
+                duplicate_of: w.clone(),
+            },
             _ => IngestStatus::Imported { id: id.to_owned() },
         }
     }

@@ -59,14 +59,19 @@ impl RenderWorker {
                 }
                 first = false;
                 match render(&activities, &users, &out, None, clock.unix()).await {
-                    Ok(s) => tracing::info!(users = ?dirty, written = s.written, removed = s.removed, "re-rendered BAS tree"),
+                    Ok(s) => {
+                        tracing::info!(users = ?dirty, written = s.written, removed = s.removed, "re-rendered BAS tree")
+                    }
                     Err(e) => tracing::error!(error = %e, "background render failed"),
                 }
                 generation += 1;
                 let _ = done_tx.send(generation);
             }
         });
-        Self { tx, done: Arc::new(done_rx) }
+        Self {
+            tx,
+            done: Arc::new(done_rx),
+        }
     }
 
     /// Mark `handle`'s data changed; a render follows shortly.

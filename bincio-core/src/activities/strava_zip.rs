@@ -82,17 +82,40 @@ pub fn parse_activities_csv(bytes: &[u8]) -> CoreResult<HashMap<String, CsvRow>>
         .headers()
         .map_err(|e| CoreError::invalid(format!("activities.csv: {e}")))?
         .clone();
-    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
-    let file_col = col("Filename").ok_or_else(|| CoreError::invalid("activities.csv: no Filename column"))?;
-    let (id, title, desc, ty) = (col("Activity ID"), col("Activity Name"), col("Activity Description"), col("Activity Type"));
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let file_col =
+        col("Filename").ok_or_else(|| CoreError::invalid("activities.csv: no Filename column"))?;
+    let (id, title, desc, ty) = (
+        col("Activity ID"),
+        col("Activity Name"),
+        col("Activity Description"),
+        col("Activity Type"),
+    );
     let mut out = HashMap::new();
     for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| CoreError::invalid(format!("activities.csv line {}: {e}", i + 2)))?;
-        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        let Some(file) = get(Some(file_col)) else { continue };
+        let rec =
+            rec.map_err(|e| CoreError::invalid(format!("activities.csv line {}: {e}", i + 2)))?;
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let Some(file) = get(Some(file_col)) else {
+            continue;
+        };
         out.insert(
             file,
-            CsvRow { strava_id: get(id), title: get(title), description: get(desc), sport: get(ty) },
+            CsvRow {
+                strava_id: get(id),
+                title: get(title),
+                description: get(desc),
+                sport: get(ty),
+            },
         );
     }
     Ok(out)
@@ -104,7 +127,10 @@ fn read_bounded(r: impl Read, limit: u64, what: &str) -> CoreResult<Vec<u8>> {
         .read_to_end(&mut v)
         .map_err(|e| CoreError::invalid(format!("{what}: {e}")))?;
     if v.len() as u64 > limit {
-        return Err(CoreError::TooLarge(format!("{what}: larger than {} MiB", limit >> 20)));
+        return Err(CoreError::TooLarge(format!(
+            "{what}: larger than {} MiB",
+            limit >> 20
+        )));
     }
     Ok(v)
 }
@@ -112,7 +138,8 @@ fn read_bounded(r: impl Read, limit: u64, what: &str) -> CoreResult<Vec<u8>> {
 type Archive = zip::ZipArchive<std::fs::File>;
 
 fn open(path: &PathBuf) -> CoreResult<Archive> {
-    let f = std::fs::File::open(path).map_err(|e| CoreError::Internal(format!("opening upload: {e}")))?;
+    let f = std::fs::File::open(path)
+        .map_err(|e| CoreError::Internal(format!("opening upload: {e}")))?;
     zip::ZipArchive::new(f).map_err(|e| CoreError::invalid(format!("not a valid ZIP archive: {e}")))
 }
 
@@ -134,15 +161,17 @@ impl Activities {
         let p = path.clone();
         let (archive, _) = blocking(Box::new(move || Ok((open(&p)?, Vec::new())))).await?;
         if archive.len() > MAX_ENTRIES {
-            return Err(CoreError::TooLarge(format!("archive has more than {MAX_ENTRIES} entries")));
+            return Err(CoreError::TooLarge(format!(
+                "archive has more than {MAX_ENTRIES} entries"
+            )));
         }
         emit(StravaEvent::ExtractingCsv);
         let (mut archive, csv) = blocking(Box::new(move || {
             let mut a = archive;
             let bytes = {
-                let entry = a
-                    .by_name("activities.csv")
-                    .map_err(|_| CoreError::invalid("not a Strava export: no activities.csv at the root"))?;
+                let entry = a.by_name("activities.csv").map_err(|_| {
+                    CoreError::invalid("not a Strava export: no activities.csv at the root")
+                })?;
                 read_bounded(entry, MAX_CSV_BYTES, "activities.csv")?
             };
             Ok((a, bytes))
@@ -151,8 +180,12 @@ impl Activities {
         let rows = parse_activities_csv(&csv)?;
         let mut files = Vec::new();
         for i in 0..archive.len() {
-            let Ok(e) = archive.by_index_raw(i) else { continue };
-            let Ok(name) = e.name().map(|n| n.into_owned()) else { continue };
+            let Ok(e) = archive.by_index_raw(i) else {
+                continue;
+            };
+            let Ok(name) = e.name().map(|n| n.into_owned()) else {
+                continue;
+            };
             if !e.is_dir() && name.starts_with("activities/") && extract::is_supported_name(&name) {
                 files.push((i, name));
             }
@@ -176,11 +209,20 @@ impl Activities {
             let outcome = match read {
                 Err(e) => Err(format!("{name}: {e}")),
                 Ok(bytes) => {
-                    let opts = IngestOptions { privacy, title: row.title, description: row.description, ..IngestOptions::default() };
-                    self.ingest(owner, &base, bytes, opts).await.map_err(|e| match e {
-                        CoreError::Store(_) | CoreError::Internal(_) => format!("{name}: internal error"),
-                        e => e.to_string(),
-                    })
+                    let opts = IngestOptions {
+                        privacy,
+                        title: row.title,
+                        description: row.description,
+                        ..IngestOptions::default()
+                    };
+                    self.ingest(owner, &base, bytes, opts)
+                        .await
+                        .map_err(|e| match e {
+                            CoreError::Store(_) | CoreError::Internal(_) => {
+                                format!("{name}: internal error")
+                            }
+                            e => e.to_string(),
+                        })
                 }
             };
             let (status, id, detail) = match outcome {
@@ -197,11 +239,23 @@ impl Activities {
                     ("error", None, Some(e))
                 }
             };
-            emit(StravaEvent::Progress { n: n + 1, total, name, status: status.into(), id, detail });
+            emit(StravaEvent::Progress {
+                n: n + 1,
+                total,
+                name,
+                status: status.into(),
+                id,
+                detail,
+            });
         }
         let error_count = errors.len();
         errors.truncate(5);
-        let done = StravaEvent::Done { imported, skipped, error_count, errors };
+        let done = StravaEvent::Done {
+            imported,
+            skipped,
+            error_count,
+            errors,
+        };
         emit(done.clone());
         Ok(done)
     }

@@ -48,14 +48,35 @@ pub struct ImportReport {
 }
 
 const SUMMARY_KEYS: &[&str] = &[
-    "id", "title", "sport", "sub_sport", "started_at", "distance_m", "duration_s", "moving_time_s",
-    "elevation_gain_m", "avg_speed_kmh", "max_speed_kmh", "avg_hr_bpm", "max_hr_bpm", "avg_cadence_rpm",
-    "avg_power_w", "mmp", "best_efforts", "best_climb_m", "source", "privacy", "detail_url", "track_url",
+    "id",
+    "title",
+    "sport",
+    "sub_sport",
+    "started_at",
+    "distance_m",
+    "duration_s",
+    "moving_time_s",
+    "elevation_gain_m",
+    "avg_speed_kmh",
+    "max_speed_kmh",
+    "avg_hr_bpm",
+    "max_hr_bpm",
+    "avg_cadence_rpm",
+    "avg_power_w",
+    "mmp",
+    "best_efforts",
+    "best_climb_m",
+    "source",
+    "privacy",
+    "detail_url",
+    "track_url",
     "preview_coords",
 ];
 
 fn read_json(path: &Path) -> Result<Option<Value>, String> {
-    let Ok(meta) = std::fs::metadata(path) else { return Ok(None) };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
     if meta.len() > MAX_DOC_BYTES {
         return Err(format!("{}: larger than 64 MiB", path.display()));
     }
@@ -76,7 +97,8 @@ pub async fn import(
     let old = old_users.list_users().await?;
     for u in &old {
         if !validate::is_valid_handle(&u.handle) {
-            r.errors.push(format!("user {:?}: invalid handle, skipped", u.handle));
+            r.errors
+                .push(format!("user {:?}: invalid handle, skipped", u.handle));
             continue;
         }
         let new = NewUser {
@@ -120,7 +142,12 @@ pub async fn import(
     Ok(r)
 }
 
-async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut ImportReport) -> CoreResult<()> {
+async fn import_user_dir(
+    acts: &Activities,
+    handle: &str,
+    dir: &Path,
+    r: &mut ImportReport,
+) -> CoreResult<()> {
     let store: &Arc<dyn ActivityStore> = acts.store();
     let old_index: HashMap<String, Value> = read_json(&dir.join("index.json"))
         .ok()
@@ -134,7 +161,9 @@ async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut Im
         .map_err(|e| CoreError::Internal(format!("{}: {e}", dir.display())))?
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json") && !n.ends_with(".timeseries.json") && !n.contains(".pending."))
+        .filter(|n| {
+            n.ends_with(".json") && !n.ends_with(".timeseries.json") && !n.contains(".pending.")
+        })
         .collect();
     names.sort();
     let user = crate::model::User {
@@ -147,14 +176,17 @@ async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut Im
     for name in names {
         let id = name.trim_end_matches(".json").to_owned();
         if !validate::is_valid_activity_id(&id) {
-            r.errors.push(format!("{handle}/activities/{name}: invalid activity id, skipped"));
+            r.errors.push(format!(
+                "{handle}/activities/{name}: invalid activity id, skipped"
+            ));
             continue;
         }
         let base = dir.join("activities");
         let detail = match read_json(&base.join(&name)) {
             Ok(Some(d)) if d.is_object() => d,
             Ok(_) => {
-                r.errors.push(format!("{handle}/activities/{name}: not a JSON object"));
+                r.errors
+                    .push(format!("{handle}/activities/{name}: not a JSON object"));
                 continue;
             }
             Err(e) => {
@@ -168,7 +200,8 @@ async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut Im
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
             .map(|d| d.timestamp());
         let Some(started_at) = started_at else {
-            r.errors.push(format!("{handle}/activities/{name}: no valid started_at"));
+            r.errors
+                .push(format!("{handle}/activities/{name}: no valid started_at"));
             continue;
         };
         let geojson = read_json(&base.join(format!("{id}.geojson"))).unwrap_or(None);
@@ -208,14 +241,29 @@ async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut Im
             source_hash,
             privacy,
             distance_m: detail.get("distance_m").and_then(Value::as_f64),
-            source: detail.get("source").and_then(Value::as_str).map(str::to_owned),
+            source: detail
+                .get("source")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             summary,
-            duplicate_of: detail.get("duplicate_of").and_then(Value::as_str).map(str::to_owned),
+            duplicate_of: detail
+                .get("duplicate_of")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             detail: detail.clone(),
             edits,
             created_at: started_at,
         };
-        match store.insert_activity(rec, ActivityTracks { timeseries, geojson }).await? {
+        match store
+            .insert_activity(
+                rec,
+                ActivityTracks {
+                    timeseries,
+                    geojson,
+                },
+            )
+            .await?
+        {
             InsertOutcome::Inserted => r.activities += 1,
             InsertOutcome::DuplicateHash(_) | InsertOutcome::IdTaken => {
                 r.activities_skipped += 1;
@@ -227,7 +275,9 @@ async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut Im
             let mut imgs: Vec<_> = rd.flatten().map(|e| e.path()).collect();
             imgs.sort();
             for p in imgs {
-                let Ok(bytes) = std::fs::read(&p) else { continue };
+                let Ok(bytes) = std::fs::read(&p) else {
+                    continue;
+                };
                 match acts.add_image(&user, &id, bytes).await {
                     Ok(_) => r.images += 1,
                     Err(e) => r.errors.push(format!("{}: {e}", p.display())),
@@ -241,7 +291,15 @@ async fn import_user_dir(acts: &Activities, handle: &str, dir: &Path, r: &mut Im
             if !file.is_empty() && !file.starts_with('.') && p.is_file() {
                 if let Ok(bytes) = std::fs::read(&p) {
                     store
-                        .put_original(handle, &id, Blob { name: file.to_owned(), content_type: "application/octet-stream".into(), bytes })
+                        .put_original(
+                            handle,
+                            &id,
+                            Blob {
+                                name: file.to_owned(),
+                                content_type: "application/octet-stream".into(),
+                                bytes,
+                            },
+                        )
                         .await?;
                     r.originals += 1;
                 }

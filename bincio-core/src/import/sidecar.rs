@@ -22,7 +22,10 @@ fn scalar(v: &str) -> String {
 }
 
 fn truthy(v: &str) -> bool {
-    matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "yes" | "on")
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "true" | "yes" | "on"
+    )
 }
 
 /// Parse a sidecar into edits.
@@ -40,7 +43,9 @@ pub fn parse(text: &str) -> ActivityEdits {
         None => ("", text),
     };
     for line in front.lines() {
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         match k.trim() {
             "title" => e.title = Some(scalar(v)).filter(|s| !s.is_empty()),
             "sport" => e.sport = Some(scalar(v)).filter(|s| !s.is_empty()),
@@ -85,13 +90,19 @@ mod tests {
         assert_eq!(e.gear.as_deref(), Some("Canyon"));
         assert_eq!(e.highlight, Some(true));
         assert_eq!(e.privacy, Some(Privacy::Unlisted));
-        assert_eq!(e.hide_stats, Some(vec!["heart_rate".to_owned(), "power".to_owned()]));
+        assert_eq!(
+            e.hide_stats,
+            Some(vec!["heart_rate".to_owned(), "power".to_owned()])
+        );
         assert_eq!(e.description.as_deref(), Some("Hot day."));
     }
 
     #[test]
     fn body_only_and_front_only() {
-        assert_eq!(parse("Just words").description.as_deref(), Some("Just words"));
+        assert_eq!(
+            parse("Just words").description.as_deref(),
+            Some("Just words")
+        );
         let e = parse("---\ntitle: Plain title\n---\n");
         assert_eq!(e.title.as_deref(), Some("Plain title"));
         assert!(e.description.is_none());

@@ -5,9 +5,9 @@ mod activities;
 mod admin;
 mod blob;
 mod data;
-mod upload;
 mod docs;
 mod health;
+mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;

@@ -40,7 +40,10 @@ pub(crate) struct UploadParams {
 }
 
 fn truthy(s: &str) -> bool {
-    matches!(s.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }
 
 async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions)> {
@@ -54,7 +57,8 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
                     return Err(bad(format!("too many files (max {MAX_FILES})")));
                 }
                 let name = field.file_name().unwrap_or("").to_owned();
-                let mut spool = tempfile::tempfile().map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                let mut spool =
+                    tempfile::tempfile().map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
                 let mut size = 0usize;
                 let mut refused = None;
                 while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
@@ -75,23 +79,36 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
                     },
                 });
             }
-            "store_original" => opts.store_original = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?),
-            "overwrite" => opts.overwrite = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?),
+            "store_original" => {
+                opts.store_original = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?)
+            }
+            "overwrite" => {
+                opts.overwrite = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?)
+            }
             _ => {
                 // Unknown parts (e.g. a Strava CSV) are drained and ignored.
-                while field.chunk().await.map_err(|e| bad(e.body_text()))?.is_some() {}
+                while field
+                    .chunk()
+                    .await
+                    .map_err(|e| bad(e.body_text()))?
+                    .is_some()
+                {}
             }
         }
     }
     if files.is_empty() {
-        return Err(bad("no files in the upload (multipart field 'files')".into()));
+        return Err(bad(
+            "no files in the upload (multipart field 'files')".into()
+        ));
     }
     Ok((files, opts))
 }
 
 fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
     let mut v = Vec::new();
-    f.rewind().and_then(|_| f.read_to_end(&mut v)).map_err(|e| format!("reading upload: {e}"))?;
+    f.rewind()
+        .and_then(|_| f.read_to_end(&mut v))
+        .map_err(|e| format!("reading upload: {e}"))?;
     Ok(v)
 }
 
@@ -106,7 +123,13 @@ fn status_name(s: &IngestStatus) -> &'static str {
 
 /// Ingest every file, calling `emit` with each progress event; returns the
 /// final `done` event.
-async fn process(st: AppState, user: User, files: Vec<Received>, opts: IngestOptions, emit: impl Fn(Value)) -> Value {
+async fn process(
+    st: AppState,
+    user: User,
+    files: Vec<Received>,
+    opts: IngestOptions,
+    emit: impl Fn(Value),
+) -> Value {
     let total = files.len();
     let job = st.jobs().start(&user.handle, "upload", total as u64);
     let (mut added, mut overwritten, mut duplicates, mut errors) = (0, 0, 0, 0);
@@ -130,7 +153,9 @@ async fn process(st: AppState, user: User, files: Vec<Received>, opts: IngestOpt
         match outcome {
             Ok(s) => {
                 match &s {
-                    IngestStatus::Imported { .. } | IngestStatus::NearDuplicate { .. } => added += 1,
+                    IngestStatus::Imported { .. } | IngestStatus::NearDuplicate { .. } => {
+                        added += 1
+                    }
                     IngestStatus::Overwritten { .. } => overwritten += 1,
                     IngestStatus::Duplicate { .. } => duplicates += 1,
                 }
@@ -183,7 +208,11 @@ pub(crate) async fn upload(
 /// `POST /api/upload/strava-zip`: multipart `file` (a Strava bulk export),
 /// optional form `private` (true ⇒ unlisted). Streamed to a temp file, then
 /// imported with progress as server-sent events.
-pub(crate) async fn strava_zip(State(st): State<AppState>, a: AuthUser, mut form: Multipart) -> ApiResult<Response> {
+pub(crate) async fn strava_zip(
+    State(st): State<AppState>,
+    a: AuthUser,
+    mut form: Multipart,
+) -> ApiResult<Response> {
     let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
     let mut spool: Option<tempfile::NamedTempFile> = None;
     let mut private = false;
@@ -194,14 +223,23 @@ pub(crate) async fn strava_zip(State(st): State<AppState>, a: AuthUser, mut form
                 if !name.ends_with(".zip") {
                     return Err(bad("Expected a .zip file (Strava bulk export)".into()));
                 }
-                let mut f = tempfile::NamedTempFile::new().map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                let mut f = tempfile::NamedTempFile::new()
+                    .map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
                 while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
-                    f.write_all(&chunk).map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                    f.write_all(&chunk)
+                        .map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
                 }
                 spool = Some(f);
             }
             "private" => private = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?),
-            _ => while field.chunk().await.map_err(|e| bad(e.body_text()))?.is_some() {},
+            _ => {
+                while field
+                    .chunk()
+                    .await
+                    .map_err(|e| bad(e.body_text()))?
+                    .is_some()
+                {}
+            }
         }
     }
     let spool = spool.ok_or_else(|| bad("Missing multipart field 'file'".into()))?;
@@ -214,7 +252,13 @@ pub(crate) async fn strava_zip(State(st): State<AppState>, a: AuthUser, mut form
         let result = st
             .activities()
             .import_strava_zip(&a.user, path, privacy, move |ev| {
-                if let bincio_core::activities::strava_zip::StravaEvent::Progress { n, total, name, .. } = &ev {
+                if let bincio_core::activities::strava_zip::StravaEvent::Progress {
+                    n,
+                    total,
+                    name,
+                    ..
+                } = &ev
+                {
                     job.set_total(*total as u64);
                     job.progress(*n as u64, name);
                 }
@@ -236,12 +280,17 @@ pub(crate) async fn strava_zip(State(st): State<AppState>, a: AuthUser, mut form
 /// A server-sent-event response relaying JSON values from `rx`.
 fn sse(rx: tokio::sync::mpsc::UnboundedReceiver<Value>) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|v| (Ok::<_, Infallible>(Event::default().data(v.to_string())), rx))
+        rx.recv().await.map(|v| {
+            (
+                Ok::<_, Infallible>(Event::default().data(v.to_string())),
+                rx,
+            )
+        })
     });
     let mut resp = Sse::new(stream).into_response();
-    resp.headers_mut().insert("cache-control", "no-cache".parse().expect("static header"));
-    resp.headers_mut().insert("x-accel-buffering", "no".parse().expect("static header"));
+    resp.headers_mut()
+        .insert("cache-control", "no-cache".parse().expect("static header"));
+    resp.headers_mut()
+        .insert("x-accel-buffering", "no".parse().expect("static header"));
     resp
 }
