@@ -54,6 +54,13 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ExportCmd,
     },
+    /// Event check-in (CCIP / OPass): attendees, announcements, dashboard.
+    Event {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: crate::commands::event::EventCommand,
+    },
     /// Import activities from other tools.
     Import {
         #[command(flatten)]
@@ -125,6 +132,10 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (HTTPS deployments).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Serve the CCIP / OPass check-in routes for the event in this
+    /// directory (holds event.toml).
+    #[arg(long)]
+    pub event: Option<PathBuf>,
     /// Keep a static BAS tree here, re-rendered in the background after
     /// every write (must not overlap the data directory).
     #[arg(long)]

@@ -13,9 +13,7 @@ use crate::cli::StoreArgs;
 pub struct Stores {
     pub users: Arc<dyn UserStore>,
     pub activities: Arc<dyn ActivityStore>,
-    #[allow(dead_code)]
     pub attendees: Arc<dyn AttendeeStore>,
-    #[allow(dead_code)]
     pub puzzles: Arc<dyn PuzzleStore>,
 }
 

@@ -1,7 +1,5 @@
 //! One module per command.
 
-// `bincio event …`: the lead wires it into `cli::Command` and the store.
-#[allow(dead_code)]
 pub mod event;
 pub mod extract;
 mod import;
@@ -46,6 +44,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
             }
+        }
+        Command::Event { store, cmd } => {
+            let s = stores::open(&store).await?;
+            event::run(
+                cmd,
+                s.attendees.clone(),
+                s.puzzles.clone(),
+                Arc::new(SystemClock),
+            )
+            .await
         }
         Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,

@@ -7,6 +7,7 @@ use anyhow::Context;
 use bincio_core::activities::render_worker::RenderWorker;
 use bincio_core::activities::Activities;
 use bincio_core::SystemClock;
+use bincio_http::ccip::CcipState;
 use bincio_http::{AppState, HttpConfig};
 
 use crate::cli::ServeArgs;
@@ -49,7 +50,23 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             dem_configured: false,
         },
     );
-    let app = bincio_http::router(state);
+    let mut app = bincio_http::router(state);
+    if let Some(dir) = &a.event {
+        let ccip = CcipState::from_event_dir(
+            dir,
+            stores.attendees.clone(),
+            stores.puzzles.clone(),
+            Arc::new(SystemClock),
+            Some(super::accounts(&stores)),
+        )
+        .await
+        .with_context(|| format!("loading the event in {}", dir.display()))?;
+        println!(
+            "serving the CCIP check-in routes of event {}",
+            ccip.service.config().event_id
+        );
+        app = app.merge(bincio_http::ccip::router(ccip));
+    }
     let listener = tokio::net::TcpListener::bind(a.bind)
         .await
         .with_context(|| format!("binding {}", a.bind))?;

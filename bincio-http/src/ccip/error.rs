@@ -39,7 +39,10 @@ impl CcipError {
 impl From<CoreError> for CcipError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::Invalid(m) | CoreError::Conflict(m) | CoreError::NotFound(m) => Self::bad(m),
+            CoreError::Invalid(m)
+            | CoreError::Conflict(m)
+            | CoreError::NotFound(m)
+            | CoreError::Unprocessable(m) => Self::bad(m),
             CoreError::Unauthorized(_) | CoreError::Forbidden(_) => Self::staff_only(),
             CoreError::TooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, m),
             CoreError::RateLimited(m) => Self::new(StatusCode::TOO_MANY_REQUESTS, m),
