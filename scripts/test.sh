@@ -59,6 +59,6 @@ unset BINCIO_SKIP_MONGO
 echo "test.sh: SecantusDB (pid $SERVER_PID) on $BINCIO_TEST_MONGO_URL" >&2
 
 status=0
-cargo test --workspace --all-targets || status=$?
+cargo test --workspace --all-targets --no-fail-fast || status=$?
 cargo test --workspace --doc || status=$?
 exit "$status"
