@@ -142,11 +142,13 @@ async fn ingest_throughput(users: usize) {
 
 #[tokio::main]
 async fn main() {
-    ingest_throughput(10).await;
+    // Under `cargo test` (no `--bench` argument) a small smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    ingest_throughput(if full { 10 } else { 1 }).await;
     let n: usize = std::env::var("BINCIO_BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if full { 10_000 } else { 200 });
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).unwrap());
     let users: Arc<dyn UserStore> = store.clone();

@@ -181,10 +181,16 @@ where
 }
 
 fn main() {
+    // Under `cargo test` (no `--bench` argument) a 1 s smoke run.
+    let default_secs = if std::env::args().any(|a| a == "--bench") {
+        5
+    } else {
+        1
+    };
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(default_secs);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
