@@ -10,39 +10,8 @@ use serde::{Deserialize, Serialize};
 /// BAS format version written into every document.
 pub const BAS_VERSION: &str = "1.0";
 
-/// Privacy mode of an activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Privacy {
-    #[default]
-    Public,
-    /// Location outputs lose the first and last 200 m.
-    BlurStart,
-    /// No location at all (bbox, start/end, track, preview, lat/lon series).
-    NoGps,
-    /// Legacy: treated as `no_gps` for location.
-    Private,
-    /// Listed with `privacy: "unlisted"`; location kept.
-    Unlisted,
-}
-
-impl Privacy {
-    /// Parse the contract's names.
-    pub fn parse(s: &str) -> Option<Privacy> {
-        Some(match s {
-            "public" => Privacy::Public,
-            "blur_start" => Privacy::BlurStart,
-            "no_gps" => Privacy::NoGps,
-            "private" => Privacy::Private,
-            "unlisted" => Privacy::Unlisted,
-            _ => return None,
-        })
-    }
-    /// True when no location may be published.
-    pub fn hides_location(self) -> bool {
-        matches!(self, Privacy::NoGps | Privacy::Private)
-    }
-}
+/// Privacy of an activity: the one model-wide type (see [`crate::model::Privacy`]).
+pub use crate::model::Privacy;
 
 /// A lap in the detail document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Who may see an activity. The server enforces it; it is not a hint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Privacy {
     /// Listed in feeds, everything served.
+    #[default]
     Public,
     /// Served to anyone with the link, never listed in a feed.
     Unlisted,
@@ -49,6 +50,12 @@ impl Privacy {
     /// Shown in feeds to people other than the owner.
     pub fn is_listed(self) -> bool {
         matches!(self, Self::Public | Self::NoGps | Self::BlurStart)
+    }
+
+    /// True when no location may be published by the static extraction
+    /// flow (`no_gps`, and legacy `private`).
+    pub fn hides_location(self) -> bool {
+        matches!(self, Self::NoGps | Self::Private)
     }
 
     /// Readable by id by people other than the owner.
