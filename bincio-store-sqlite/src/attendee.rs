@@ -175,7 +175,7 @@ impl AttendeeStore for SqliteStore {
 
     async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>> {
         let token = token.to_owned();
-        self.read(move |c| get_by(c, "token", &token)).await
+        self.read_point(move |c| get_by(c, "token", &token)).await
     }
 
     async fn get_attendee_by_id(&self, id: &str) -> StoreResult<Option<Attendee>> {

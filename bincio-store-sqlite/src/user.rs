@@ -236,7 +236,7 @@ impl UserStore for SqliteStore {
 
     async fn get_user(&self, handle: &str) -> StoreResult<Option<User>> {
         let handle = handle.to_owned();
-        self.read(move |c| {
+        self.read_point(move |c| {
             c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE handle = ?1"))
                 .and_then(|mut s| s.query_row([handle], user_row).optional())
                 .map_err(backend)
@@ -399,7 +399,7 @@ impl UserStore for SqliteStore {
         let hash = token_hash.to_owned();
         let found = {
             let hash = hash.clone();
-            self.read(move |c| {
+            self.read_point(move |c| {
                 c.prepare_cached(
                     "SELECT s.token, s.handle, s.created_at, s.expires_at,
                             u.handle, u.display_name, u.password_hash, u.role, u.created_at
