@@ -21,13 +21,10 @@
 //! at ~85 MB/s; the fast path validates once and is well above 100 MB/s.
 //! `tests/extract_features.rs` checks both paths agree on every fixture.
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
 use super::error::ExtractError;
 use super::model::{AltitudeSource, DataPoint, Format};
 use super::time::parse_iso8601;
-use super::xml::{as_text, float, int_of_float, lat, local, local_end, lon};
+use super::xml::{as_text, float, int_of_float, lat, lon};
 use super::xmlscan::{scan, Sink};
 use super::RawParse;
 
@@ -243,49 +240,8 @@ pub(crate) fn parse_quick_xml(
     text: &str,
     max_points: usize,
 ) -> Result<RawParse, ExtractError> {
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(true);
     let mut st = GpxState::new(file, max_points);
-    loop {
-        let ev = reader.read_event().map_err(|e| {
-            ExtractError::malformed(
-                file,
-                "GPX",
-                format!("bad XML at byte {}: {e}", reader.error_position()),
-            )
-        })?;
-        match ev {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let empty = matches!(ev, Event::Empty(_));
-                let name = local(e);
-                if name == "trkpt" {
-                    let attrs: Vec<(String, String)> = e
-                        .attributes()
-                        .with_checks(false)
-                        .flatten()
-                        .map(|a| {
-                            (
-                                a.key.local_name().as_ref().to_string(),
-                                a.value.into_owned(),
-                            )
-                        })
-                        .collect();
-                    st.start(
-                        name,
-                        empty,
-                        attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    );
-                } else {
-                    st.start(name, empty, std::iter::empty());
-                }
-            }
-            Event::Text(t) => st.text(&t),
-            Event::CData(t) => st.text(&t),
-            Event::End(e) => st.end(local_end(e.name().0))?,
-            Event::Eof => break,
-            _ => {}
-        }
-    }
+    crate::extract::xml::drive_quick_xml(file, "GPX", text, "trkpt", &mut st)?;
     st.finish()
 }
 

@@ -66,3 +66,62 @@ pub fn lat(v: f64) -> Option<f64> {
 pub fn lon(v: f64) -> Option<f64> {
     (v.is_finite() && v.abs() <= 180.0).then_some(v)
 }
+
+/// Drive a [`Sink`](super::xmlscan::Sink) with quick-xml events (the
+/// fallback path shared by GPX and TCX: all of XML, precise errors).
+/// Attributes are decoded only on elements named `attr_element` — the one
+/// element whose attributes the format needs (`trkpt`, `Activity`).
+pub(crate) fn drive_quick_xml<S>(
+    file: &str,
+    format: &'static str,
+    text: &str,
+    attr_element: &str,
+    st: &mut S,
+) -> Result<(), super::ExtractError>
+where
+    S: super::xmlscan::Sink<Error = super::ExtractError>,
+{
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    reader.config_mut().trim_text(true);
+    loop {
+        let ev = reader.read_event().map_err(|e| {
+            super::ExtractError::malformed(
+                file,
+                format,
+                format!("bad XML at byte {}: {e}", reader.error_position()),
+            )
+        })?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(ev, Event::Empty(_));
+                let name = local(e);
+                if name == attr_element {
+                    let attrs: Vec<(String, String)> = e
+                        .attributes()
+                        .with_checks(false)
+                        .flatten()
+                        .map(|a| {
+                            (
+                                a.key.local_name().as_ref().to_string(),
+                                a.value.into_owned(),
+                            )
+                        })
+                        .collect();
+                    let borrowed: Vec<(&str, &str)> = attrs
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    st.start(name, empty, &borrowed)?;
+                } else {
+                    st.start(name, empty, &[])?;
+                }
+            }
+            Event::Text(t) => st.text(&t)?,
+            Event::CData(t) => st.text(&t)?,
+            Event::End(e) => st.end(local_end(e.name().0))?,
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+    }
+}
