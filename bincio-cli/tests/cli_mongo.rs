@@ -2,9 +2,8 @@
 //!
 //! Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
 
-mod mongo_support;
-
 use assert_cmd::Command;
+use bincio_store_mongo::testkit::{base_url, DropDb};
 use predicates::prelude::*;
 
 fn bincio(dir: &std::path::Path, store: &str) -> Command {
@@ -19,12 +18,12 @@ fn bincio(dir: &std::path::Path, store: &str) -> Command {
 
 #[test]
 fn init_and_users_list_on_mongo() {
-    let Some(base) = mongo_support::base_url("init_and_users_list_on_mongo") else {
+    let Some(base) = base_url("init_and_users_list_on_mongo") else {
         return;
     };
-    let db = mongo_support::TestDb::new(&base);
+    let (url, _guard) = DropDb::fresh(&base);
     let dir = tempfile::tempdir().unwrap();
-    bincio(dir.path(), &db.url)
+    bincio(dir.path(), &url)
         .args(["init", "--handle", "admin", "--password-stdin"])
         .write_stdin("admin-password\n")
         .assert()
@@ -36,7 +35,7 @@ fn init_and_users_list_on_mongo() {
         .env("BINCIO_DATA_DIR", dir.path())
         .env_remove("BINCIO_STORE")
         .env("BINCIO_LOG", "warn")
-        .args(["users", "list", "--store", &db.url])
+        .args(["users", "list", "--store", &url])
         .assert()
         .success()
         .stdout(predicate::str::is_match("(?m)^admin ").unwrap().count(1));

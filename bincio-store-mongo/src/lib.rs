@@ -26,6 +26,9 @@ mod error;
 mod puzzle;
 mod user;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 pub use connect::MongoStore;
 pub use error::ConnectError;
 

@@ -1,19 +1,24 @@
-//! How a CLI test reaches MongoDB: the same rule as `tests/support/mongo.rs`
-//! of the facade (which this crate cannot import).
+//! How tests reach a MongoDB server — one rule for every test crate
+//! (compiled only with the `testkit` feature):
 //!
-//! * `BINCIO_TEST_MONGO_URL` set: a fresh database per call, dropped after;
-//! * unset and `BINCIO_SKIP_MONGO=1`: a notice, the test returns;
+//! * `BINCIO_TEST_MONGO_URL` set (a server URL without database): each test
+//!   gets a database of its own ([`unique_db_name`]), dropped by
+//!   [`DropDb`];
+//! * unset and `BINCIO_SKIP_MONGO=1`: a notice is printed and the test
+//!   returns — the one allowed skip, asked for explicitly;
 //! * unset otherwise: the test fails, saying how to start a server.
-#![allow(dead_code)]
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Environment variable holding the server URL.
 pub const URL_VAR: &str = "BINCIO_TEST_MONGO_URL";
+/// Environment variable that allows skipping when no server is configured.
 pub const SKIP_VAR: &str = "BINCIO_SKIP_MONGO";
 
-/// The server URL, `None` when skipping was asked for.
+/// The base URL of the test server, `None` when skipping was asked for
+/// (after printing a notice). Panics when neither is set.
 pub fn base_url(test: &str) -> Option<String> {
     match std::env::var(URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url.trim().to_owned()),
@@ -27,6 +32,10 @@ pub fn base_url(test: &str) -> Option<String> {
         _ => panic!(
             "{test}: {URL_VAR} is not set, so the MongoDB backend cannot be tested.\n\
              Run all tests with a throw-away server: `bash scripts/test.sh`\n\
+             or start one yourself:\n  \
+               python3 -m venv .venv-mongo && .venv-mongo/bin/pip install SecantusDB==0.7.0b3\n  \
+               .venv-mongo/bin/secantusd-py --host 127.0.0.1 --port 27017 --storage-path :memory:\n  \
+               export {URL_VAR}=mongodb://127.0.0.1:27017\n\
              (or set {SKIP_VAR}=1 to skip the MongoDB tests explicitly)"
         ),
     }
@@ -45,13 +54,13 @@ pub fn unique_db_name() -> String {
             .unwrap_or(0),
     );
     format!(
-        "bincio_cli_{}_{n}_{:08x}",
+        "bincio_test_{}_{n}_{:08x}",
         std::process::id(),
         h.finish() as u32
     )
 }
 
-/// `base` with the database `name` in its path (query kept).
+/// `base` with the database `name` put in its path (query kept).
 pub fn url_with_db(base: &str, name: &str) -> String {
     let (head, query) = match base.split_once('?') {
         Some((h, q)) => (h, Some(q)),
@@ -64,34 +73,40 @@ pub fn url_with_db(base: &str, name: &str) -> String {
     }
 }
 
-/// A fresh database URL; the database is dropped with the guard.
-pub struct TestDb {
-    pub url: String,
-    name: String,
+/// Drops its database when dropped (best effort, on a thread of its own so
+/// it works from any runtime flavour and outside one).
+pub struct DropDb {
+    /// Server URL without database.
+    pub base: String,
+    /// Database name.
+    pub name: String,
 }
 
-impl TestDb {
-    pub fn new(base: &str) -> Self {
+impl DropDb {
+    /// A fresh database on `base`: its URL and the guard that drops it.
+    pub fn fresh(base: &str) -> (String, Self) {
         let name = unique_db_name();
-        Self {
-            url: url_with_db(base, &name),
-            name,
-        }
+        (
+            url_with_db(base, &name),
+            Self {
+                base: base.to_owned(),
+                name,
+            },
+        )
     }
 }
 
-impl Drop for TestDb {
+impl Drop for DropDb {
     fn drop(&mut self) {
-        let (url, name) = (self.url.clone(), self.name.clone());
+        let url = url_with_db(&self.base, &self.name);
+        let name = self.name.clone();
         let t = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .ok()?;
             rt.block_on(async {
-                let client = bincio_store_mongo::mongodb::Client::with_uri_str(&url)
-                    .await
-                    .ok()?;
+                let client = mongodb::Client::with_uri_str(&url).await.ok()?;
                 client.database(&name).drop().await.ok()
             })
         });
