@@ -49,13 +49,7 @@ pub async fn run(stores: &Stores, cmd: UsersCmd) -> anyhow::Result<()> {
             println!("{}", i.code);
         }
         UsersCmd::ResetCode { handle } => {
-            let admin = accounts
-                .list_users()
-                .await?
-                .into_iter()
-                .find(|u| u.is_admin())
-                .ok_or_else(|| anyhow!("no admin account exists: run `bincio init` first"))?;
-            let issued = accounts.issue_reset_code(&admin.handle, &handle).await?;
+            let issued = accounts.issue_reset_code_as_operator(&handle).await?;
             let until = chrono::DateTime::from_timestamp(issued.expires_at, 0)
                 .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
                 .unwrap_or_default();

@@ -524,14 +524,36 @@ impl Accounts {
 
     /// Delete the account after checking its password.
     pub async fn delete_account(&self, user: &User, password: &str) -> CoreResult<()> {
+        self.confirm_password(user, password).await?;
+        self.users.delete_user(&user.handle).await?;
+        Ok(())
+    }
+
+    /// Re-check the logged-in user's password before a destructive action
+    /// (401 `Wrong password`; store failures stay internal errors).
+    pub async fn confirm_password(&self, user: &User, password: &str) -> CoreResult<()> {
         self.check_password(&user.handle, password)
             .await
+            .map(|_| ())
             .map_err(|e| match e {
                 CoreError::Unauthorized(_) => CoreError::Unauthorized("Wrong password".into()),
                 e => e,
+            })
+    }
+
+    /// Issue a reset code on behalf of the instance operator (CLI): the
+    /// code is recorded as issued by the oldest admin.
+    pub async fn issue_reset_code_as_operator(&self, handle: &str) -> CoreResult<IssuedResetCode> {
+        let admin = self
+            .users
+            .list_users()
+            .await?
+            .into_iter()
+            .find(User::is_admin)
+            .ok_or_else(|| {
+                CoreError::Conflict("no admin account exists: run `bincio init` first".into())
             })?;
-        self.users.delete_user(&user.handle).await?;
-        Ok(())
+        self.issue_reset_code(&admin.handle, handle).await
     }
 
     /// Delete a user (operator action, no password).

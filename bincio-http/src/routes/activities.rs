@@ -197,10 +197,7 @@ pub(crate) async fn delete_all_mine(
     a: AuthUser,
     ApiJson(b): ApiJson<PasswordBody>,
 ) -> ApiResult<Json<Value>> {
-    st.accounts()
-        .check_password(&a.user.handle, &b.password)
-        .await
-        .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "Wrong password"))?;
+    st.accounts().confirm_password(&a.user, &b.password).await?;
     let n = st.activities().delete_all(&a.user.handle).await?;
     Ok(Json(json!({"ok": true, "deleted": n})))
 }
