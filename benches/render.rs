@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use bincio::core::activities::render::render;
+use bincio::core::activities::render::{render, RenderTarget};
 use bincio::core::model::{ActivityEdits, ActivityRecord, ActivityTracks, NewUser, Privacy, Role};
 use bincio::core::store::{ActivityStore, UserStore};
 use bincio::store_sqlite::SqliteStore;
@@ -174,7 +174,7 @@ async fn main() {
         "store: inserted {n} activities in {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    let out = dir.path().join("site");
+    let out = RenderTarget::new(dir.path().join("site"), dir.path());
     let t = Instant::now();
     let s = render(&acts, &users, &out, None, 0).await.unwrap();
     println!(

@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 
-use bincio_core::activities::render::render;
+use bincio_core::activities::render::{render, RenderTarget};
 use bincio_core::conformance::Backend;
 use bincio_core::model::{Blob, Privacy};
 use support::http::{TestApp, T0};
@@ -66,7 +66,9 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
     .await
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let s = render(a, &app.stores.users, out.path(), None, T0)
+    let data = tempfile::tempdir().unwrap();
+    let target = RenderTarget::new(out.path(), data.path());
+    let s = render(a, &app.stores.users, &target, None, T0)
         .await
         .unwrap();
     assert_eq!(s.activities, 3, "private is not exported");
@@ -87,6 +89,14 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
             !text.contains("password") && !text.contains("argon2"),
             "{f}"
         );
+        // Unlisted: reachable by link, never enumerable from the tree.
+        if !f.starts_with("alice/activities/2024-06-01T080000Z") {
+            assert!(
+                !text.contains("2024-06-01T080000Z"),
+                "{f} names the unlisted activity"
+            );
+        }
+        assert!(!f.contains("staging") && !f.contains(".tmp"), "{f}");
     }
     for expected in [
         "index.json",
@@ -147,16 +157,63 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
     );
 
     // Second run: nothing rewritten.
-    let again = render(a, &app.stores.users, out.path(), None, T0)
+    let again = render(a, &app.stores.users, &target, None, T0)
         .await
         .unwrap();
     assert_eq!(again.written, 0, "{again:?}");
     assert_eq!(again.removed, 0);
+    // A photo: the user's counter moved, only the photo and the files that
+    // list it are written.
+    a.put_image(
+        "alice",
+        "2024-06-03T080000Z",
+        Blob {
+            name: "p1.png".into(),
+            content_type: "image/png".into(),
+            bytes: b"\x89PNG\r\n\x1a\nfake".to_vec(),
+        },
+    )
+    .await
+    .unwrap();
+    let photo = render(a, &app.stores.users, &target, None, T0)
+        .await
+        .unwrap();
+    assert!(out
+        .path()
+        .join("alice/activities/images/2024-06-03T080000Z/p1.png")
+        .exists());
+    assert!(
+        (2..=7).contains(&photo.written),
+        "photo, detail, indexes, feed: {photo:?}"
+    );
+    // A new display name reaches the indexes and the feed.
+    app.stores
+        .users
+        .set_display_name("alice", "Alice Liddell")
+        .await
+        .unwrap();
+    render(a, &app.stores.users, &target, None, T0)
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(out.path().join("alice/index.json")).unwrap();
+    assert!(text.contains("Alice Liddell"), "{text}");
+    let text = std::fs::read_to_string(out.path().join("feed.json")).unwrap();
+    assert!(text.contains("Alice Liddell"), "{text}");
+    // A lost output file is noticed and written again.
+    std::fs::remove_file(
+        out.path()
+            .join("alice/activities/2023-05-01T080000Z.geojson"),
+    )
+    .unwrap();
+    let healed = render(a, &app.stores.users, &target, None, T0)
+        .await
+        .unwrap();
+    assert_eq!(healed.written, 1, "{healed:?}");
     // Delete one: its files go, the index changes.
     a.delete_activity("alice", "2023-05-01T080000Z")
         .await
         .unwrap();
-    let third = render(a, &app.stores.users, out.path(), Some("alice"), T0)
+    let third = render(a, &app.stores.users, &target, Some("alice"), T0)
         .await
         .unwrap();
     assert_eq!(third.removed, 4, "{third:?}"); // .json .geojson .timeseries.json + index-2023
@@ -164,7 +221,7 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
         .path()
         .join("alice/activities/2023-05-01T080000Z.json")
         .exists());
-    assert!(render(a, &app.stores.users, out.path(), Some("../etc"), T0)
+    assert!(render(a, &app.stores.users, &target, Some("../etc"), T0)
         .await
         .is_err());
 }

@@ -7,6 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use bincio_core::activities::ingest::IngestOptions;
+use bincio_core::activities::render::RenderTarget;
 use bincio_core::activities::render_worker::RenderWorker;
 use bincio_core::activities::Activities;
 use bincio_core::conformance::Backend;
@@ -22,10 +23,11 @@ async fn writes_rerender_the_tree(b: &dyn Backend) {
         .await
         .unwrap();
     let out = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
     let worker = RenderWorker::spawn(
         app.stores.activities.clone(),
         app.stores.users.clone(),
-        out.path().to_path_buf(),
+        RenderTarget::new(out.path(), data.path()),
         app.clock.clone() as Arc<dyn Clock>,
     );
     worker.wait_for(1).await; // the initial render

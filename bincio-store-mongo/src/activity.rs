@@ -17,6 +17,9 @@
 //!   aid, handle, id, kind, name, content_type, size, <payload>}`. The
 //!   `_id` makes "one original per activity" and "photo names unique per
 //!   activity" single-document facts.
+//! * `activity_generations`: `{_id: handle, gen}` — per-user change counters
+//!   (`ActivityStore::activity_generations`), `$inc`-upserted after every
+//!   successful write, never deleted.
 //! * `activity_chunks`: `{c, n, aid, handle, data}`. A payload of at most
 //!   [`CHUNK`] bytes is stored inline in its manifest (`inline`); a larger
 //!   one (originals may be 50 MiB, a document at most 16 MiB) is split into
@@ -444,6 +447,28 @@ impl MongoStore {
     }
 }
 
+impl MongoStore {
+    /// Bump the user's change counter; called *after* a write succeeded
+    /// (see the trait: readers take the counter before the documents).
+    async fn bump_generation(&self, handle: &str) -> StoreResult<()> {
+        let c = self.coll(coll::ACTIVITY_GENERATIONS);
+        for attempt in 0.. {
+            match c
+                .update_one(doc! { "_id": handle }, doc! { "$inc": { "gen": 1_i64 } })
+                .upsert(true)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                // Two first upserts raced on the `_id`: the loser retries and
+                // increments the winner's document.
+                Err(e) if is_duplicate_key(&e) && attempt < 3 => {}
+                Err(e) => return Err(backend(e)),
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait::async_trait]
 impl ActivityStore for MongoStore {
     fn backend_name(&self) -> &'static str {
@@ -510,6 +535,7 @@ impl ActivityStore for MongoStore {
             self.drop_dependents(aid).await?;
             return Err(StoreError::NotFound(format!("user {}", rec.handle)));
         }
+        self.bump_generation(&rec.handle).await?;
         Ok(InsertOutcome::Inserted)
     }
 
@@ -559,6 +585,7 @@ impl ActivityStore for MongoStore {
                     if let Some(Bson::ObjectId(old)) = before.get("tracks_id") {
                         self.drop_tracks(*old).await?;
                     }
+                    self.bump_generation(&rec.handle).await?;
                     return Ok(true);
                 }
                 Ok(None) => {
@@ -666,11 +693,16 @@ impl ActivityStore for MongoStore {
                 .await
                 .map_err(backend)?
         } else {
-            c.find_one_and_update(filter, doc! { "$set": set })
+            let d = c
+                .find_one_and_update(filter, doc! { "$set": set })
                 .projection(doc! { "edits": 1 })
                 .return_document(ReturnDocument::After)
                 .await
-                .map_err(backend)?
+                .map_err(backend)?;
+            if d.is_some() {
+                self.bump_generation(handle).await?;
+            }
+            d
         };
         d.as_ref().map(edits_from).transpose()
     }
@@ -689,6 +721,9 @@ impl ActivityStore for MongoStore {
             )
             .await
             .map_err(backend)?;
+        if r.matched_count > 0 {
+            self.bump_generation(handle).await?;
+        }
         Ok(r.matched_count > 0)
     }
 
@@ -705,6 +740,7 @@ impl ActivityStore for MongoStore {
         };
         self.drop_dependents(oid_field(&d, coll::ACTIVITIES, "_id")?)
             .await?;
+        self.bump_generation(handle).await?;
         Ok(true)
     }
 
@@ -725,6 +761,7 @@ impl ActivityStore for MongoStore {
                 .await
                 .map_err(backend)?;
         }
+        self.bump_generation(handle).await?;
         Ok(n)
     }
 
@@ -895,7 +932,8 @@ impl ActivityStore for MongoStore {
             });
         }
         self.undo_if_orphan(aid, &m, &format!("activity {id}"))
-            .await
+            .await?;
+        self.bump_generation(handle).await
     }
 
     async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>> {
@@ -940,6 +978,7 @@ impl ActivityStore for MongoStore {
         {
             Some(m) => {
                 self.drop_payload(&m).await?;
+                self.bump_generation(handle).await?;
                 Ok(true)
             }
             None => Ok(false),
@@ -981,5 +1020,51 @@ impl ActivityStore for MongoStore {
             }
         }
         Ok(u)
+    }
+
+    async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
+        let docs: Vec<Document> = self
+            .coll(coll::ACTIVITY_BLOBS)
+            .find(doc! { "handle": handle, "kind": "image" })
+            .projection(doc! { "id": 1, "name": 1 })
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let mut out = docs
+            .iter()
+            .map(|d| {
+                Ok((
+                    str_field(d, coll::ACTIVITY_BLOBS, "id")?,
+                    str_field(d, coll::ACTIVITY_BLOBS, "name")?,
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        // Byte order, like SQLite's default collation.
+        out.sort();
+        Ok(out)
+    }
+
+    async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {
+        let docs: Vec<Document> = self
+            .coll(coll::ACTIVITY_GENERATIONS)
+            .find(doc! {})
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        let mut out = docs
+            .iter()
+            .map(|d| {
+                Ok((
+                    str_field(d, coll::ACTIVITY_GENERATIONS, "_id")?,
+                    u64::try_from(i64_field(d, coll::ACTIVITY_GENERATIONS, "gen")?).unwrap_or(0),
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort();
+        Ok(out)
     }
 }

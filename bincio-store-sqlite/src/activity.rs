@@ -53,6 +53,44 @@ pub(crate) fn migrate_activities(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     )
 }
 
+/// Per-user change counters (`ActivityStore::activity_generations`), kept by
+/// triggers so that every write path — present or future — bumps them in
+/// the transaction that makes the change. No foreign key: a counter outlives
+/// its account so a handle registered again never repeats a value.
+pub(crate) fn migrate_generations(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let bump = |who: &str| {
+        format!(
+            "INSERT INTO activity_generations (handle, gen) VALUES ({who}.handle, 1)
+             ON CONFLICT(handle) DO UPDATE SET gen = gen + 1;"
+        )
+    };
+    let mut sql = String::from(
+        "CREATE TABLE activity_generations (
+             handle TEXT PRIMARY KEY,
+             gen    INTEGER NOT NULL) WITHOUT ROWID;",
+    );
+    for (table, when) in [
+        ("activities", ""),
+        ("activity_tracks", ""),
+        ("activity_blobs", "kind = 'image'"),
+    ] {
+        for (event, who) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+            let cond = if when.is_empty() {
+                String::new()
+            } else {
+                format!("WHEN {who}.{when}")
+            };
+            sql.push_str(&format!(
+                "CREATE TRIGGER {table}_gen_{ev} AFTER {event} ON {table} {cond}
+                 BEGIN {} END;",
+                bump(who),
+                ev = event.to_lowercase(),
+            ));
+        }
+    }
+    tx.execute_batch(&sql)
+}
+
 const COLS: &str = "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
                     summary, detail, edits, duplicate_of, created_at";
 
@@ -611,6 +649,36 @@ impl ActivityStore for SqliteStore {
                 originals_bytes: blobs("original")? as u64,
                 images_bytes: blobs("image")? as u64,
             })
+        })
+        .await
+    }
+
+    async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
+        let handle = handle.to_owned();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT id, name FROM activity_blobs WHERE handle = ?1 AND kind = 'image'
+                     ORDER BY id, name",
+                )
+                .map_err(backend)?;
+            let rows = s
+                .query_map([handle], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached("SELECT handle, gen FROM activity_generations ORDER BY handle")
+                .map_err(backend)?;
+            let rows = s
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
         })
         .await
     }

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
         id: "0200_activities",
         apply: crate::activity::migrate_activities,
     },
+    Migration {
+        id: "0210_activity_generations",
+        apply: crate::activity::migrate_generations,
+    },
 ];
 
 /// Apply pending migrations. Errors carry the migration id.

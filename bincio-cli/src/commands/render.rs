@@ -30,10 +30,11 @@ pub async fn run(a: RenderArgs) -> anyhow::Result<()> {
     let out = checked_out_dir(&a.out, &a.store.data_dir)?;
     let stores = stores::open(&a.store).await?;
     let now = bincio_core::SystemClock.unix();
+    let target = render::RenderTarget::new(&out, &a.store.data_dir);
     let s = render::render(
         &stores.activities,
         &stores.users,
-        &out,
+        &target,
         a.handle.as_deref(),
         now,
     )

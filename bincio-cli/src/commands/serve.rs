@@ -35,7 +35,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         let worker = RenderWorker::spawn(
             stores.activities.clone(),
             stores.users.clone(),
-            out,
+            bincio_core::activities::render::RenderTarget::new(out, &a.store.data_dir),
             Arc::new(SystemClock),
         );
         activities = activities.with_change_listener(Arc::new(move |h: &str| worker.touch(h)));

@@ -9,13 +9,12 @@
 //! the tree never see a half-written file.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::render::render;
+use super::render::{render, RenderTarget};
 use crate::clock::Clock;
 use crate::store::{ActivityStore, UserStore};
 
@@ -35,7 +34,7 @@ impl RenderWorker {
     pub fn spawn(
         activities: Arc<dyn ActivityStore>,
         users: Arc<dyn UserStore>,
-        out: PathBuf,
+        target: RenderTarget,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
@@ -58,7 +57,7 @@ impl RenderWorker {
                     }
                 }
                 first = false;
-                match render(&activities, &users, &out, None, clock.unix()).await {
+                match render(&activities, &users, &target, None, clock.unix()).await {
                     Ok(s) => {
                         tracing::info!(users = ?dirty, written = s.written, removed = s.removed, "re-rendered BAS tree")
                     }

@@ -515,3 +515,70 @@ pub async fn activity_large_original_and_tracks(b: &dyn Backend) {
     );
     assert!(a.get_original("alice", "a1").await.unwrap().is_none());
 }
+
+/// Every kind of write moves the owner's change counter forward (and only
+/// the owner's); counters survive the account; photos list per user.
+pub async fn activity_generations_and_user_images(b: &dyn Backend) {
+    let s = with_users(b, &["alice", "bob"]).await;
+    let a = &s.activities;
+    let generation = |h: &'static str| async move {
+        a.activity_generations()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(k, _)| k == h)
+            .map_or(0, |(_, g)| g)
+    };
+    let mut last = generation("alice").await;
+    assert_eq!(last, 0, "never written");
+    let mut moved = |what: &str, now: u64| {
+        assert!(now > last, "{what}: counter {now} did not move past {last}");
+        last = now;
+    };
+    a.insert_activity(rec("alice", "a1", 1, "sha256:1"), tracks())
+        .await
+        .unwrap();
+    moved("insert", generation("alice").await);
+    a.insert_activity(rec("alice", "a2", 2, "sha256:2"), tracks())
+        .await
+        .unwrap();
+    moved("second insert", generation("alice").await);
+    let edit = ActivityEdits {
+        title: Some("Edited".into()),
+        ..Default::default()
+    };
+    a.patch_edits("alice", "a1", edit).await.unwrap();
+    moved("edit", generation("alice").await);
+    let mut r = rec("alice", "a1", 1, "sha256:1b");
+    r.summary = json!({"id": "a1", "title": "Re-extracted"});
+    assert!(a.replace_activity(r, tracks()).await.unwrap());
+    moved("replace", generation("alice").await);
+    assert!(a.set_duplicate_of("alice", "a2", Some("a1")).await.unwrap());
+    moved("duplicate flag", generation("alice").await);
+    a.put_image("alice", "a2", blob("z.png", 3)).await.unwrap();
+    moved("photo added", generation("alice").await);
+    a.put_image("alice", "a1", blob("b.jpg", 3)).await.unwrap();
+    a.put_image("alice", "a1", blob("a.jpg", 3)).await.unwrap();
+    moved("photos added", generation("alice").await);
+    assert_eq!(
+        a.list_user_images("alice").await.unwrap(),
+        [
+            ("a1".to_owned(), "a.jpg".to_owned()),
+            ("a1".to_owned(), "b.jpg".to_owned()),
+            ("a2".to_owned(), "z.png".to_owned()),
+        ]
+    );
+    assert!(a.list_user_images("bob").await.unwrap().is_empty());
+    assert!(a.delete_image("alice", "a1", "a.jpg").await.unwrap());
+    moved("photo removed", generation("alice").await);
+    assert!(a.delete_activity("alice", "a2").await.unwrap());
+    moved("delete", generation("alice").await);
+    assert_eq!(generation("bob").await, 0, "others untouched");
+    a.delete_user_activities("alice").await.unwrap();
+    moved("wipe", generation("alice").await);
+    assert!(s.users.delete_user("alice").await.unwrap());
+    assert!(
+        generation("alice").await >= last,
+        "a counter outlives its account"
+    );
+}

@@ -135,4 +135,23 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// Bytes used by a user.
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage>;
+
+    /// Every photo of a user as `(activity id, name)`, sorted by id then
+    /// name: one round trip instead of one [`Self::list_images`] per
+    /// activity (the render lists them all).
+    async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>>;
+
+    /// Per handle, a counter that grows after every change to what a
+    /// rendered tree shows of that user: activities inserted, replaced,
+    /// edited, marked duplicate or deleted, tracks rewritten, photos added
+    /// or removed. Handles never changed are absent (read as 0).
+    ///
+    /// Invariants: a counter never goes back, not even when the account and
+    /// its activities are deleted (a handle registered again continues from
+    /// where it was), and it is bumped *after* the change is visible to
+    /// readers. So a reader that takes the counter first and the documents
+    /// second may see newer documents than the counter says, never older —
+    /// the render can skip a user whose counter did not move since its last
+    /// run.
+    async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>>;
 }

@@ -1,0 +1,117 @@
+//! The combined cross-user feed: `feed.json`, `feed-2.json`, … (50 a page).
+
+use serde_json::{json, Value};
+
+use super::FEED_PAGE;
+
+/// One member's listed summaries (as in their flat `index.json`).
+pub(super) struct MemberFeed {
+    pub handle: String,
+    pub display_name: String,
+    pub listed: Vec<Value>,
+}
+
+/// Name of page `i` (0-based).
+pub(super) fn page_name(i: usize) -> String {
+    if i == 0 {
+        "feed.json".to_owned()
+    } else {
+        format!("feed-{}.json", i + 1)
+    }
+}
+
+/// True for a file name [`page_name`] makes.
+pub(super) fn is_page_name(n: &str) -> bool {
+    n == "feed.json"
+        || n.strip_prefix("feed-")
+            .and_then(|r| r.strip_suffix(".json"))
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Every member's listed activities, newest first, tagged with the handle,
+/// urls made relative to the root, `mmp` dropped; as page files.
+pub(super) fn pages(members: &[MemberFeed], generated_at: &str) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<Value> = Vec::new();
+    for m in members {
+        for s in &m.listed {
+            let mut s = s.clone();
+            if let Some(o) = s.as_object_mut() {
+                o.remove("mmp");
+                o.insert("handle".into(), json!(m.handle));
+                o.insert("display_name".into(), json!(m.display_name));
+                for k in ["detail_url", "track_url"] {
+                    if let Some(u) = o.get(k).and_then(Value::as_str) {
+                        let u = format!("{}/{u}", m.handle);
+                        o.insert(k.into(), json!(u));
+                    }
+                }
+            }
+            all.push(s);
+        }
+    }
+    // Stable: equal start times keep member order.
+    all.sort_by(|a, b| {
+        let k = |v: &Value| {
+            v.get("started_at")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        k(b).cmp(&k(a))
+    });
+    let total = all.len();
+    let n_pages = total.div_ceil(FEED_PAGE).max(1);
+    let mut it = all.into_iter();
+    (0..n_pages)
+        .map(|i| {
+            let chunk: Vec<Value> = it.by_ref().take(FEED_PAGE).collect();
+            let doc = json!({"bas_version": "1.0", "generated_at": generated_at, "page": i + 1,
+                             "total_pages": n_pages, "total_activities": total, "activities": chunk});
+            (page_name(i), serde_json::to_vec(&doc).unwrap_or_default())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_names_round_trip() {
+        for i in [0, 1, 9, 120] {
+            assert!(is_page_name(&page_name(i)));
+        }
+        for n in ["feed-.json", "feed-x.json", "feeds.json", "feed-2.json.tmp"] {
+            assert!(!is_page_name(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn newest_first_across_members_in_pages_of_50() {
+        let member = |h: &str, n: usize, offset: usize| {
+            MemberFeed {
+            handle: h.into(),
+            display_name: h.to_uppercase(),
+            listed: (0..n)
+                .map(|i| json!({"id": i, "started_at": format!("2024-01-01T00:{:02}:00", (i * 2 + offset) % 60), "mmp": [[1, 2]], "detail_url": "activities/x.json"}))
+                .collect(),
+        }
+        };
+        let p = pages(&[member("a", 30, 0), member("b", 30, 1)], "now");
+        assert_eq!(p.len(), 2);
+        let first: Value = serde_json::from_slice(&p[0].1).unwrap();
+        assert_eq!(first["total_activities"], 60);
+        assert_eq!(first["total_pages"], 2);
+        let acts = first["activities"].as_array().unwrap();
+        assert_eq!(acts.len(), 50);
+        assert!(acts[0].get("mmp").is_none());
+        assert!(acts[0]["detail_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/activities/x.json"));
+        let times: Vec<&str> = acts
+            .iter()
+            .map(|a| a["started_at"].as_str().unwrap())
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] >= w[1]));
+    }
+}

@@ -1,0 +1,264 @@
+//! Static BAS export: the tree a static site reads, written from the store
+//! for any web server.
+//!
+//! * Only what an anonymous visitor may see is written: listed activities in
+//!   the indexes, unlisted ones as files only (reachable by link), private
+//!   ones not at all; privacy cuts and hidden stats applied as for the API.
+//! * Nothing secret: no database, no originals, no tokens — the tree is
+//!   built from documents, never by copying the data directory. The render
+//!   bookkeeping lives beside the database ([`RenderTarget::state_file`]).
+//! * Incremental at two levels: a user whose store change counter
+//!   ([`ActivityStore::activity_generations`]) did not move is skipped
+//!   without reading a single activity; within a changed user, activities
+//!   whose inputs did not change keep their files. Files whose bytes did
+//!   not change are not rewritten; files of deleted activities go.
+//! * Readers never see a half-written file (see `write`).
+//!
+//! Layout (BincioActivity's, `bincio.md` §5):
+//! `index.json` (root manifest), `feed.json`, `feed-N.json` (50 per page),
+//! `{h}/index.json` (flat feed), `{h}/_merged/index.json` + `index-{YYYY}.json`
+//! (year shards), `{h}/activities/{id}.json|.geojson|.timeseries.json`,
+//! `{h}/activities/images/{id}/{name}`.
+
+mod feed;
+mod state;
+mod user;
+mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use serde_json::{json, Value};
+
+use crate::accounts::settings::InstanceSettings;
+use crate::error::{CoreError, CoreResult};
+use crate::model::User;
+use crate::store::{ActivityStore, UserStore};
+use crate::validate;
+use feed::MemberFeed;
+use state::{State, UserState, FORMAT};
+use write::{io_err, Writer};
+
+/// Combined feed page size.
+pub const FEED_PAGE: usize = 50;
+
+/// Bookkeeping file the first versions kept inside the tree (it named
+/// unlisted activities); removed when found.
+const LEGACY_STATE_FILE: &str = ".bincio-render.json";
+
+/// Where a render writes, and where it keeps its bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderTarget {
+    /// The exported tree.
+    pub out: PathBuf,
+    /// Render bookkeeping: private (it names unlisted activities), so never
+    /// inside `out`.
+    pub state_file: PathBuf,
+}
+
+impl RenderTarget {
+    /// Render into `out`, bookkeeping under `{data_dir}/render-state/`
+    /// (one file per output directory).
+    pub fn new(out: impl Into<PathBuf>, data_dir: &Path) -> Self {
+        use sha2::{Digest, Sha256};
+        let out = out.into();
+        let tag = hex::encode(Sha256::digest(out.to_string_lossy().as_bytes()));
+        Self {
+            state_file: data_dir
+                .join("render-state")
+                .join(format!("{}.json", &tag[..16])),
+            out,
+        }
+    }
+}
+
+/// What a render did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RenderStats {
+    /// Activities exported.
+    pub activities: u64,
+    /// Files written (new or changed).
+    pub written: u64,
+    /// Files left as they were.
+    pub unchanged: u64,
+    /// Stale files removed.
+    pub removed: u64,
+}
+
+impl RenderStats {
+    fn add(&mut self, o: RenderStats) {
+        self.activities += o.activities;
+        self.written += o.written;
+        self.unchanged += o.unchanged;
+        self.removed += o.removed;
+    }
+}
+
+/// Hash of a user's inputs outside their activities: a moved change
+/// counter, a re-created account or a new display name re-renders them.
+fn fingerprint(u: &User, generation: u64) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(FORMAT.to_le_bytes());
+    h.update(generation.to_le_bytes());
+    h.update(u.created_at.to_le_bytes());
+    h.update(u.display_name.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// A user skipped as unchanged: their listed summaries, read back from the
+/// flat feed the last render wrote — if every file it made is still there.
+fn reuse(out: &Path, handle: &str, prev: &UserState) -> Option<Vec<Value>> {
+    let dir = out.join(handle);
+    if !prev.files().all(|f| dir.join(f).exists()) {
+        return None;
+    }
+    let idx: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).ok()?).ok()?;
+    match idx.get("activities") {
+        Some(Value::Array(a)) => Some(a.clone()),
+        _ => None,
+    }
+}
+
+/// Render the whole instance (or one user) into `target.out`.
+pub async fn render(
+    activities: &Arc<dyn ActivityStore>,
+    users: &Arc<dyn UserStore>,
+    target: &RenderTarget,
+    only: Option<&str>,
+    now: i64,
+) -> CoreResult<RenderStats> {
+    if let Some(h) = only {
+        validate::handle(h)?;
+    }
+    // Counters before documents (see `activity_generations`): a write that
+    // lands meanwhile is seen now or moves the counter for the next render.
+    let generations: BTreeMap<String, u64> = activities
+        .activity_generations()
+        .await?
+        .into_iter()
+        .collect();
+    let settings = InstanceSettings::from_map(&users.list_settings().await?)?;
+    let all_users = users.list_users().await?;
+    let generated_at = Utc
+        .timestamp_opt(now, 0)
+        .single()
+        .unwrap_or_default()
+        .to_rfc3339();
+    let out = target.out.clone();
+    std::fs::create_dir_all(&out).map_err(|e| io_err(&out, e))?;
+    let old = {
+        let (out, sf) = (out.clone(), target.state_file.clone());
+        tokio::task::spawn_blocking(move || {
+            write::remove_leftover_staging(&out);
+            let _ = std::fs::remove_file(out.join(LEGACY_STATE_FILE));
+            state::load(&sf)
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("render task: {e}")))?
+    };
+    let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+
+    let mut stats = RenderStats::default();
+    let mut members = Vec::new();
+    let mut new_state = State {
+        format: FORMAT,
+        users: if only.is_some() {
+            old.users.clone()
+        } else {
+            BTreeMap::new()
+        },
+    };
+    for u in &all_users {
+        if only.is_some_and(|h| h != u.handle) {
+            continue;
+        }
+        let fp = fingerprint(u, generations.get(&u.handle).copied().unwrap_or(0));
+        let prev = old.users.get(&u.handle);
+        if let Some(p) = prev.filter(|p| p.fingerprint == fp) {
+            let (o, h, p2) = (out.clone(), u.handle.clone(), p.clone());
+            let listed = tokio::task::spawn_blocking(move || reuse(&o, &h, &p2))
+                .await
+                .map_err(|e| CoreError::Internal(format!("render task: {e}")))?;
+            if let Some(listed) = listed {
+                stats.activities += p.activities.len() as u64;
+                stats.unchanged += p.files().count() as u64;
+                new_state.users.insert(u.handle.clone(), p.clone());
+                members.push(MemberFeed {
+                    handle: u.handle.clone(),
+                    display_name: u.display_name.clone(),
+                    listed,
+                });
+                continue;
+            }
+        }
+        let o = user::render_user(
+            activities,
+            user::UserJob {
+                handle: &u.handle,
+                display_name: &u.display_name,
+                fingerprint: fp,
+                generated_at: &generated_at,
+                previous: prev,
+                out: &out,
+                parallel,
+            },
+        )
+        .await?;
+        stats.add(o.stats);
+        new_state.users.insert(u.handle.clone(), o.state);
+        members.push(MemberFeed {
+            handle: u.handle.clone(),
+            display_name: u.display_name.clone(),
+            listed: o.listed,
+        });
+    }
+
+    let manifest = json!({
+        "bas_version": "1.0",
+        "instance": {"name": settings.instance_name, "private": settings.private},
+        "generated_at": generated_at,
+        "shards": all_users.iter().map(|u| json!({"handle": u.handle, "url": format!("{}/_merged/index.json", u.handle)})).collect::<Vec<_>>(),
+        "activities": [],
+    });
+    let full = only.is_none();
+    let live: BTreeSet<String> = all_users.iter().map(|u| u.handle.clone()).collect();
+    let state_file = target.state_file.clone();
+    let root_stats = tokio::task::spawn_blocking(move || -> CoreResult<RenderStats> {
+        let mut w = Writer::new(out.clone(), true);
+        w.put(
+            "index.json",
+            &serde_json::to_vec(&manifest).unwrap_or_default(),
+        )?;
+        if full {
+            let pages = feed::pages(&members, &generated_at);
+            let keep: BTreeSet<String> = pages.iter().map(|(n, _)| n.clone()).collect();
+            for (name, bytes) in &pages {
+                w.put(name, bytes)?;
+            }
+            for entry in std::fs::read_dir(&out)
+                .map_err(|e| io_err(&out, e))?
+                .flatten()
+            {
+                let n = entry.file_name().to_string_lossy().into_owned();
+                let p = entry.path();
+                if feed::is_page_name(&n) && !keep.contains(&n) {
+                    std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
+                    w.stats.removed += 1;
+                } else if p.is_dir() && validate::is_valid_handle(&n) && !live.contains(&n) {
+                    // A member who is gone loses their directory.
+                    std::fs::remove_dir_all(&p).map_err(|e| io_err(&p, e))?;
+                    w.stats.removed += 1;
+                }
+            }
+        }
+        state::save(&state_file, &new_state)?;
+        Ok(w.stats)
+    })
+    .await
+    .map_err(|e| CoreError::Internal(format!("render task: {e}")))??;
+    stats.add(root_stats);
+    Ok(stats)
+}

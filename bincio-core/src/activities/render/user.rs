@@ -1,0 +1,383 @@
+//! One user's part of the tree: `{h}/index.json` (flat feed),
+//! `{h}/_merged/index.json` + `index-{YYYY}.json` (year shards) and
+//! `{h}/activities/{id}.json|.geojson|.timeseries.json`, `images/{id}/…`.
+//!
+//! Activities whose inputs did not change since the last render keep their
+//! files untouched (their tracks are not even read). The others are
+//! rendered in chunks, several at once, each chunk reading its tracks and
+//! writing its files before the next is taken: memory stays bounded by the
+//! chunk size whatever the number of activities.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{Datelike, TimeZone, Utc};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{json, Value};
+
+use super::state::{ActivityState, UserState, FORMAT};
+use super::write::{io_err, Writer, STAGING_PREFIX};
+use super::RenderStats;
+use crate::activities::{privacy, view};
+use crate::error::{CoreError, CoreResult};
+use crate::model::{ActivityRecord, ActivityTracks, FeedCursor, Privacy};
+use crate::store::{ActivityStore, FeedQuery};
+use crate::validate;
+
+/// Activities rendered per chunk (bounds memory: a chunk's tracks are in
+/// memory at once).
+const CHUNK: usize = 32;
+
+/// What rendering one user produced.
+pub(super) struct UserOutcome {
+    pub state: UserState,
+    /// Listed summaries as anonymous visitors see them, newest first.
+    pub listed: Vec<Value>,
+    pub stats: RenderStats,
+}
+
+/// Who is rendered and with which inputs.
+pub(super) struct UserJob<'a> {
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    pub fingerprint: String,
+    pub generated_at: &'a str,
+    pub previous: Option<&'a UserState>,
+    pub out: &'a Path,
+    pub parallel: usize,
+}
+
+/// Hash of everything an activity's files are made from.
+fn activity_key(rec: &ActivityRecord, images: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(FORMAT.to_le_bytes());
+    h.update(rec.detail.to_string());
+    h.update(rec.summary.to_string());
+    h.update(serde_json::to_string(&rec.edits).unwrap_or_default());
+    h.update(rec.effective_privacy().as_str());
+    h.update(rec.duplicate_of.as_deref().unwrap_or(""));
+    h.update(rec.source_hash.as_bytes());
+    for i in images {
+        h.update(i);
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+fn year_of(started_at: i64) -> i32 {
+    Utc.timestamp_opt(started_at, 0)
+        .single()
+        .map(|d| d.year())
+        .unwrap_or(0)
+}
+
+fn bytes(v: &Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// Every record of the user, newest first.
+async fn all_records(
+    store: &Arc<dyn ActivityStore>,
+    handle: &str,
+) -> CoreResult<Vec<ActivityRecord>> {
+    let mut out = Vec::new();
+    let mut cursor: Option<FeedCursor> = None;
+    loop {
+        let page = store
+            .feed(FeedQuery {
+                handle: Some(handle.to_owned()),
+                listed_only: false,
+                before: cursor.take(),
+                limit: 1000,
+            })
+            .await?;
+        let full = page.len() == 1000;
+        cursor = page.last().map(|r| FeedCursor {
+            started_at: r.started_at,
+            id: r.id.clone(),
+        });
+        out.extend(page);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
+/// An activity to render, with what it is made from.
+struct Item {
+    rec: ActivityRecord,
+    images: Vec<String>,
+    key: String,
+}
+
+/// Files of one activity: (relative path, bytes), and its listed summary.
+fn activity_files(
+    item: &Item,
+    tracks: &ActivityTracks,
+    photos: Vec<(String, Vec<u8>)>,
+) -> (Vec<(String, Vec<u8>)>, Option<Value>) {
+    let rec = &item.rec;
+    let p = rec.effective_privacy();
+    let coords = tracks
+        .geojson
+        .as_ref()
+        .and_then(|g| g.pointer("/geometry/coordinates"));
+    let mut files = Vec::with_capacity(3 + photos.len());
+    let detail = view::public_doc(rec, &rec.detail, &item.images, coords);
+    files.push((format!("activities/{}.json", rec.id), bytes(&detail)));
+    if let Some(g) = tracks
+        .geojson
+        .as_ref()
+        .and_then(|g| privacy::cut_geojson(g, p))
+    {
+        files.push((format!("activities/{}.geojson", rec.id), bytes(&g)));
+    }
+    if let Some(mut ts) = tracks
+        .timeseries
+        .as_ref()
+        .and_then(|t| privacy::cut_timeseries(t, p))
+    {
+        if let Some(h) = &rec.edits.hide_stats {
+            view::hide_series(&mut ts, h);
+        }
+        files.push((format!("activities/{}.timeseries.json", rec.id), bytes(&ts)));
+    }
+    for (name, b) in photos {
+        files.push((format!("activities/images/{}/{name}", rec.id), b));
+    }
+    let listed = p
+        .is_listed()
+        .then(|| view::public_doc(rec, &rec.summary, &item.images, coords));
+    (files, listed)
+}
+
+/// Render one chunk: read its tracks and photos, write its files.
+async fn render_chunk(
+    store: Arc<dyn ActivityStore>,
+    handle: String,
+    items: Vec<Item>,
+    base: PathBuf,
+    in_place: bool,
+) -> CoreResult<(Vec<(String, ActivityState, Option<Value>)>, RenderStats)> {
+    let mut loaded = Vec::with_capacity(items.len());
+    for item in items {
+        let tracks = store
+            .get_tracks(&handle, &item.rec.id)
+            .await?
+            .unwrap_or_default();
+        let mut photos = Vec::new();
+        for name in &item.images {
+            if let Some(b) = store.get_image(&handle, &item.rec.id, name).await? {
+                photos.push((name.clone(), b.bytes));
+            }
+        }
+        loaded.push((item, tracks, photos));
+    }
+    tokio::task::spawn_blocking(move || {
+        let mut w = Writer::new(base, in_place);
+        let mut done = Vec::with_capacity(loaded.len());
+        for (item, tracks, photos) in loaded {
+            let (files, listed) = activity_files(&item, &tracks, photos);
+            let mut made = Vec::with_capacity(files.len());
+            for (rel, b) in files {
+                w.put(&rel, &b)?;
+                made.push(rel);
+            }
+            done.push((
+                item.rec.id.clone(),
+                ActivityState {
+                    key: item.key,
+                    files: made,
+                },
+                listed,
+            ));
+        }
+        Ok((done, w.stats))
+    })
+    .await
+    .map_err(|e| CoreError::Internal(format!("render task: {e}")))?
+}
+
+/// A listed summary of an unchanged activity. Blurred summaries need the
+/// track to recompute their bounds; the others do not read it.
+async fn unchanged_summary(store: &Arc<dyn ActivityStore>, item: &Item) -> CoreResult<Value> {
+    let rec = &item.rec;
+    let tracks = if rec.effective_privacy() == Privacy::BlurStart {
+        store
+            .get_tracks(&rec.handle, &rec.id)
+            .await?
+            .unwrap_or_default()
+    } else {
+        ActivityTracks::default()
+    };
+    let coords = tracks
+        .geojson
+        .as_ref()
+        .and_then(|g| g.pointer("/geometry/coordinates"));
+    Ok(view::public_doc(rec, &rec.summary, &item.images, coords))
+}
+
+/// The flat feed, the year shards and the shard manifest.
+fn index_files(job: &UserJob<'_>, listed: &[(i64, Value)]) -> Vec<(String, Vec<u8>)> {
+    let owner = json!({"handle": job.handle, "display_name": job.display_name});
+    let meta = |shards: Value, activities: Vec<Value>| {
+        bytes(
+            &json!({"bas_version": "1.0", "owner": owner, "generated_at": job.generated_at,
+                      "shards": shards, "activities": activities}),
+        )
+    };
+    let mut files = vec![(
+        "index.json".to_owned(),
+        meta(json!([]), listed.iter().map(|(_, s)| s.clone()).collect()),
+    )];
+    let mut years: BTreeMap<i32, Vec<Value>> = BTreeMap::new();
+    for (started_at, s) in listed {
+        let mut s = s.clone();
+        if let Some(o) = s.as_object_mut() {
+            for k in ["best_efforts", "best_climb_m", "source"] {
+                o.remove(k);
+            }
+        }
+        years.entry(year_of(*started_at)).or_default().push(s);
+    }
+    let mut shard_refs = Vec::new();
+    for (year, mut acts) in years.into_iter().rev() {
+        // Highlights first within a year (stable).
+        acts.sort_by_key(|a| {
+            !a.pointer("/custom/highlight")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        });
+        let name = format!("index-{year}.json");
+        shard_refs.push(json!({"url": name, "year": year, "count": acts.len()}));
+        files.push((format!("_merged/{name}"), meta(json!([]), acts)));
+    }
+    files.push((
+        "_merged/index.json".to_owned(),
+        meta(json!(shard_refs), Vec::new()),
+    ));
+    files
+}
+
+/// Render one user into `{out}/{handle}`.
+pub(super) async fn render_user(
+    store: &Arc<dyn ActivityStore>,
+    job: UserJob<'_>,
+) -> CoreResult<UserOutcome> {
+    let dir = job.out.join(job.handle);
+    let in_place = dir.is_dir();
+    let base = if in_place {
+        dir.clone()
+    } else {
+        job.out.join(format!(
+            "{STAGING_PREFIX}{}-{}",
+            job.handle,
+            std::process::id()
+        ))
+    };
+    if !in_place && base.exists() {
+        std::fs::remove_dir_all(&base).map_err(|e| io_err(&base, e))?;
+    }
+    let previous = job.previous.filter(|_| in_place);
+    let records = all_records(store, job.handle).await?;
+    let mut images: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, name) in store.list_user_images(job.handle).await? {
+        images.entry(id).or_default().push(name);
+    }
+
+    let mut state = UserState {
+        fingerprint: job.fingerprint.clone(),
+        ..UserState::default()
+    };
+    let mut listed_by_id: HashMap<String, Value> = HashMap::new();
+    let mut order: Vec<(String, i64)> = Vec::new();
+    let mut todo: Vec<Item> = Vec::new();
+    let mut stats = RenderStats::default();
+    for rec in records {
+        let p = rec.effective_privacy();
+        if !p.is_shared() || !validate::is_valid_activity_id(&rec.id) {
+            continue;
+        }
+        let imgs = images.remove(&rec.id).unwrap_or_default();
+        let key = activity_key(&rec, &imgs);
+        order.push((rec.id.clone(), rec.started_at));
+        let item = Item {
+            rec,
+            images: imgs,
+            key,
+        };
+        let kept = previous
+            .and_then(|s| s.activities.get(&item.rec.id))
+            .filter(|a| a.key == item.key && a.files.iter().all(|f| base.join(f).exists()));
+        match kept {
+            Some(a) => {
+                stats.unchanged += a.files.len() as u64;
+                state.activities.insert(item.rec.id.clone(), a.clone());
+                if p.is_listed() {
+                    let s = unchanged_summary(store, &item).await?;
+                    listed_by_id.insert(item.rec.id.clone(), s);
+                }
+            }
+            None => todo.push(item),
+        }
+    }
+
+    let mut chunks = Vec::new();
+    let mut it = todo.into_iter().peekable();
+    while it.peek().is_some() {
+        chunks.push(it.by_ref().take(CHUNK).collect::<Vec<_>>());
+    }
+    let results: Vec<_> = futures::stream::iter(chunks.into_iter().map(|items| {
+        render_chunk(
+            store.clone(),
+            job.handle.to_owned(),
+            items,
+            base.clone(),
+            in_place,
+        )
+    }))
+    .buffer_unordered(job.parallel.max(1))
+    .try_collect()
+    .await?;
+    for (done, s) in results {
+        stats.add(s);
+        for (id, a, listed) in done {
+            state.activities.insert(id.clone(), a);
+            if let Some(l) = listed {
+                listed_by_id.insert(id, l);
+            }
+        }
+    }
+
+    let listed: Vec<(i64, Value)> = order
+        .iter()
+        .filter_map(|(id, t)| listed_by_id.remove(id).map(|s| (*t, s)))
+        .collect();
+    let index = index_files(&job, &listed);
+    let listed: Vec<Value> = listed.into_iter().map(|(_, s)| s).collect();
+    let (state, s) = tokio::task::spawn_blocking(move || -> CoreResult<_> {
+        let mut w = Writer::new(base.clone(), in_place);
+        for (rel, b) in &index {
+            w.put(rel, b)?;
+            state.index_files.push(rel.clone());
+        }
+        if in_place {
+            let keep: HashSet<&str> = state.files().collect();
+            w.remove_stale(&keep)?;
+        } else {
+            std::fs::rename(&base, &dir).map_err(|e| io_err(&dir, e))?;
+        }
+        Ok((state, w.stats))
+    })
+    .await
+    .map_err(|e| CoreError::Internal(format!("render task: {e}")))??;
+    stats.add(s);
+    stats.activities = state.activities.len() as u64;
+    Ok(UserOutcome {
+        state,
+        listed,
+        stats,
+    })
+}
