@@ -394,6 +394,110 @@ async fn anonymous_on_private_instance_is_401(b: &dyn Backend) {
     );
 }
 
+/// The live tree's year shards and combined feed pages, as the render
+/// writes them, with the privacy rules of the other `/data/` documents.
+async fn live_year_shards_and_combined_feed(b: &dyn Backend) {
+    let w = world(b).await;
+    const Y2023: i64 = 1_685_000_000; // 2023-05-25
+    const Y2024: i64 = 1_717_228_800; // 2024-06-01
+    w.put("alice", "2023-05-25T073320Z", Y2023, Privacy::Public)
+        .await;
+    w.put("alice", "2024-06-01T080000Z", Y2024, Privacy::Public)
+        .await;
+    w.put(
+        "alice",
+        "2024-06-02T080000Z",
+        Y2024 + 86_400,
+        Privacy::Unlisted,
+    )
+    .await;
+    w.put(
+        "alice",
+        "2024-06-03T080000Z",
+        Y2024 + 2 * 86_400,
+        Privacy::Private,
+    )
+    .await;
+    for i in 0..52 {
+        let t = 1_650_000_000 + i * 3_600;
+        w.put("bob", &format!("b-{i:02}"), t, Privacy::Public).await;
+    }
+    let manifest = w
+        .app
+        .get("/data/alice/_merged/index.json", Some(&w.bob))
+        .await;
+    assert_eq!(manifest.status, StatusCode::OK, "{}", manifest.text);
+    assert_eq!(
+        manifest.json["shards"],
+        json!([{"url": "index-2024.json", "year": 2024, "count": 1},
+               {"url": "index-2023.json", "year": 2023, "count": 1}])
+    );
+    let own = w
+        .app
+        .get("/data/alice/_merged/index.json", Some(&w.alice))
+        .await
+        .json;
+    assert_eq!(own["shards"][0]["count"], json!(3), "the owner sees all");
+    let y = w
+        .app
+        .get("/data/alice/_merged/index-2024.json", Some(&w.bob))
+        .await
+        .json;
+    let ids: Vec<&str> = y["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["2024-06-01T080000Z"]);
+    assert!(
+        y["activities"][0].get("source").is_none(),
+        "shards drop source"
+    );
+    for missing in [
+        "/data/alice/_merged/index-1999.json",
+        "/data/alice/_merged/secret.json",
+        "/data/feed-1.json",
+        "/data/feed-3.json",
+        "/data/feed-0.json",
+        "/data/instance.db",
+    ] {
+        let r = w.app.get(missing, Some(&w.bob)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    let p1 = w.app.get("/data/feed.json", Some(&w.bob)).await;
+    assert_eq!(p1.status, StatusCode::OK, "{}", p1.text);
+    assert_eq!(p1.json["total_activities"], json!(54));
+    assert_eq!(p1.json["total_pages"], json!(2));
+    assert_eq!(p1.json["page"], json!(1));
+    let first = &p1.json["activities"];
+    assert_eq!(first.as_array().unwrap().len(), 50);
+    assert_eq!(first[0]["id"], json!("2024-06-01T080000Z"));
+    assert_eq!(first[0]["handle"], json!("alice"));
+    assert_eq!(
+        first[0]["detail_url"],
+        json!("alice/activities/2024-06-01T080000Z.json")
+    );
+    let p2 = w.app.get("/data/feed-2.json", Some(&w.alice)).await.json;
+    assert_eq!(p2["page"], json!(2));
+    let ids: Vec<&str> = p2["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["b-03", "b-02", "b-01", "b-00"],
+        "not even the owner's unlisted"
+    );
+    assert_eq!(
+        w.app.get("/data/feed.json", None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "private instance"
+    );
+}
+
 fn jpeg() -> Vec<u8> {
     let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0];
     v.resize(2048, 0);
@@ -603,6 +707,7 @@ macro_rules! activity_cases {
             no_gps_output_has_no_coordinates,
             blur_start_trims_track_for_others,
             anonymous_on_private_instance_is_401,
+            live_year_shards_and_combined_feed,
             photos_are_sniffed_and_served_safely,
             feed_pages_with_cursor,
             storage_and_wipes,

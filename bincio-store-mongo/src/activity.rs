@@ -1022,6 +1022,35 @@ impl ActivityStore for MongoStore {
         Ok(u)
     }
 
+    async fn listed_page(
+        &self,
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<ActivityRecord>, u64)> {
+        let filter = doc! { "privacy": { "$in": LISTED.to_vec() } };
+        let total = self
+            .coll(coll::ACTIVITIES)
+            .count_documents(filter.clone())
+            .await
+            .map_err(backend)?;
+        let rows: Vec<Document> = self
+            .coll(coll::ACTIVITIES)
+            .find(filter)
+            .sort(doc! { "started_at": -1, "id": -1, "handle": -1 })
+            .skip(offset)
+            .limit(limit.clamp(1, 1000) as i64)
+            .projection(record_projection())
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        Ok((
+            rows.iter().map(record_from).collect::<StoreResult<_>>()?,
+            total,
+        ))
+    }
+
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
         let docs: Vec<Document> = self
             .coll(coll::ACTIVITY_BLOBS)

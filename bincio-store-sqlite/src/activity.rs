@@ -653,6 +653,41 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    async fn listed_page(
+        &self,
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<ActivityRecord>, u64)> {
+        const LISTED: &str = "privacy IN ('public', 'no_gps', 'blur_start')";
+        self.read(move |c| {
+            let total: i64 = c
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM activities WHERE {LISTED}"),
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {COLS} FROM activities WHERE {LISTED}
+                     ORDER BY started_at DESC, id DESC, handle DESC LIMIT ?1 OFFSET ?2"
+                ))
+                .map_err(backend)?;
+            let rows = s
+                .query_map(
+                    params![
+                        limit.clamp(1, 1000) as i64,
+                        i64::try_from(offset).unwrap_or(i64::MAX)
+                    ],
+                    record_row,
+                )
+                .map_err(backend)?;
+            let rows = rows.collect::<Result<_, _>>().map_err(backend)?;
+            Ok((rows, total as u64))
+        })
+        .await
+    }
+
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
         let handle = handle.to_owned();
         self.read(move |c| {

@@ -12,6 +12,7 @@
 pub mod elevation;
 pub mod export;
 pub mod ingest;
+pub mod live;
 pub mod privacy;
 pub mod render;
 pub mod render_worker;
@@ -125,6 +126,17 @@ pub struct Activities {
     users: Arc<dyn UserStore>,
     clock: Arc<dyn Clock>,
     listener: Option<ChangeListener>,
+}
+
+/// A summary in a feed: the owner's own view, or the public one.
+pub(crate) fn feed_summary(r: &ActivityRecord, owner: bool) -> Value {
+    if owner {
+        view::overlay(r, &r.summary, &[])
+    } else {
+        // Blurred previews need the track; summaries carry their own
+        // preview, which is cut by the kept-bounds rule.
+        view::public_doc(r, &r.summary, &[], None)
+    }
 }
 
 pub(crate) fn not_found() -> CoreError {
@@ -339,13 +351,7 @@ impl Activities {
         let activities = rows
             .iter()
             .map(|r| {
-                let mut doc = if owner {
-                    view::overlay(r, &r.summary, &[])
-                } else {
-                    // Blurred previews need the track; summaries carry their
-                    // own preview, which is cut by the kept-bounds rule.
-                    view::public_doc(r, &r.summary, &[], None)
-                };
+                let mut doc = feed_summary(r, owner);
                 if let Some(o) = doc.as_object_mut() {
                     o.insert("handle".into(), Value::String(r.handle.clone()));
                 }

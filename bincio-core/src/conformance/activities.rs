@@ -582,3 +582,54 @@ pub async fn activity_generations_and_user_images(b: &dyn Backend) {
         "a counter outlives its account"
     );
 }
+
+/// The combined feed by offset: listed only, every owner, newest first,
+/// ties broken by id then handle, with the listed total.
+pub async fn activity_listed_page_offsets(b: &dyn Backend) {
+    let s = with_users(b, &["alice", "bob", "carol"]).await;
+    let a = &s.activities;
+    let mut n = 0;
+    for (h, id, t, p) in [
+        ("alice", "a1", 100, Privacy::Public),
+        ("alice", "a2", 300, Privacy::Unlisted),
+        ("alice", "a3", 500, Privacy::NoGps),
+        ("bob", "b1", 200, Privacy::BlurStart),
+        ("bob", "b2", 400, Privacy::Private),
+        ("bob", "x", 600, Privacy::Public),
+        ("carol", "x", 600, Privacy::Public),
+    ] {
+        n += 1;
+        let mut r = rec(h, id, t, &format!("sha256:{n}"));
+        r.privacy = p;
+        a.insert_activity(r, tracks()).await.unwrap();
+    }
+    // An edit that unlists moves the activity out of the feed.
+    let mut hide = rec("carol", "c2", 700, "sha256:c2");
+    hide.privacy = Privacy::Public;
+    a.insert_activity(hide, tracks()).await.unwrap();
+    a.patch_edits(
+        "carol",
+        "c2",
+        ActivityEdits {
+            privacy: Some(Privacy::Unlisted),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let keys = |v: &[ActivityRecord]| -> Vec<String> {
+        v.iter().map(|r| format!("{}/{}", r.handle, r.id)).collect()
+    };
+    let (all, total) = a.listed_page(0, 100).await.unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(
+        keys(&all),
+        ["carol/x", "bob/x", "alice/a3", "bob/b1", "alice/a1"]
+    );
+    let (page, total) = a.listed_page(2, 2).await.unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(keys(&page), ["alice/a3", "bob/b1"]);
+    let (past, total) = a.listed_page(10, 2).await.unwrap();
+    assert!(past.is_empty());
+    assert_eq!(total, 5);
+}

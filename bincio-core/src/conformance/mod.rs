@@ -80,6 +80,7 @@ macro_rules! conformance_tests {
             activities::activity_find_near_and_duplicate_flag,
             activities::activity_large_original_and_tracks,
             activities::activity_generations_and_user_images,
+            activities::activity_listed_page_offsets,
         );
     };
     (event: $backend:expr) => {

@@ -136,6 +136,16 @@ pub trait ActivityStore: Send + Sync + 'static {
     /// Bytes used by a user.
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage>;
 
+    /// The combined feed: listed activities of every user, newest first by
+    /// `(started_at, id, handle)`, skipping `offset`, at most `limit` (capped
+    /// at 1000), with the number of listed activities in all. For pages of
+    /// `feed-N.json`, which are addressed by number, not by cursor.
+    async fn listed_page(
+        &self,
+        offset: u64,
+        limit: usize,
+    ) -> StoreResult<(Vec<ActivityRecord>, u64)>;
+
     /// Every photo of a user as `(activity id, name)`, sorted by id then
     /// name: one round trip instead of one [`Self::list_images`] per
     /// activity (the render lists them all).

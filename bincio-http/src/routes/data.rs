@@ -13,10 +13,6 @@ use crate::error::ApiResult;
 use crate::routes::blob::blob_response;
 use crate::AppState;
 
-/// Largest per-user index served live (the site pages older ones through
-/// `/api/feed`).
-const USER_INDEX_MAX: usize = 10_000;
-
 fn generated_at(st: &AppState) -> String {
     st.accounts().clock().now().to_rfc3339()
 }
@@ -35,7 +31,7 @@ pub(crate) async fn root(
         .list_users()
         .await?
         .into_iter()
-        .map(|u| json!({"handle": u.handle, "url": format!("{}/index.json", u.handle)}))
+        .map(|u| json!({"handle": u.handle, "url": format!("{}/_merged/index.json", u.handle)}))
         .collect();
     Ok(Json(json!({
         "bas_version": "1.0",
@@ -46,44 +42,47 @@ pub(crate) async fn root(
     })))
 }
 
-/// `/data/{handle}/index.json`: the member's feed (listed activities, or
-/// all of them for the owner), newest first.
+/// `/data/{handle}/index.json`: the member's flat feed (listed activities,
+/// or all of them for the owner), newest first.
 pub(crate) async fn user_index(
     State(st): State<AppState>,
     MaybeUser(viewer, _): MaybeUser,
     Path(handle): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    st.activities()
-        .check_instance_access(viewer.as_ref())
+    let doc = st
+        .activities()
+        .user_index_file(viewer.as_ref(), &handle, "index.json")
         .await?;
-    let user = st.accounts().require_user(&handle).await?;
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = st
-            .activities()
-            .feed(
-                viewer.as_ref(),
-                Some(&handle),
-                cursor,
-                bincio_core::activities::MAX_PAGE,
-            )
-            .await?;
-        all.extend(page.activities);
-        match page.next {
-            Some(n) if all.len() < USER_INDEX_MAX => {
-                cursor = Some(bincio_core::activities::parse_cursor(&n)?);
-            }
-            _ => break,
-        }
-    }
-    Ok(Json(json!({
-        "bas_version": "1.0",
-        "owner": {"handle": user.handle, "display_name": user.display_name},
-        "generated_at": generated_at(&st),
-        "shards": [],
-        "activities": all,
-    })))
+    Ok(Json(doc))
+}
+
+/// `/data/{handle}/_merged/index.json` (year shard manifest) and
+/// `/data/{handle}/_merged/index-{YYYY}.json` (one year).
+pub(crate) async fn user_shard(
+    State(st): State<AppState>,
+    MaybeUser(viewer, _): MaybeUser,
+    Path((handle, file)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let doc = st
+        .activities()
+        .user_index_file(viewer.as_ref(), &handle, &format!("_merged/{file}"))
+        .await?;
+    Ok(Json(doc))
+}
+
+/// `/data/feed.json`, `/data/feed-{N}.json`: the combined feed, 50 a page.
+pub(crate) async fn combined_feed(
+    State(st): State<AppState>,
+    MaybeUser(viewer, _): MaybeUser,
+    Path(file): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let page = bincio_core::activities::render::page_number(&file)
+        .ok_or_else(|| CoreError::NotFound("Not Found".into()))?;
+    let doc = st
+        .activities()
+        .combined_feed_page(viewer.as_ref(), page)
+        .await?;
+    Ok(Json(doc))
 }
 
 /// `/data/{handle}/activities/{id}.json|.geojson|.timeseries.json`.

@@ -96,7 +96,9 @@ pub(crate) fn router(state: AppState) -> Router {
             delete(activities::admin_delete_all),
         )
         .route("/data/index.json", get(data::root))
+        .route("/data/{file}", get(data::combined_feed))
         .route("/data/{handle}/index.json", get(data::user_index))
+        .route("/data/{handle}/_merged/{file}", get(data::user_shard))
         .route("/data/{handle}/activities/{file}", get(data::activity_file))
         .route(
             "/data/{handle}/activities/images/{id}/{name}",

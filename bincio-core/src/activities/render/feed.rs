@@ -20,12 +20,56 @@ pub(super) fn page_name(i: usize) -> String {
     }
 }
 
+/// The 1-based page number of a name [`page_name`] makes (`feed.json` is
+/// page 1, `feed-N.json` page N ≥ 2), else `None`.
+pub fn page_number(n: &str) -> Option<usize> {
+    if n == "feed.json" {
+        return Some(1);
+    }
+    let d = n.strip_prefix("feed-")?.strip_suffix(".json")?;
+    if d.is_empty() || d.len() > 9 || !d.bytes().all(|b| b.is_ascii_digit()) || d.starts_with('0') {
+        return None;
+    }
+    d.parse().ok().filter(|&p| p >= 2)
+}
+
 /// True for a file name [`page_name`] makes.
 pub(super) fn is_page_name(n: &str) -> bool {
-    n == "feed.json"
-        || n.strip_prefix("feed-")
-            .and_then(|r| r.strip_suffix(".json"))
-            .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+    page_number(n).is_some()
+}
+
+/// A listed summary as the combined feed shows it: tagged with its owner,
+/// urls relative to the root, no `mmp`.
+pub(crate) fn tag(mut s: Value, handle: &str, display_name: &str) -> Value {
+    if let Some(o) = s.as_object_mut() {
+        o.remove("mmp");
+        o.insert("handle".into(), json!(handle));
+        o.insert("display_name".into(), json!(display_name));
+        for k in ["detail_url", "track_url"] {
+            if let Some(u) = o.get(k).and_then(Value::as_str) {
+                let u = format!("{handle}/{u}");
+                o.insert(k.into(), json!(u));
+            }
+        }
+    }
+    s
+}
+
+/// One page document (`page` is 1-based).
+pub(crate) fn page_doc(
+    page: usize,
+    total_activities: usize,
+    activities: Vec<Value>,
+    generated_at: &str,
+) -> Value {
+    json!({"bas_version": "1.0", "generated_at": generated_at, "page": page,
+           "total_pages": total_pages(total_activities), "total_activities": total_activities,
+           "activities": activities})
+}
+
+/// Pages for `total` activities (at least one, possibly empty).
+pub(crate) fn total_pages(total: usize) -> usize {
+    total.div_ceil(FEED_PAGE).max(1)
 }
 
 /// Every member's listed activities, newest first, tagged with the handle,
@@ -34,19 +78,7 @@ pub(super) fn pages(members: &[MemberFeed], generated_at: &str) -> Vec<(String, 
     let mut all: Vec<Value> = Vec::new();
     for m in members {
         for s in &m.listed {
-            let mut s = s.clone();
-            if let Some(o) = s.as_object_mut() {
-                o.remove("mmp");
-                o.insert("handle".into(), json!(m.handle));
-                o.insert("display_name".into(), json!(m.display_name));
-                for k in ["detail_url", "track_url"] {
-                    if let Some(u) = o.get(k).and_then(Value::as_str) {
-                        let u = format!("{}/{u}", m.handle);
-                        o.insert(k.into(), json!(u));
-                    }
-                }
-            }
-            all.push(s);
+            all.push(tag(s.clone(), &m.handle, &m.display_name));
         }
     }
     // Stable: equal start times keep member order.
@@ -59,13 +91,11 @@ pub(super) fn pages(members: &[MemberFeed], generated_at: &str) -> Vec<(String, 
         k(b).cmp(&k(a))
     });
     let total = all.len();
-    let n_pages = total.div_ceil(FEED_PAGE).max(1);
     let mut it = all.into_iter();
-    (0..n_pages)
+    (0..total_pages(total))
         .map(|i| {
             let chunk: Vec<Value> = it.by_ref().take(FEED_PAGE).collect();
-            let doc = json!({"bas_version": "1.0", "generated_at": generated_at, "page": i + 1,
-                             "total_pages": n_pages, "total_activities": total, "activities": chunk});
+            let doc = page_doc(i + 1, total, chunk, generated_at);
             (page_name(i), serde_json::to_vec(&doc).unwrap_or_default())
         })
         .collect()
@@ -80,9 +110,19 @@ mod tests {
         for i in [0, 1, 9, 120] {
             assert!(is_page_name(&page_name(i)));
         }
-        for n in ["feed-.json", "feed-x.json", "feeds.json", "feed-2.json.tmp"] {
+        for n in [
+            "feed-.json",
+            "feed-x.json",
+            "feeds.json",
+            "feed-2.json.tmp",
+            "feed-1.json",
+            "feed-02.json",
+            "feed-99999999999.json",
+        ] {
             assert!(!is_page_name(n), "{n}");
         }
+        assert_eq!(page_number("feed.json"), Some(1));
+        assert_eq!(page_number("feed-12.json"), Some(12));
     }
 
     #[test]

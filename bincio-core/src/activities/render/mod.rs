@@ -20,7 +20,8 @@
 //! (year shards), `{h}/activities/{id}.json|.geojson|.timeseries.json`,
 //! `{h}/activities/images/{id}/{name}`.
 
-mod feed;
+pub(crate) mod feed;
+pub(crate) mod shards;
 mod state;
 mod user;
 mod write;
@@ -37,6 +38,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::User;
 use crate::store::{ActivityStore, UserStore};
 use crate::validate;
+pub use feed::page_number;
 use feed::MemberFeed;
 use state::{State, UserState, FORMAT};
 use write::{io_err, Writer};

@@ -8,14 +8,14 @@
 //! writing its files before the next is taken: memory stays bounded by the
 //! chunk size whatever the number of activities.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{Datelike, TimeZone, Utc};
 use futures::{StreamExt, TryStreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 
+use super::shards::{user_indexes, year_of};
 use super::state::{ActivityState, UserState, FORMAT};
 use super::write::{io_err, Writer, STAGING_PREFIX};
 use super::RenderStats;
@@ -64,13 +64,6 @@ fn activity_key(rec: &ActivityRecord, images: &[String]) -> String {
         h.update([0]);
     }
     hex::encode(h.finalize())
-}
-
-fn year_of(started_at: i64) -> i32 {
-    Utc.timestamp_opt(started_at, 0)
-        .single()
-        .map(|d| d.year())
-        .unwrap_or(0)
 }
 
 fn bytes(v: &Value) -> Vec<u8> {
@@ -219,48 +212,6 @@ async fn unchanged_summary(store: &Arc<dyn ActivityStore>, item: &Item) -> CoreR
     Ok(view::public_doc(rec, &rec.summary, &item.images, coords))
 }
 
-/// The flat feed, the year shards and the shard manifest.
-fn index_files(job: &UserJob<'_>, listed: &[(i64, Value)]) -> Vec<(String, Vec<u8>)> {
-    let owner = json!({"handle": job.handle, "display_name": job.display_name});
-    let meta = |shards: Value, activities: Vec<Value>| {
-        bytes(
-            &json!({"bas_version": "1.0", "owner": owner, "generated_at": job.generated_at,
-                      "shards": shards, "activities": activities}),
-        )
-    };
-    let mut files = vec![(
-        "index.json".to_owned(),
-        meta(json!([]), listed.iter().map(|(_, s)| s.clone()).collect()),
-    )];
-    let mut years: BTreeMap<i32, Vec<Value>> = BTreeMap::new();
-    for (started_at, s) in listed {
-        let mut s = s.clone();
-        if let Some(o) = s.as_object_mut() {
-            for k in ["best_efforts", "best_climb_m", "source"] {
-                o.remove(k);
-            }
-        }
-        years.entry(year_of(*started_at)).or_default().push(s);
-    }
-    let mut shard_refs = Vec::new();
-    for (year, mut acts) in years.into_iter().rev() {
-        // Highlights first within a year (stable).
-        acts.sort_by_key(|a| {
-            !a.pointer("/custom/highlight")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        });
-        let name = format!("index-{year}.json");
-        shard_refs.push(json!({"url": name, "year": year, "count": acts.len()}));
-        files.push((format!("_merged/{name}"), meta(json!([]), acts)));
-    }
-    files.push((
-        "_merged/index.json".to_owned(),
-        meta(json!(shard_refs), Vec::new()),
-    ));
-    files
-}
-
 /// Render one user into `{out}/{handle}`.
 pub(super) async fn render_user(
     store: &Arc<dyn ActivityStore>,
@@ -351,11 +302,15 @@ pub(super) async fn render_user(
         }
     }
 
-    let listed: Vec<(i64, Value)> = order
+    let listed: Vec<(i32, Value)> = order
         .iter()
-        .filter_map(|(id, t)| listed_by_id.remove(id).map(|s| (*t, s)))
+        .filter_map(|(id, t)| listed_by_id.remove(id).map(|s| (year_of(*t), s)))
         .collect();
-    let index = index_files(&job, &listed);
+    let index: Vec<(String, Vec<u8>)> =
+        user_indexes(job.handle, job.display_name, job.generated_at, &listed)
+            .into_iter()
+            .map(|(n, v)| (n, bytes(&v)))
+            .collect();
     let listed: Vec<Value> = listed.into_iter().map(|(_, s)| s).collect();
     let (state, s) = tokio::task::spawn_blocking(move || -> CoreResult<_> {
         let mut w = Writer::new(base.clone(), in_place);
