@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
         id: "0200_activities",
         apply: crate::activity::migrate_activities,
     },
+    Migration {
+        id: "0300_athlete_config",
+        apply: crate::athlete::migrate,
+    },
 ];
 
 /// Apply pending migrations. Errors carry the migration id.

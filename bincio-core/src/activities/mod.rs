@@ -9,6 +9,8 @@
 //! * `unlisted` is readable by id but never listed in a feed;
 //! * edits keep every field they do not mention.
 
+pub mod athlete;
+pub mod athlete_config;
 pub mod elevation;
 pub mod export;
 pub mod ingest;

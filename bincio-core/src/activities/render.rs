@@ -13,8 +13,14 @@
 //! Layout (BincioActivity's, `bincio.md` §5):
 //! `index.json` (root manifest), `feed.json`, `feed-N.json` (50 per page),
 //! `{h}/index.json` (flat feed), `{h}/_merged/index.json` + `index-{YYYY}.json`
-//! (year shards), `{h}/activities/{id}.json|.geojson|.timeseries.json`,
+//! (year shards), `{h}/athlete.json` + `{h}/_merged/athlete.json` (same
+//! bytes), `{h}/activities/{id}.json|.geojson|.timeseries.json`,
 //! `{h}/activities/images/{id}/{name}`.
+//!
+//! `athlete.json` and the indexes are recomputed on every render from the
+//! listed public summaries and the athlete config (never from the per-
+//! activity state), so a config change or an edit that hides a stat shows
+//! up in the next render; unchanged bytes are still not rewritten.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,10 +29,10 @@ use std::sync::Arc;
 use chrono::{Datelike, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use super::{privacy, view};
+use super::{athlete, athlete_config, privacy, view};
 use crate::accounts::settings::InstanceSettings;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{ActivityRecord, FeedCursor};
+use crate::model::{ActivityRecord, AthleteConfig, FeedCursor};
 use crate::store::{ActivityStore, FeedQuery, UserStore};
 use crate::validate;
 
@@ -124,11 +130,15 @@ pub async fn render(
         if only.is_some_and(|h| h != u.handle) {
             continue;
         }
+        let config = users.get_athlete(&u.handle).await?;
         let tree = user_tree(
             activities,
-            &u.handle,
-            &u.display_name,
-            &generated_at,
+            UserMeta {
+                handle: &u.handle,
+                display_name: &u.display_name,
+                config: &config,
+            },
+            (now, &generated_at),
             &old_state,
             out,
         )
@@ -213,14 +223,25 @@ pub async fn render(
     .map_err(|e| CoreError::Internal(format!("render task: {e}")))?
 }
 
+/// Who a user tree is for.
+struct UserMeta<'a> {
+    handle: &'a str,
+    display_name: &'a str,
+    config: &'a AthleteConfig,
+}
+
 async fn user_tree(
     store: &Arc<dyn ActivityStore>,
-    handle: &str,
-    display_name: &str,
-    generated_at: &str,
+    meta: UserMeta<'_>,
+    (now, generated_at): (i64, &str),
     old: &State,
     root: &Path,
 ) -> CoreResult<UserTree> {
+    let UserMeta {
+        handle,
+        display_name,
+        config,
+    } = meta;
     let mut files: BTreeMap<PathBuf, Option<Vec<u8>>> = BTreeMap::new();
     let mut state = State::new();
     let mut listed: Vec<(ActivityRecord, Value)> = Vec::new();
@@ -310,8 +331,24 @@ async fn user_tree(
             break;
         }
     }
-    let owner = json!({"handle": handle, "display_name": display_name});
+    let owner = athlete::owner_json(handle, display_name, config);
     let summaries: Vec<Value> = listed.iter().map(|(_, s)| s.clone()).collect();
+    // athlete.json from the listed public summaries only (hidden stats are
+    // already cut from them); duplicates count once, through their better copy.
+    let rows: Vec<(String, i64, Value)> = listed
+        .iter()
+        .filter(|(r, _)| r.duplicate_of.is_none())
+        .map(|(r, s)| (r.id.clone(), r.started_at, s.clone()))
+        .collect();
+    let athlete_bytes = pretty(&athlete_config::document(&rows, config, now, generated_at));
+    files.insert(
+        PathBuf::from(handle).join("_merged").join("athlete.json"),
+        Some(athlete_bytes.clone()),
+    );
+    files.insert(
+        PathBuf::from(handle).join("athlete.json"),
+        Some(athlete_bytes),
+    );
     files.insert(
         PathBuf::from(handle).join("index.json"),
         Some(pretty(

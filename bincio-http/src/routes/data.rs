@@ -5,6 +5,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
+use bincio_core::activities::athlete;
 use bincio_core::CoreError;
 use serde_json::{json, Value};
 
@@ -47,7 +48,8 @@ pub(crate) async fn root(
 }
 
 /// `/data/{handle}/index.json`: the member's feed (listed activities, or
-/// all of them for the owner), newest first.
+/// all of them for the owner), newest first; `owner.athlete` when the
+/// member configured training keys (§5.2).
 pub(crate) async fn user_index(
     State(st): State<AppState>,
     MaybeUser(viewer, _): MaybeUser,
@@ -77,9 +79,10 @@ pub(crate) async fn user_index(
             _ => break,
         }
     }
+    let config = st.activities().athlete_config(&user.handle).await?;
     Ok(Json(json!({
         "bas_version": "1.0",
-        "owner": {"handle": user.handle, "display_name": user.display_name},
+        "owner": athlete::owner_json(&user.handle, &user.display_name, &config),
         "generated_at": generated_at(&st),
         "shards": [],
         "activities": all,
