@@ -118,10 +118,13 @@ fn power_curve<'a>(entries: impl Iterator<Item = &'a Entry<'a>>) -> Value {
     Value::Array(best.into_iter().map(|(d, w)| json!([d, num(w)])).collect())
 }
 
+/// A record slot: the best value so far and where it was set.
+type Best = Option<(f64, Meta)>;
+
 /// The best value of a sport's record: smaller wins for times, larger for
 /// distances and gains; ties keep the earlier activity (entries arrive
 /// oldest first).
-fn keep(slot: &mut Option<(f64, Meta)>, value: f64, meta: Meta, smaller_wins: bool) {
+fn keep(slot: &mut Best, value: f64, meta: Meta, smaller_wins: bool) {
     let better = match slot {
         None => true,
         Some((old, _)) if smaller_wins => value < *old,
@@ -147,8 +150,8 @@ pub fn compute(entries: &[Entry<'_>], now: i64, generated_at: &str) -> Value {
     });
 
     // sport → record key → (value, meta); best efforts are times (smaller wins).
-    let mut efforts: BTreeMap<String, BTreeMap<String, Option<(f64, Meta)>>> = BTreeMap::new();
-    let mut totals: BTreeMap<String, BTreeMap<&str, Option<(f64, Meta)>>> = BTreeMap::new();
+    let mut efforts: BTreeMap<String, BTreeMap<String, Best>> = BTreeMap::new();
+    let mut totals: BTreeMap<String, BTreeMap<&str, Best>> = BTreeMap::new();
     let mut climbs: Vec<(f64, Meta)> = Vec::new();
     for e in &sorted {
         let sport = e
