@@ -105,6 +105,8 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
         "alice/_merged/index.json",
         "alice/_merged/index-2023.json",
         "alice/_merged/index-2024.json",
+        "alice/athlete.json",
+        "alice/_merged/athlete.json",
         "alice/activities/2023-05-01T080000Z.json",
         "alice/activities/2023-05-01T080000Z.geojson",
         "alice/activities/2023-05-01T080000Z.timeseries.json",
@@ -226,11 +228,141 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
         .is_err());
 }
 
+fn read_json(root: &Path, rel: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(root.join(rel)).unwrap()).unwrap()
+}
+
+/// `athlete.json` (and its `_merged/` copy) is built from listed activities
+/// only, with hidden stats left out, carries the athlete config, and is
+/// rewritten when only the config changes.
+async fn render_athlete_json_public_only(b: &dyn Backend) {
+    use bincio_core::model::{ActivityEdits, AthleteConfig, AthletePatch};
+    use serde_json::json;
+    let app = TestApp::new(b).await;
+    let admin = app.admin().await;
+    let code = app.invite(&admin).await;
+    app.register(&code, "alice", "alice-password").await;
+    let a = &app.stores.activities;
+    for (id, t, p, mmp) in [
+        (
+            "2025-12-01T080000Z",
+            T0 - 30 * 86_400,
+            Privacy::Public,
+            json!([[5, 900], [60, 400]]),
+        ),
+        (
+            "2025-12-02T080000Z",
+            T0 - 29 * 86_400,
+            Privacy::Private,
+            json!([[5, 2000]]),
+        ),
+        (
+            "2025-12-03T080000Z",
+            T0 - 28 * 86_400,
+            Privacy::Unlisted,
+            json!([[60, 700]]),
+        ),
+        (
+            "2025-12-04T080000Z",
+            T0 - 27 * 86_400,
+            Privacy::Public,
+            json!([[5, 1500]]),
+        ),
+    ] {
+        let mut r = record("alice", id, t, p);
+        r.summary["mmp"] = mmp;
+        a.insert_activity(r, track().1).await.unwrap();
+    }
+    a.patch_edits(
+        "alice",
+        "2025-12-04T080000Z",
+        ActivityEdits {
+            hide_stats: Some(vec!["power".into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let patch = |ftp: u32| AthletePatch {
+        set: AthleteConfig {
+            ftp_w: Some(ftp),
+            ..Default::default()
+        },
+        clear: Vec::new(),
+    };
+    app.stores
+        .users
+        .patch_athlete("alice", &patch(250))
+        .await
+        .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let target = RenderTarget::new(out.path(), data.path());
+    render(a, &app.stores.users, &target, None, T0)
+        .await
+        .unwrap();
+    let doc = read_json(out.path(), "alice/athlete.json");
+    assert_eq!(doc["power_curve"]["all_time"], json!([[5, 900], [60, 400]]));
+    assert_eq!(doc["ftp_w"], json!(250));
+    assert_eq!(read_json(out.path(), "alice/_merged/athlete.json"), doc);
+    let text = std::fs::read_to_string(out.path().join("alice/athlete.json")).unwrap();
+    for hidden in [
+        "2025-12-02T080000Z",
+        "2025-12-03T080000Z",
+        "2025-12-04T080000Z",
+    ] {
+        assert!(
+            !text.contains(hidden),
+            "{hidden} feeds the public athlete.json"
+        );
+    }
+    assert_eq!(
+        read_json(out.path(), "alice/index.json")["owner"]["athlete"]["ftp_w"],
+        json!(250)
+    );
+    assert_eq!(
+        read_json(out.path(), "alice/_merged/index.json")["owner"]["athlete"]["ftp_w"],
+        json!(250)
+    );
+    // Members without activities or config still get a valid one.
+    let admin_doc = read_json(out.path(), "admin/athlete.json");
+    assert_eq!(admin_doc["power_curve"]["all_time"], json!([]));
+    assert!(read_json(out.path(), "admin/index.json")["owner"]
+        .get("athlete")
+        .is_none());
+
+    // Only the config changes: the incremental render still rewrites it.
+    app.stores
+        .users
+        .patch_athlete("alice", &patch(275))
+        .await
+        .unwrap();
+    let again = render(a, &app.stores.users, &target, None, T0)
+        .await
+        .unwrap();
+    assert!(again.written >= 4, "{again:?}"); // 2 × athlete.json + indexes
+    assert_eq!(
+        read_json(out.path(), "alice/athlete.json")["ftp_w"],
+        json!(275)
+    );
+    assert_eq!(
+        read_json(out.path(), "alice/_merged/athlete.json")["ftp_w"],
+        json!(275)
+    );
+}
+
 mod sqlite {
-    crate::backend_tests!(crate::support::Sqlite; render_public_only_no_secrets_incremental);
+    crate::backend_tests!(crate::support::Sqlite;
+        render_public_only_no_secrets_incremental,
+        render_athlete_json_public_only,
+    );
 }
 
 /// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
 mod mongo {
-    crate::backend_tests!(crate::mongo_backend!(); render_public_only_no_secrets_incremental);
+    crate::backend_tests!(crate::mongo_backend!();
+        render_public_only_no_secrets_incremental,
+        render_athlete_json_public_only,
+    );
 }

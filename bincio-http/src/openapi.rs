@@ -49,6 +49,15 @@ use Access::{Admin, Public, User};
 const CREDENTIALS: &[(&str, &str, bool)] =
     &[("handle", "string", true), ("password", "string", true)];
 
+const ATHLETE_FIELDS: &[(&str, &str, bool)] = &[
+    ("max_hr", "integer", false),
+    ("ftp_w", "integer", false),
+    ("hr_zones", "array", false),
+    ("power_zones", "array", false),
+    ("seasons", "array", false),
+    ("gear", "object", false),
+];
+
 /// Every operation of the accounts API.
 pub(crate) const OPERATIONS: &[Op] = &[
     op(
@@ -291,6 +300,22 @@ pub(crate) const OPERATIONS: &[Op] = &[
     ),
     op(
         "get",
+        "/api/athlete",
+        "activities",
+        "My athlete.json (power curve, records, climbs over all my activities) with my athlete config",
+        User,
+        &[],
+    ),
+    op(
+        "post",
+        "/api/athlete",
+        "activities",
+        "Change athlete config keys (others kept; null removes one); 422 naming a bad or unknown field",
+        User,
+        ATHLETE_FIELDS,
+    ),
+    op(
+        "get",
         "/api/me/storage",
         "account",
         "Storage used",
@@ -390,6 +415,22 @@ pub(crate) const OPERATIONS: &[Op] = &[
         "/data/{handle}/_merged/{file}",
         "bas",
         "BAS year shards: index.json (manifest), index-{YYYY}.json (one year, highlights first)",
+        Public,
+        &[],
+    ),
+    op(
+        "get",
+        "/data/{handle}/athlete.json",
+        "bas",
+        "BAS athlete.json (owner: all activities; others: listed ones, hidden stats cut)",
+        Public,
+        &[],
+    ),
+    op(
+        "get",
+        "/data/{handle}/_merged/athlete.json",
+        "bas",
+        "Same as /data/{handle}/athlete.json (path of the static tree)",
         Public,
         &[],
     ),

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+mod athlete;
 mod attendee;
 mod bsonx;
 mod connect;

@@ -3,9 +3,9 @@
 //! Documents (`_id` carries every unique key, so no extra unique index is
 //! needed):
 //! * `users`: `{_id: handle, uid: ObjectId, display_name, password_hash,
-//!   role, created_at}`. `uid` is fresh per account, so a session or reset
-//!   code left behind by a deleted account never applies to a new account
-//!   that reuses the handle.
+//!   role, created_at, athlete?}` (`athlete`: see `athlete.rs`). `uid` is
+//!   fresh per account, so a session or reset code left behind by a deleted
+//!   account never applies to a new account that reuses the handle.
 //! * `sessions`: `{_id: token_hash, handle, uid, created_at, expires_at}`.
 //! * `invites`: `{_id: code, created_by, used_by: handle|null, created_at,
 //!   used_at: int|null}`.
@@ -21,7 +21,9 @@
 
 use std::collections::BTreeMap;
 
-use bincio_core::model::{Invite, Member, NewUser, ResetCode, Role, Session, User};
+use bincio_core::model::{
+    AthleteConfig, AthletePatch, Invite, Member, NewUser, ResetCode, Role, Session, User,
+};
 use bincio_core::store::{
     ActivityStore, RegisterClaim, RegisterError, StoreError, StoreResult, UserStore,
 };
@@ -934,5 +936,17 @@ impl UserStore for MongoStore {
             .await?;
         }
         Ok(())
+    }
+
+    async fn get_athlete(&self, handle: &str) -> StoreResult<AthleteConfig> {
+        self.athlete_get(handle).await
+    }
+
+    async fn patch_athlete(
+        &self,
+        handle: &str,
+        patch: &AthletePatch,
+    ) -> StoreResult<AthleteConfig> {
+        self.athlete_patch(handle, patch).await
     }
 }

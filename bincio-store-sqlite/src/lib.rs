@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+mod athlete;
 mod attendee;
 pub mod migrations;
 mod pool;

@@ -40,6 +40,10 @@ pub const MIGRATIONS: &[Migration] = &[
         id: "0210_activity_generations",
         apply: crate::activity::migrate_generations,
     },
+    Migration {
+        id: "0300_athlete_config",
+        apply: crate::athlete::migrate,
+    },
 ];
 
 /// Apply pending migrations. Errors carry the migration id.

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use bincio_core::model::{Invite, Member, NewUser, ResetCode, Role, Session, User};
+use bincio_core::model::{
+    AthleteConfig, AthletePatch, Invite, Member, NewUser, ResetCode, Role, Session, User,
+};
 use bincio_core::store::{RegisterClaim, RegisterError, StoreError, StoreResult, UserStore};
 use rusqlite::{params, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
@@ -332,6 +334,7 @@ impl UserStore for SqliteStore {
                 "DELETE FROM sessions WHERE handle = ?1",
                 "DELETE FROM reset_codes WHERE handle = ?1 OR created_by = ?1",
                 "DELETE FROM user_prefs WHERE handle = ?1",
+                "DELETE FROM athlete_config WHERE handle = ?1",
                 "DELETE FROM invites WHERE created_by = ?1",
                 "UPDATE invites SET used_by = NULL WHERE used_by = ?1",
             ] {
@@ -703,5 +706,17 @@ impl UserStore for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn get_athlete(&self, handle: &str) -> StoreResult<AthleteConfig> {
+        self.athlete_get(handle).await
+    }
+
+    async fn patch_athlete(
+        &self,
+        handle: &str,
+        patch: &AthletePatch,
+    ) -> StoreResult<AthleteConfig> {
+        self.athlete_patch(handle, patch).await
     }
 }

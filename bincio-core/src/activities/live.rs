@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::athlete::owner_json;
 use super::render::feed::{page_doc, tag, total_pages};
 use super::render::shards::{user_indexes, year_of};
 use super::render::FEED_PAGE;
@@ -69,7 +70,9 @@ impl Activities {
             }
         }
         let generated_at = self.clock.now().to_rfc3339();
-        user_indexes(&user.handle, &user.display_name, &generated_at, &listed)
+        let config = self.users.get_athlete(&user.handle).await?;
+        let owner_block = owner_json(&user.handle, &user.display_name, &config);
+        user_indexes(&owner_block, &generated_at, &listed)
             .into_iter()
             .find(|(n, _)| n == rel)
             .map(|(_, v)| v)

@@ -9,6 +9,8 @@
 //! * `unlisted` is readable by id but never listed in a feed;
 //! * edits keep every field they do not mention.
 
+pub mod athlete;
+pub mod athlete_config;
 pub mod elevation;
 pub mod export;
 pub mod ingest;
@@ -312,7 +314,10 @@ impl Activities {
         Ok(())
     }
 
-    /// Delete every activity of `handle`; returns how many.
+    /// Delete every activity of `handle`; returns how many. The athlete
+    /// config belongs to the account and is kept (the computed
+    /// `athlete.json` simply has no activities left); it goes with the
+    /// account (`DELETE /api/me`).
     pub async fn delete_all(&self, handle: &str) -> CoreResult<u64> {
         let n = self.store.delete_user_activities(handle).await?;
         self.changed(handle);

@@ -7,6 +7,7 @@
 //! shows up as its own `#[tokio::test]` for that backend.
 
 pub mod activities;
+pub mod athlete;
 pub mod attendees;
 pub mod puzzles;
 pub mod users;
@@ -69,6 +70,9 @@ macro_rules! conformance_tests {
             users::settings_roundtrip,
             users::prefs_upsert,
             users::members_with_inviter,
+            athlete::athlete_patch_merges,
+            athlete::athlete_concurrent_patches_of_different_keys,
+            athlete::athlete_config_lifecycle,
             activities::activity_insert_get_and_dedup,
             activities::activity_concurrent_duplicate_upload,
             activities::activity_tracks_roundtrip,

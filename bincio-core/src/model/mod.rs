@@ -1,10 +1,12 @@
 //! Domain types shared by services, stores and adapters.
 
 mod activity;
+mod athlete;
 mod user;
 
 pub use activity::{
     ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Privacy, StorageUsage,
 };
 
+pub use athlete::{AthleteConfig, AthleteKey, AthletePatch, Season};
 pub use user::{Invite, Member, NewUser, ResetCode, Role, Session, User};

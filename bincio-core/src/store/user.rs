@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::StoreResult;
-use crate::model::{Invite, Member, NewUser, ResetCode, Role, Session, User};
+use crate::model::{
+    AthleteConfig, AthletePatch, Invite, Member, NewUser, ResetCode, Role, Session, User,
+};
 
 /// What entitles a registration.
 #[derive(Debug, Clone)]
@@ -80,7 +82,8 @@ pub trait UserStore: Send + Sync + 'static {
     /// Set the role; false if the user does not exist.
     async fn set_role(&self, handle: &str, role: Role) -> StoreResult<bool>;
 
-    /// Delete the user with their sessions, reset codes, prefs, activities
+    /// Delete the user with their sessions, reset codes, prefs, athlete
+    /// config, activities
     /// (with tracks, photos, originals) and the invites they created;
     /// invites they redeemed get `used_by = None`.
     /// False if absent.
@@ -165,4 +168,18 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// Upsert the given preferences (other keys are kept).
     async fn set_prefs(&self, handle: &str, prefs: &BTreeMap<String, String>) -> StoreResult<()>;
+
+    // ---- athlete config ----
+
+    /// The athlete config of `handle` (empty when never set or when the
+    /// user does not exist). It belongs to the account: deleting the user's
+    /// activities keeps it, deleting the user removes it.
+    async fn get_athlete(&self, handle: &str) -> StoreResult<AthleteConfig>;
+
+    /// Apply `patch` in one atomic step — keys set replace, keys cleared
+    /// are removed, every other key is kept, so two concurrent patches of
+    /// different keys both survive — and return the config after it.
+    /// `StoreError::NotFound` if the user does not exist.
+    async fn patch_athlete(&self, handle: &str, patch: &AthletePatch)
+        -> StoreResult<AthleteConfig>;
 }

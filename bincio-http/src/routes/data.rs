@@ -42,8 +42,9 @@ pub(crate) async fn root(
     })))
 }
 
-/// `/data/{handle}/index.json`: the member's flat feed (listed activities,
-/// or all of them for the owner), newest first.
+/// `/data/{handle}/index.json`: the member's feed (listed activities, or
+/// all of them for the owner), newest first; `owner.athlete` when the
+/// member configured training keys (§5.2).
 pub(crate) async fn user_index(
     State(st): State<AppState>,
     MaybeUser(viewer, _): MaybeUser,

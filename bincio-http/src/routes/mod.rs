@@ -3,6 +3,7 @@
 mod accounts;
 mod activities;
 mod admin;
+mod athlete;
 mod blob;
 mod data;
 mod docs;
@@ -72,6 +73,7 @@ pub(crate) fn router(state: AppState) -> Router {
             get(activities::get_image).delete(activities::delete_image),
         )
         .route("/api/feed", get(activities::feed))
+        .route("/api/athlete", get(athlete::get).post(athlete::post))
         .route(
             "/api/activity/{id}/recalculate-elevation/hysteresis",
             post(activities::recalc_hysteresis),
@@ -99,6 +101,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/data/{file}", get(data::combined_feed))
         .route("/data/{handle}/index.json", get(data::user_index))
         .route("/data/{handle}/_merged/{file}", get(data::user_shard))
+        .route("/data/{handle}/athlete.json", get(athlete::data))
+        .route("/data/{handle}/_merged/athlete.json", get(athlete::data))
         .route("/data/{handle}/activities/{file}", get(data::activity_file))
         .route(
             "/data/{handle}/activities/images/{id}/{name}",

@@ -17,7 +17,9 @@
 //! Layout (BincioActivity's, `bincio.md` §5):
 //! `index.json` (root manifest), `feed.json`, `feed-N.json` (50 per page),
 //! `{h}/index.json` (flat feed), `{h}/_merged/index.json` + `index-{YYYY}.json`
-//! (year shards), `{h}/activities/{id}.json|.geojson|.timeseries.json`,
+//! (year shards), `{h}/athlete.json` + `{h}/_merged/athlete.json` (same
+//! bytes, from the listed public summaries and the athlete config),
+//! `{h}/activities/{id}.json|.geojson|.timeseries.json`,
 //! `{h}/activities/images/{id}/{name}`.
 
 pub(crate) mod feed;
@@ -35,7 +37,7 @@ use serde_json::{json, Value};
 
 use crate::accounts::settings::InstanceSettings;
 use crate::error::{CoreError, CoreResult};
-use crate::model::User;
+use crate::model::{AthleteConfig, User};
 use crate::store::{ActivityStore, UserStore};
 use crate::validate;
 pub use feed::page_number;
@@ -99,14 +101,19 @@ impl RenderStats {
 }
 
 /// Hash of a user's inputs outside their activities: a moved change
-/// counter, a re-created account or a new display name re-renders them.
-fn fingerprint(u: &User, generation: u64) -> String {
+/// counter, a re-created account, a new display name or athlete config, or
+/// a new day (`athlete.json`'s 365 / 90 day windows move with the date)
+/// re-renders them.
+fn fingerprint(u: &User, generation: u64, config: &AthleteConfig, now: i64) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(FORMAT.to_le_bytes());
     h.update(generation.to_le_bytes());
     h.update(u.created_at.to_le_bytes());
     h.update(u.display_name.as_bytes());
+    h.update([0]);
+    h.update(serde_json::to_vec(config).unwrap_or_default());
+    h.update(now.div_euclid(86_400).to_le_bytes());
     hex::encode(h.finalize())
 }
 
@@ -177,7 +184,9 @@ pub async fn render(
         if only.is_some_and(|h| h != u.handle) {
             continue;
         }
-        let fp = fingerprint(u, generations.get(&u.handle).copied().unwrap_or(0));
+        let config = users.get_athlete(&u.handle).await?;
+        let generation = generations.get(&u.handle).copied().unwrap_or(0);
+        let fp = fingerprint(u, generation, &config, now);
         let prev = old.users.get(&u.handle);
         if let Some(p) = prev.filter(|p| p.fingerprint == fp) {
             let (o, h, p2) = (out.clone(), u.handle.clone(), p.clone());
@@ -201,6 +210,8 @@ pub async fn render(
             user::UserJob {
                 handle: &u.handle,
                 display_name: &u.display_name,
+                config: &config,
+                now,
                 fingerprint: fp,
                 generated_at: &generated_at,
                 previous: prev,

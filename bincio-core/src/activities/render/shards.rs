@@ -20,14 +20,13 @@ pub(crate) fn year_of(started_at: i64) -> i32 {
 }
 
 /// `(relative path, document)` of every index file, from the listed
-/// summaries newest first, each with its year.
+/// summaries newest first, each with its year; `owner` is the index's
+/// owner block (`athlete::owner_json`).
 pub(crate) fn user_indexes(
-    handle: &str,
-    display_name: &str,
+    owner: &Value,
     generated_at: &str,
     listed: &[(i32, Value)],
 ) -> Vec<(String, Value)> {
-    let owner = json!({"handle": handle, "display_name": display_name});
     let meta = |shards: Value, activities: Vec<Value>| {
         json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
                "shards": shards, "activities": activities})
@@ -81,7 +80,7 @@ mod tests {
         .into_iter()
         .map(|(t, v)| (year_of(t), v))
         .collect();
-        let files = user_indexes("alice", "Alice", "now", &listed);
+        let files = user_indexes(&json!({"handle": "alice"}), "now", &listed);
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,

@@ -19,9 +19,9 @@ use super::shards::{user_indexes, year_of};
 use super::state::{ActivityState, UserState, FORMAT};
 use super::write::{io_err, Writer, STAGING_PREFIX};
 use super::RenderStats;
-use crate::activities::{privacy, view};
+use crate::activities::{athlete, athlete_config, privacy, view};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{ActivityRecord, ActivityTracks, FeedCursor, Privacy};
+use crate::model::{ActivityRecord, ActivityTracks, AthleteConfig, FeedCursor, Privacy};
 use crate::store::{ActivityStore, FeedQuery};
 use crate::validate;
 
@@ -41,6 +41,9 @@ pub(super) struct UserOutcome {
 pub(super) struct UserJob<'a> {
     pub handle: &'a str,
     pub display_name: &'a str,
+    pub config: &'a AthleteConfig,
+    /// Unix time of the render (`athlete.json`'s 365 / 90 day windows).
+    pub now: i64,
     pub fingerprint: String,
     pub generated_at: &'a str,
     pub previous: Option<&'a UserState>,
@@ -243,7 +246,8 @@ pub(super) async fn render_user(
         ..UserState::default()
     };
     let mut listed_by_id: HashMap<String, Value> = HashMap::new();
-    let mut order: Vec<(String, i64)> = Vec::new();
+    // (id, start, counts in athlete.json: not a duplicate of another)
+    let mut order: Vec<(String, i64, bool)> = Vec::new();
     let mut todo: Vec<Item> = Vec::new();
     let mut stats = RenderStats::default();
     for rec in records {
@@ -253,7 +257,7 @@ pub(super) async fn render_user(
         }
         let imgs = images.remove(&rec.id).unwrap_or_default();
         let key = activity_key(&rec, &imgs);
-        order.push((rec.id.clone(), rec.started_at));
+        order.push((rec.id.clone(), rec.started_at, rec.duplicate_of.is_none()));
         let item = Item {
             rec,
             images: imgs,
@@ -302,16 +306,35 @@ pub(super) async fn render_user(
         }
     }
 
-    let listed: Vec<(i32, Value)> = order
-        .iter()
-        .filter_map(|(id, t)| listed_by_id.remove(id).map(|s| (year_of(*t), s)))
+    let listed: Vec<(String, i64, bool, Value)> = order
+        .into_iter()
+        .filter_map(|(id, t, own)| listed_by_id.remove(&id).map(|s| (id, t, own, s)))
         .collect();
-    let index: Vec<(String, Vec<u8>)> =
-        user_indexes(job.handle, job.display_name, job.generated_at, &listed)
-            .into_iter()
-            .map(|(n, v)| (n, bytes(&v)))
-            .collect();
-    let listed: Vec<Value> = listed.into_iter().map(|(_, s)| s).collect();
+    let owner = athlete::owner_json(job.handle, job.display_name, job.config);
+    let by_year: Vec<(i32, Value)> = listed
+        .iter()
+        .map(|(_, t, _, s)| (year_of(*t), s.clone()))
+        .collect();
+    let mut index: Vec<(String, Vec<u8>)> = user_indexes(&owner, job.generated_at, &by_year)
+        .into_iter()
+        .map(|(n, v)| (n, bytes(&v)))
+        .collect();
+    // athlete.json from the listed public summaries only (hidden stats are
+    // already cut from them); duplicates count once, through their better copy.
+    let rows: Vec<(String, i64, Value)> = listed
+        .iter()
+        .filter(|(_, _, own, _)| *own)
+        .map(|(id, t, _, s)| (id.clone(), *t, s.clone()))
+        .collect();
+    let athlete_doc = bytes(&athlete_config::document(
+        &rows,
+        job.config,
+        job.now,
+        job.generated_at,
+    ));
+    index.push(("_merged/athlete.json".to_owned(), athlete_doc.clone()));
+    index.push(("athlete.json".to_owned(), athlete_doc));
+    let listed: Vec<Value> = listed.into_iter().map(|(_, _, _, s)| s).collect();
     let (state, s) = tokio::task::spawn_blocking(move || -> CoreResult<_> {
         let mut w = Writer::new(base.clone(), in_place);
         for (rel, b) in &index {
