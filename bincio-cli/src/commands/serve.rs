@@ -40,6 +40,11 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         );
         activities = activities.with_change_listener(Arc::new(move |h: &str| worker.touch(h)));
     }
+    if let Some(url) = a.dem_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        let dem = bincio_http::HttpElevationSource::new(url).map_err(anyhow::Error::msg)?;
+        println!("DEM elevation service: {}", dem.lookup_url());
+        activities = activities.with_elevation_source(Arc::new(dem));
+    }
     let state = AppState::new(
         accounts,
         activities,
@@ -47,7 +52,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             secure_cookies: a.secure_cookies,
             trusted_proxy: a.trusted_proxy,
             public_url: a.public_url.clone(),
-            dem_configured: false,
+            data_dir: Some(a.store.data_dir.clone()).filter(|d| d.is_dir()),
         },
     );
     let mut app = bincio_http::router(state);
