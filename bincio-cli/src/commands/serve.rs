@@ -14,6 +14,14 @@ use crate::cli::ServeArgs;
 use crate::stores;
 
 pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
+    // A bad --dem-url is a usage error: refuse before touching the store.
+    let dem = a
+        .dem_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(bincio_http::HttpElevationSource::new)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let stores = stores::open(&a.store).await?;
     let accounts = super::accounts(&stores);
     let base = super::base_url(a.public_url.as_deref(), &format!("http://{}", a.bind));
@@ -40,8 +48,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         );
         activities = activities.with_change_listener(Arc::new(move |h: &str| worker.touch(h)));
     }
-    if let Some(url) = a.dem_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        let dem = bincio_http::HttpElevationSource::new(url).map_err(anyhow::Error::msg)?;
+    if let Some(dem) = dem {
         println!("DEM elevation service: {}", dem.lookup_url());
         activities = activities.with_elevation_source(Arc::new(dem));
     }

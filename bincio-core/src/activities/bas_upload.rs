@@ -10,7 +10,9 @@
 //!   extracted file's; every numeric field is a finite number ≥ 0; texts
 //!   are bounded; `privacy` is one of the known values; unknown keys are
 //!   dropped; the server sets `bas_version`, `timeseries_url`,
-//!   `source_hash` and clears `duplicate_of`;
+//!   `source_hash` and clears `duplicate_of`; `custom.highlight` and
+//!   `custom.hide_stats` become the owner's edits (enforced like any edit),
+//!   `custom.images` is dropped (photos are uploaded separately);
 //! * `timeseries` has a numeric `t` of at most [`MAX_BAS_POINTS`] samples
 //!   and every other known series is null or an array of numbers / nulls of
 //!   the same length;
@@ -525,6 +527,9 @@ pub struct BasDocuments {
     pub summary: Value,
     /// Timeseries and track.
     pub tracks: ActivityTracks,
+    /// `custom.highlight` / `custom.hide_stats` of the upload, kept as the
+    /// owner's edits (the server enforces and overlays them from there).
+    pub edits: ActivityEdits,
 }
 
 /// Validate an upload and build the documents to store (see the module doc).
@@ -598,11 +603,7 @@ pub fn build(upload: &BasUpload) -> CoreResult<BasDocuments> {
         }
         Some(_) => return Err(bad("activity.strava_id", "must be a number")),
     };
-    let custom = match a.get("custom") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(v @ Value::Object(_)) => v.clone(),
-        Some(_) => return Err(bad("activity.custom", "must be an object")),
-    };
+    let (custom, edits) = custom_and_edits(a)?;
 
     let timeseries = upload
         .timeseries
@@ -668,7 +669,7 @@ pub fn build(upload: &BasUpload) -> CoreResult<BasDocuments> {
     d.insert("strava_id".into(), strava_id);
     d.insert("duplicate_of".into(), Value::Null);
     d.insert("privacy".into(), json!(privacy.as_str()));
-    d.insert("custom".into(), custom);
+    d.insert("custom".into(), Value::Object(custom));
 
     let mut s = Map::new();
     for key in SUMMARY_FROM_DETAIL {
@@ -698,7 +699,47 @@ pub fn build(upload: &BasUpload) -> CoreResult<BasDocuments> {
             timeseries,
             geojson: track.map(|(g, _)| g),
         },
+        edits,
     })
+}
+
+/// `custom` without the keys the server derives (`highlight`, `hide_stats`
+/// become edits so they are enforced, not just displayed; `images` lists
+/// the stored photos, of which an upload has none).
+fn custom_and_edits(a: &Map<String, Value>) -> CoreResult<(Map<String, Value>, ActivityEdits)> {
+    let mut custom = match a.get("custom") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(c)) => c.clone(),
+        Some(_) => return Err(bad("activity.custom", "must be an object")),
+    };
+    custom.remove("images");
+    let mut edits = ActivityEdits::default();
+    match custom.remove("highlight") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(b)) => edits.highlight = Some(b),
+        Some(_) => return Err(bad("activity.custom.highlight", "must be true or false")),
+    }
+    match custom.remove("hide_stats") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(list)) => {
+            let names: Option<Vec<String>> = list
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .filter(|s| super::view::is_hideable(s))
+                        .map(str::to_owned)
+                })
+                .collect();
+            edits.hide_stats = Some(names.ok_or_else(|| {
+                bad(
+                    "activity.custom.hide_stats",
+                    "must list elevation, speed, heart_rate, cadence or power",
+                )
+            })?);
+        }
+        Some(_) => return Err(bad("activity.custom.hide_stats", "must be a list")),
+    }
+    Ok((custom, edits))
 }
 
 impl Activities {
@@ -722,7 +763,7 @@ impl Activities {
                 .map(str::to_owned),
             summary: docs.summary,
             detail: docs.detail,
-            edits: ActivityEdits::default(),
+            edits: docs.edits,
             duplicate_of: None,
             created_at: self.clock.unix(),
         };
@@ -823,6 +864,20 @@ mod tests {
         u.geojson = Some(json!({"type": "Feature", "geometry": {"type": "LineString",
             "coordinates": [[7, 45], [7, "x"]]}}));
         assert!(err(&u).starts_with("geojson.geometry.coordinates[1]:"));
+    }
+
+    #[test]
+    fn custom_flags_become_edits() {
+        let mut a = minimal();
+        a["custom"] = json!({"highlight": true, "hide_stats": ["heart_rate"],
+                             "images": ["x.jpg"], "note": "kept"});
+        let d = build(&upload(a)).unwrap();
+        assert_eq!(d.detail["custom"], json!({"note": "kept"}));
+        assert_eq!(d.edits.highlight, Some(true));
+        assert_eq!(d.edits.hide_stats, Some(vec!["heart_rate".to_owned()]));
+        let mut a = minimal();
+        a["custom"] = json!({"hide_stats": ["everything"]});
+        assert!(err(&upload(a)).starts_with("activity.custom.hide_stats:"));
     }
 
     #[test]

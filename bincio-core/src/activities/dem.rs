@@ -369,11 +369,13 @@ mod tests {
         assert_eq!(plausible(None), None);
     }
 
-    struct Fake(fn(&[LatLon]) -> Result<Vec<Option<f64>>, String>);
+    type Answer = Result<Vec<Option<f64>>, String>;
+
+    struct Fake(fn(&[LatLon]) -> Answer);
 
     #[async_trait::async_trait]
     impl ElevationSource for Fake {
-        async fn lookup(&self, points: &[LatLon]) -> Result<Vec<Option<f64>>, String> {
+        async fn lookup(&self, points: &[LatLon]) -> Answer {
             assert!(points.len() <= DEM_BATCH);
             (self.0)(points)
         }
