@@ -140,6 +140,11 @@ pub struct ServeArgs {
     /// every write (must not overlap the data directory).
     #[arg(long)]
     pub render_dir: Option<PathBuf>,
+    /// Base URL of an open-elevation compatible DEM service
+    /// (`POST {url}/api/v1/lookup`) for "recalculate elevation / DEM", e.g.
+    /// https://api.open-elevation.com. Without it the DEM route answers 503.
+    #[arg(long, env = "DEM_URL")]
+    pub dem_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -33,6 +33,10 @@ pub enum CoreError {
     /// Input exceeds a size or count limit (413).
     #[error("{0}")]
     TooLarge(String),
+    /// A service this operation needs is not configured or not reachable
+    /// (503), e.g. no DEM elevation service.
+    #[error("{0}")]
+    Unavailable(String),
     /// The store failed (500; message logged, not shown).
     #[error("store: {0}")]
     Store(#[from] StoreError),

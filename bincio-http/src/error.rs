@@ -57,6 +57,7 @@ impl From<CoreError> for ApiError {
             CoreError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             CoreError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            CoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             CoreError::Store(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "internal error");
                 return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error");

@@ -1,5 +1,6 @@
 //! A JSON body extractor whose rejections use the API's error shape
-//! (422 with a FastAPI-like `detail` list) instead of axum's plain text.
+//! (422 with a FastAPI-like `detail` list) instead of axum's plain text; a
+//! body over the route's size limit stays 413.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -15,6 +16,13 @@ pub struct JsonError(JsonRejection);
 
 impl IntoResponse for JsonError {
     fn into_response(self) -> Response {
+        if self.0.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return crate::error::ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+            )
+            .into_response();
+        }
         let body = serde_json::json!({
             "detail": [{
                 "loc": ["body"],

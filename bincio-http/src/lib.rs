@@ -9,12 +9,15 @@
 mod auth;
 pub mod ccip;
 mod client;
+pub mod dem;
+mod disk;
 pub mod error;
 mod json;
 mod openapi;
 mod routes;
 mod state;
 
+pub use dem::HttpElevationSource;
 pub use state::{AppState, HttpConfig};
 
 use axum::Router;

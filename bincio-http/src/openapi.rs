@@ -211,6 +211,14 @@ pub(crate) const OPERATIONS: &[Op] = &[
     ),
     op(
         "get",
+        "/api/admin/disk",
+        "admin",
+        "Filesystem of the data directory and storage per user",
+        Admin,
+        &[],
+    ),
+    op(
+        "get",
         "/api/activity/{id}",
         "activities",
         "One of my activities (detail with edits)",
@@ -377,6 +385,22 @@ pub(crate) const OPERATIONS: &[Op] = &[
         "Recompute elevation gain/loss from the timeseries (smoothed hysteresis)",
         User,
         &[],
+    ),
+    op(
+        "post",
+        "/api/activity/{id}/recalculate-elevation/dem",
+        "activities",
+        "Correct elevation from the DEM service (503 when none is configured)",
+        User,
+        &[],
+    ),
+    op(
+        "post",
+        "/api/upload/bas",
+        "activities",
+        "Store a BAS activity extracted elsewhere (validated; ≤ 20 MiB) → imported | duplicate",
+        User,
+        &[("activity", "object", true), ("timeseries", "object", false), ("geojson", "object", false)],
     ),
     op(
         "post",

@@ -18,8 +18,14 @@ pub struct HttpConfig {
     pub trusted_proxy: bool,
     /// Public base URL (e.g. `https://bincio.example`), used in links.
     pub public_url: Option<String>,
-    /// Whether a DEM elevation service is configured.
-    pub dem_configured: bool,
+    /// Directory whose filesystem `GET /api/admin/disk` measures: the
+    /// instance data directory (on SQLite it holds `instance.db`; on MongoDB
+    /// it is still where the server keeps its files). `None` ⇒ the working
+    /// directory.
+    ///
+    /// Whether a DEM service is configured is not an HTTP option: it is the
+    /// activities service's (`Activities::with_elevation_source`).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Everything handlers need. Cheap to clone.

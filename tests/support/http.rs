@@ -55,14 +55,24 @@ impl TestApp {
 
     /// A fresh app with options.
     pub async fn with_config(backend: &dyn Backend, config: HttpConfig) -> Self {
+        Self::with_activities(backend, config, |a| a).await
+    }
+
+    /// A fresh app whose activities service is adjusted by `f` (change
+    /// listener, DEM source, …).
+    pub async fn with_activities(
+        backend: &dyn Backend,
+        config: HttpConfig,
+        f: impl FnOnce(Activities) -> Activities,
+    ) -> Self {
         let stores = backend.fresh().await;
         let clock = Arc::new(ManualClock::at(T0));
         let accounts = Accounts::new(stores.users.clone(), clock.clone() as Arc<dyn Clock>);
-        let activities = Activities::new(
+        let activities = f(Activities::new(
             stores.activities.clone(),
             stores.users.clone(),
             clock.clone() as Arc<dyn Clock>,
-        );
+        ));
         let router =
             bincio_http::router(AppState::new(accounts.clone(), activities.clone(), config));
         Self {

@@ -14,6 +14,14 @@ use crate::cli::ServeArgs;
 use crate::stores;
 
 pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
+    // A bad --dem-url is a usage error: refuse before touching the store.
+    let dem = a
+        .dem_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map(bincio_http::HttpElevationSource::new)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let stores = stores::open(&a.store).await?;
     let accounts = super::accounts(&stores);
     let base = super::base_url(a.public_url.as_deref(), &format!("http://{}", a.bind));
@@ -40,6 +48,10 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         );
         activities = activities.with_change_listener(Arc::new(move |h: &str| worker.touch(h)));
     }
+    if let Some(dem) = dem {
+        println!("DEM elevation service: {}", dem.lookup_url());
+        activities = activities.with_elevation_source(Arc::new(dem));
+    }
     let state = AppState::new(
         accounts,
         activities,
@@ -47,7 +59,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             secure_cookies: a.secure_cookies,
             trusted_proxy: a.trusted_proxy,
             public_url: a.public_url.clone(),
-            dem_configured: false,
+            data_dir: Some(a.store.data_dir.clone()).filter(|d| d.is_dir()),
         },
     );
     let mut app = bincio_http::router(state);

@@ -45,9 +45,20 @@ pub fn smoothed_hysteresis(values: &[f64], threshold: f64) -> (f64, f64) {
             (cum[hi] - cum[lo]) / (hi - lo) as f64
         })
         .collect();
+    hysteresis(&smooth, threshold)
+}
+
+/// Gain and loss of `values` (metres, 1 decimal) counting a move only once
+/// it reaches `threshold` from the last committed value, which then becomes
+/// the new reference. Shared by the smoothed recalculation above and the DEM
+/// correction (threshold 10 m, see [`super::dem`]).
+pub fn hysteresis(values: &[f64], threshold: f64) -> (f64, f64) {
+    let Some((first, rest)) = values.split_first() else {
+        return (0.0, 0.0);
+    };
     let (mut gain, mut loss) = (0.0, 0.0);
-    let mut committed = smooth[0];
-    for e in &smooth[1..] {
+    let mut committed = *first;
+    for e in rest {
         let d = e - committed;
         if d.abs() >= threshold {
             if d > 0.0 {
@@ -58,8 +69,12 @@ pub fn smoothed_hysteresis(values: &[f64], threshold: f64) -> (f64, f64) {
             committed = *e;
         }
     }
-    let r1 = |x: f64| (x * 10.0).round() / 10.0;
-    (r1(gain), r1(loss))
+    (round1(gain), round1(loss))
+}
+
+/// Round to one decimal (the contract's `round(x, 1)`).
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 impl Activities {
@@ -141,5 +156,14 @@ mod tests {
         let (g, l) = smoothed_hysteresis(&noise, 3.0);
         assert!(g < 3.0 && l < 3.0, "{g} {l}");
         assert_eq!(smoothed_hysteresis(&[1.0], 1.0), (0.0, 0.0));
+    }
+
+    #[test]
+    fn plain_hysteresis_commits_only_past_the_threshold() {
+        // [100, 150, 120] with 10 m: +50 then −30.
+        assert_eq!(hysteresis(&[100.0, 150.0, 120.0], 10.0), (50.0, 30.0));
+        // 7 m steps never reach 10 m from the reference… until the second.
+        assert_eq!(hysteresis(&[0.0, 7.0, 14.0, 7.0], 10.0), (14.0, 0.0));
+        assert_eq!(hysteresis(&[], 10.0), (0.0, 0.0));
     }
 }

@@ -11,6 +11,8 @@
 
 pub mod athlete;
 pub mod athlete_config;
+pub mod bas_upload;
+pub mod dem;
 pub mod elevation;
 pub mod export;
 pub mod ingest;
@@ -44,6 +46,17 @@ pub struct FeedPage {
     pub activities: Vec<Value>,
     /// Cursor for the next page (`started_at:id`), if any.
     pub next: Option<String>,
+}
+
+/// Storage used by one handle ([`Activities::storage_report`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserStorage {
+    /// The handle.
+    pub handle: String,
+    /// Whether an account with this handle exists.
+    pub in_db: bool,
+    /// Bytes used.
+    pub usage: StorageUsage,
 }
 
 /// An owner's edit request; absent fields are left as they are.
@@ -128,6 +141,9 @@ pub struct Activities {
     users: Arc<dyn UserStore>,
     clock: Arc<dyn Clock>,
     listener: Option<ChangeListener>,
+    /// DEM service for elevation correction; `None` ⇒ the DEM
+    /// recalculation answers `Unavailable` (503).
+    elevation: Option<Arc<dyn dem::ElevationSource>>,
 }
 
 /// A summary in a feed: the owner's own view, or the public one.
@@ -170,7 +186,15 @@ impl Activities {
             users,
             clock,
             listener: None,
+            elevation: None,
         }
+    }
+
+    /// Use `source` for DEM elevation correction
+    /// ([`Activities::recalculate_elevation_dem`]).
+    pub fn with_elevation_source(mut self, source: Arc<dyn dem::ElevationSource>) -> Self {
+        self.elevation = Some(source);
+        self
     }
 
     /// Call `listener` after every write to a user's activities (e.g. to
@@ -437,6 +461,32 @@ impl Activities {
     /// Bytes used by a user.
     pub async fn storage(&self, handle: &str) -> CoreResult<StorageUsage> {
         Ok(self.store.storage_usage(handle).await?)
+    }
+
+    /// Storage used per handle, for the admin disk report: every account,
+    /// plus any handle that still owns activities without an account
+    /// (`in_db: false`, e.g. left over by an interrupted deletion). Sorted
+    /// by handle.
+    pub async fn storage_report(&self) -> CoreResult<Vec<UserStorage>> {
+        let accounts: std::collections::BTreeSet<String> = self
+            .users
+            .list_users()
+            .await?
+            .into_iter()
+            .map(|u| u.handle)
+            .collect();
+        let mut handles = accounts.clone();
+        handles.extend(self.store.activity_owners().await?);
+        let mut out = Vec::with_capacity(handles.len());
+        for handle in handles {
+            let usage = self.store.storage_usage(&handle).await?;
+            out.push(UserStorage {
+                in_db: accounts.contains(&handle),
+                handle,
+                usage,
+            });
+        }
+        Ok(out)
     }
 
     /// Drop a user's kept originals; returns bytes freed.

@@ -46,6 +46,7 @@ impl From<CoreError> for CcipError {
             CoreError::Unauthorized(_) | CoreError::Forbidden(_) => Self::staff_only(),
             CoreError::TooLarge(m) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, m),
             CoreError::RateLimited(m) => Self::new(StatusCode::TOO_MANY_REQUESTS, m),
+            CoreError::Unavailable(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, m),
             CoreError::Store(_) | CoreError::Internal(_) => {
                 tracing::error!(error = %e, "ccip internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")

@@ -68,7 +68,7 @@ pub(crate) async fn me(
         "is_admin": user.is_admin(),
         "role": user.role.as_str(),
         "store_originals_default": settings.store_originals,
-        "dem_configured": st.config().dem_configured,
+        "dem_configured": st.activities().dem_configured(),
     })))
 }
 

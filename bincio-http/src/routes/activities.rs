@@ -164,7 +164,8 @@ pub(crate) async fn feed(
     ))
 }
 
-fn mb(bytes: u64) -> f64 {
+/// Bytes as MB (MiB), 2 decimals, like the contract's storage figures.
+pub(crate) fn mb(bytes: u64) -> f64 {
     (bytes as f64 / 1_048_576.0 * 100.0).round() / 100.0
 }
 
@@ -218,6 +219,19 @@ pub(crate) async fn recalc_hysteresis(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let r = st.activities().recalculate_elevation(&a.user, &id).await?;
+    Ok(Json(serde_json::to_value(r).unwrap_or_default()))
+}
+
+/// DEM correction of the owner's activity: 503 without a DEM service.
+pub(crate) async fn recalc_dem(
+    State(st): State<AppState>,
+    a: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let r = st
+        .activities()
+        .recalculate_elevation_dem(&a.user, &id)
+        .await?;
     Ok(Json(serde_json::to_value(r).unwrap_or_default()))
 }
 

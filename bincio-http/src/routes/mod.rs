@@ -24,6 +24,9 @@ const IMAGE_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 /// One base64 file of at most 50 MiB, plus JSON framing.
 const RAW_BODY_LIMIT: usize = 70 * 1024 * 1024;
 
+/// A BAS upload (`/api/upload/bas`): documents already extracted elsewhere.
+const BAS_BODY_LIMIT: usize = bincio_core::activities::bas_upload::MAX_BAS_BODY_BYTES;
+
 /// A multi-file upload: bounded by the file count and per-file cap.
 const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
 
@@ -53,6 +56,7 @@ pub(crate) fn router(state: AppState) -> Router {
             post(admin::reset_code),
         )
         .route("/api/admin/jobs", get(admin::jobs))
+        .route("/api/admin/disk", get(admin::disk))
         .route(
             "/api/activity/{id}",
             get(activities::get)
@@ -79,8 +83,16 @@ pub(crate) fn router(state: AppState) -> Router {
             post(activities::recalc_hysteresis),
         )
         .route(
+            "/api/activity/{id}/recalculate-elevation/dem",
+            post(activities::recalc_dem),
+        )
+        .route(
             "/api/upload/raw",
             post(upload::raw).layer(DefaultBodyLimit::max(RAW_BODY_LIMIT)),
+        )
+        .route(
+            "/api/upload/bas",
+            post(upload::bas).layer(DefaultBodyLimit::max(BAS_BODY_LIMIT)),
         )
         .route(
             "/api/upload",

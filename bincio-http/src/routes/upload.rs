@@ -350,3 +350,15 @@ pub(crate) async fn raw(
         "source_hash": source_hash,
     })))
 }
+
+/// `POST /api/upload/bas`: a BAS activity (`{activity, timeseries?,
+/// geojson?}`) extracted elsewhere (e.g. the mobile app), validated and
+/// stored for the caller → `{ok, id, status: "imported"|"duplicate"}`.
+pub(crate) async fn bas(
+    State(st): State<AppState>,
+    a: AuthUser,
+    crate::json::ApiJson(b): crate::json::ApiJson<bincio_core::activities::bas_upload::BasUpload>,
+) -> ApiResult<Json<Value>> {
+    let r = st.activities().import_bas(&a.user, b).await?;
+    Ok(Json(json!({"ok": true, "id": r.id, "status": r.status})))
+}
