@@ -149,7 +149,12 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 10_000 } else { 200 });
-    let dir = tempfile::tempdir().unwrap();
+    // BINCIO_BENCH_DIR: where the instance and the tree go (default: the
+    // system temp dir), e.g. /dev/shm to take the disk out of the figure.
+    let dir = match std::env::var_os("BINCIO_BENCH_DIR") {
+        Some(d) => tempfile::tempdir_in(d).unwrap(),
+        None => tempfile::tempdir().unwrap(),
+    };
     let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).unwrap());
     let users: Arc<dyn UserStore> = store.clone();
     let acts: Arc<dyn ActivityStore> = store.clone();

@@ -37,7 +37,7 @@
 //! steps can, and such leftovers are unreachable.
 
 use bincio_core::model::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks, StorageUsage,
 };
 use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
 use futures_util::TryStreamExt;
@@ -448,6 +448,37 @@ impl MongoStore {
 }
 
 impl MongoStore {
+    /// The JSON payload of an activity's current tracks document (retrying
+    /// when a concurrent replacement swapped it while we read).
+    async fn tracks_payload(&self, handle: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
+        for _ in 0..READ_RETRIES {
+            let Some(a) = self
+                .coll(coll::ACTIVITIES)
+                .find_one(doc! { "handle": handle, "id": id })
+                .projection(doc! { "tracks_id": 1 })
+                .await
+                .map_err(backend)?
+            else {
+                return Ok(None);
+            };
+            let tid = oid_field(&a, coll::ACTIVITIES, "tracks_id")?;
+            let Some(t) = self
+                .coll(coll::ACTIVITY_TRACKS)
+                .find_one(doc! { "_id": tid })
+                .await
+                .map_err(backend)?
+            else {
+                continue; // replaced meanwhile: read the new pointer
+            };
+            if let Some(bytes) = self.get_payload(&t, coll::ACTIVITY_TRACKS).await? {
+                return Ok(Some(bytes));
+            }
+        }
+        Err(StoreError::Backend(format!(
+            "tracks of {handle}/{id}: replaced concurrently too often"
+        )))
+    }
+
     /// Bump the user's change counter; called *after* a write succeeded
     /// (see the trait: readers take the counter before the documents).
     async fn bump_generation(&self, handle: &str) -> StoreResult<()> {
@@ -631,38 +662,36 @@ impl ActivityStore for MongoStore {
     }
 
     async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>> {
-        for _ in 0..READ_RETRIES {
-            let Some(a) = self
-                .coll(coll::ACTIVITIES)
-                .find_one(doc! { "handle": handle, "id": id })
-                .projection(doc! { "tracks_id": 1 })
-                .await
-                .map_err(backend)?
-            else {
-                return Ok(None);
-            };
-            let tid = oid_field(&a, coll::ACTIVITIES, "tracks_id")?;
-            let Some(t) = self
-                .coll(coll::ACTIVITY_TRACKS)
-                .find_one(doc! { "_id": tid })
-                .await
-                .map_err(backend)?
-            else {
-                continue; // replaced meanwhile: read the new pointer
-            };
-            let Some(bytes) = self.get_payload(&t, coll::ACTIVITY_TRACKS).await? else {
-                continue;
-            };
-            let j: TracksJson = serde_json::from_slice(&bytes)
-                .map_err(|e| StoreError::Corrupt(format!("{}: {e}", coll::ACTIVITY_TRACKS)))?;
-            return Ok(Some(ActivityTracks {
-                timeseries: j.timeseries,
-                geojson: j.geojson,
-            }));
+        let Some(bytes) = self.tracks_payload(handle, id).await? else {
+            return Ok(None);
+        };
+        let j: TracksJson = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", coll::ACTIVITY_TRACKS)))?;
+        Ok(Some(ActivityTracks {
+            timeseries: j.timeseries,
+            geojson: j.geojson,
+        }))
+    }
+
+    /// The payload is `serde_json::to_vec` of the tracks: its members are
+    /// already compact JSON text, borrowed out without a parse.
+    async fn get_tracks_raw(&self, handle: &str, id: &str) -> StoreResult<Option<RawTracks>> {
+        #[derive(Deserialize)]
+        struct Raw<'a> {
+            #[serde(default, borrow)]
+            timeseries: Option<&'a serde_json::value::RawValue>,
+            #[serde(default, borrow)]
+            geojson: Option<&'a serde_json::value::RawValue>,
         }
-        Err(StoreError::Backend(format!(
-            "tracks of {handle}/{id}: replaced concurrently too often"
-        )))
+        let Some(bytes) = self.tracks_payload(handle, id).await? else {
+            return Ok(None);
+        };
+        let j: Raw<'_> = serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", coll::ACTIVITY_TRACKS)))?;
+        Ok(Some(RawTracks {
+            timeseries: j.timeseries.map(|r| r.get().to_owned()),
+            geojson: j.geojson.map(|r| r.get().to_owned()),
+        }))
     }
 
     /// ONE `find_one_and_update` that `$set`s only the fields present in the

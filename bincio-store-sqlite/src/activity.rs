@@ -3,7 +3,7 @@
 //! privacy (edit, else extracted) so "listed" is an indexed filter.
 
 use bincio_core::model::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks, StorageUsage,
 };
 use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
@@ -285,27 +285,36 @@ impl ActivityStore for SqliteStore {
     }
 
     async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>> {
+        let Some(raw) = self.get_tracks_raw(handle, id).await? else {
+            return Ok(None);
+        };
+        let parse = |s: Option<String>| -> StoreResult<Option<serde_json::Value>> {
+            s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .transpose()
+        };
+        Ok(Some(ActivityTracks {
+            timeseries: parse(raw.timeseries)?,
+            geojson: parse(raw.geojson)?,
+        }))
+    }
+
+    /// The columns hold `Value::to_string()`, i.e. compact JSON.
+    async fn get_tracks_raw(&self, handle: &str, id: &str) -> StoreResult<Option<RawTracks>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.read(move |c| {
-            let row: Option<(Option<String>, Option<String>)> = c
-                .query_row(
-                    "SELECT timeseries, geojson FROM activity_tracks WHERE handle = ?1 AND id = ?2",
-                    params![handle, id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(backend)?;
-            let parse = |s: Option<String>| -> StoreResult<Option<serde_json::Value>> {
-                s.map(|s| serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(e.to_string())))
-                    .transpose()
-            };
-            row.map(|(ts, gj)| {
-                Ok(ActivityTracks {
-                    timeseries: parse(ts)?,
-                    geojson: parse(gj)?,
+            c.prepare_cached(
+                "SELECT timeseries, geojson FROM activity_tracks WHERE handle = ?1 AND id = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![handle, id], |r| {
+                    Ok(RawTracks {
+                        timeseries: r.get(0)?,
+                        geojson: r.get(1)?,
+                    })
                 })
+                .optional()
             })
-            .transpose()
+            .map_err(backend)
         })
         .await
     }

@@ -157,6 +157,22 @@ pub async fn activity_tracks_roundtrip(b: &dyn Backend) {
         ActivityTracks::default()
     );
     assert!(a.get_tracks("alice", "zz").await.unwrap().is_none());
+    // Raw text: byte-identical to printing the parsed values.
+    let t = tracks();
+    let raw = a.get_tracks_raw("alice", "a1").await.unwrap().unwrap();
+    assert_eq!(
+        raw.timeseries.as_deref(),
+        Some(serde_json::to_string(t.timeseries.as_ref().unwrap()).unwrap().as_str())
+    );
+    assert_eq!(
+        raw.geojson.as_deref(),
+        Some(serde_json::to_string(t.geojson.as_ref().unwrap()).unwrap().as_str())
+    );
+    assert_eq!(
+        a.get_tracks_raw("alice", "a2").await.unwrap().unwrap(),
+        crate::model::RawTracks::default()
+    );
+    assert!(a.get_tracks_raw("alice", "zz").await.unwrap().is_none());
 }
 
 /// Edits merge field by field; concurrent edits of different fields all

@@ -154,6 +154,17 @@ pub struct ActivityTracks {
     pub geojson: Option<Value>,
 }
 
+/// [`ActivityTracks`] as the compact JSON text they are stored as: the
+/// bytes `serde_json::to_vec` makes of the parsed values. Lets a writer pass
+/// tracks through without parsing and re-printing them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawTracks {
+    /// BAS timeseries JSON text.
+    pub timeseries: Option<String>,
+    /// BAS GeoJSON Feature text.
+    pub geojson: Option<String>,
+}
+
 /// Per-user storage usage, bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StorageUsage {

@@ -5,7 +5,8 @@ mod athlete;
 mod user;
 
 pub use activity::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Privacy, StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Privacy, RawTracks,
+    StorageUsage,
 };
 
 pub use athlete::{AthleteConfig, AthleteKey, AthletePatch, Season};

@@ -14,7 +14,9 @@
 //! * binaries live in the store, never in any exported tree.
 
 use super::StoreResult;
-use crate::model::{ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, StorageUsage};
+use crate::model::{
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, RawTracks, StorageUsage,
+};
 
 /// Outcome of [`ActivityStore::insert_activity`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +70,12 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// The tracks of one activity.
     async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>>;
+
+    /// The tracks as stored, compact JSON text, byte-identical to
+    /// `serde_json::to_vec` of [`Self::get_tracks`]'s values (checked by the
+    /// conformance suite). The render writes public tracks through it
+    /// without a parse and a print per activity.
+    async fn get_tracks_raw(&self, handle: &str, id: &str) -> StoreResult<Option<RawTracks>>;
 
     /// Merge `patch` into the edits atomically; returns the new edits, or
     /// `None` if the activity does not exist.

@@ -21,7 +21,9 @@ use super::write::{io_err, Writer, STAGING_PREFIX};
 use super::RenderStats;
 use crate::activities::{athlete, athlete_config, privacy, view};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{ActivityRecord, ActivityTracks, AthleteConfig, FeedCursor, Privacy};
+use crate::model::{
+    ActivityRecord, ActivityTracks, AthleteConfig, FeedCursor, Privacy, RawTracks,
+};
 use crate::store::{ActivityStore, FeedQuery};
 use crate::validate;
 
@@ -108,38 +110,67 @@ struct Item {
     key: String,
 }
 
+/// An activity's tracks as the render needs them.
+enum Tracks {
+    /// Public or unlisted with no hidden series: written as stored.
+    Raw(RawTracks),
+    /// Cut for privacy or hidden series first.
+    Parsed(ActivityTracks),
+}
+
+/// True when the public files of `rec` carry its tracks unchanged.
+fn passes_through(rec: &ActivityRecord) -> bool {
+    matches!(rec.effective_privacy(), Privacy::Public | Privacy::Unlisted)
+        && rec.edits.hide_stats.as_ref().is_none_or(|h| h.is_empty())
+}
+
 /// Files of one activity: (relative path, bytes), and its listed summary.
 fn activity_files(
     item: &Item,
-    tracks: &ActivityTracks,
+    tracks: Tracks,
     photos: Vec<(String, Vec<u8>)>,
 ) -> (Vec<(String, Vec<u8>)>, Option<Value>) {
     let rec = &item.rec;
     let p = rec.effective_privacy();
-    let coords = tracks
+    let mut files = Vec::with_capacity(3 + photos.len());
+    let (ts_name, geo_name) = (
+        format!("activities/{}.timeseries.json", rec.id),
+        format!("activities/{}.geojson", rec.id),
+    );
+    let parsed = match tracks {
+        Tracks::Raw(raw) => {
+            if let Some(g) = raw.geojson {
+                files.push((geo_name, g.into_bytes()));
+            }
+            if let Some(t) = raw.timeseries {
+                files.push((ts_name, t.into_bytes()));
+            }
+            ActivityTracks::default()
+        }
+        Tracks::Parsed(tracks) => {
+            if let Some(g) = tracks.geojson.as_ref().and_then(|g| privacy::cut_geojson(g, p)) {
+                files.push((geo_name, bytes(&g)));
+            }
+            if let Some(mut ts) = tracks
+                .timeseries
+                .as_ref()
+                .and_then(|t| privacy::cut_timeseries(t, p))
+            {
+                if let Some(h) = &rec.edits.hide_stats {
+                    view::hide_series(&mut ts, h);
+                }
+                files.push((ts_name, bytes(&ts)));
+            }
+            tracks
+        }
+    };
+    // Only blurred documents read the track (to recompute their bounds).
+    let coords = parsed
         .geojson
         .as_ref()
         .and_then(|g| g.pointer("/geometry/coordinates"));
-    let mut files = Vec::with_capacity(3 + photos.len());
     let detail = view::public_doc(rec, &rec.detail, &item.images, coords);
     files.push((format!("activities/{}.json", rec.id), bytes(&detail)));
-    if let Some(g) = tracks
-        .geojson
-        .as_ref()
-        .and_then(|g| privacy::cut_geojson(g, p))
-    {
-        files.push((format!("activities/{}.geojson", rec.id), bytes(&g)));
-    }
-    if let Some(mut ts) = tracks
-        .timeseries
-        .as_ref()
-        .and_then(|t| privacy::cut_timeseries(t, p))
-    {
-        if let Some(h) = &rec.edits.hide_stats {
-            view::hide_series(&mut ts, h);
-        }
-        files.push((format!("activities/{}.timeseries.json", rec.id), bytes(&ts)));
-    }
     for (name, b) in photos {
         files.push((format!("activities/images/{}/{name}", rec.id), b));
     }
@@ -159,10 +190,21 @@ async fn render_chunk(
 ) -> CoreResult<(Vec<(String, ActivityState, Option<Value>)>, RenderStats)> {
     let mut loaded = Vec::with_capacity(items.len());
     for item in items {
-        let tracks = store
-            .get_tracks(&handle, &item.rec.id)
-            .await?
-            .unwrap_or_default();
+        let tracks = if passes_through(&item.rec) {
+            Tracks::Raw(
+                store
+                    .get_tracks_raw(&handle, &item.rec.id)
+                    .await?
+                    .unwrap_or_default(),
+            )
+        } else {
+            Tracks::Parsed(
+                store
+                    .get_tracks(&handle, &item.rec.id)
+                    .await?
+                    .unwrap_or_default(),
+            )
+        };
         let mut photos = Vec::new();
         for name in &item.images {
             if let Some(b) = store.get_image(&handle, &item.rec.id, name).await? {
@@ -175,7 +217,7 @@ async fn render_chunk(
         let mut w = Writer::new(base, in_place);
         let mut done = Vec::with_capacity(loaded.len());
         for (item, tracks, photos) in loaded {
-            let (files, listed) = activity_files(&item, &tracks, photos);
+            let (files, listed) = activity_files(&item, tracks, photos);
             let mut made = Vec::with_capacity(files.len());
             for (rel, b) in files {
                 w.put(&rel, &b)?;
