@@ -1,6 +1,15 @@
 //! The OpenAPI 3.1 document served at `/api/openapi.json`, generated from
-//! one route table ([`OPERATIONS`]). A test checks that every route of the
-//! router appears here, so the document cannot silently drift.
+//! one route table ([`OPERATIONS`]).
+//!
+//! The tests below hold the table to the router of [`crate::router`] in
+//! both directions, so the document cannot silently drift: every
+//! `(method, path)` listed here must reach a handler of the real router,
+//! and every path registered in `routes/mod.rs` must be listed here with
+//! exactly the methods the router accepts on it.
+//!
+//! The CCIP routes ([`crate::ccip::router`]) are not in this table: they
+//! are a separate API with its own contract (`ccip.md`), merged into the
+//! app only by `serve --event`, and the tests do not cover them.
 
 use serde_json::{json, Map, Value};
 
@@ -58,7 +67,8 @@ const ATHLETE_FIELDS: &[(&str, &str, bool)] = &[
     ("gear", "object", false),
 ];
 
-/// Every operation of the accounts API.
+/// Every operation of [`crate::router`] (accounts, activities, BAS data,
+/// API docs); not the CCIP routes.
 pub(crate) const OPERATIONS: &[Op] = &[
     op(
         "get",
@@ -483,7 +493,23 @@ pub(crate) const OPERATIONS: &[Op] = &[
         &[],
     ),
     op("get", "/api/docs", "docs", "Swagger UI", Public, &[]),
+    op(
+        "get",
+        "/api/docs/{asset}",
+        "docs",
+        "Swagger UI files: swagger-ui-bundle.js, swagger-ui.css",
+        Public,
+        &[],
+    ),
     op("get", "/api/redoc", "docs", "ReDoc", Public, &[]),
+    op(
+        "get",
+        "/api/redoc/redoc.standalone.js",
+        "docs",
+        "ReDoc script",
+        Public,
+        &[],
+    ),
 ];
 
 fn operation(o: &Op) -> Value {
@@ -554,4 +580,188 @@ pub(crate) fn document() -> Value {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! [`OPERATIONS`] against the real router. The paths the router serves
+    //! are read from the `.route("…", …)` calls of `routes/mod.rs` (the only
+    //! place routes are registered, so handlers stay plain method chains);
+    //! the methods on each path are asked of the router itself.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::extract::{MatchedPath, Request};
+    use axum::http::{header, Method, StatusCode};
+    use axum::middleware::{self, Next};
+    use axum::response::Response;
+    use axum::Router;
+    use bincio_core::accounts::Accounts;
+    use bincio_core::activities::Activities;
+    use bincio_core::{Clock, SystemClock};
+    use bincio_store_sqlite::SqliteStore;
+    use tower::ServiceExt;
+
+    use super::OPERATIONS;
+    use crate::{AppState, HttpConfig};
+
+    /// The sources that build [`crate::router`]: `lib.rs` must add nothing,
+    /// `routes/mod.rs` registers every route.
+    const SOURCES: [(&str, &str); 2] = [
+        ("lib.rs", include_str!("lib.rs")),
+        ("routes/mod.rs", include_str!("routes/mod.rs")),
+    ];
+
+    /// Every path registered with `.route("…", …)`. Panics on anything this
+    /// reading would miss, so a new way of adding routes fails here instead
+    /// of escaping the check.
+    fn router_paths() -> BTreeSet<&'static str> {
+        let mut paths = BTreeSet::new();
+        for (file, src) in SOURCES {
+            for call in [".nest(", ".nest_service(", ".merge(", ".route_service("] {
+                assert!(
+                    !src.contains(call),
+                    "{file} uses `{call}`: teach openapi::tests to list those routes"
+                );
+            }
+            for rest in src.split(".route(").skip(1) {
+                let path = rest
+                    .trim_start()
+                    .strip_prefix('"')
+                    .and_then(|r| r.split_once('"'))
+                    .map(|(path, _)| path)
+                    .filter(|path| path.starts_with('/'));
+                let Some(path) = path else {
+                    let head: String = rest.chars().take(60).collect();
+                    panic!("{file}: `.route(` without a path literal: {head:?}");
+                };
+                paths.insert(path);
+            }
+        }
+        assert!(
+            !paths.is_empty(),
+            "no `.route(\"…\"` found in routes/mod.rs"
+        );
+        paths
+    }
+
+    /// Documented methods by path (lowercase, as in [`OPERATIONS`]).
+    fn documented() -> BTreeMap<&'static str, BTreeSet<String>> {
+        let mut by_path: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
+        for o in OPERATIONS {
+            let fresh = by_path.entry(o.path).or_default().insert(o.method.into());
+            assert!(fresh, "{} {} is listed twice", o.method, o.path);
+        }
+        by_path
+    }
+
+    /// The real router on a fresh SQLite store, with a layer that copies the
+    /// route a request matched ([`MatchedPath`]) into the response. The
+    /// app's 404 fallback matches no route, so a response without one is
+    /// the router's own "not found", while a handler's 404 for a missing
+    /// resource still carries it.
+    fn app(dir: &tempfile::TempDir) -> Router {
+        let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).expect("store"));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let accounts = Accounts::new(store.clone(), clock.clone());
+        let activities = Activities::new(store.clone(), store, clock);
+        crate::router(AppState::new(accounts, activities, HttpConfig::default()))
+            .layer(middleware::from_fn(record_matched_path))
+    }
+
+    async fn record_matched_path(req: Request, next: Next) -> Response {
+        let matched = req.extensions().get::<MatchedPath>().cloned();
+        let mut resp = next.run(req).await;
+        if let Some(m) = matched {
+            resp.extensions_mut().insert(m);
+        }
+        resp
+    }
+
+    /// Send `method` to `template` with every `{param}` filled in; returns
+    /// the route matched (if any) and the response.
+    async fn send(app: &Router, method: Method, template: &str) -> (Option<String>, Response) {
+        let uri: Vec<&str> = template
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "probe" } else { seg })
+            .collect();
+        let req = Request::builder()
+            .method(method)
+            .uri(uri.join("/"))
+            .body(Body::empty())
+            .expect("request");
+        let resp = app.clone().oneshot(req).await.expect("infallible");
+        let matched = resp
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned());
+        (matched, resp)
+    }
+
+    #[test]
+    fn documented_paths_are_the_routed_paths() {
+        let routed = router_paths();
+        let documented: BTreeSet<&str> = documented().into_keys().collect();
+        let undocumented: Vec<_> = routed.difference(&documented).collect();
+        let unrouted: Vec<_> = documented.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty() && unrouted.is_empty(),
+            "routed but not in OPERATIONS: {undocumented:?}; \
+             in OPERATIONS but not routed: {unrouted:?}"
+        );
+    }
+
+    /// A method the router serves on no path: the path's method router
+    /// answers it with its 405 fallback, which lists in `Allow` every
+    /// method routed there.
+    #[tokio::test]
+    async fn documented_methods_are_the_routed_methods() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = app(&dir);
+        let probe = Method::from_bytes(b"PROBE").expect("method");
+        let documented = documented();
+        for path in router_paths() {
+            let (matched, resp) = send(&app, probe.clone(), path).await;
+            assert_eq!(matched.as_deref(), Some(path), "{path}: routed elsewhere");
+            assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+            let allow = resp
+                .headers()
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{path}: 405 without Allow"));
+            // `get` also routes HEAD, which OpenAPI leaves implicit.
+            let routed: BTreeSet<String> = allow
+                .split(',')
+                .map(|m| m.trim().to_ascii_lowercase())
+                .filter(|m| m != "head")
+                .collect();
+            let listed = documented.get(path).cloned().unwrap_or_default();
+            assert_eq!(routed, listed, "{path}: routed vs documented methods");
+        }
+    }
+
+    /// Every documented operation reaches a handler: the router neither
+    /// falls back to "not found" (no matched route) nor to "method not
+    /// allowed" (405 with `Allow`). Requests carry no credentials and no
+    /// body, so handlers answer 4xx without side effects.
+    #[tokio::test]
+    async fn every_operation_reaches_a_handler() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = app(&dir);
+        for o in OPERATIONS {
+            let method =
+                Method::from_bytes(o.method.to_ascii_uppercase().as_bytes()).expect("method");
+            let (matched, resp) = send(&app, method, o.path).await;
+            let what = format!("{} {}", o.method, o.path);
+            assert_eq!(matched.as_deref(), Some(o.path), "{what}: not routed");
+            assert!(
+                resp.status() != StatusCode::METHOD_NOT_ALLOWED
+                    && !resp.headers().contains_key(header::ALLOW),
+                "{what}: method not routed ({})",
+                resp.status()
+            );
+        }
+    }
 }
