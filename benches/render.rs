@@ -216,4 +216,24 @@ async fn main() {
         s.written,
         t.elapsed().as_secs_f64()
     );
+    // What `serve --render-dir` does after a write: a full render in which
+    // one user changed (the others are skipped, the combined feed rebuilt).
+    acts.patch_edits(
+        "user5",
+        &record("user5", 5).0.id,
+        ActivityEdits {
+            title: Some("Edited too".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let t = Instant::now();
+    let s = render(&acts, &users, &out, None, 0).await.unwrap();
+    println!(
+        "render all after one edit: {} activities, {} written in {:.3} s",
+        s.activities,
+        s.written,
+        t.elapsed().as_secs_f64()
+    );
 }

@@ -211,6 +211,17 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
         .await
         .unwrap();
     assert_eq!(healed.written, 1, "{healed:?}");
+    std::fs::remove_file(out.path().join("feed.json")).unwrap();
+    render(a, &app.stores.users, &target, None, T0)
+        .await
+        .unwrap();
+    let feed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("feed.json")).unwrap()).unwrap();
+    assert_eq!(
+        feed["total_activities"],
+        serde_json::json!(2),
+        "lost feed rebuilt"
+    );
     // Delete one: its files go, the index changes.
     a.delete_activity("alice", "2023-05-01T080000Z")
         .await

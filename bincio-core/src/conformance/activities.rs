@@ -162,11 +162,19 @@ pub async fn activity_tracks_roundtrip(b: &dyn Backend) {
     let raw = a.get_tracks_raw("alice", "a1").await.unwrap().unwrap();
     assert_eq!(
         raw.timeseries.as_deref(),
-        Some(serde_json::to_string(t.timeseries.as_ref().unwrap()).unwrap().as_str())
+        Some(
+            serde_json::to_string(t.timeseries.as_ref().unwrap())
+                .unwrap()
+                .as_str()
+        )
     );
     assert_eq!(
         raw.geojson.as_deref(),
-        Some(serde_json::to_string(t.geojson.as_ref().unwrap()).unwrap().as_str())
+        Some(
+            serde_json::to_string(t.geojson.as_ref().unwrap())
+                .unwrap()
+                .as_str()
+        )
     );
     assert_eq!(
         a.get_tracks_raw("alice", "a2").await.unwrap().unwrap(),

@@ -72,24 +72,21 @@ pub(crate) fn total_pages(total: usize) -> usize {
     total.div_ceil(FEED_PAGE).max(1)
 }
 
+fn started(v: &Value) -> Option<&str> {
+    v.get("started_at").and_then(Value::as_str)
+}
+
 /// Every member's listed activities, newest first, tagged with the handle,
 /// urls made relative to the root, `mmp` dropped; as page files.
-pub(super) fn pages(members: &[MemberFeed], generated_at: &str) -> Vec<(String, Vec<u8>)> {
+pub(super) fn pages(members: Vec<MemberFeed>, generated_at: &str) -> Vec<(String, Vec<u8>)> {
     let mut all: Vec<Value> = Vec::new();
     for m in members {
-        for s in &m.listed {
-            all.push(tag(s.clone(), &m.handle, &m.display_name));
+        for s in m.listed {
+            all.push(tag(s, &m.handle, &m.display_name));
         }
     }
     // Stable: equal start times keep member order.
-    all.sort_by(|a, b| {
-        let k = |v: &Value| {
-            v.get("started_at")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        k(b).cmp(&k(a))
-    });
+    all.sort_by(|a, b| started(b).cmp(&started(a)));
     let total = all.len();
     let mut it = all.into_iter();
     (0..total_pages(total))
@@ -136,7 +133,7 @@ mod tests {
                 .collect(),
         }
         };
-        let p = pages(&[member("a", 30, 0), member("b", 30, 1)], "now");
+        let p = pages(vec![member("a", 30, 0), member("b", 30, 1)], "now");
         assert_eq!(p.len(), 2);
         let first: Value = serde_json::from_slice(&p[0].1).unwrap();
         assert_eq!(first["total_activities"], 60);

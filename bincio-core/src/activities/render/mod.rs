@@ -33,6 +33,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
 use crate::accounts::settings::InstanceSettings;
@@ -117,21 +118,46 @@ fn fingerprint(u: &User, generation: u64, config: &AthleteConfig, now: i64) -> S
     hex::encode(h.finalize())
 }
 
-/// A user skipped as unchanged: their listed summaries, read back from the
-/// flat feed the last render wrote — if every file it made is still there.
-fn reuse(out: &Path, handle: &str, prev: &UserState) -> Option<Vec<Value>> {
+/// True when every file a user's last render made is still there.
+fn files_present(out: &Path, handle: &str, prev: &UserState) -> bool {
     let dir = out.join(handle);
-    if !prev.files().all(|f| dir.join(f).exists()) {
-        return None;
-    }
-    let idx: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).ok()?).ok()?;
-    match idx.get("activities") {
-        Some(Value::Array(a)) => Some(a.clone()),
+    prev.files().all(|f| dir.join(f).exists())
+}
+
+/// A skipped user's listed summaries, read back from the flat feed the last
+/// render wrote (needed only when the combined feed is rebuilt).
+fn reuse_listed(out: &Path, handle: &str) -> Option<Vec<Value>> {
+    let bytes = std::fs::read(out.join(handle).join("index.json")).ok()?;
+    match serde_json::from_slice::<Value>(&bytes)
+        .ok()?
+        .get_mut("activities")?
+        .take()
+    {
+        Value::Array(a) => Some(a),
         _ => None,
     }
 }
 
+/// One member as this render sees them.
+struct Member<'a> {
+    user: &'a User,
+    config: AthleteConfig,
+    fingerprint: String,
+    /// Unchanged since the last render, every file still there.
+    fresh: Option<UserState>,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> CoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Internal(format!("render task: {e}")))
+}
+
 /// Render the whole instance (or one user) into `target.out`.
+///
+/// A full render rebuilds the combined feed only when some member changed
+/// (or the feed's files are missing): in the steady state it reads no
+/// activity and parses no index.
 pub async fn render(
     activities: &Arc<dyn ActivityStore>,
     users: &Arc<dyn UserStore>,
@@ -160,73 +186,139 @@ pub async fn render(
     std::fs::create_dir_all(&out).map_err(|e| io_err(&out, e))?;
     let old = {
         let (out, sf) = (out.clone(), target.state_file.clone());
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             write::remove_leftover_staging(&out);
             let _ = std::fs::remove_file(out.join(LEGACY_STATE_FILE));
             state::load(&sf)
         })
-        .await
-        .map_err(|e| CoreError::Internal(format!("render task: {e}")))?
+        .await?
     };
+    let old = Arc::new(old);
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
 
-    let mut stats = RenderStats::default();
+    // Who changed: fingerprints, then (off the executor) file checks.
     let mut members = Vec::new();
-    let mut new_state = State {
-        format: FORMAT,
-        users: if only.is_some() {
-            old.users.clone()
-        } else {
-            BTreeMap::new()
-        },
-    };
-    for u in &all_users {
-        if only.is_some_and(|h| h != u.handle) {
-            continue;
-        }
+    for u in all_users
+        .iter()
+        .filter(|u| only.is_none_or(|h| h == u.handle))
+    {
         let config = users.get_athlete(&u.handle).await?;
         let generation = generations.get(&u.handle).copied().unwrap_or(0);
-        let fp = fingerprint(u, generation, &config, now);
-        let prev = old.users.get(&u.handle);
-        if let Some(p) = prev.filter(|p| p.fingerprint == fp) {
-            let (o, h, p2) = (out.clone(), u.handle.clone(), p.clone());
-            let listed = tokio::task::spawn_blocking(move || reuse(&o, &h, &p2))
-                .await
-                .map_err(|e| CoreError::Internal(format!("render task: {e}")))?;
-            if let Some(listed) = listed {
-                stats.activities += p.activities.len() as u64;
-                stats.unchanged += p.files().count() as u64;
-                new_state.users.insert(u.handle.clone(), p.clone());
-                members.push(MemberFeed {
-                    handle: u.handle.clone(),
-                    display_name: u.display_name.clone(),
-                    listed,
-                });
-                continue;
-            }
-        }
-        let o = user::render_user(
-            activities,
-            user::UserJob {
-                handle: &u.handle,
-                display_name: &u.display_name,
-                config: &config,
-                now,
-                fingerprint: fp,
-                generated_at: &generated_at,
-                previous: prev,
-                out: &out,
-                parallel,
-            },
-        )
-        .await?;
-        stats.add(o.stats);
-        new_state.users.insert(u.handle.clone(), o.state);
-        members.push(MemberFeed {
-            handle: u.handle.clone(),
-            display_name: u.display_name.clone(),
-            listed: o.listed,
+        members.push(Member {
+            user: u,
+            fingerprint: fingerprint(u, generation, &config, now),
+            config,
+            fresh: None,
         });
+    }
+    let candidates: Vec<(String, String)> = members
+        .iter()
+        .map(|m| (m.user.handle.clone(), m.fingerprint.clone()))
+        .collect();
+    let fresh = {
+        let (out, old) = (out.clone(), old.clone());
+        blocking(move || {
+            candidates
+                .into_iter()
+                .map(|(h, fp)| {
+                    old.users
+                        .get(&h)
+                        .filter(|p| p.fingerprint == fp && files_present(&out, &h, p))
+                        .cloned()
+                })
+                .collect::<Vec<_>>()
+        })
+        .await?
+    };
+    for (m, f) in members.iter_mut().zip(fresh) {
+        m.fresh = f;
+    }
+    let feed_fingerprint = {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(FORMAT.to_le_bytes());
+        for m in &members {
+            h.update(m.user.handle.as_bytes());
+            h.update([0]);
+            h.update(m.fingerprint.as_bytes());
+        }
+        hex::encode(h.finalize())
+    };
+    let full = only.is_none();
+    let rebuild_feed = full
+        && (members.iter().any(|m| m.fresh.is_none())
+            || old.feed != feed_fingerprint
+            || !out.join("feed.json").exists());
+
+    let mut stats = RenderStats::default();
+    let mut new_state = State {
+        format: FORMAT,
+        feed: if full {
+            feed_fingerprint
+        } else {
+            old.feed.clone()
+        },
+        users: if full {
+            BTreeMap::new()
+        } else {
+            old.users.clone()
+        },
+    };
+    // Members one after another would leave a core idle while one user's
+    // records are read or indexes built: several at once, results in order.
+    let (out_ref, generated_at_ref, old_ref) = (&out, &generated_at, &old);
+    let jobs: Vec<_> = members
+        .into_iter()
+        .map(|m| async move {
+            let u = m.user;
+            let feed = |listed| MemberFeed {
+                handle: u.handle.clone(),
+                display_name: u.display_name.clone(),
+                listed,
+            };
+            if let Some(p) = m.fresh {
+                let listed = if rebuild_feed {
+                    let (o, h) = (out_ref.clone(), u.handle.clone());
+                    blocking(move || reuse_listed(&o, &h)).await?
+                } else {
+                    Some(Vec::new())
+                };
+                if let Some(listed) = listed {
+                    let stats = RenderStats {
+                        activities: p.activities.len() as u64,
+                        unchanged: p.files().count() as u64,
+                        ..RenderStats::default()
+                    };
+                    return Ok((u.handle.clone(), p, feed(listed), stats));
+                }
+            }
+            let o = user::render_user(
+                activities,
+                user::UserJob {
+                    handle: &u.handle,
+                    display_name: &u.display_name,
+                    config: &m.config,
+                    now,
+                    fingerprint: m.fingerprint,
+                    generated_at: generated_at_ref,
+                    previous: old_ref.users.get(&u.handle),
+                    out: out_ref,
+                    parallel,
+                },
+            )
+            .await?;
+            Ok::<_, CoreError>((u.handle.clone(), o.state, feed(o.listed), o.stats))
+        })
+        .collect();
+    let outcomes: Vec<(String, UserState, MemberFeed, RenderStats)> = futures::stream::iter(jobs)
+        .buffered(parallel)
+        .try_collect()
+        .await?;
+    let mut feeds = Vec::with_capacity(outcomes.len());
+    for (handle, state, feed, s) in outcomes {
+        stats.add(s);
+        new_state.users.insert(handle, state);
+        feeds.push(feed);
     }
 
     let manifest = json!({
@@ -236,20 +328,21 @@ pub async fn render(
         "shards": all_users.iter().map(|u| json!({"handle": u.handle, "url": format!("{}/_merged/index.json", u.handle)})).collect::<Vec<_>>(),
         "activities": [],
     });
-    let full = only.is_none();
     let live: BTreeSet<String> = all_users.iter().map(|u| u.handle.clone()).collect();
     let state_file = target.state_file.clone();
-    let root_stats = tokio::task::spawn_blocking(move || -> CoreResult<RenderStats> {
+    let root_stats = blocking(move || -> CoreResult<RenderStats> {
         let mut w = Writer::new(out.clone(), true);
         w.put(
             "index.json",
             &serde_json::to_vec(&manifest).unwrap_or_default(),
         )?;
         if full {
-            let pages = feed::pages(&members, &generated_at);
-            let keep: BTreeSet<String> = pages.iter().map(|(n, _)| n.clone()).collect();
-            for (name, bytes) in &pages {
-                w.put(name, bytes)?;
+            let mut keep = BTreeSet::new();
+            if rebuild_feed {
+                for (name, bytes) in feed::pages(feeds, &generated_at) {
+                    w.put(&name, &bytes)?;
+                    keep.insert(name);
+                }
             }
             for entry in std::fs::read_dir(&out)
                 .map_err(|e| io_err(&out, e))?
@@ -257,7 +350,7 @@ pub async fn render(
             {
                 let n = entry.file_name().to_string_lossy().into_owned();
                 let p = entry.path();
-                if feed::is_page_name(&n) && !keep.contains(&n) {
+                if rebuild_feed && feed::is_page_name(&n) && !keep.contains(&n) {
                     std::fs::remove_file(&p).map_err(|e| io_err(&p, e))?;
                     w.stats.removed += 1;
                 } else if p.is_dir() && validate::is_valid_handle(&n) && !live.contains(&n) {
@@ -270,8 +363,7 @@ pub async fn render(
         state::save(&state_file, &new_state)?;
         Ok(w.stats)
     })
-    .await
-    .map_err(|e| CoreError::Internal(format!("render task: {e}")))??;
+    .await??;
     stats.add(root_stats);
     Ok(stats)
 }

@@ -21,6 +21,9 @@ pub(super) const FORMAT: u32 = 2;
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct State {
     pub format: u32,
+    /// Hash of the combined feed's inputs (every member's fingerprint).
+    #[serde(default)]
+    pub feed: String,
     pub users: BTreeMap<String, UserState>,
 }
 

@@ -21,9 +21,7 @@ use super::write::{io_err, Writer, STAGING_PREFIX};
 use super::RenderStats;
 use crate::activities::{athlete, athlete_config, privacy, view};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{
-    ActivityRecord, ActivityTracks, AthleteConfig, FeedCursor, Privacy, RawTracks,
-};
+use crate::model::{ActivityRecord, ActivityTracks, AthleteConfig, FeedCursor, Privacy, RawTracks};
 use crate::store::{ActivityStore, FeedQuery};
 use crate::validate;
 
@@ -148,7 +146,11 @@ fn activity_files(
             ActivityTracks::default()
         }
         Tracks::Parsed(tracks) => {
-            if let Some(g) = tracks.geojson.as_ref().and_then(|g| privacy::cut_geojson(g, p)) {
+            if let Some(g) = tracks
+                .geojson
+                .as_ref()
+                .and_then(|g| privacy::cut_geojson(g, p))
+            {
                 files.push((geo_name, bytes(&g)));
             }
             if let Some(mut ts) = tracks
