@@ -21,19 +21,7 @@ struct World {
 
 async fn world(b: &dyn Backend) -> World {
     let app = TestApp::new(b).await;
-    let admin = app.admin().await;
-    let code = app.invite(&admin).await;
-    let alice = app
-        .register(&code, "alice", "alice-password")
-        .await
-        .session_cookie()
-        .unwrap();
-    let code = app.invite(&admin).await;
-    let bob = app
-        .register(&code, "bob", "bob-password")
-        .await
-        .session_cookie()
-        .unwrap();
+    let (_, [alice, bob]) = app.admin_and_members(["alice", "bob"]).await;
     World { app, alice, bob }
 }
 

@@ -76,13 +76,7 @@ async fn world(b: &dyn Backend, dem_url: Option<&str>) -> World {
         None => a,
     })
     .await;
-    let admin = app.admin().await;
-    let mut users = Vec::new();
-    for h in ["alice", "bob"] {
-        let code = app.invite(&admin).await;
-        let r = app.register(&code, h, &format!("{h}-password")).await;
-        users.push(r.session_cookie().unwrap());
-    }
+    let (_, [alice, bob]) = app.admin_and_members(["alice", "bob"]).await;
     let acts = &app.stores.activities;
     // A GPS activity recorded at a constant (wrong) 500 m.
     let gps = ActivityTracks {
@@ -112,8 +106,6 @@ async fn world(b: &dyn Backend, dem_url: Option<&str>) -> World {
     )
     .await
     .unwrap();
-    let bob = users.pop().unwrap();
-    let alice = users.pop().unwrap();
     World { app, alice, bob }
 }
 

@@ -64,15 +64,7 @@ async fn world(b: &dyn Backend) -> World {
         }))
     })
     .await;
-    let admin = app.admin().await;
-    let mut users = Vec::new();
-    for h in ["alice", "bob"] {
-        let code = app.invite(&admin).await;
-        let r = app.register(&code, h, &format!("{h}-password")).await;
-        users.push(r.session_cookie().unwrap());
-    }
-    let bob = users.pop().unwrap();
-    let alice = users.pop().unwrap();
+    let (admin, [alice, bob]) = app.admin_and_members(["alice", "bob"]).await;
     World {
         app,
         admin,

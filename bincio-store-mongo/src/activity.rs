@@ -448,6 +448,23 @@ impl MongoStore {
 }
 
 impl MongoStore {
+    /// Every document of collection `c` matching `filter`, projected.
+    async fn find_all(
+        &self,
+        c: &str,
+        filter: Document,
+        projection: Document,
+    ) -> StoreResult<Vec<Document>> {
+        self.coll(c)
+            .find(filter)
+            .projection(projection)
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)
+    }
+
     /// The JSON payload of an activity's current tracks document (retrying
     /// when a concurrent replacement swapped it while we read).
     async fn tracks_payload(&self, handle: &str, id: &str) -> StoreResult<Option<Vec<u8>>> {
@@ -1015,15 +1032,13 @@ impl ActivityStore for MongoStore {
     }
 
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage> {
-        let acts: Vec<Document> = self
-            .coll(coll::ACTIVITIES)
-            .find(doc! { "handle": handle })
-            .projection(doc! { "doc_bytes": 1 })
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+        let acts = self
+            .find_all(
+                coll::ACTIVITIES,
+                doc! { "handle": handle },
+                doc! { "doc_bytes": 1 },
+            )
+            .await?;
         let mut u = StorageUsage {
             activities_count: acts.len() as u64,
             ..StorageUsage::default()
@@ -1032,15 +1047,13 @@ impl ActivityStore for MongoStore {
             u.activities_bytes +=
                 u64::try_from(i64_field(d, coll::ACTIVITIES, "doc_bytes")?).unwrap_or(0);
         }
-        let blobs: Vec<Document> = self
-            .coll(coll::ACTIVITY_BLOBS)
-            .find(doc! { "handle": handle })
-            .projection(doc! { "kind": 1, "size": 1 })
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+        let blobs = self
+            .find_all(
+                coll::ACTIVITY_BLOBS,
+                doc! { "handle": handle },
+                doc! { "kind": 1, "size": 1 },
+            )
+            .await?;
         for d in &blobs {
             let size = u64::try_from(i64_field(d, coll::ACTIVITY_BLOBS, "size")?).unwrap_or(0);
             match str_field(d, coll::ACTIVITY_BLOBS, "kind")?.as_str() {
@@ -1081,15 +1094,13 @@ impl ActivityStore for MongoStore {
     }
 
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
-        let docs: Vec<Document> = self
-            .coll(coll::ACTIVITY_BLOBS)
-            .find(doc! { "handle": handle, "kind": "image" })
-            .projection(doc! { "id": 1, "name": 1 })
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+        let docs = self
+            .find_all(
+                coll::ACTIVITY_BLOBS,
+                doc! { "handle": handle, "kind": "image" },
+                doc! { "id": 1, "name": 1 },
+            )
+            .await?;
         let mut out = docs
             .iter()
             .map(|d| {
@@ -1105,14 +1116,9 @@ impl ActivityStore for MongoStore {
     }
 
     async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {
-        let docs: Vec<Document> = self
-            .coll(coll::ACTIVITY_GENERATIONS)
-            .find(doc! {})
-            .await
-            .map_err(backend)?
-            .try_collect()
-            .await
-            .map_err(backend)?;
+        let docs = self
+            .find_all(coll::ACTIVITY_GENERATIONS, doc! {}, doc! { "gen": 1 })
+            .await?;
         let mut out = docs
             .iter()
             .map(|d| {

@@ -238,6 +238,26 @@ impl TestApp {
     }
 
     /// Register through HTTP; returns the response.
+    /// The admin and one member per handle (password `{handle}-password`),
+    /// each registered through an invite: their session cookies.
+    pub async fn admin_and_members<const N: usize>(
+        &self,
+        handles: [&str; N],
+    ) -> (String, [String; N]) {
+        let admin = self.admin().await;
+        let mut cookies = Vec::with_capacity(N);
+        for h in handles {
+            let code = self.invite(&admin).await;
+            let r = self.register(&code, h, &format!("{h}-password")).await;
+            cookies.push(
+                r.session_cookie()
+                    .expect("registration sets a session cookie"),
+            );
+        }
+        let members = cookies.try_into().expect("one cookie per handle");
+        (admin, members)
+    }
+
     pub async fn register(&self, code: &str, handle: &str, password: &str) -> Resp {
         self.json(
             Method::POST,

@@ -16,8 +16,8 @@ use serde_json::{Map, Number, Value};
 
 use super::{athlete, view, Activities};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{AthleteConfig, AthleteKey, AthletePatch, FeedCursor, Season, User};
-use crate::store::{ActivityStore, FeedQuery, StoreError};
+use crate::model::{AthleteConfig, AthleteKey, AthletePatch, Season, User};
+use crate::store::{ActivityStore, StoreError};
 use crate::validate;
 
 /// Most zones per list.
@@ -173,37 +173,19 @@ async fn summaries(
     handle: &str,
     public: bool,
 ) -> CoreResult<Vec<(String, i64, Value)>> {
-    let mut out = Vec::new();
-    let mut cursor: Option<FeedCursor> = None;
-    loop {
-        let page = store
-            .feed(FeedQuery {
-                handle: Some(handle.to_owned()),
-                listed_only: public,
-                before: cursor.clone(),
-                limit: 1000,
-            })
-            .await?;
-        let full = page.len() == 1000;
-        for rec in page {
-            cursor = Some(FeedCursor {
-                started_at: rec.started_at,
-                id: rec.id.clone(),
-            });
-            if rec.duplicate_of.is_some() || (public && !rec.effective_privacy().is_listed()) {
-                continue;
-            }
+    let records = super::owner_records(store, handle, public, usize::MAX).await?;
+    Ok(records
+        .into_iter()
+        .filter(|r| r.duplicate_of.is_none())
+        .map(|rec| {
             let doc = if public {
                 view::public_doc(&rec, &rec.summary, &[], None)
             } else {
                 view::overlay(&rec, &rec.summary, &[])
             };
-            out.push((rec.id, rec.started_at, doc));
-        }
-        if !full {
-            return Ok(out);
-        }
-    }
+            (rec.id, rec.started_at, doc)
+        })
+        .collect())
 }
 
 /// `athlete.json` from `(id, start, summary)` rows with `config` laid over.

@@ -469,30 +469,6 @@ fn given_preview(obj: &Map<String, Value>) -> CoreResult<Option<Value>> {
     }
 }
 
-/// §5.2 summary keys taken from the detail.
-const SUMMARY_FROM_DETAIL: &[&str] = &[
-    "id",
-    "title",
-    "sport",
-    "sub_sport",
-    "started_at",
-    "distance_m",
-    "duration_s",
-    "moving_time_s",
-    "elevation_gain_m",
-    "avg_speed_kmh",
-    "max_speed_kmh",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "avg_cadence_rpm",
-    "avg_power_w",
-    "mmp",
-    "best_efforts",
-    "best_climb_m",
-    "source",
-    "privacy",
-];
-
 /// Numeric detail fields (finite, ≥ 0).
 const NUMBERS: &[&str] = &[
     "distance_m",
@@ -672,7 +648,7 @@ pub fn build(upload: &BasUpload) -> CoreResult<BasDocuments> {
     d.insert("custom".into(), Value::Object(custom));
 
     let mut s = Map::new();
-    for key in SUMMARY_FROM_DETAIL {
+    for key in crate::extract::bas::SUMMARY_FROM_DETAIL {
         s.insert((*key).into(), d.get(*key).cloned().unwrap_or(Value::Null));
     }
     s.insert("detail_url".into(), json!(format!("activities/{id}.json")));

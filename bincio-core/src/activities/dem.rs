@@ -217,7 +217,7 @@ impl Activities {
             CoreError::Unavailable("No DEM elevation service is configured".into())
         })?;
         validate::activity_id(id)?;
-        let mut rec = self
+        let rec = self
             .store
             .get_activity(&owner.handle, id)
             .await?
@@ -285,13 +285,7 @@ impl Activities {
             }
             obj.insert("elevation_m".into(), Value::Array(series));
         }
-        rec.detail["elevation_gain_m"] = json!(gain);
-        rec.detail["elevation_loss_m"] = json!(loss);
-        rec.summary["elevation_gain_m"] = json!(gain);
-        if !self.store.replace_activity(rec, tracks).await? {
-            return Err(not_found());
-        }
-        self.changed(&owner.handle);
+        self.store_elevation(owner, rec, tracks, gain, loss).await?;
         Ok(DemResult {
             elevation_gain_m: gain,
             elevation_loss_m: loss,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::{not_found, Activities};
 use crate::error::{CoreError, CoreResult};
-use crate::model::User;
+use crate::model::{ActivityRecord, ActivityTracks, User};
 use crate::validate;
 
 /// Result of a recalculation.
@@ -78,6 +78,26 @@ pub fn round1(x: f64) -> f64 {
 }
 
 impl Activities {
+    /// Write recalculated gain / loss into the detail and the summary (and
+    /// whatever the caller changed in the tracks) in one replacement.
+    pub(crate) async fn store_elevation(
+        &self,
+        owner: &User,
+        mut rec: ActivityRecord,
+        tracks: ActivityTracks,
+        gain: f64,
+        loss: f64,
+    ) -> CoreResult<()> {
+        rec.detail["elevation_gain_m"] = json!(gain);
+        rec.detail["elevation_loss_m"] = json!(loss);
+        rec.summary["elevation_gain_m"] = json!(gain);
+        if !self.store.replace_activity(rec, tracks).await? {
+            return Err(not_found());
+        }
+        self.changed(&owner.handle);
+        Ok(())
+    }
+
     /// Recalculate and store elevation gain / loss of one of the owner's
     /// activities from its timeseries.
     pub async fn recalculate_elevation(
@@ -86,7 +106,7 @@ impl Activities {
         id: &str,
     ) -> CoreResult<ElevationResult> {
         validate::activity_id(id)?;
-        let mut rec = self
+        let rec = self
             .store
             .get_activity(&owner.handle, id)
             .await?
@@ -124,13 +144,7 @@ impl Activities {
             3.0
         };
         let (gain, loss) = smoothed_hysteresis(&series, threshold);
-        rec.detail["elevation_gain_m"] = json!(gain);
-        rec.detail["elevation_loss_m"] = json!(loss);
-        rec.summary["elevation_gain_m"] = json!(gain);
-        if !self.store.replace_activity(rec, tracks).await? {
-            return Err(not_found());
-        }
-        self.changed(&owner.handle);
+        self.store_elevation(owner, rec, tracks, gain, loss).await?;
         Ok(ElevationResult {
             elevation_gain_m: gain,
             elevation_loss_m: loss,

@@ -10,10 +10,9 @@ use super::athlete::owner_json;
 use super::render::feed::{page_doc, tag, total_pages};
 use super::render::shards::{user_indexes, year_of};
 use super::render::FEED_PAGE;
-use super::{feed_summary, view, Activities};
+use super::{feed_summary, owner_records, view, Activities};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{FeedCursor, User};
-use crate::store::FeedQuery;
+use crate::model::User;
 use crate::validate;
 
 /// Most activities listed in a live per-user index (older ones are paged
@@ -44,31 +43,12 @@ impl Activities {
             .await?
             .ok_or_else(|| CoreError::NotFound("User not found".into()))?;
         let owner = viewer.is_some_and(|v| v.handle == user.handle);
-        let mut listed = Vec::new();
-        let mut cursor = None;
-        loop {
-            let rows = self
-                .store
-                .feed(FeedQuery {
-                    handle: Some(user.handle.clone()),
-                    listed_only: !owner,
-                    before: cursor.take(),
-                    limit: 1000,
-                })
-                .await?;
-            let full = rows.len() == 1000;
-            cursor = rows.last().map(|r| FeedCursor {
-                started_at: r.started_at,
-                id: r.id.clone(),
-            });
-            listed.extend(
-                rows.iter()
-                    .map(|r| (year_of(r.started_at), feed_summary(r, owner))),
-            );
-            if !full || listed.len() >= USER_INDEX_MAX {
-                break;
-            }
-        }
+        let listed: Vec<(i32, Value)> =
+            owner_records(&self.store, &user.handle, !owner, USER_INDEX_MAX)
+                .await?
+                .iter()
+                .map(|r| (year_of(r.started_at), feed_summary(r, owner)))
+                .collect();
         let generated_at = self.clock.now().to_rfc3339();
         let config = self.users.get_athlete(&user.handle).await?;
         let owner_block = owner_json(&user.handle, &user.display_name, &config);

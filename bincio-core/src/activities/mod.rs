@@ -146,6 +146,39 @@ pub struct Activities {
     elevation: Option<Arc<dyn dem::ElevationSource>>,
 }
 
+/// Every record of `handle` (listed ones only if asked), newest first, at
+/// most `max` (rounded up to a store page): the paged walk the render, the
+/// live indexes and `athlete.json` share.
+pub(crate) async fn owner_records(
+    store: &Arc<dyn ActivityStore>,
+    handle: &str,
+    listed_only: bool,
+    max: usize,
+) -> CoreResult<Vec<ActivityRecord>> {
+    const PAGE: usize = 1000;
+    let mut out = Vec::new();
+    let mut cursor: Option<FeedCursor> = None;
+    loop {
+        let page = store
+            .feed(FeedQuery {
+                handle: Some(handle.to_owned()),
+                listed_only,
+                before: cursor.take(),
+                limit: PAGE,
+            })
+            .await?;
+        let full = page.len() == PAGE;
+        cursor = page.last().map(|r| FeedCursor {
+            started_at: r.started_at,
+            id: r.id.clone(),
+        });
+        out.extend(page);
+        if !full || out.len() >= max {
+            return Ok(out);
+        }
+    }
+}
+
 /// A summary in a feed: the owner's own view, or the public one.
 pub(crate) fn feed_summary(r: &ActivityRecord, owner: bool) -> Value {
     if owner {

@@ -164,6 +164,32 @@ pub struct Activity {
     pub point_count: usize,
 }
 
+/// The §5.2 summary keys copied from the detail (the summary adds
+/// `detail_url`, `track_url` and `preview_coords`). For summaries built
+/// from documents rather than from an extraction (BAS uploads, imports).
+pub const SUMMARY_FROM_DETAIL: &[&str] = &[
+    "id",
+    "title",
+    "sport",
+    "sub_sport",
+    "started_at",
+    "distance_m",
+    "duration_s",
+    "moving_time_s",
+    "elevation_gain_m",
+    "avg_speed_kmh",
+    "max_speed_kmh",
+    "avg_hr_bpm",
+    "max_hr_bpm",
+    "avg_cadence_rpm",
+    "avg_power_w",
+    "mmp",
+    "best_efforts",
+    "best_climb_m",
+    "source",
+    "privacy",
+];
+
 impl Activity {
     /// The feed entry for this activity.
     pub fn summary(&self) -> Summary {

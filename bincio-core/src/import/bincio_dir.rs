@@ -47,32 +47,6 @@ pub struct ImportReport {
     pub errors: Vec<String>,
 }
 
-const SUMMARY_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "sport",
-    "sub_sport",
-    "started_at",
-    "distance_m",
-    "duration_s",
-    "moving_time_s",
-    "elevation_gain_m",
-    "avg_speed_kmh",
-    "max_speed_kmh",
-    "avg_hr_bpm",
-    "max_hr_bpm",
-    "avg_cadence_rpm",
-    "avg_power_w",
-    "mmp",
-    "best_efforts",
-    "best_climb_m",
-    "source",
-    "privacy",
-    "detail_url",
-    "track_url",
-    "preview_coords",
-];
-
 fn read_json(path: &Path) -> Result<Option<Value>, String> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(None);
@@ -213,7 +187,8 @@ async fn import_user_dir(
             .unwrap_or(Privacy::Public);
         let summary = old_index.get(&id).cloned().unwrap_or_else(|| {
             let mut s = serde_json::Map::new();
-            for k in SUMMARY_KEYS {
+            let keys = crate::extract::bas::SUMMARY_FROM_DETAIL.iter();
+            for k in keys.chain(&["track_url", "preview_coords"]) {
                 if let Some(v) = detail.get(*k) {
                     s.insert((*k).to_owned(), v.clone());
                 }

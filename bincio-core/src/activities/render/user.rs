@@ -19,10 +19,10 @@ use super::shards::{user_indexes, year_of};
 use super::state::{ActivityState, UserState, FORMAT};
 use super::write::{io_err, Writer, STAGING_PREFIX};
 use super::RenderStats;
-use crate::activities::{athlete, athlete_config, privacy, view};
+use crate::activities::{athlete, athlete_config, owner_records, privacy, view};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{ActivityRecord, ActivityTracks, AthleteConfig, FeedCursor, Privacy, RawTracks};
-use crate::store::{ActivityStore, FeedQuery};
+use crate::model::{ActivityRecord, ActivityTracks, AthleteConfig, Privacy, RawTracks};
+use crate::store::ActivityStore;
 use crate::validate;
 
 /// Activities rendered per chunk (bounds memory: a chunk's tracks are in
@@ -71,34 +71,6 @@ fn activity_key(rec: &ActivityRecord, images: &[String]) -> String {
 
 fn bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
-}
-
-/// Every record of the user, newest first.
-async fn all_records(
-    store: &Arc<dyn ActivityStore>,
-    handle: &str,
-) -> CoreResult<Vec<ActivityRecord>> {
-    let mut out = Vec::new();
-    let mut cursor: Option<FeedCursor> = None;
-    loop {
-        let page = store
-            .feed(FeedQuery {
-                handle: Some(handle.to_owned()),
-                listed_only: false,
-                before: cursor.take(),
-                limit: 1000,
-            })
-            .await?;
-        let full = page.len() == 1000;
-        cursor = page.last().map(|r| FeedCursor {
-            started_at: r.started_at,
-            id: r.id.clone(),
-        });
-        out.extend(page);
-        if !full {
-            return Ok(out);
-        }
-    }
 }
 
 /// An activity to render, with what it is made from.
@@ -279,7 +251,7 @@ pub(super) async fn render_user(
         std::fs::remove_dir_all(&base).map_err(|e| io_err(&base, e))?;
     }
     let previous = job.previous.filter(|_| in_place);
-    let records = all_records(store, job.handle).await?;
+    let records = owner_records(store, job.handle, false, usize::MAX).await?;
     let mut images: HashMap<String, Vec<String>> = HashMap::new();
     for (id, name) in store.list_user_images(job.handle).await? {
         images.entry(id).or_default().push(name);
