@@ -11,21 +11,13 @@ use axum::http::{Method, StatusCode};
 use bincio_core::conformance::Backend;
 use bincio_core::model::Privacy;
 use serde_json::{json, Value};
-use support::http::{TestApp, T0};
+use support::http::{World, T0};
 use support::records::{record, track};
 
 const DAY: i64 = 86_400;
 
-struct World {
-    app: TestApp,
-    alice: String,
-    bob: String,
-}
-
 async fn world(b: &dyn Backend) -> World {
-    let app = TestApp::new(b).await;
-    let (_, [alice, bob]) = app.admin_and_members(["alice", "bob"]).await;
-    World { app, alice, bob }
+    World::new(b).await
 }
 
 impl World {

@@ -268,3 +268,19 @@ impl TestApp {
         .await
     }
 }
+
+/// An instance with two members, alice and bob (session cookies); test
+/// files add the helpers they need in their own `impl World`.
+pub struct World {
+    pub app: TestApp,
+    pub alice: String,
+    pub bob: String,
+}
+
+impl World {
+    pub async fn new(b: &dyn Backend) -> Self {
+        let app = TestApp::new(b).await;
+        let (_, [alice, bob]) = app.admin_and_members(["alice", "bob"]).await;
+        World { app, alice, bob }
+    }
+}

@@ -29,10 +29,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::elevation::{hysteresis, round1};
-use super::{not_found, Activities};
+use super::Activities;
 use crate::error::{CoreError, CoreResult};
 use crate::model::User;
-use crate::validate;
 
 /// Most locations sent in one lookup.
 pub const DEM_BATCH: usize = 512;
@@ -216,17 +215,7 @@ impl Activities {
         let source = self.elevation.clone().ok_or_else(|| {
             CoreError::Unavailable("No DEM elevation service is configured".into())
         })?;
-        validate::activity_id(id)?;
-        let rec = self
-            .store
-            .get_activity(&owner.handle, id)
-            .await?
-            .ok_or_else(not_found)?;
-        let mut tracks = self
-            .store
-            .get_tracks(&owner.handle, id)
-            .await?
-            .unwrap_or_default();
+        let (rec, mut tracks) = self.owned_with_tracks(owner, id).await?;
         let ts = tracks
             .timeseries
             .as_mut()

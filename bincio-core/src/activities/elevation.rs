@@ -78,6 +78,27 @@ pub fn round1(x: f64) -> f64 {
 }
 
 impl Activities {
+    /// One of the owner's activities with its tracks (`NotFound` for an
+    /// unknown or invalid id, or someone else's).
+    pub(crate) async fn owned_with_tracks(
+        &self,
+        owner: &User,
+        id: &str,
+    ) -> CoreResult<(ActivityRecord, ActivityTracks)> {
+        validate::activity_id(id)?;
+        let rec = self
+            .store
+            .get_activity(&owner.handle, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let tracks = self
+            .store
+            .get_tracks(&owner.handle, id)
+            .await?
+            .unwrap_or_default();
+        Ok((rec, tracks))
+    }
+
     /// Write recalculated gain / loss into the detail and the summary (and
     /// whatever the caller changed in the tracks) in one replacement.
     pub(crate) async fn store_elevation(
@@ -105,17 +126,7 @@ impl Activities {
         owner: &User,
         id: &str,
     ) -> CoreResult<ElevationResult> {
-        validate::activity_id(id)?;
-        let rec = self
-            .store
-            .get_activity(&owner.handle, id)
-            .await?
-            .ok_or_else(not_found)?;
-        let tracks = self
-            .store
-            .get_tracks(&owner.handle, id)
-            .await?
-            .unwrap_or_default();
+        let (rec, tracks) = self.owned_with_tracks(owner, id).await?;
         let ts = tracks
             .timeseries
             .as_ref()

@@ -5,10 +5,9 @@
 
 use serde_json::Value;
 
-use super::{not_found, Activities};
+use super::Activities;
 use crate::error::{CoreError, CoreResult};
 use crate::model::User;
-use crate::validate;
 
 /// GPX document of one activity from its detail and timeseries.
 pub fn to_gpx(title: &str, sport: &str, started_at: i64, ts: &Value) -> CoreResult<Vec<u8>> {
@@ -59,17 +58,7 @@ pub fn to_gpx(title: &str, sport: &str, started_at: i64, ts: &Value) -> CoreResu
 impl Activities {
     /// The owner's activity as GPX.
     pub async fn export_gpx(&self, owner: &User, id: &str) -> CoreResult<Vec<u8>> {
-        validate::activity_id(id)?;
-        let rec = self
-            .store
-            .get_activity(&owner.handle, id)
-            .await?
-            .ok_or_else(not_found)?;
-        let tracks = self
-            .store
-            .get_tracks(&owner.handle, id)
-            .await?
-            .unwrap_or_default();
+        let (rec, tracks) = self.owned_with_tracks(owner, id).await?;
         let ts = tracks
             .timeseries
             .ok_or_else(|| CoreError::Unprocessable("This activity has no timeseries".into()))?;
