@@ -180,13 +180,26 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     let out = RenderTarget::new(dir.path().join("site"), dir.path());
+    // Process CPU seconds (user + system, Linux; 0 elsewhere): shows how
+    // much of the wall time both cores were busy.
+    let cpu = || -> f64 {
+        let st = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let f: Vec<&str> = st
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let tick = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        (tick(11) + tick(12)) as f64 / 100.0
+    };
+    let c0 = cpu();
     let t = Instant::now();
     let s = render(&acts, &users, &out, None, 0).await.unwrap();
+    let (wall, used) = (t.elapsed().as_secs_f64(), cpu() - c0);
     println!(
-        "render cold: {} activities, {} files in {:.2} s",
-        s.activities,
-        s.written,
-        t.elapsed().as_secs_f64()
+        "render cold: {} activities, {} files in {wall:.2} s ({used:.2} s CPU)",
+        s.activities, s.written
     );
     let t = Instant::now();
     let s = render(&acts, &users, &out, None, 0).await.unwrap();

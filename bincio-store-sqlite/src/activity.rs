@@ -298,10 +298,11 @@ impl ActivityStore for SqliteStore {
         }))
     }
 
-    /// The columns hold `Value::to_string()`, i.e. compact JSON.
+    /// The columns hold `Value::to_string()`, i.e. compact JSON. A point
+    /// read by primary key (inline when a reader is free).
     async fn get_tracks_raw(&self, handle: &str, id: &str) -> StoreResult<Option<RawTracks>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
-        self.read(move |c| {
+        self.read_point(move |c| {
             c.prepare_cached(
                 "SELECT timeseries, geojson FROM activity_tracks WHERE handle = ?1 AND id = ?2",
             )

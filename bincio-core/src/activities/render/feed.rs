@@ -62,9 +62,15 @@ pub(crate) fn page_doc(
     activities: Vec<Value>,
     generated_at: &str,
 ) -> Value {
-    json!({"bas_version": "1.0", "generated_at": generated_at, "page": page,
-           "total_pages": total_pages(total_activities), "total_activities": total_activities,
-           "activities": activities})
+    // Built field by field: `json!` would deep-copy the activities.
+    let mut o = serde_json::Map::new();
+    o.insert("bas_version".into(), json!("1.0"));
+    o.insert("generated_at".into(), json!(generated_at));
+    o.insert("page".into(), json!(page));
+    o.insert("total_pages".into(), json!(total_pages(total_activities)));
+    o.insert("total_activities".into(), json!(total_activities));
+    o.insert("activities".into(), Value::Array(activities));
+    Value::Object(o)
 }
 
 /// Pages for `total` activities (at least one, possibly empty).
@@ -89,13 +95,43 @@ pub(super) fn pages(members: Vec<MemberFeed>, generated_at: &str) -> Vec<(String
     all.sort_by(|a, b| started(b).cmp(&started(a)));
     let total = all.len();
     let mut it = all.into_iter();
-    (0..total_pages(total))
+    let docs: Vec<Value> = (0..total_pages(total))
         .map(|i| {
-            let chunk: Vec<Value> = it.by_ref().take(FEED_PAGE).collect();
-            let doc = page_doc(i + 1, total, chunk, generated_at);
-            (page_name(i), serde_json::to_vec(&doc).unwrap_or_default())
+            page_doc(
+                i + 1,
+                total,
+                it.by_ref().take(FEED_PAGE).collect(),
+                generated_at,
+            )
         })
-        .collect()
+        .collect();
+    // Printing is most of the work: split it over the cores.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let per = docs.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = docs
+            .chunks(per)
+            .enumerate()
+            .map(|(k, chunk)| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(j, d)| {
+                            (
+                                page_name(k * per + j),
+                                serde_json::to_vec(d).unwrap_or_default(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -311,7 +311,7 @@ pub async fn render(
         })
         .collect();
     let outcomes: Vec<(String, UserState, MemberFeed, RenderStats)> = futures::stream::iter(jobs)
-        .buffered(parallel)
+        .buffered(parallel * 2)
         .try_collect()
         .await?;
     let mut feeds = Vec::with_capacity(outcomes.len());

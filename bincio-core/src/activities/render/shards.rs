@@ -27,9 +27,15 @@ pub(crate) fn user_indexes(
     generated_at: &str,
     listed: &[(i32, Value)],
 ) -> Vec<(String, Value)> {
+    // Built field by field: `json!` would deep-copy the activities.
     let meta = |shards: Value, activities: Vec<Value>| {
-        json!({"bas_version": "1.0", "owner": owner, "generated_at": generated_at,
-               "shards": shards, "activities": activities})
+        let mut o = serde_json::Map::new();
+        o.insert("bas_version".into(), json!("1.0"));
+        o.insert("owner".into(), owner.clone());
+        o.insert("generated_at".into(), json!(generated_at));
+        o.insert("shards".into(), shards);
+        o.insert("activities".into(), Value::Array(activities));
+        Value::Object(o)
     };
     let mut files = vec![(
         "index.json".to_owned(),
