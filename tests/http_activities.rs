@@ -195,12 +195,7 @@ async fn unlisted_not_in_feeds_but_readable(b: &dyn Backend) {
         json!("unlisted")
     );
     let feed = w.app.get("/api/feed?handle=alice", Some(&w.bob)).await.json;
-    let ids: Vec<&str> = feed["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids = support::activity_ids(&feed);
     assert_eq!(ids, ["2024-06-01T000001Z"]);
     let idx = w.app.get("/data/alice/index.json", Some(&w.bob)).await.json;
     assert_eq!(idx["activities"].as_array().unwrap().len(), 1);
@@ -423,12 +418,7 @@ async fn live_year_shards_and_combined_feed(b: &dyn Backend) {
         .get("/data/alice/_merged/index-2024.json", Some(&w.bob))
         .await
         .json;
-    let ids: Vec<&str> = y["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids = support::activity_ids(&y);
     assert_eq!(ids, ["2024-06-01T080000Z"]);
     assert!(
         y["activities"][0].get("source").is_none(),
@@ -460,12 +450,7 @@ async fn live_year_shards_and_combined_feed(b: &dyn Backend) {
     );
     let p2 = w.app.get("/data/feed-2.json", Some(&w.alice)).await.json;
     assert_eq!(p2["page"], json!(2));
-    let ids: Vec<&str> = p2["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids = support::activity_ids(&p2);
     assert_eq!(
         ids,
         ["b-03", "b-02", "b-01", "b-00"],

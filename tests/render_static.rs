@@ -125,12 +125,7 @@ async fn render_public_only_no_secrets_incremental(b: &dyn Backend) {
     let idx: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("alice/index.json")).unwrap())
             .unwrap();
-    let ids: Vec<&str> = idx["activities"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["id"].as_str().unwrap())
-        .collect();
+    let ids = support::activity_ids(&idx);
     assert_eq!(
         ids,
         ["2024-06-03T080000Z", "2023-05-01T080000Z"],

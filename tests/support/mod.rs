@@ -14,6 +14,19 @@ use std::sync::Arc;
 use bincio_core::conformance::{Backend, Stores};
 use bincio_store_sqlite::SqliteStore;
 
+/// The `id`s of a document's `activities` array, in order (empty when
+/// there is none).
+pub fn activity_ids(doc: &serde_json::Value) -> Vec<String> {
+    doc["activities"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// SQLite: a fresh database file in its own temp dir per call.
 pub struct Sqlite;
 
