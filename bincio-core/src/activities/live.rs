@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::athlete::owner_json;
 use super::render::feed::{page_doc, tag, total_pages};
-use super::render::shards::{user_indexes, year_of};
+use super::render::shards::{root_manifest, user_indexes, year_of};
 use super::render::FEED_PAGE;
 use super::{feed_summary, owner_records, view, Activities};
 use crate::error::{CoreError, CoreResult};
@@ -20,6 +20,15 @@ use crate::validate;
 pub const USER_INDEX_MAX: usize = 10_000;
 
 impl Activities {
+    /// The root manifest `index.json`: the instance and one shard per member.
+    pub async fn root_manifest(&self, viewer: Option<&User>) -> CoreResult<Value> {
+        self.check_instance_access(viewer).await?;
+        let settings = self.settings().await?;
+        let users = self.users.list_users().await?;
+        let generated_at = self.clock.now().to_rfc3339();
+        Ok(root_manifest(&settings, &users, &generated_at))
+    }
+
     /// `index.json`, `_merged/index.json` or `_merged/index-{YYYY}.json` of
     /// `handle` (`rel` is one of those), `NotFound` for anything else.
     pub async fn user_index_file(

@@ -6,40 +6,19 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
 use bincio_core::CoreError;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::auth::MaybeUser;
 use crate::error::ApiResult;
 use crate::routes::blob::blob_response;
 use crate::AppState;
 
-fn generated_at(st: &AppState) -> String {
-    st.accounts().clock().now().to_rfc3339()
-}
-
 /// `/data/index.json`: the root manifest (one shard per member).
 pub(crate) async fn root(
     State(st): State<AppState>,
     MaybeUser(viewer, _): MaybeUser,
 ) -> ApiResult<Json<Value>> {
-    st.activities()
-        .check_instance_access(viewer.as_ref())
-        .await?;
-    let settings = st.accounts().settings().await?;
-    let shards: Vec<Value> = st
-        .accounts()
-        .list_users()
-        .await?
-        .into_iter()
-        .map(|u| json!({"handle": u.handle, "url": format!("{}/_merged/index.json", u.handle)}))
-        .collect();
-    Ok(Json(json!({
-        "bas_version": "1.0",
-        "instance": {"name": settings.instance_name, "private": settings.private},
-        "generated_at": generated_at(&st),
-        "shards": shards,
-        "activities": [],
-    })))
+    Ok(Json(st.activities().root_manifest(viewer.as_ref()).await?))
 }
 
 /// `/data/{handle}/index.json`: the member's feed (listed activities, or

@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use futures::{StreamExt, TryStreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::accounts::settings::InstanceSettings;
 use crate::error::{CoreError, CoreResult};
@@ -321,13 +321,7 @@ pub async fn render(
         feeds.push(feed);
     }
 
-    let manifest = json!({
-        "bas_version": "1.0",
-        "instance": {"name": settings.instance_name, "private": settings.private},
-        "generated_at": generated_at,
-        "shards": all_users.iter().map(|u| json!({"handle": u.handle, "url": format!("{}/_merged/index.json", u.handle)})).collect::<Vec<_>>(),
-        "activities": [],
-    });
+    let manifest = shards::root_manifest(&settings, &all_users, &generated_at);
     let live: BTreeSet<String> = all_users.iter().map(|u| u.handle.clone()).collect();
     let state_file = target.state_file.clone();
     let root_stats = blocking(move || -> CoreResult<RenderStats> {

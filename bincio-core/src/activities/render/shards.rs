@@ -19,6 +19,26 @@ pub(crate) fn year_of(started_at: i64) -> i32 {
         .unwrap_or(0)
 }
 
+/// The root manifest `index.json`: the instance and one shard per member
+/// (their year-shard manifest).
+pub(crate) fn root_manifest(
+    settings: &crate::accounts::settings::InstanceSettings,
+    users: &[crate::model::User],
+    generated_at: &str,
+) -> Value {
+    let shards: Vec<Value> = users
+        .iter()
+        .map(|u| json!({"handle": u.handle, "url": format!("{}/_merged/index.json", u.handle)}))
+        .collect();
+    json!({
+        "bas_version": "1.0",
+        "instance": {"name": settings.instance_name, "private": settings.private},
+        "generated_at": generated_at,
+        "shards": shards,
+        "activities": [],
+    })
+}
+
 /// `(relative path, document)` of every index file, from the listed
 /// summaries newest first, each with its year; `owner` is the index's
 /// owner block (`athlete::owner_json`).
