@@ -10,10 +10,10 @@
 //! * `announcement`: `{_id: ObjectId, datetime, msg_zh?, msg_en?, uri?,
 //!   role: [..]}`.
 //!
-//! No multi-document transaction is used: every race-prone step is one
-//! conditional single-document update (see [`MongoStore::use_scenario`] and
-//! [`MongoStore::mark_first_use`]); the import is a sequence of per-attendee
-//! atomic writes (see [`MongoStore::import_attendees`]).
+//! Every step that writes more than one document (a `/use` and its puzzle
+//! pieces, the first `/status` and its bucket, an import) is one
+//! multi-document transaction (see `txn.rs` for why, and what it needs of
+//! the server).
 
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
@@ -21,16 +21,14 @@ use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::options::ReturnDocument;
+use mongodb::ClientSession;
+use std::collections::HashMap;
 
 use crate::bsonx::{i64_field, opt_i64_field, opt_str_field, str_field};
 use crate::connect::coll;
-use crate::error::{backend, is_duplicate_key};
+use crate::error::backend;
+use crate::txn::{in_transaction, TxError};
 use crate::MongoStore;
-
-/// How often a compare-and-set write is retried after another writer
-/// changed the document between our read and our write. Every miss means
-/// another write succeeded, so this only bounds pathological contention.
-const MAX_CAS_RETRIES: usize = 1000;
 
 /// An integer as MongoEngine's `IntField` stores it: int32 while it fits.
 pub(crate) fn int(n: i64) -> Bson {
@@ -305,52 +303,30 @@ impl MongoStore {
             .transpose()
     }
 
-    /// Write one merged import row. Inserts when no attendee has the token;
-    /// otherwise replaces the stored document with a compare-and-set filter
-    /// on what the merge read (`_id`, the `scenario` map as stored and
-    /// `first_use`), so a `/use` or first `/status` landing between the
-    /// read and the write is never overwritten: the row is re-read and
-    /// re-merged instead. Returns true when it inserted.
-    async fn import_one(&self, row: &ImportAttendee) -> StoreResult<bool> {
-        let c = self.coll(coll::ATTENDEE);
-        for _ in 0..MAX_CAS_RETRIES {
-            let raw = c
-                .find_one(doc! { "token": &row.token })
-                .await
-                .map_err(backend)?;
-            let Some(raw) = raw else {
-                let a = rules::merge_import(None, row);
-                match c.insert_one(attendee_doc(&a)?).await {
-                    Ok(_) => return Ok(true),
-                    // Inserted concurrently by another import: merge into it.
-                    Err(e) if is_duplicate_key(&e) => continue,
-                    Err(e) => return Err(backend(e)),
-                }
-            };
-            let existing = attendee_from(&raw)?;
-            let merged = rules::merge_import(Some(&existing), row);
-            let mut filter = doc! {
-                "_id": raw.get("_id").cloned().unwrap_or(Bson::Null),
-                "scenario": raw.get("scenario").cloned().unwrap_or(Bson::Null),
-            };
-            filter.insert(
-                "first_use",
-                raw.get("first_use").cloned().unwrap_or(Bson::Null),
-            );
-            let r = c
-                .replace_one(filter, attendee_doc(&merged)?)
-                .await
-                .map_err(backend)?;
-            if r.matched_count == 1 {
-                return Ok(false);
+    /// Inside a transaction: the stored documents of `tokens`, by token.
+    async fn attendees_by_token_in(
+        &self,
+        s: &mut ClientSession,
+        tokens: &[&str],
+    ) -> Result<HashMap<String, Document>, TxError> {
+        let mut out = HashMap::with_capacity(tokens.len());
+        for chunk in tokens.chunks(IMPORT_READ_CHUNK) {
+            let mut cursor = self
+                .coll(coll::ATTENDEE)
+                .find(doc! { "token": { "$in": chunk } })
+                .session(&mut *s)
+                .await?;
+            while let Some(d) = cursor.next(&mut *s).await.transpose()? {
+                let token = str_field(&d, coll::ATTENDEE, "token")?;
+                out.insert(token, d);
             }
         }
-        Err(StoreError::Backend(format!(
-            "attendee {}: too much contention during import",
-            row.token
-        )))
+        Ok(out)
     }
 }
+
+/// Tokens per `$in` read of an import (keeps each command small).
+const IMPORT_READ_CHUNK: usize = 500;
 
 #[async_trait::async_trait]
 impl AttendeeStore for MongoStore {
@@ -358,21 +334,33 @@ impl AttendeeStore for MongoStore {
         "mongodb"
     }
 
-    /// Import without a multi-document transaction.
-    ///
-    /// Everything that can fail on the data is checked **before the first
-    /// write**: every row is merged and encoded (ids, field types), and
-    /// duplicate tokens in the batch are refused. Then each attendee is
-    /// written by its own atomic single-document step ([`Self::import_one`]:
-    /// insert, or compare-and-set replace keeping the use state as
-    /// [`rules::merge_import`] says).
-    ///
-    /// Partial-write window: MongoDB without transactions cannot make the
-    /// whole batch all-or-nothing. If the process (or the server
-    /// connection) dies in the middle, the attendees written so far are
-    /// stored completely and the rest not at all (no attendee is ever half
-    /// written). Re-running the same import is safe and finishes the job:
-    /// it is idempotent (upsert by token, use state kept).
+    /// Refuses a server without multi-document transactions (a standalone
+    /// `mongod`): see `txn.rs` for why event data needs them.
+    async fn check_event_ready(&self) -> StoreResult<()> {
+        if self.transactions_supported().await? {
+            return Ok(());
+        }
+        Err(StoreError::Backend(
+            "event check-in on MongoDB needs multi-document transactions, which this server \
+             (a standalone mongod) does not offer: a check-in and its puzzle pieces, and a \
+             CSV import, must be all-or-nothing. Run it as a single-node replica set \
+             (restart mongod with --replSet rs0, then run rs.initiate() once in mongosh; \
+             the data is kept) and start bincio again"
+                .into(),
+        ))
+    }
+
+    /// One transaction for the whole batch: every reader (bincio's routes,
+    /// and CCIP-Server reading the same database) sees the attendees as
+    /// before the import until it commits, then all of them as after; a
+    /// crash before the commit leaves nothing. Everything that can fail on
+    /// the data is checked before the transaction (rows merged and encoded,
+    /// duplicate tokens refused). Inside it: one `$in` read per 500 tokens,
+    /// new attendees inserted in bulk, existing ones replaced by
+    /// [`rules::merge_import`] (id, `first_use`, `used` and use-set
+    /// `disabled` kept). A concurrent `/use` on an imported attendee makes
+    /// one of the two transactions retry from a fresh read, so neither
+    /// write is lost.
     async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts> {
         let mut seen = std::collections::HashSet::new();
         for row in &batch {
@@ -384,15 +372,31 @@ impl AttendeeStore for MongoStore {
             }
             attendee_doc(&rules::merge_import(None, row))?;
         }
-        let mut counts = ImportCounts::default();
-        for row in &batch {
-            if self.import_one(row).await? {
-                counts.inserted += 1;
-            } else {
-                counts.updated += 1;
+        let tokens: Vec<&str> = batch.iter().map(|r| r.token.as_str()).collect();
+        in_transaction!(self, |s| {
+            let stored = self.attendees_by_token_in(s, &tokens).await?;
+            let c = self.coll(coll::ATTENDEE);
+            let mut counts = ImportCounts::default();
+            let mut new_docs = Vec::new();
+            for row in &batch {
+                match stored.get(&row.token) {
+                    None => new_docs.push(attendee_doc(&rules::merge_import(None, row))?),
+                    Some(raw) => {
+                        let merged = rules::merge_import(Some(&attendee_from(raw)?), row);
+                        let id = raw.get("_id").cloned().unwrap_or(Bson::Null);
+                        c.replace_one(doc! { "_id": id }, attendee_doc(&merged)?)
+                            .session(&mut *s)
+                            .await?;
+                        counts.updated += 1;
+                    }
+                }
             }
-        }
-        Ok(counts)
+            for chunk in new_docs.chunks(IMPORT_READ_CHUNK) {
+                c.insert_many(chunk.to_vec()).session(&mut *s).await?;
+                counts.inserted += chunk.len() as u64;
+            }
+            Ok(counts)
+        })
     }
 
     async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>> {
@@ -406,44 +410,55 @@ impl AttendeeStore for MongoStore {
         self.attendee_where(doc! { "_id": o }).await
     }
 
-    /// One conditional update: `first_use` is set only when it is absent,
-    /// null or `0` (`{$in: [null, 0]}` in the filter), so of concurrent
-    /// calls exactly one sets it.
+    /// One transaction: a conditional update sets `first_use` only when
+    /// it is absent, null or `0` (`{$in: [null, 0]}` in the filter), so of
+    /// concurrent calls exactly one sets it, and that one creates the
+    /// bucket in the same transaction.
     async fn mark_first_use(&self, token: &str, now: i64) -> StoreResult<Option<(Attendee, bool)>> {
-        let set = self
-            .coll(coll::ATTENDEE)
-            .find_one_and_update(
-                doc! { "token": token, "first_use": { "$in": [Bson::Null, 0_i32] } },
-                doc! { "$set": { "first_use": int(now) } },
-            )
-            .return_document(ReturnDocument::After)
-            .await
-            .map_err(backend)?;
-        if let Some(d) = set {
-            return Ok(Some((attendee_from(&d)?, true)));
+        if let Some(a) = self.get_attendee(token).await? {
+            if a.has_first_use() {
+                return Ok(Some((a, false)));
+            }
         }
-        Ok(self.get_attendee(token).await?.map(|a| (a, false)))
+        in_transaction!(self, |s| {
+            let c = self.coll(coll::ATTENDEE);
+            let set = c
+                .find_one_and_update(
+                    doc! { "token": token, "first_use": { "$in": [Bson::Null, 0_i32] } },
+                    doc! { "$set": { "first_use": int(now) } },
+                )
+                .return_document(ReturnDocument::After)
+                .session(&mut *s)
+                .await?;
+            if let Some(d) = set {
+                let a = attendee_from(&d)?;
+                self.deliver_pieces_in(s, &a.id, &a.public_token(), &[])
+                    .await?;
+                return Ok(Some((a, true)));
+            }
+            let d = c.find_one(doc! { "token": token }).session(&mut *s).await?;
+            Ok(d.as_ref().map(attendee_from).transpose()?.map(|a| (a, false)))
+        })
     }
 
-    /// Atomic `/use` without a transaction: read the attendee, decide with
+    /// Atomic `/use`, one transaction: read the attendee, decide with
     /// [`rules::apply_use`] (the same function SQLite runs in its
-    /// transaction), then apply the resulting `$set`/`$unset` with one
+    /// transaction), apply the resulting `$set`/`$unset` with one
     /// `find_one_and_update` whose filter is the compare-and-set on every
-    /// field the rules read (see [`use_update`]: the window, the scenario's
-    /// `used` absent and `disabled` as read, the related targets' `used` /
-    /// `disabled` as read, the role). The used scenario, its related effects
-    /// and the returned document are therefore one single-document atomic
-    /// step. If the filter misses, another writer changed one of those
-    /// fields after our read: re-read and decide again (a concurrent use of
-    /// the same scenario then answers `has been used`). A refusal is
+    /// field the rules read (see [`use_update`]), then deliver the role's
+    /// pieces ([`MongoStore::deliver_pieces_in`]: bucket, pieces,
+    /// counters). The use, its related effects and its pieces commit
+    /// together or not at all. A concurrent writer makes the filter miss or
+    /// the transaction conflict: both re-run from a fresh read (a concurrent
+    /// use of the same scenario then answers `has been used`). A refusal is
     /// decided on a consistent read and writes nothing.
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
         let c = self.coll(coll::ATTENDEE);
-        for _ in 0..MAX_CAS_RETRIES {
+        in_transaction!(self, |s| {
             let raw = c
                 .find_one(doc! { "token": &req.token })
-                .await
-                .map_err(backend)?;
+                .session(&mut *s)
+                .await?;
             let Some(raw) = raw else {
                 return Ok(Err(UseRefusal::UnknownToken));
             };
@@ -458,19 +473,21 @@ impl AttendeeStore for MongoStore {
                 &after,
                 &req,
             );
-            let r = c
+            let Some(d) = c
                 .find_one_and_update(filter, update)
                 .return_document(ReturnDocument::After)
-                .await
-                .map_err(backend)?;
-            if let Some(d) = r {
-                return Ok(Ok(attendee_from(&d)?));
+                .session(&mut *s)
+                .await?
+            else {
+                return Err(TxError::Retry);
+            };
+            let a = attendee_from(&d)?;
+            if let Some(pieces) = req.pieces_for(&a.role) {
+                self.deliver_pieces_in(s, &a.id, &a.public_token(), pieces)
+                    .await?;
             }
-        }
-        Err(StoreError::Backend(format!(
-            "use of {}: too much contention",
-            req.scenario_id
-        )))
+            Ok(Ok(a))
+        })
     }
 
     /// Natural (insertion) order, as CS's `Attendee.objects(role=…)`.

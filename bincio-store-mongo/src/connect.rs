@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use mongodb::bson::{doc, Document};
-use mongodb::options::{ClientOptions, IndexOptions};
-use mongodb::{Client, Collection, Database, IndexModel};
+use mongodb::options::ClientOptions;
+use mongodb::{Client, Collection, Database};
 
 use crate::error::ConnectError;
 
@@ -35,6 +35,8 @@ pub(crate) mod coll {
 pub struct MongoStore {
     client: Client,
     db: Database,
+    /// Hosts of the URL, for messages (credentials never shown).
+    hosts: String,
 }
 
 /// MongoDB's rules for database names (the union of the Unix and Windows
@@ -65,9 +67,9 @@ fn validate_db_name(name: &str) -> Result<(), ConnectError> {
 
 impl MongoStore {
     /// Connect to `mongodb://host:port/dbname` (any MongoDB connection
-    /// string naming a database), check the server answers, and create the
-    /// indexes the stores need (idempotent: safe on every start and from
-    /// many processes at once).
+    /// string naming a database), check the server answers, and adopt or
+    /// create the indexes the stores need (see `indexes.rs`; idempotent:
+    /// safe on every start and from many processes at once).
     pub async fn connect(url: &str) -> Result<MongoStore, ConnectError> {
         let mut opts = ClientOptions::parse(url)
             .await
@@ -96,8 +98,12 @@ impl MongoStore {
         let client = Client::with_options(opts).map_err(server)?;
         let db = client.database(&name);
         db.run_command(doc! { "ping": 1 }).await.map_err(server)?;
-        let store = MongoStore { client, db };
-        store.ensure_indexes().await.map_err(server)?;
+        let store = MongoStore {
+            client,
+            db,
+            hosts: hosts.clone(),
+        };
+        store.ensure_indexes().await?;
         store
             .ensure_user_counter()
             .await
@@ -106,6 +112,11 @@ impl MongoStore {
                 message: e.to_string(),
             })?;
         Ok(store)
+    }
+
+    /// The hosts of the URL (for messages).
+    pub(crate) fn hosts(&self) -> &str {
+        &self.hosts
     }
 
     /// The database this store works in (event data shares it).
@@ -125,132 +136,6 @@ impl MongoStore {
 
     pub(crate) fn coll(&self, name: &str) -> Collection<Document> {
         self.db.collection(name)
-    }
-
-    async fn ensure_indexes(&self) -> Result<(), mongodb::error::Error> {
-        // `_id` carries the unique keys: users._id = handle,
-        // sessions._id = token hash, invites._id = code,
-        // reset_codes._id = code hash, settings._id = key,
-        // user_prefs._id = "handle/key", counters._id = counter name.
-        let plain = |keys: Document, name: &str| {
-            IndexModel::builder()
-                .keys(keys)
-                .options(IndexOptions::builder().name(name.to_owned()).build())
-                .build()
-        };
-        let wanted = [
-            (
-                coll::USERS,
-                plain(doc! { "created_at": 1, "_id": 1 }, "created_at_1__id_1"),
-            ),
-            (coll::SESSIONS, plain(doc! { "handle": 1 }, "handle_1")),
-            (
-                coll::SESSIONS,
-                plain(doc! { "expires_at": 1 }, "expires_at_1"),
-            ),
-            (
-                coll::INVITES,
-                plain(doc! { "created_by": 1 }, "created_by_1"),
-            ),
-            (coll::INVITES, plain(doc! { "used_by": 1 }, "used_by_1")),
-            (coll::RESET_CODES, plain(doc! { "handle": 1 }, "handle_1")),
-            (
-                coll::RESET_CODES,
-                plain(doc! { "created_by": 1 }, "created_by_1"),
-            ),
-            (coll::USER_PREFS, plain(doc! { "handle": 1 }, "handle_1")),
-        ];
-        let unique = |keys: Document, name: &str| {
-            IndexModel::builder()
-                .keys(keys)
-                .options(
-                    IndexOptions::builder()
-                        .name(name.to_owned())
-                        .unique(true)
-                        .build(),
-                )
-                .build()
-        };
-        // Activities: the two unique keys decide inserts atomically; the
-        // feed indexes serve the newest-first pages. Tracks, blob manifests
-        // and chunks hang off the activity's `_id` (`aid`) and carry the
-        // handle for per-user wipes and usage.
-        let activities = [
-            (
-                coll::ACTIVITIES,
-                unique(doc! { "handle": 1, "id": 1 }, "handle_1_id_1"),
-            ),
-            (
-                coll::ACTIVITIES,
-                unique(
-                    doc! { "handle": 1, "source_hash": 1 },
-                    "handle_1_source_hash_1",
-                ),
-            ),
-            (
-                coll::ACTIVITIES,
-                plain(doc! { "started_at": -1, "id": -1 }, "started_at_-1_id_-1"),
-            ),
-            (
-                coll::ACTIVITIES,
-                plain(
-                    doc! { "handle": 1, "started_at": -1, "id": -1 },
-                    "handle_1_started_at_-1_id_-1",
-                ),
-            ),
-            (
-                coll::ACTIVITIES,
-                plain(
-                    doc! { "privacy": 1, "started_at": -1, "id": -1 },
-                    "privacy_1_started_at_-1_id_-1",
-                ),
-            ),
-            (coll::ACTIVITY_TRACKS, plain(doc! { "aid": 1 }, "aid_1")),
-            (
-                coll::ACTIVITY_TRACKS,
-                plain(doc! { "handle": 1 }, "handle_1"),
-            ),
-            (
-                coll::ACTIVITY_BLOBS,
-                plain(
-                    doc! { "aid": 1, "kind": 1, "name": 1 },
-                    "aid_1_kind_1_name_1",
-                ),
-            ),
-            (
-                coll::ACTIVITY_BLOBS,
-                plain(doc! { "handle": 1, "kind": 1 }, "handle_1_kind_1"),
-            ),
-            (
-                coll::ACTIVITY_CHUNKS,
-                plain(doc! { "c": 1, "n": 1 }, "c_1_n_1"),
-            ),
-            (coll::ACTIVITY_CHUNKS, plain(doc! { "aid": 1 }, "aid_1")),
-            (
-                coll::ACTIVITY_CHUNKS,
-                plain(doc! { "handle": 1 }, "handle_1"),
-            ),
-        ];
-        // Event data: exactly CCIP-Server's indexes (same keys, names and
-        // options as MongoEngine creates them, so CCIP-Server can take the
-        // database back without an index-options conflict). The two unique
-        // ones decide attendee inserts and bucket creation atomically.
-        // `puzzle_1` is not unique in CS; counters are kept exact without
-        // it (see `puzzle.rs`).
-        let event = [
-            (coll::ATTENDEE, plain(doc! { "event_id": 1 }, "event_id_1")),
-            (coll::ATTENDEE, unique(doc! { "token": 1 }, "token_1")),
-            (coll::ATTENDEE, plain(doc! { "role": 1 }, "role_1")),
-            (coll::PUZZLE_STATUS, plain(doc! { "puzzle": 1 }, "puzzle_1")),
-            (
-                coll::PUZZLE_BUCKET,
-                unique(doc! { "public_token": 1 }, "public_token_1"),
-            ),
-        ];
-        for (c, model) in wanted.into_iter().chain(activities).chain(event) {
-            self.coll(c).create_index(model).await?;
-        }
-        Ok(())
     }
 }
 

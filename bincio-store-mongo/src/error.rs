@@ -21,6 +21,24 @@ pub enum ConnectError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// An index already in the database contradicts one bincio needs
+    /// (never dropped by bincio: the operator decides).
+    #[error(
+        "MongoDB collection `{collection}`: bincio needs the index {needed}, but the existing \
+         index {existing} contradicts it: {why}. To fix: {fix}"
+    )]
+    IndexConflict {
+        /// Collection.
+        collection: String,
+        /// The needed index (key pattern and uniqueness).
+        needed: String,
+        /// The existing index as the server lists it.
+        existing: String,
+        /// Why they cannot both hold.
+        why: String,
+        /// What to run.
+        fix: String,
+    },
     /// The server could not be reached or refused a set-up command.
     #[error("MongoDB at {hosts}: {message}")]
     Server {
@@ -31,18 +49,23 @@ pub enum ConnectError {
     },
 }
 
-/// Duplicate key (E11000), whatever operation reported it.
-pub(crate) fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
-    const DUP: i32 = 11000;
+/// Whether the server answered with error `code`, whatever operation
+/// reported it.
+pub(crate) fn has_code(e: &mongodb::error::Error, code: i32) -> bool {
     match &*e.kind {
-        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == DUP,
-        ErrorKind::Command(c) => c.code == DUP,
+        ErrorKind::Write(WriteFailure::WriteError(w)) => w.code == code,
+        ErrorKind::Command(c) => c.code == code,
         ErrorKind::InsertMany(m) => m
             .write_errors
             .as_ref()
-            .is_some_and(|ws| ws.iter().any(|w| w.code == DUP)),
+            .is_some_and(|ws| ws.iter().any(|w| w.code == code)),
         _ => false,
     }
+}
+
+/// Duplicate key (E11000), whatever operation reported it.
+pub(crate) fn is_duplicate_key(e: &mongodb::error::Error) -> bool {
+    has_code(e, 11000)
 }
 
 /// Any driver failure as a store error.

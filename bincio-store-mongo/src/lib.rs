@@ -2,15 +2,23 @@
 //! rustls, no OpenSSL).
 //!
 //! * [`MongoStore::connect`] takes `mongodb://host:port/dbname` (the database
-//!   name is required) and creates the indexes it needs (idempotent).
-//! * **Atomic without transactions.** A standalone `mongod` (or SecantusDB)
-//!   offers no multi-document transactions we can count on, so every
+//!   name is required) and adopts or creates the indexes it needs
+//!   (`indexes.rs`: an operator's or CCIP-Server's existing indexes are
+//!   adopted by key, never dropped; a contradicting one stops the start
+//!   with a message saying what to run).
+//! * **Accounts and activities: atomic without transactions.** Every
 //!   race-prone step is one single-document conditional update
 //!   (`find_one_and_update` with the condition in the filter) or an
 //!   idempotent upsert. Where a method needs more than one write, the
 //!   deciding write comes first and the others follow (or are compensated
 //!   on failure); each such place says in a comment why that is safe across
-//!   processes.
+//!   processes. These work on a standalone `mongod`.
+//! * **Event data: multi-document transactions** (`txn.rs`), because a
+//!   check-in and its puzzle pieces, a delivery and its counters, and an
+//!   import must each be one outcome after any crash, and CCIP-Server's
+//!   layout leaves no room to record a half-done step. The event service
+//!   therefore needs a replica set (one node is enough) and says so at
+//!   start.
 //! * Collections used by the accounts part: `users`, `sessions`, `invites`,
 //!   `reset_codes`, `settings`, `user_prefs`, `counters`. Event data uses
 //!   CCIP-Server's own layout (`attendee`, `announcement`, `puzzle_status`,
@@ -24,7 +32,9 @@ mod attendee;
 mod bsonx;
 mod connect;
 mod error;
+mod indexes;
 mod puzzle;
+mod txn;
 mod user;
 
 #[cfg(feature = "testkit")]

@@ -6,9 +6,9 @@
 //! * `puzzle_status`: `{_id: ObjectId, puzzle: piece | "total", quantity,
 //!   currency}`.
 //!
-//! No multi-document transaction: each step below is single-document
-//! atomic, and the counters are `$inc` upserts that follow the deciding
-//! bucket write.
+//! Every step that writes a bucket and counters is one multi-document
+//! transaction (`txn.rs`), so the counters equal the buckets' contents
+//! after any crash.
 //!
 //! **Counter documents.** CS's `puzzle_1` index is not unique (and bincio
 //! keeps CS's indexes so the database can go back), so two processes
@@ -26,11 +26,13 @@ use bincio_core::store::{
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::ReturnDocument;
+use mongodb::ClientSession;
 
 use crate::attendee::{id_hex, int, oid};
 use crate::bsonx::{opt_i64_field, str_field};
 use crate::connect::coll;
 use crate::error::{backend, is_duplicate_key};
+use crate::txn::{in_transaction, TxError};
 use crate::MongoStore;
 
 fn corrupt(what: &str) -> StoreError {
@@ -97,20 +99,101 @@ fn bucket_from(d: &Document) -> StoreResult<PuzzleBucket> {
     })
 }
 
+/// CS's fresh bucket (`PuzzleBucket.init`), in MongoEngine's field order,
+/// holding `pieces` already when a delivery creates it.
+fn fresh_bucket(attendee_id: &str, public_token: &str, pieces: &[String]) -> StoreResult<Document> {
+    Ok(doc! {
+        "_id": mongodb::bson::oid::ObjectId::new(),
+        "attendee": oid(attendee_id, "attendee id")?,
+        "public_token": public_token,
+        "puzzle": pieces,
+        "deliverer": [],
+    })
+}
+
+/// The per-piece counts of `pieces`, in first-seen order.
+fn tally(pieces: &[String]) -> Vec<(&str, i64)> {
+    let mut per: Vec<(&str, i64)> = Vec::new();
+    for p in pieces {
+        match per.iter_mut().find(|(n, _)| *n == p) {
+            Some((_, k)) => *k += 1,
+            None => per.push((p.as_str(), 1)),
+        }
+    }
+    per
+}
+
 impl MongoStore {
-    /// `$inc` a counter, creating it when missing (upsert, for a piece
-    /// whose counter [`PuzzleStore::ensure_counters`] did not create; see
-    /// the module docs on duplicates).
-    async fn bump(&self, puzzle: &str, dq: i64, dc: i64) -> StoreResult<()> {
+    /// Inside a transaction: `$inc` a counter, creating it when missing
+    /// (upsert, for a piece whose counter [`PuzzleStore::ensure_counters`]
+    /// did not create; see the module docs on duplicates).
+    async fn bump_in(
+        &self,
+        s: &mut ClientSession,
+        puzzle: &str,
+        dq: i64,
+        dc: i64,
+    ) -> Result<(), TxError> {
         self.coll(coll::PUZZLE_STATUS)
             .update_one(
                 doc! { "puzzle": puzzle },
                 doc! { "$inc": { "quantity": int(dq), "currency": int(dc) } },
             )
             .upsert(true)
-            .await
-            .map_err(backend)?;
+            .session(&mut *s)
+            .await?;
         Ok(())
+    }
+
+    /// Inside a transaction: count `pieces` as delivered (`dq` = `dc` = 1
+    /// each) or, with `revoke`, take them out of circulation (`dc` = -1
+    /// each), piece by piece and in `total`.
+    async fn count_in(
+        &self,
+        s: &mut ClientSession,
+        pieces: &[String],
+        revoke: bool,
+    ) -> Result<(), TxError> {
+        if pieces.is_empty() {
+            return Ok(());
+        }
+        let (q, c) = if revoke { (0, -1) } else { (1, 1) };
+        for (p, k) in tally(pieces) {
+            self.bump_in(s, p, q * k, c * k).await?;
+        }
+        let n = pieces.len() as i64;
+        self.bump_in(s, TOTAL, q * n, c * n).await
+    }
+
+    /// Inside a transaction: create the bucket of `public_token` when
+    /// missing (holding `pieces`), or append `pieces` to it; then count
+    /// them. The `/use` half of a check-in (see `attendee.rs`).
+    pub(crate) async fn deliver_pieces_in(
+        &self,
+        s: &mut ClientSession,
+        attendee_id: &str,
+        public_token: &str,
+        pieces: &[String],
+    ) -> Result<(), TxError> {
+        let c = self.coll(coll::PUZZLE_BUCKET);
+        let found = c
+            .find_one(doc! { "public_token": public_token })
+            .projection(doc! { "_id": 1 })
+            .session(&mut *s)
+            .await?;
+        if found.is_none() {
+            c.insert_one(fresh_bucket(attendee_id, public_token, pieces)?)
+                .session(&mut *s)
+                .await?;
+        } else if !pieces.is_empty() {
+            c.update_one(
+                doc! { "public_token": public_token },
+                doc! { "$push": { "puzzle": { "$each": pieces } } },
+            )
+            .session(&mut *s)
+            .await?;
+        }
+        self.count_in(s, pieces, false).await
     }
 }
 
@@ -217,86 +300,71 @@ impl PuzzleStore for MongoStore {
             .transpose()
     }
 
-    /// 1. create the bucket if missing ([`Self::ensure_bucket`], idempotent);
-    /// 2. the deciding write: one `update_one` on the bucket whose filter
-    ///    holds the deliverer dedupe (`deliverer.deliverer: {$ne: name}`)
-    ///    and whose `$push` appends the stamp and the piece together — of
-    ///    concurrent deliveries by one name exactly one matches, and
-    ///    appends are never lost (no whole-list rewrite);
-    /// 3. `$inc` the piece's and `total`'s `quantity` and `currency`
-    ///    (upserts).
-    ///
-    /// Window: if the process dies between 2 and 3, the piece is in the
-    /// bucket but not yet counted (counters one short); nothing is ever
-    /// counted twice or lost from a bucket.
+    /// One transaction (see `txn.rs`): create the bucket when missing,
+    /// then the deliverer dedupe and the append in one `update_one`
+    /// (filter `deliverer.deliverer: {$ne: name}`, `$push` of stamp and
+    /// piece), then the piece's and `total`'s counters. All of it commits
+    /// or none: counters always equal the buckets' contents.
     async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
-        self.ensure_bucket(&d.attendee_id, &d.public_token, d.now)
-            .await?;
-        let mut filter = doc! { "public_token": &d.public_token };
-        let mut push = Document::new();
-        if let Some(s) = &d.deliverer {
-            filter.insert("deliverer.deliverer", doc! { "$ne": &s.deliverer });
-            push.insert("deliverer", stamp_doc(s));
-        }
-        if let Some(p) = &d.piece {
-            push.insert("puzzle", p.clone());
-        }
-        if !push.is_empty() {
-            let r = self
-                .coll(coll::PUZZLE_BUCKET)
-                .update_one(filter, doc! { "$push": push })
-                .await
-                .map_err(backend)?;
-            if r.matched_count == 0 {
-                return Ok(DeliverOutcome::AlreadyFromDeliverer);
+        let pieces: Vec<String> = d.piece.iter().cloned().collect();
+        in_transaction!(self, |s| {
+            self.deliver_pieces_in(s, &d.attendee_id, &d.public_token, &[])
+                .await?;
+            let mut filter = doc! { "public_token": &d.public_token };
+            let mut push = Document::new();
+            if let Some(st) = &d.deliverer {
+                filter.insert("deliverer.deliverer", doc! { "$ne": &st.deliverer });
+                push.insert("deliverer", stamp_doc(st));
             }
-        }
-        if let Some(p) = &d.piece {
-            self.bump(p, 1, 1).await?;
-            self.bump(TOTAL, 1, 1).await?;
-        }
-        Ok(DeliverOutcome::Delivered)
+            if let Some(p) = &d.piece {
+                push.insert("puzzle", p.clone());
+            }
+            if !push.is_empty() {
+                let r = self
+                    .coll(coll::PUZZLE_BUCKET)
+                    .update_one(filter, doc! { "$push": push })
+                    .session(&mut *s)
+                    .await?;
+                if r.matched_count == 0 {
+                    return Ok(DeliverOutcome::AlreadyFromDeliverer);
+                }
+            }
+            self.count_in(s, &pieces, false).await?;
+            Ok(DeliverOutcome::Delivered)
+        })
     }
 
-    /// Idempotent: one `find_one_and_update` filtered on `valid` being
-    /// absent (or null) sets `valid = now, coupon = 0` and returns the
-    /// bucket as it was, whose pieces are then taken out of circulation
-    /// (`$inc currency -1` per piece held, `total` by their number). A
-    /// second revoke matches nothing and changes nothing. Window: a crash
-    /// after the bucket write leaves `currency` too high by the pieces not
-    /// yet decremented.
+    /// One transaction: `valid = now, coupon = 0` on a bucket whose `valid`
+    /// is unset, and the pieces it held taken out of circulation
+    /// (`currency` −1 per piece held, `total` by their number). A second
+    /// revoke matches nothing and changes nothing.
     async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
-        let before = self
-            .coll(coll::PUZZLE_BUCKET)
-            .find_one_and_update(
-                doc! { "public_token": public_token, "valid": Bson::Null },
-                doc! { "$set": { "valid": int(now), "coupon": 0_i32 } },
-            )
-            .return_document(ReturnDocument::Before)
-            .await
-            .map_err(backend)?;
-        let Some(before) = before else {
-            return Ok(if self.bucket(public_token).await?.is_some() {
-                RevokeOutcome::AlreadyRevoked
-            } else {
-                RevokeOutcome::NoBucket
-            });
-        };
-        let b = bucket_from(&before)?;
-        let mut per: Vec<(String, i64)> = Vec::new();
-        for p in &b.puzzle {
-            match per.iter_mut().find(|(n, _)| n == p) {
-                Some((_, k)) => *k += 1,
-                None => per.push((p.clone(), 1)),
-            }
-        }
-        for (p, k) in &per {
-            self.bump(p, 0, -k).await?;
-        }
-        if !b.puzzle.is_empty() {
-            self.bump(TOTAL, 0, -(b.puzzle.len() as i64)).await?;
-        }
-        Ok(RevokeOutcome::Revoked)
+        in_transaction!(self, |s| {
+            let c = self.coll(coll::PUZZLE_BUCKET);
+            let before = c
+                .find_one_and_update(
+                    doc! { "public_token": public_token, "valid": Bson::Null },
+                    doc! { "$set": { "valid": int(now), "coupon": 0_i32 } },
+                )
+                .return_document(ReturnDocument::Before)
+                .session(&mut *s)
+                .await?;
+            let Some(before) = before else {
+                let exists = c
+                    .find_one(doc! { "public_token": public_token })
+                    .session(&mut *s)
+                    .await?
+                    .is_some();
+                return Ok(if exists {
+                    RevokeOutcome::AlreadyRevoked
+                } else {
+                    RevokeOutcome::NoBucket
+                });
+            };
+            let b = bucket_from(&before)?;
+            self.count_in(s, &b.puzzle, true).await?;
+            Ok(RevokeOutcome::Revoked)
+        })
     }
 
     /// `coupon = now`: one update, no precondition (as CS).

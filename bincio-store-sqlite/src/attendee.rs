@@ -2,7 +2,9 @@
 //!
 //! One row per attendee; its scenarios are one JSON column (the MongoDB
 //! document's `scenario` map, kept in stored order), so `/status` is one
-//! primary-key read and `/use` one `BEGIN IMMEDIATE` read-modify-write.
+//! primary-key read and `/use` one `BEGIN IMMEDIATE` read-modify-write
+//! that also delivers the use's puzzle pieces (same transaction), as does
+//! the first `/status` for the bucket.
 
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
@@ -194,6 +196,7 @@ impl AttendeeStore for SqliteStore {
             }
             a.first_use = Some(now);
             write_state(tx, &a)?;
+            crate::puzzle::insert_bucket(tx, &a.id, &a.public_token(), now)?;
             Ok(Some((a, true)))
         })
         .await
@@ -208,6 +211,9 @@ impl AttendeeStore for SqliteStore {
                 return Ok(Err(r));
             }
             write_state(tx, &a)?;
+            if let Some(pieces) = req.pieces_for(&a.role) {
+                crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), pieces, req.now)?;
+            }
             Ok(Ok(a))
         })
         .await

@@ -70,7 +70,7 @@ fn get_bucket(c: &Connection, public_token: &str) -> StoreResult<Option<PuzzleBu
     }))
 }
 
-fn insert_bucket(c: &Connection, attendee: &str, public_token: &str, now: i64) -> StoreResult<()> {
+pub(crate) fn insert_bucket(c: &Connection, attendee: &str, public_token: &str, now: i64) -> StoreResult<()> {
     c.prepare_cached(
         "INSERT INTO event_puzzle_bucket (public_token, oid, attendee, puzzle, deliverer)
          VALUES (?1, ?2, ?3, '[]', '[]') ON CONFLICT(public_token) DO NOTHING",
@@ -96,6 +96,35 @@ fn bump(c: &Connection, puzzle: &str, dq: i64, dc: i64, now: i64) -> StoreResult
 
 fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Inside the caller's transaction: create the bucket of `public_token`
+/// when missing, append `pieces` and count them (the piece's and `total`'s
+/// `quantity` and `currency`). Used by `/use` so the check-in and its
+/// pieces commit together.
+pub(crate) fn deliver_in(
+    tx: &Connection,
+    attendee_id: &str,
+    public_token: &str,
+    pieces: &[String],
+    now: i64,
+) -> StoreResult<()> {
+    insert_bucket(tx, attendee_id, public_token, now)?;
+    if pieces.is_empty() {
+        return Ok(());
+    }
+    let mut b = get_bucket(tx, public_token)?
+        .ok_or_else(|| StoreError::Backend("bucket vanished".into()))?;
+    for p in pieces {
+        b.puzzle.push(p.clone());
+        bump(tx, p, 1, 1, now)?;
+        bump(tx, TOTAL, 1, 1, now)?;
+    }
+    tx.prepare_cached("UPDATE event_puzzle_bucket SET puzzle = ?2 WHERE public_token = ?1")
+        .map_err(backend)?
+        .execute(params![public_token, json(&b.puzzle)?])
+        .map_err(backend)?;
+    Ok(())
 }
 
 #[async_trait::async_trait]

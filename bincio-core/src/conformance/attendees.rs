@@ -63,6 +63,7 @@ fn use_req(token: &str, id: &str, now: i64, effects: Vec<RelatedEffect>) -> UseR
         scenario_id: id.into(),
         now,
         effects: m,
+        deliver: BTreeMap::new(),
     }
 }
 

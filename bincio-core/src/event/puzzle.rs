@@ -75,6 +75,42 @@ pub fn choose_piece(
     None
 }
 
+/// Choose `n` pieces for one delivery of several (a `/use` with
+/// `deliver_puzzle: n`), from one counter snapshot: after each choice the
+/// snapshot is bumped locally, as the store will bump it, so the mix of the
+/// `n` pieces follows the weights as `n` single deliveries would. Empty
+/// when there are no pieces.
+pub fn choose_pieces(
+    rates: &[(String, f64)],
+    counters: &[PuzzleCounter],
+    n: usize,
+    rng: &dyn PieceRng,
+) -> Vec<String> {
+    let mut snapshot = counters.to_vec();
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let Some(p) = choose_piece(rates, &snapshot, rng) else {
+            break;
+        };
+        for name in [p.as_str(), TOTAL] {
+            match snapshot.iter_mut().find(|c| c.puzzle == name) {
+                Some(c) => {
+                    c.quantity += 1;
+                    c.currency += 1;
+                }
+                None => snapshot.push(PuzzleCounter {
+                    id: String::new(),
+                    puzzle: name.to_owned(),
+                    quantity: 1,
+                    currency: 1,
+                }),
+            }
+        }
+        out.push(p);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +146,16 @@ mod tests {
         let r = Fixed(vec![0, 1], Mutex::new(0));
         assert_eq!(choose_piece(&rates, &counters, &r).as_deref(), Some("b"));
         assert_eq!(choose_piece(&[], &counters, &r), None);
+    }
+
+    #[test]
+    fn several_pieces_follow_the_snapshot() {
+        let rates = vec![("a".to_owned(), 0.5), ("b".to_owned(), 0.5)];
+        // First pick "a" (nothing delivered); then "a" holds all the
+        // circulation of the local snapshot, so a draw of "a" is rejected
+        // until the last try, and "b" is accepted.
+        let r = Fixed(vec![0, 0, 1], Mutex::new(0));
+        assert_eq!(choose_pieces(&rates, &[], 2, &r), vec!["a", "b"]);
+        assert!(choose_pieces(&[], &[], 3, &r).is_empty());
     }
 }

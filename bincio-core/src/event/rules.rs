@@ -42,6 +42,23 @@ pub struct UseRequest {
     /// atomic step): role → effects in file order. A role missing here means
     /// its file does not define the scenario: no effects.
     pub effects: BTreeMap<String, Vec<RelatedEffect>>,
+    /// Puzzle pieces the use delivers, per attendee role (the role's
+    /// `deliver_puzzle`, pieces chosen up front by the service). A role
+    /// present here gets its bucket created when missing and these pieces
+    /// appended and counted **in the same atomic step as the use**, so a
+    /// check-in never exists without its pieces whatever crashes: either
+    /// both are stored or neither is, and the client's retry then succeeds.
+    /// An empty list still creates the bucket (`deliver_puzzle` set but no
+    /// pieces configured). A role missing here delivers nothing.
+    pub deliver: BTreeMap<String, Vec<String>>,
+}
+
+impl UseRequest {
+    /// The pieces a successful use delivers to an attendee of `role`
+    /// (`None`: the use delivers nothing and touches no bucket).
+    pub fn pieces_for(&self, role: &str) -> Option<&[String]> {
+        self.deliver.get(role).map(Vec::as_slice)
+    }
 }
 
 /// Why a `/use` was refused (checked in this order, as CS).

@@ -14,7 +14,7 @@ use super::model::{
     public_token, Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, RoleStats,
 };
 use super::oid::new_oid;
-use super::puzzle::{choose_piece, PieceRng, ThreadRng};
+use super::puzzle::{choose_piece, choose_pieces, PieceRng, ThreadRng};
 use super::rules::{RelatedEffect, UseRequest};
 use crate::error::{CoreError, CoreResult};
 use crate::store::{
@@ -102,9 +102,11 @@ impl EventService {
         self
     }
 
-    /// Create missing puzzle counters (idempotent; also for pieces added to
-    /// the configuration later).
+    /// Check the store can keep the event's atomicity contract, and create
+    /// missing puzzle counters (idempotent; also for pieces added to the
+    /// configuration later).
     pub async fn init(&self) -> CoreResult<()> {
+        self.attendees.check_event_ready().await?;
         if let Some(p) = &self.config.puzzle {
             let names: Vec<String> = p.pieces.iter().map(|(n, _)| n.clone()).collect();
             self.puzzles
@@ -148,23 +150,20 @@ impl EventService {
     }
 
     /// `GET /status`: without `StaffQuery`, the first call sets `first_use`
-    /// and creates the puzzle bucket.
+    /// and creates the puzzle bucket, both in one atomic store step
+    /// ([`AttendeeStore::mark_first_use`]), so no crash can leave a
+    /// first-used attendee without a bucket.
     pub async fn status(&self, token: Option<&str>, staff_query: bool) -> CoreResult<Attendee> {
         let a = self.attendee(token).await?;
         if staff_query || a.has_first_use() {
             return Ok(a);
         }
         let now = self.clock.unix();
-        let (a, was_unset) = self
+        let (a, _was_unset) = self
             .attendees
             .mark_first_use(&a.token, now)
             .await?
             .ok_or_else(|| invalid(msg::INVALID_TOKEN))?;
-        if was_unset {
-            self.puzzles
-                .ensure_bucket(&a.id, &a.public_token(), now)
-                .await?;
-        }
         Ok(a)
     }
 
@@ -201,8 +200,43 @@ impl EventService {
         out
     }
 
-    /// `GET /use/<scenario_id>`: one atomic store call decides the use and
-    /// its related effects; then `deliver_puzzle` pieces go to the winner.
+    /// The pieces a use of `scenario_id` delivers, per role: each role whose
+    /// scenario has `deliver_puzzle > 0` gets that many pieces, chosen from
+    /// one counter snapshot (read only when some role delivers). Empty when
+    /// the puzzle game is off.
+    async fn pieces_for_use(&self, scenario_id: &str) -> CoreResult<BTreeMap<String, Vec<String>>> {
+        let mut out = BTreeMap::new();
+        if self.config.puzzle.is_none() {
+            return Ok(out);
+        }
+        let wanted: Vec<(String, usize)> = self
+            .config
+            .roles
+            .iter()
+            .filter_map(|r| {
+                let def = r.scenarios.iter().find(|s| s.id == scenario_id)?;
+                let n = usize::try_from(def.deliver_puzzle).ok()?;
+                (n > 0).then(|| (r.name.clone(), n))
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        let counters = if self.rates.is_empty() {
+            Vec::new()
+        } else {
+            self.puzzles.counters().await?
+        };
+        for (role, n) in wanted {
+            let pieces = choose_pieces(&self.rates, &counters, n, self.rng.as_ref());
+            out.insert(role, pieces);
+        }
+        Ok(out)
+    }
+
+    /// `GET /use/<scenario_id>`: one atomic store call decides the use, its
+    /// related effects and the `deliver_puzzle` pieces (see
+    /// [`UseRequest::deliver`]): a check-in and its pieces are one outcome.
     pub async fn use_scenario(
         &self,
         token: Option<&str>,
@@ -216,22 +250,13 @@ impl EventService {
             scenario_id: scenario_id.to_owned(),
             now,
             effects: self.effects(scenario_id, staff_query, now),
+            deliver: self.pieces_for_use(scenario_id).await?,
         };
         let a = self
             .attendees
             .use_scenario(req)
             .await?
             .map_err(|r| invalid(r.message()))?;
-        let pieces = self
-            .config
-            .role(&a.role)
-            .and_then(|r| r.scenarios.iter().find(|s| s.id == scenario_id))
-            .map_or(0, |d| d.deliver_puzzle);
-        if self.config.puzzle.is_some() {
-            for _ in 0..pieces {
-                self.deliver_piece(&a, None).await?;
-            }
-        }
         Ok(a)
     }
 

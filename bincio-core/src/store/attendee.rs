@@ -5,12 +5,19 @@
 //! record per attendee holding its scenarios (the `attendee` document with
 //! its `scenario` map), one per announcement. Every race-prone step is one
 //! method, atomic on its own:
-//! * [`AttendeeStore::use_scenario`] — checks, related effects and marking
-//!   used in one step (SQLite: one `BEGIN IMMEDIATE` transaction; MongoDB:
-//!   read, [`rules::apply_use`], then an update filtered on the scenario's
-//!   `used` being absent, retried on a miss);
-//! * [`AttendeeStore::mark_first_use`] — a conditional set;
-//! * [`AttendeeStore::import_attendees`] — all rows or none.
+//! * [`AttendeeStore::use_scenario`] — checks, related effects, marking
+//!   used **and the puzzle pieces the use delivers** (bucket, pieces,
+//!   counters) in one step (SQLite: one `BEGIN IMMEDIATE` transaction;
+//!   MongoDB: one multi-document transaction);
+//! * [`AttendeeStore::mark_first_use`] — a conditional set, with the puzzle
+//!   bucket created in the same step;
+//! * [`AttendeeStore::import_attendees`] — all rows or none, as seen by
+//!   every reader.
+//!
+//! Because each of these is one step, a process killed at any instant
+//! leaves either the whole outcome or none of it: a check-in is never
+//! stored without its pieces, and puzzle counters always equal what the
+//! buckets hold.
 //!
 //! The transitions themselves are the pure functions of
 //! [`crate::event::rules`], shared by every backend.
@@ -34,6 +41,13 @@ pub trait AttendeeStore: Send + Sync + 'static {
     /// Name of the backend (for logs and `/healthz`).
     fn backend_name(&self) -> &'static str;
 
+    /// Whether this store can keep the atomicity contract above on the
+    /// server it talks to; an error says why not and what to do (MongoDB
+    /// without multi-document transactions). Called once before serving.
+    async fn check_event_ready(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// Upsert every attendee of a validated import in one atomic step (all
     /// or nothing), keyed by token; each stored record becomes
     /// [`rules::merge_import`]`(existing, row)` (keeps id, `first_use`,
@@ -47,14 +61,19 @@ pub trait AttendeeStore: Send + Sync + 'static {
     async fn get_attendee_by_id(&self, id: &str) -> StoreResult<Option<Attendee>>;
 
     /// Set `first_use = now` when it is unset or `0` (conditional, so
-    /// concurrent calls set it once). Returns the attendee afterwards and
-    /// whether it was unset when this call ran; `None` for an unknown token.
+    /// concurrent calls set it once) and, in the same atomic step, create
+    /// the attendee's puzzle bucket when missing (CS's `PuzzleBucket.init`
+    /// on first use). Returns the attendee afterwards and whether it was
+    /// unset when this call ran; `None` for an unknown token.
     async fn mark_first_use(&self, token: &str, now: i64) -> StoreResult<Option<(Attendee, bool)>>;
 
     /// Use a scenario atomically: [`rules::apply_use`] on the stored
     /// attendee and write it back in one step, so of many concurrent uses
-    /// exactly one succeeds. Returns the attendee after the use, or why it
-    /// was refused (nothing written).
+    /// exactly one succeeds; in the same step deliver
+    /// [`UseRequest::pieces_for`] the attendee's role (bucket created when
+    /// missing, pieces appended, each piece's and `total`'s `quantity` and
+    /// `currency` incremented). Returns the attendee after the use, or why
+    /// it was refused (nothing written).
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>>;
 
     /// Attendees of `role`, in insertion order.
