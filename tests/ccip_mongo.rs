@@ -26,6 +26,9 @@ use bincio_core::event::model::{Attendee, DelivererStamp, Pairs, Scenario};
 use bincio_core::store::Delivery;
 use bincio_store_mongo::mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use bincio_store_mongo::mongodb::Database;
+use ccip_common::mongoengine::{
+    create_indexes, list_indexes, mongoengine_indexes, operator_indexes,
+};
 use ccip_common::*;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
@@ -219,8 +222,13 @@ async fn ccip_server_database_served_like_sqlite() {
     )
     .await
     .ok();
-    // The same state written into MongoDB as CCIP-Server would have.
-    write_as_ccip_server(&pre.stores, &shared.raw().await).await;
+    // The same state written into MongoDB as CCIP-Server would have: its
+    // MongoEngine indexes first (exact options), an operator's own indexes
+    // on keys bincio needs, then the documents.
+    let db = shared.raw().await;
+    create_indexes(&db, &mongoengine_indexes()).await;
+    create_indexes(&db, &operator_indexes()).await;
+    write_as_ccip_server(&pre.stores, &db).await;
     let sqlite = CcipApp::with_dir(&Same(pre.stores.clone()), event_dir(|_| {})).await;
     let mongo = CcipApp::with_dir(&shared, event_dir(|_| {})).await;
     let uris = [
@@ -253,6 +261,87 @@ async fn ccip_server_database_served_like_sqlite() {
     // The CS int32 / int64 / double times read as integers.
     let ferris = mongo.get(&format!("/status?token={FERRIS}")).await;
     assert!(ferris.ok()["scenarios"][0]["expire_time"].is_i64());
+    // bincio adopted what it found: MongoEngine's and the operator's
+    // indexes are as created, and no second index on the same keys.
+    for (coll, spec) in mongoengine_indexes().iter().chain(&operator_indexes()) {
+        let name = spec.get_str("name").unwrap();
+        let listed = list_indexes(&db, coll).await;
+        let (_, got) = listed
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{coll}: index {name} gone: {listed:?}"));
+        assert_eq!(
+            got.get_document("key"),
+            spec.get_document("key"),
+            "{coll}.{name}"
+        );
+        let same_key = listed
+            .iter()
+            .filter(|(_, d)| d.get_document("key") == spec.get_document("key"))
+            .count();
+        // MongoEngine's `role_1` and the operator's `ops_attendee_role`
+        // share a key (their options differ); nothing else may.
+        let want = if *coll == "attendee" && spec.get_document("key") == Ok(&doc! { "role": 1 }) {
+            2
+        } else {
+            1
+        };
+        assert_eq!(same_key, want, "{coll}: indexes on {spec}: {listed:?}");
+    }
+}
+
+/// CCIP-Server starts on a database bincio created: MongoEngine's own
+/// `createIndexes` (exact options) finds identical indexes and succeeds.
+async fn ccip_server_starts_on_a_bincio_database() {
+    let shared = mongo_shared_db!();
+    let app = CcipApp::with_dir(&shared, event_dir(|_| {})).await;
+    app.import("audience", "attendees.csv").await;
+    app.status(ADA).await;
+    let db = shared.raw().await;
+    create_indexes(&db, &mongoengine_indexes()).await;
+    for (coll, spec) in mongoengine_indexes() {
+        let name = spec.get_str("name").unwrap();
+        let listed = list_indexes(&db, coll).await;
+        assert_eq!(
+            listed.iter().filter(|(n, _)| n == name).count(),
+            1,
+            "{coll}: {listed:?}"
+        );
+    }
+}
+
+/// An index that contradicts a need (the attendee token not unique) stops
+/// the start with a message naming the collection, both specs and the fix;
+/// the operator's index is left alone.
+async fn contradicting_index_is_reported() {
+    let shared = mongo_shared_db!();
+    let db = shared.raw().await;
+    create_indexes(
+        &db,
+        &[(
+            "attendee",
+            doc! { "key": { "token": 1 }, "name": "token_lookup" },
+        )],
+    )
+    .await;
+    let url = shared.url();
+    let err = bincio_store_mongo::MongoStore::connect(&url)
+        .await
+        .expect_err("a non-unique token index must stop the start");
+    let m = err.to_string();
+    for part in [
+        "`attendee`",
+        "token_lookup",
+        "unique: true",
+        "dropIndex(\"token_lookup\")",
+    ] {
+        assert!(m.contains(part), "missing {part:?} in: {m}");
+    }
+    let listed = list_indexes(&db, "attendee").await;
+    assert!(
+        listed.iter().any(|(n, _)| n == "token_lookup"),
+        "{listed:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -601,6 +690,16 @@ async fn two_routers_one_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn mongo_ccip_server_database_served_like_sqlite() {
     ccip_server_database_served_like_sqlite().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mongo_ccip_server_starts_on_a_bincio_database() {
+    ccip_server_starts_on_a_bincio_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mongo_contradicting_index_is_reported() {
+    contradicting_index_is_reported().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

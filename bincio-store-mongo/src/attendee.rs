@@ -437,7 +437,10 @@ impl AttendeeStore for MongoStore {
                 return Ok(Some((a, true)));
             }
             let d = c.find_one(doc! { "token": token }).session(&mut *s).await?;
-            Ok(d.as_ref().map(attendee_from).transpose()?.map(|a| (a, false)))
+            Ok(d.as_ref()
+                .map(attendee_from)
+                .transpose()?
+                .map(|a| (a, false)))
         })
     }
 

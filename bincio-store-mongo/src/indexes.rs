@@ -47,8 +47,10 @@ pub(crate) struct Need {
 impl Need {
     /// The `createIndexes` entry. Sent as a raw command so MongoEngine's
     /// exact options (`background: false`, which the driver's typed
-    /// options no longer carry) reach the server: CCIP-Server's own
-    /// `create_index` then finds an identical index and does nothing.
+    /// options no longer carry, then `unique` and `sparse`, in the order
+    /// pymongo sends MongoEngine's keywords, which servers compare too)
+    /// reach the server: CCIP-Server's own `create_index` then finds an
+    /// identical index and does nothing.
     fn spec_doc(&self) -> Document {
         let mut d = doc! { "key": self.keys.clone(), "name": self.name };
         if self.mongoengine {
@@ -111,7 +113,11 @@ fn mongoengine(n: Need) -> Need {
 /// stay exact without it (see `puzzle.rs`).
 pub(crate) fn needs() -> Vec<Need> {
     vec![
-        plain(coll::USERS, doc! { "created_at": 1, "_id": 1 }, "created_at_1__id_1"),
+        plain(
+            coll::USERS,
+            doc! { "created_at": 1, "_id": 1 },
+            "created_at_1__id_1",
+        ),
         plain(coll::SESSIONS, doc! { "handle": 1 }, "handle_1"),
         plain(coll::SESSIONS, doc! { "expires_at": 1 }, "expires_at_1"),
         plain(coll::INVITES, doc! { "created_by": 1 }, "created_by_1"),
@@ -119,7 +125,11 @@ pub(crate) fn needs() -> Vec<Need> {
         plain(coll::RESET_CODES, doc! { "handle": 1 }, "handle_1"),
         plain(coll::RESET_CODES, doc! { "created_by": 1 }, "created_by_1"),
         plain(coll::USER_PREFS, doc! { "handle": 1 }, "handle_1"),
-        unique(coll::ACTIVITIES, doc! { "handle": 1, "id": 1 }, "handle_1_id_1"),
+        unique(
+            coll::ACTIVITIES,
+            doc! { "handle": 1, "id": 1 },
+            "handle_1_id_1",
+        ),
         unique(
             coll::ACTIVITIES,
             doc! { "handle": 1, "source_hash": 1 },
@@ -147,7 +157,11 @@ pub(crate) fn needs() -> Vec<Need> {
             doc! { "aid": 1, "kind": 1, "name": 1 },
             "aid_1_kind_1_name_1",
         ),
-        plain(coll::ACTIVITY_BLOBS, doc! { "handle": 1, "kind": 1 }, "handle_1_kind_1"),
+        plain(
+            coll::ACTIVITY_BLOBS,
+            doc! { "handle": 1, "kind": 1 },
+            "handle_1_kind_1",
+        ),
         plain(coll::ACTIVITY_CHUNKS, doc! { "c": 1, "n": 1 }, "c_1_n_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "aid": 1 }, "aid_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "handle": 1 }, "handle_1"),
@@ -187,8 +201,7 @@ fn same_keys(a: &Document, b: &Document) -> bool {
         }
     }
     a.len() == b.len()
-        && a
-            .iter()
+        && a.iter()
             .zip(b.iter())
             .all(|((ka, va), (kb, vb))| ka == kb && dir(va).is_some() && dir(va) == dir(vb))
 }

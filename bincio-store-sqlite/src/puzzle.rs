@@ -70,7 +70,12 @@ fn get_bucket(c: &Connection, public_token: &str) -> StoreResult<Option<PuzzleBu
     }))
 }
 
-pub(crate) fn insert_bucket(c: &Connection, attendee: &str, public_token: &str, now: i64) -> StoreResult<()> {
+pub(crate) fn insert_bucket(
+    c: &Connection,
+    attendee: &str,
+    public_token: &str,
+    now: i64,
+) -> StoreResult<()> {
     c.prepare_cached(
         "INSERT INTO event_puzzle_bucket (public_token, oid, attendee, puzzle, deliverer)
          VALUES (?1, ?2, ?3, '[]', '[]') ON CONFLICT(public_token) DO NOTHING",

@@ -3,6 +3,8 @@
 //! router with the CCIP router merged in, as `bincio serve` builds it.
 #![allow(dead_code)]
 
+pub mod mongoengine;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -102,6 +102,11 @@ impl SharedDb {
             .database(&self.name)
     }
 
+    /// The connection string of the shared database.
+    pub fn url(&self) -> String {
+        url_with_db(&self.base, &self.name)
+    }
+
     /// A new `MongoStore` client on the shared database.
     pub async fn connect(&self) -> MongoStore {
         MongoStore::connect(&url_with_db(&self.base, &self.name))

@@ -9,6 +9,7 @@
 pub mod activities;
 pub mod athlete;
 pub mod attendees;
+pub mod checkin;
 pub mod puzzles;
 pub mod users;
 
@@ -95,6 +96,9 @@ macro_rules! conformance_tests {
             attendees::attendee_first_use_once,
             attendees::attendee_list_and_stats,
             attendees::attendee_announcements,
+            checkin::checkin_use_delivers_its_pieces,
+            checkin::checkin_first_use_creates_the_bucket,
+            checkin::checkin_concurrent_mix_keeps_counters_exact,
             puzzles::puzzle_counters_upsert,
             puzzles::puzzle_bucket_created_once,
             puzzles::puzzle_deliver_and_dedupe,
