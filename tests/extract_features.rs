@@ -1,7 +1,8 @@
 //! Parser features and the deliberate fixes, on small hand-written files.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
+use bincio::core::extract::expand::gzip_bomb;
 use bincio::core::extract::{
     compute, fit::fit_crc, parse_bytes, ExtractError, Limits, Options, Privacy,
 };
@@ -214,20 +215,90 @@ fn blur_start_trims_both_ends() {
 
 #[test]
 fn gzip_bomb_is_refused_quickly() {
-    // 1 GiB of zeros: one gzip member of 1 MiB zeros (~1 KB compressed),
-    // repeated 1024 times (gzip allows concatenated members). Built in the
-    // test, never committed, never inflated in RAM by the builder.
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(&vec![0u8; 1 << 20]).unwrap();
-    let member = enc.finish().unwrap();
-    let bomb = member.repeat(1024);
-    assert!(bomb.len() < 8 << 20);
+    // 1 GiB of zeros in ~1 MiB of gzip, built in the test.
+    let bomb = gzip_bomb(1024, false);
+    assert!(bomb.len() < 2 << 20);
+    // ~1000× expansion: refused by the ratio check after the first MiB.
+    let err = parse_bytes("bomb.gpx.gz", &bomb, &Limits::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bomb.gpx.gz: too large: decompresses to more than 500 times its compressed size \
+         (a decompression bomb)"
+    );
+    // With the ratio check out of the way, the per-format size limit.
     let limits = Limits {
-        max_decompressed_bytes: 16 << 20,
+        max_xml_bytes: 16 << 20,
+        max_gzip_ratio: u64::MAX,
         ..Limits::default()
     };
     let err = parse_bytes("bomb.gpx.gz", &bomb, &limits).unwrap_err();
-    assert!(matches!(err, ExtractError::TooLarge { .. }), "{err}");
-    // The default limit (512 MiB) is below the bomb's 1 GiB as well.
-    assert!(Limits::default().max_decompressed_bytes < 1 << 30);
+    assert_eq!(
+        err.to_string(),
+        "bomb.gpx.gz: too large: decompresses to more than 16 MiB"
+    );
+    // FIT has its own, smaller limit; both are far below the bomb's 1 GiB.
+    let limits = Limits {
+        max_gzip_ratio: u64::MAX,
+        ..Limits::default()
+    };
+    let err = parse_bytes("bomb.fit.gz", &bomb, &limits).unwrap_err();
+    assert!(err.to_string().ends_with("more than 64 MiB"), "{err}");
+    assert_eq!(Limits::default().max_xml_bytes, 128 << 20);
+}
+
+#[test]
+fn plain_content_has_the_same_per_format_limit() {
+    let limits = Limits {
+        max_xml_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let mut gpx = b"<gpx>".to_vec();
+    gpx.resize((1 << 20) + 1, b' ');
+    let err = parse_bytes("big.gpx", &gpx, &limits).unwrap_err();
+    assert_eq!(err.to_string(), "big.gpx: too large: larger than 1 MiB");
+}
+
+#[test]
+fn gzipped_fixtures_parse_as_their_plain_content() {
+    // The bounded two-pass inflation changes nothing for real files, small
+    // (one pass) or past the eager buffer (measured, then read again).
+    for rel in [
+        "brut/947905012.gpx.gz",
+        "dave/901582433.gpx.gz",
+        "brut/1526615320.fit.gz",
+    ] {
+        let path = format!("{}/tests/data/activities/{rel}", env!("CARGO_MANIFEST_DIR"));
+        let gz = std::fs::read(path).unwrap();
+        let mut plain = Vec::new();
+        flate2::read::MultiGzDecoder::new(&gz[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        let name = rel.rsplit('/').next().unwrap();
+        let plain_name = name.trim_end_matches(".gz");
+        let a = parse_bytes(name, &gz, &Limits::default()).unwrap();
+        let b = parse_bytes(plain_name, &plain, &Limits::default()).unwrap();
+        assert_eq!(a.points, b.points, "{rel}");
+        assert_eq!((a.sport, a.started_at), (b.sport, b.started_at), "{rel}");
+    }
+    // A GPX larger than the eager buffer, gzipped: same points as plain.
+    let path = format!(
+        "{}/tests/data/activities/brut/823051793.gpx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let one = std::fs::read(path).unwrap();
+    let body_start = one.windows(8).position(|w| w == b"<trkseg>").unwrap() + 8;
+    let body_end = one.windows(9).rposition(|w| w == b"</trkseg>").unwrap();
+    // The same segment many times: > 8 MiB, points out of order are sorted.
+    let mut big = one[..body_end].to_vec();
+    while big.len() < 9 << 20 {
+        big.extend_from_slice(&one[body_start..body_end]);
+    }
+    big.extend_from_slice(&one[body_end..]);
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&big).unwrap();
+    let gz = enc.finish().unwrap();
+    let a = parse_bytes("big.gpx.gz", &gz, &Limits::default()).unwrap();
+    let b = parse_bytes("big.gpx", &big, &Limits::default()).unwrap();
+    assert_eq!(a.points.len(), b.points.len());
+    assert_eq!(a.points, b.points);
 }

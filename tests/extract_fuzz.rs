@@ -13,7 +13,8 @@ use proptest::prelude::*;
 
 fn limits() -> Limits {
     Limits {
-        max_decompressed_bytes: 8 << 20,
+        max_xml_bytes: 8 << 20,
+        max_fit_bytes: 8 << 20,
         max_points: 200_000,
         ..Limits::default()
     }

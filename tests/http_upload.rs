@@ -9,6 +9,7 @@ use std::path::Path;
 
 use axum::http::{Method, StatusCode};
 use bincio_core::conformance::Backend;
+use bincio_core::extract::expand::gzip_bomb;
 use serde_json::{json, Value};
 use support::http::TestApp;
 
@@ -44,6 +45,11 @@ async fn user(app: &TestApp) -> String {
         .await
         .session_cookie()
         .unwrap()
+}
+
+/// How many activities the user of `token` has.
+async fn stored(app: &TestApp, token: &str) -> Value {
+    app.get("/api/me/storage", Some(token)).await.json["activities_count"].clone()
 }
 
 /// Parse an SSE body into its JSON events.
@@ -233,32 +239,61 @@ async fn upload_streams_progress_and_reports_bad_files(b: &dyn Backend) {
     );
 }
 
+/// Refusals of a bomb, as the uploader reads them.
+const RATIO_REFUSAL: &str =
+    "bomb.gpx.gz: too large: decompresses to more than 500 times its compressed size";
+const SIZE_REFUSAL: &str = "bomb.gpx.gz: too large: decompresses to more than 128 MiB";
+
 async fn gzip_bomb_and_oversize_are_refused(b: &dyn Backend) {
-    use std::io::Write;
     let app = TestApp::new(b).await;
     let token = user(&app).await;
-    // 600 MiB of zeros inside a small gzip: over the 512 MiB expansion limit.
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let zeros = vec![0u8; 1 << 20];
-    for _ in 0..600 {
-        enc.write_all(&zeros).unwrap();
-    }
-    let bomb = enc.finish().unwrap();
+    let dense = gzip_bomb(1024, false);
+    let noisy = gzip_bomb(1024, true);
+    let good = fixtures("brut")
+        .into_iter()
+        .find(|(n, _)| n == "947905012.gpx.gz")
+        .unwrap();
     let big = vec![b' '; 51 * 1024 * 1024];
-    let parts: Vec<(&str, &str, &[u8])> =
-        vec![("files", "bomb.gpx.gz", &bomb), ("files", "big.gpx", &big)];
+    let parts: Vec<(&str, &str, &[u8])> = vec![
+        ("files", "bomb.gpx.gz", &dense),
+        ("files", "bomb.gpx.gz", &noisy),
+        ("files", "big.gpx", &big),
+        ("files", &good.0, &good.1),
+    ];
     let r = app
         .multipart("/api/upload?stream=false", &parts, Some(&token))
         .await;
-    assert_eq!(r.json["done"]["errors"], json!(2), "{}", r.text);
-    assert!(r.json["results"][1]["detail"]
-        .as_str()
-        .unwrap()
-        .contains("50 MiB"));
-    assert_eq!(
-        app.get("/api/me/storage", Some(&token)).await.json["activities_count"],
-        json!(0)
-    );
+    assert_eq!(r.json["done"]["errors"], json!(3), "{}", r.text);
+    assert_eq!(r.json["done"]["added"], json!(1), "{}", r.text);
+    let detail = |i: usize| r.json["results"][i]["detail"].as_str().unwrap().to_owned();
+    assert!(detail(0).starts_with(RATIO_REFUSAL), "{}", detail(0));
+    assert_eq!(detail(1), SIZE_REFUSAL);
+    assert!(detail(2).contains("50 MiB"));
+    assert_eq!(r.json["results"][3]["status"], json!("imported"));
+    assert_eq!(stored(&app, &token).await, json!(1));
+}
+
+async fn raw_upload_of_a_bomb_is_refused(b: &dyn Backend) {
+    use base64::Engine;
+    let app = TestApp::new(b).await;
+    let token = user(&app).await;
+    for bomb in [gzip_bomb(1024, false), gzip_bomb(1024, true)] {
+        let body = json!({
+            "filename": "bomb.gpx.gz",
+            "base64": base64::engine::general_purpose::STANDARD.encode(&bomb),
+        });
+        let r = app
+            .json(Method::POST, "/api/upload/raw", body, Some(&token))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let detail = r.json["detail"].as_str().unwrap();
+        let detail = detail.strip_prefix("Could not extract activity: ").unwrap();
+        assert!(
+            detail.starts_with(RATIO_REFUSAL) || detail == SIZE_REFUSAL,
+            "{detail}"
+        );
+    }
+    assert_eq!(stored(&app, &token).await, json!(0));
 }
 
 async fn originals_kept_on_request(b: &dyn Backend) {
@@ -396,6 +431,92 @@ async fn strava_zip_imports_titles(b: &dyn Backend) {
     assert_eq!(ev.last().unwrap()["type"], json!("error"), "{}", r.text);
 }
 
+/// Sets the uncompressed size that `zip` declares for member `name` (local
+/// header and central directory) to `size`: a member that lies.
+fn declare_size(zip: &mut [u8], name: &str, size: u32) {
+    let find = |zip: &[u8], sig: &[u8], name_at: usize| {
+        (0..zip.len() - name_at - name.len())
+            .find(|&i| zip[i..].starts_with(sig) && zip[i + name_at..].starts_with(name.as_bytes()))
+            .unwrap()
+    };
+    let local = find(zip, b"PK\x03\x04", 30);
+    zip[local + 22..local + 26].copy_from_slice(&size.to_le_bytes());
+    let central = find(zip, b"PK\x01\x02", 46);
+    zip[central + 24..central + 28].copy_from_slice(&size.to_le_bytes());
+}
+
+/// A Strava export whose members are bombs three ways: a `.gpx.gz` bomb
+/// (stored), a deflated 60 MiB member that says how big it is (refused
+/// unread), and the same member claiming 1000 bytes (refused while read).
+fn strava_export_with_bombs() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    w.start_file("activities.csv", stored).unwrap();
+    w.write_all(b"Activity ID,Activity Name,Filename\n1,Jog,activities/1026973739.gpx\n")
+        .unwrap();
+    w.start_file("activities/1026973739.gpx", deflated).unwrap();
+    w.write_all(&std::fs::read(fixture_dir("brut").join("1026973739.gpx")).unwrap())
+        .unwrap();
+    w.start_file("activities/bomb.gpx.gz", stored).unwrap();
+    w.write_all(&gzip_bomb(1024, false)).unwrap();
+    let noisy: Vec<u8> = (0..1usize << 20)
+        .map(|i| if i % 64 == 0 { (i >> 6) as u8 } else { b' ' })
+        .collect();
+    for name in ["activities/honest.gpx", "activities/liar.gpx"] {
+        w.start_file(name, deflated).unwrap();
+        for _ in 0..60 {
+            w.write_all(&noisy).unwrap();
+        }
+    }
+    let mut zip = w.finish().unwrap().into_inner();
+    declare_size(&mut zip, "activities/liar.gpx", 1000);
+    zip
+}
+
+async fn strava_zip_bombs_are_refused_by_name(b: &dyn Backend) {
+    let app = TestApp::new(b).await;
+    let token = user(&app).await;
+    let r = app
+        .multipart(
+            "/api/upload/strava-zip",
+            &[("file", "export.zip", &strava_export_with_bombs())],
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ev = sse_events(&r.text);
+    let done = ev.last().unwrap();
+    assert_eq!(done["imported"], json!(1), "{}", r.text);
+    assert_eq!(done["error_count"], json!(3), "{}", r.text);
+    let detail = |name: &str| {
+        ev.iter()
+            .find(|e| e["name"] == json!(name))
+            .and_then(|e| e["detail"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        detail("activities/bomb.gpx.gz").starts_with(RATIO_REFUSAL),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        detail("activities/honest.gpx"),
+        "activities/honest.gpx: decompresses to more than 50 MiB"
+    );
+    // The ZIP reader itself stops a member at its declared size.
+    assert_eq!(
+        detail("activities/liar.gpx"),
+        "activities/liar.gpx: File is larger than its declared uncompressed size"
+    );
+    assert_eq!(stored(&app, &token).await, json!(1));
+}
+
 async fn raw_upload_and_elevation_recalc(b: &dyn Backend) {
     use base64::Engine;
     let app = TestApp::new(b).await;
@@ -479,6 +600,8 @@ macro_rules! upload_cases {
             upload_fixtures_then_feed_lists_them,
             upload_streams_progress_and_reports_bad_files,
             gzip_bomb_and_oversize_are_refused,
+            raw_upload_of_a_bomb_is_refused,
+            strava_zip_bombs_are_refused_by_name,
             originals_kept_on_request,
             strava_zip_imports_titles,
             raw_upload_and_elevation_recalc,

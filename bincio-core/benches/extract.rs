@@ -9,11 +9,18 @@
 //!
 //! Single-threaded: figures are per core. TCX input is generated from the GPX
 //! fixtures (same points) since the fixtures hold no TCX file.
+//!
+//! Then gzip (`extract::expand`): `parse` of the GPX fixtures gzipped (one
+//! inflate pass, under the eager buffer) and of one ~40 MiB GPX gzipped
+//! (measured, then inflated again at its exact size), each next to the same
+//! content plain; and the time to refuse two 1 GiB bombs (zeros: refused
+//! by the ratio check; zeros with a byte every KiB: by the 128 MiB limit).
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bincio_core::extract::expand::gzip_bomb;
 use bincio_core::extract::{compute, parse_bytes, Limits, Options};
 
 fn root() -> PathBuf {
@@ -77,18 +84,85 @@ fn gpx_to_tcx(gpx: &[u8]) -> Vec<u8> {
     s.into_bytes()
 }
 
+/// About two seconds under `cargo bench`; one round (a smoke test) under
+/// `cargo test` (no `--bench` argument).
+fn budget() -> Duration {
+    if std::env::args().any(|a| a == "--bench") {
+        Duration::from_secs(2)
+    } else {
+        Duration::ZERO
+    }
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Seconds per `parse_bytes` call over `files` (errors are expected for
+/// bombs and ignored), and MB/s of the uncompressed `plain_bytes`.
+fn time_parse(files: &[(String, Vec<u8>)], plain_bytes: usize) -> (f64, f64) {
+    let limits = Limits::default();
+    let start = Instant::now();
+    let mut rounds = 0u64;
+    while rounds == 0 || start.elapsed() < budget() {
+        for (name, data) in files {
+            std::hint::black_box(parse_bytes(name, data, &limits).ok());
+        }
+        rounds += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let calls = (files.len() as u64 * rounds) as f64;
+    (
+        secs / calls,
+        plain_bytes as f64 * rounds as f64 / secs / 1e6,
+    )
+}
+
+fn gzip_section(gpx: &[(String, Vec<u8>)]) {
+    let plain_bytes: usize = gpx.iter().map(|f| f.1.len()).sum();
+    let gz: Vec<_> = gpx
+        .iter()
+        .map(|(n, b)| (format!("{n}.gz"), gzip(b)))
+        .collect();
+    // One large GPX: the longest fixture's points, repeated to ~40 MiB.
+    let one = &gpx.iter().max_by_key(|f| f.1.len()).unwrap().1;
+    let find = |pat: &[u8]| one.windows(pat.len()).position(|w| w == pat).unwrap();
+    let (body, end) = (find(b"<trkseg>") + 8, find(b"</trkseg>"));
+    let mut big = one[..end].to_vec();
+    while big.len() < 40 << 20 {
+        big.extend_from_slice(&one[body..end]);
+    }
+    big.extend_from_slice(&one[end..]);
+    let big_plain = [("big.gpx".to_string(), big.clone())];
+    let big_gz = [("big.gpx.gz".to_string(), gzip(&big))];
+    println!("\n{:<28} {:>12} {:>12}", "gzip", "ms/file", "MB/s");
+    for (label, files, bytes) in [
+        ("gpx fixtures plain", gpx, plain_bytes),
+        ("gpx fixtures .gz", &gz[..], plain_bytes),
+        ("40 MiB gpx plain", &big_plain[..], big.len()),
+        ("40 MiB gpx .gz (two passes)", &big_gz[..], big.len()),
+    ] {
+        let (s, mbs) = time_parse(files, bytes);
+        println!("{label:<28} {:>12.2} {mbs:>12.1}", s * 1e3);
+    }
+    for (label, noisy) in [
+        ("refuse bomb (ratio)", false),
+        ("refuse bomb (128 MiB)", true),
+    ] {
+        let (s, _) = time_parse(&[("bomb.gpx.gz".to_string(), gzip_bomb(1024, noisy))], 0);
+        println!("{label:<28} {:>12.2}", s * 1e3);
+    }
+}
+
 fn measure(files: &[(String, Vec<u8>)], stage: u8) -> (f64, f64) {
     let limits = Limits::default();
     let opts = Options::default();
     let bytes: usize = files.iter().map(|f| f.1.len()).sum();
     let start = Instant::now();
     let mut rounds = 0u64;
-    // Under `cargo test` (no `--bench` argument) one round is a smoke test.
-    let budget = if std::env::args().any(|a| a == "--bench") {
-        Duration::from_secs(2)
-    } else {
-        Duration::ZERO
-    };
+    let budget = budget();
     while rounds == 0 || start.elapsed() < budget {
         for (name, data) in files {
             let p = parse_bytes(name, data, &limits).unwrap();
@@ -157,4 +231,5 @@ fn main() {
             r[2].1
         );
     }
+    gzip_section(&gpx);
 }

@@ -173,9 +173,13 @@ async fn into_store(
 }
 
 fn run_single(file: &Path, opts: &Options) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = base_name(file);
-    let parsed = parse_bytes(&name, &bytes, &Limits::default())?;
+    let limits = Limits::default();
+    let meta =
+        std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+    limits.check_input_len(&name, meta.len())?;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let parsed = parse_bytes(&name, &bytes, &limits)?;
     let activity = compute(&parsed, opts);
     println!("{}", serde_json::to_string_pretty(&activity.detail)?);
     Ok(())
@@ -456,6 +460,10 @@ fn process(
             return Outcome::Unchanged(None);
         }
     }
+    let limits = Limits::default();
+    if let Err(e) = limits.check_input_len(&name, meta.len()) {
+        return Outcome::Failed(e.reason());
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return io_err(e),
@@ -465,7 +473,7 @@ fn process(
     if known.contains(&hash) {
         return Outcome::Unchanged(stamp);
     }
-    match parse_bytes(&name, &bytes, &Limits::default()) {
+    match parse_bytes(&name, &bytes, &limits) {
         Ok(p) => Outcome::Extracted(Box::new(compute(&p, opts)), stamp),
         Err(e) => Outcome::Failed(e.reason()),
     }

@@ -15,10 +15,10 @@ use crate::extract::{self, ids, Limits, Options};
 use crate::model::{ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, User};
 use crate::store::InsertOutcome;
 
-/// Largest uploaded activity file, bytes.
+/// Largest uploaded activity file as sent (compressed or not), bytes. Its
+/// content after decompression is bounded by the per-format limits of
+/// [`Limits`] (GPX / TCX 128 MiB, FIT 64 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
-/// Largest decompressed size of a gzip upload, bytes.
-pub const MAX_DECOMPRESSED_BYTES: usize = 512 * 1024 * 1024;
 
 /// How to ingest one file.
 #[derive(Debug, Clone, Default)]
@@ -122,25 +122,27 @@ impl Activities {
         }
         let limits = Limits {
             max_input_bytes: MAX_UPLOAD_BYTES,
-            max_decompressed_bytes: MAX_DECOMPRESSED_BYTES,
             now: Some(self.clock.now()),
             ..Limits::default()
         };
-        let (activity, started_at, name, bytes) = tokio::task::spawn_blocking(move || {
-            let parsed = extract::parse_bytes(&name, &bytes, &limits)?;
-            let started_at = parsed.started_at.timestamp();
-            let a = extract::compute(
-                &parsed,
-                &Options {
-                    privacy: extract::Privacy::Public,
-                    ..Options::default()
-                },
-            );
-            Ok::<_, extract::ExtractError>((a, started_at, name, bytes))
-        })
-        .await
-        .map_err(|e| CoreError::Internal(format!("extraction task: {e}")))?
-        .map_err(|e| CoreError::invalid(e.to_string()))?;
+        // One slot per core: concurrent uploads do not multiply the memory
+        // and CPU of decompression and parsing (see `cpu_slots`).
+        let (activity, started_at, name, bytes) = self
+            .cpu
+            .run("extraction", move || {
+                let parsed = extract::parse_bytes(&name, &bytes, &limits)?;
+                let started_at = parsed.started_at.timestamp();
+                let a = extract::compute(
+                    &parsed,
+                    &Options {
+                        privacy: extract::Privacy::Public,
+                        ..Options::default()
+                    },
+                );
+                Ok::<_, extract::ExtractError>((a, started_at, name, bytes))
+            })
+            .await?
+            .map_err(|e| CoreError::invalid(e.to_string()))?;
         let mut activity = activity;
 
         // Near-duplicates among what the owner already has.

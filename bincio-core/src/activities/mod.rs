@@ -12,6 +12,7 @@
 pub mod athlete;
 pub mod athlete_config;
 pub mod bas_upload;
+mod cpu_slots;
 pub mod dem;
 pub mod elevation;
 pub mod export;
@@ -144,6 +145,8 @@ pub struct Activities {
     /// DEM service for elevation correction; `None` ⇒ the DEM
     /// recalculation answers `Unavailable` (503).
     elevation: Option<Arc<dyn dem::ElevationSource>>,
+    /// Bounds concurrent decompression and parsing (shared by clones).
+    cpu: cpu_slots::CpuSlots,
 }
 
 /// Every record of `handle` (listed ones only if asked), newest first, at
@@ -220,6 +223,7 @@ impl Activities {
             clock,
             listener: None,
             elevation: None,
+            cpu: cpu_slots::CpuSlots::per_core(),
         }
     }
 

@@ -2,19 +2,23 @@
 //! descriptions and types; every file under `activities/` is ingested.
 //!
 //! Bounded against hostile archives: entry count, per-entry expanded size
-//! (enforced while reading, not trusted from the header), CSV size; entry
-//! names are never used as paths (nothing is extracted to disk).
+//! (a header declaring too much is refused unread; the real size is
+//! enforced while inflating, never trusted), CSV size; a member is inflated
+//! by [`crate::extract::expand`], so one that lies about its size costs at
+//! most a few MiB before its refusal, and `.gz` files inside go through the
+//! same bounded path at ingestion. Member reads and ingestion share the
+//! service's per-core slots. Entry names are never used as paths (nothing
+//! is extracted to disk).
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::ingest::{IngestOptions, IngestStatus, MAX_UPLOAD_BYTES};
 use super::Activities;
 use crate::error::{CoreError, CoreResult};
-use crate::extract;
+use crate::extract::{self, expand, expand::Bound};
 use crate::model::{Privacy, User};
 
 /// Most entries read from one archive.
@@ -121,23 +125,46 @@ pub fn parse_activities_csv(bytes: &[u8]) -> CoreResult<HashMap<String, CsvRow>>
     Ok(out)
 }
 
-fn read_bounded(r: impl Read, limit: u64, what: &str) -> CoreResult<Vec<u8>> {
-    let mut v = Vec::new();
-    r.take(limit + 1)
-        .read_to_end(&mut v)
-        .map_err(|e| CoreError::invalid(format!("{what}: {e}")))?;
-    if v.len() as u64 > limit {
-        return Err(CoreError::TooLarge(format!(
-            "{what}: larger than {} MiB",
-            limit >> 20
-        )));
+/// ZIP member `index` in memory, at most `limit` bytes once inflated.
+///
+/// A header declaring more is refused without inflating anything. A header
+/// can lie: the `zip` reader refuses a member that inflates past its
+/// declared size, and the limit is enforced again while inflating through
+/// [`expand::measure`] / [`expand::read_exact_size`], so the member is
+/// measured first (at most a few MiB held) and then held once at its exact
+/// size.
+fn read_member(a: &mut Archive, index: usize, limit: u64, what: &str) -> CoreResult<Vec<u8>> {
+    let unreadable = |e: zip::result::ZipError| CoreError::invalid(format!("{what}: {e}"));
+    let refused = |e: expand::Expansion| match e {
+        expand::Expansion::Broken(e) => CoreError::invalid(format!("{what}: {e}")),
+        e => CoreError::TooLarge(format!("{what}: {}", e.reason())),
+    };
+    let bound = Bound {
+        max_bytes: limit,
+        max_ratio: expand::MAX_RATIO,
+    };
+    let measured = {
+        let mut entry = a.by_index(index).map_err(unreadable)?;
+        // The member's reader never takes more than its compressed size,
+        // an upper bound of what it has consumed at any point.
+        let (compressed, declared) = (entry.compressed_size(), entry.size());
+        if declared > limit {
+            return Err(refused(expand::Expansion::TooLarge { max_bytes: limit }));
+        }
+        expand::measure(&mut entry, |_| compressed, bound, Some(declared)).map_err(refused)?
+    };
+    match measured {
+        expand::Measured::Whole(v) => Ok(v),
+        expand::Measured::Size(n) => {
+            let entry = a.by_index(index).map_err(unreadable)?;
+            expand::read_exact_size(entry, n).map_err(refused)
+        }
     }
-    Ok(v)
 }
 
 type Archive = zip::ZipArchive<std::fs::File>;
 
-fn open(path: &PathBuf) -> CoreResult<Archive> {
+fn open(path: &Path) -> CoreResult<Archive> {
     let f = std::fs::File::open(path)
         .map_err(|e| CoreError::Internal(format!("opening upload: {e}")))?;
     zip::ZipArchive::new(f).map_err(|e| CoreError::invalid(format!("not a valid ZIP archive: {e}")))
@@ -153,30 +180,24 @@ impl Activities {
         mut emit: impl FnMut(StravaEvent) + Send,
     ) -> CoreResult<StravaEvent> {
         emit(StravaEvent::Validating);
-        let blocking = |f: Box<dyn FnOnce() -> CoreResult<(Archive, Vec<u8>)> + Send>| async move {
-            tokio::task::spawn_blocking(f)
-                .await
-                .map_err(|e| CoreError::Internal(format!("zip task: {e}")))?
-        };
-        let p = path.clone();
-        let (archive, _) = blocking(Box::new(move || Ok((open(&p)?, Vec::new())))).await?;
+        let archive = self.cpu.run("zip", move || open(&path)).await??;
         if archive.len() > MAX_ENTRIES {
             return Err(CoreError::TooLarge(format!(
                 "archive has more than {MAX_ENTRIES} entries"
             )));
         }
         emit(StravaEvent::ExtractingCsv);
-        let (mut archive, csv) = blocking(Box::new(move || {
-            let mut a = archive;
-            let bytes = {
-                let entry = a.by_name("activities.csv").map_err(|_| {
+        let (mut archive, csv) = self
+            .cpu
+            .run("zip", move || {
+                let mut a = archive;
+                let index = a.index_for_name("activities.csv").ok_or_else(|| {
                     CoreError::invalid("not a Strava export: no activities.csv at the root")
                 })?;
-                read_bounded(entry, MAX_CSV_BYTES, "activities.csv")?
-            };
-            Ok((a, bytes))
-        }))
-        .await?;
+                let bytes = read_member(&mut a, index, MAX_CSV_BYTES, "activities.csv")?;
+                Ok::<_, CoreError>((a, bytes))
+            })
+            .await??;
         let rows = parse_activities_csv(&csv)?;
         let mut files = Vec::new();
         for i in 0..archive.len() {
@@ -193,21 +214,21 @@ impl Activities {
         let total = files.len();
         let (mut imported, mut skipped, mut errors) = (0, 0, Vec::new());
         for (n, (index, name)) in files.into_iter().enumerate() {
-            let (a, read) = tokio::task::spawn_blocking(move || {
-                let mut a = archive;
-                let bytes = match a.by_index(index) {
-                    Ok(e) => read_bounded(e, MAX_UPLOAD_BYTES as u64, "entry"),
-                    Err(e) => Err(CoreError::invalid(format!("unreadable entry: {e}"))),
-                };
-                (a, bytes)
-            })
-            .await
-            .map_err(|e| CoreError::Internal(format!("zip task: {e}")))?;
+            let entry = name.clone();
+            let (a, read) = self
+                .cpu
+                .run("zip", move || {
+                    let mut a = archive;
+                    let bytes = read_member(&mut a, index, MAX_UPLOAD_BYTES as u64, &entry);
+                    (a, bytes)
+                })
+                .await?;
             archive = a;
             let base = name.rsplit('/').next().unwrap_or(&name).to_owned();
             let row = rows.get(&name).cloned().unwrap_or_default();
             let outcome = match read {
-                Err(e) => Err(format!("{name}: {e}")),
+                // The member's name is in the message already.
+                Err(e) => Err(e.to_string()),
                 Ok(bytes) => {
                     let opts = IngestOptions {
                         privacy,

@@ -20,6 +20,7 @@ pub mod bas;
 pub mod compute;
 pub mod dedup;
 pub mod error;
+pub mod expand;
 pub mod fit;
 pub mod gpx;
 pub mod ids;
@@ -38,7 +39,7 @@ pub use bas::{Activity, Detail, GeoJson, Privacy, Summary, Timeseries};
 pub use compute::{compute, Options};
 pub use error::ExtractError;
 pub use model::{AltitudeSource, DataPoint, Format, Lap, Leg, ParsedActivity};
-pub use read::{is_supported_name, source_hash, Limits};
+pub use read::{is_supported_name, source_hash, Limits, MAX_FIT_BYTES, MAX_XML_BYTES};
 
 use chrono::Utc;
 
@@ -59,6 +60,10 @@ pub(crate) struct RawParse {
 /// Parse one file's bytes (`name` is its base name; it picks the format by
 /// suffix and appears in errors and in `source_file`).
 ///
+/// gzip is inflated within the format's limit ([`Limits::max_content_bytes`],
+/// also applied to plain input) without ever buffering more than a few MiB
+/// of a stream that turns out too large (see [`expand`]).
+///
 /// After the format parser: points are sorted by time (stable), every
 /// timestamp must lie in [1990-01-01, now + 1 day], and an empty result is
 /// "no data points".
@@ -69,6 +74,7 @@ pub fn parse_bytes(
 ) -> Result<ParsedActivity, ExtractError> {
     let data = read::decompress(name, bytes, limits)?;
     let format = read::pick_format(name, &data)?;
+    limits.check_content_len(name, format, data.len())?;
     let raw = match format {
         Format::Gpx => gpx::parse(name, &data, limits.max_points)?,
         Format::Tcx => tcx::parse(name, &data, limits.max_points)?,
