@@ -428,7 +428,7 @@ async fn bincio_writes_ccip_shape() {
         .ok();
     app.post_form(
         "/announcement",
-        "msg_zh=zh&msg_en=en&uri=u&role[]=audience&role[]=staff",
+        "msg_zh=zh&msg_en=en&uri=https%3A%2F%2Fu.example&role[]=audience&role[]=staff",
         &[("ccip", STAFF_KEY)],
     )
     .await

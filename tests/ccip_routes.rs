@@ -352,9 +352,14 @@ async fn staff_only_routes(b: &dyn Backend) {
         }
         for h in &allowed {
             let hs: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let body = uri
-                .starts_with("/api/")
-                .then(|| ("text/csv", fixture_csv("staff.csv")));
+            let body = if uri.starts_with("/api/") {
+                Some(("text/csv", fixture_csv("staff.csv")))
+            } else if uri == "/announcement" {
+                // An announcement needs a text (`announcement_bounds`).
+                Some(("application/x-www-form-urlencoded", b"msg_en=hi".to_vec()))
+            } else {
+                None
+            };
             let r = app.send(m.clone(), uri, body, &hs).await;
             assert_eq!(r.status, StatusCode::OK, "{m} {uri} {h:?}: {}", r.text);
         }
@@ -444,6 +449,90 @@ async fn announcements_per_role(b: &dyn Backend) {
     }
 }
 
+/// `POST /announcement` bounds (`bincio_core::event::announcement`): CS's
+/// error shape, nothing stored on refusal; the limits themselves pass.
+async fn announcement_bounds(b: &dyn Backend) {
+    let app = CcipApp::imported(b).await;
+    let key = [("ccip", STAFF_KEY)];
+    let long = |c: &str, n: usize| c.repeat(n);
+    let refused: Vec<(String, String)> = vec![
+        (String::new(), "msg_zh or msg_en required".into()),
+        (
+            "msg_en=%20%20&msg_zh=&uri=https%3A%2F%2Fex.org&role[]=audience".into(),
+            "msg_zh or msg_en required".into(),
+        ),
+        (
+            format!("msg_en={}", long("a", 10_001)),
+            "msg_en too long (max 10000 characters)".into(),
+        ),
+        (
+            format!("msg_en=ok&msg_zh={}", long("%E5%AD%97", 10_001)),
+            "msg_zh too long (max 10000 characters)".into(),
+        ),
+        (
+            "msg_en=x&uri=javascript%3Aalert(1)".into(),
+            "uri must be an http(s) URL of at most 2048 characters".into(),
+        ),
+        (
+            "msg_en=x&uri=https%3A%2F%2F".into(),
+            "uri must be an http(s) URL of at most 2048 characters".into(),
+        ),
+        (
+            format!("msg_en=x&uri=https%3A%2F%2Fex.org%2F{}", long("a", 2_048)),
+            "uri must be an http(s) URL of at most 2048 characters".into(),
+        ),
+        (
+            "msg_en=x&role[]=audience&role[]=nope".into(),
+            "unknown role: nope".into(),
+        ),
+        (
+            "msg_en=x&role[]=staff&role[]=staff".into(),
+            "role listed twice: staff".into(),
+        ),
+    ];
+    for (form, message) in &refused {
+        let r = app.post_form("/announcement", form, &key).await;
+        r.assert_cs_error(message);
+    }
+    // 100 000 roles as JSON: refused at the first unknown one.
+    let roles: Vec<String> = (0..100_000).map(|i| format!("r{i}")).collect();
+    app.post_json("/announcement", json!({"msg_en": "x", "role": roles}), &key)
+        .await
+        .assert_cs_error("unknown role: r0");
+    for uri in [
+        "/announcement".to_owned(),
+        format!("/announcement?token={FERRIS}"),
+    ] {
+        assert_eq!(app.get(&uri).await.text, "[]", "nothing stored");
+    }
+    // Exactly at the limits (characters, not bytes), empty uri, every role.
+    let r = app
+        .post_form(
+            "/announcement",
+            &format!(
+                "msg_zh={}&msg_en={}&uri=&role[]=audience&role[]=staff",
+                long("%E5%AD%97", 10_000),
+                long("a", 10_000)
+            ),
+            &key,
+        )
+        .await;
+    assert_eq!(r.text, "{\"status\":\"OK\"}\n");
+    let r = app
+        .post_form(
+            "/announcement",
+            &format!(
+                "msg_en=link&uri=https%3A%2F%2Fex.org%2F{}",
+                long("a", 2_048 - "https://ex.org/".len())
+            ),
+            &key,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let list = app.get(&format!("/announcement?token={FERRIS}")).await;
+    assert_eq!(list.ok().as_array().map(Vec::len), Some(1));
+}
+
 async fn cors_fallbacks_and_head(b: &dyn Backend) {
     let app = CcipApp::imported(b).await;
     let r = app
@@ -518,6 +607,7 @@ macro_rules! ccip_cases {
             roles_scenarios_and_dashboards,
             staff_only_routes,
             announcements_per_role,
+            announcement_bounds,
             cors_fallbacks_and_head,
         );
     };

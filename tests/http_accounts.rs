@@ -244,6 +244,108 @@ async fn eleventh_failed_login_is_429_per_client(b: &dyn Backend) {
     assert_eq!(attempt("10.0.0.1", "admin-password").await, StatusCode::OK);
 }
 
+/// Logins in order, each `(client ip, handle, password, expected status,
+/// why)`; the ip travels in a trusted proxy header.
+async fn expect_logins(app: &TestApp, steps: &[(&str, &str, &str, u16, &str)]) {
+    for (ip, handle, password, status, why) in steps {
+        let r = app
+            .send(
+                Method::POST,
+                "/api/auth/login",
+                Some(json!({"handle": handle, "password": password})),
+                &[("x-real-ip", ip)],
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), *status, "{ip} {handle:?}: {why}");
+    }
+}
+
+/// Failed logins lock one account for one client: not the account for
+/// other clients, and not the client's other accounts (people behind one
+/// NAT or proxy). Case and spaces in the handle do not make a fresh key.
+async fn failed_logins_lock_one_account_for_one_client(b: &dyn Backend) {
+    let app = TestApp::with_config(b, proxied()).await;
+    app.admin_and_members(["alice", "bob"]).await;
+    let guesses: Vec<_> = ["bob", "BOB", " Bob "]
+        .into_iter()
+        .cycle()
+        .take(10)
+        .map(|h| ("10.0.0.1", h, "guess-guess", 401, "a wrong guess"))
+        .collect();
+    expect_logins(&app, &guesses).await;
+    expect_logins(
+        &app,
+        &[
+            (
+                "10.0.0.1",
+                "bob",
+                "bob-password",
+                429,
+                "locked for the guesser, right password included",
+            ),
+            (
+                "10.0.0.1",
+                "alice",
+                "alice-password",
+                200,
+                "a neighbour behind the same address",
+            ),
+            ("10.0.0.2", "bob", "bob-password", 200, "bob from elsewhere"),
+        ],
+    )
+    .await;
+}
+
+/// One client spraying guesses over many accounts: past its budget (50
+/// failures) each account gets one guess per window from it.
+async fn spraying_client_gets_one_guess_per_account(b: &dyn Backend) {
+    let app = TestApp::with_config(b, proxied()).await;
+    app.admin_and_members(["alice", "bob"]).await;
+    let handles: Vec<String> = (0..bincio_core::ratelimit::LOGIN_PER_CLIENT)
+        .map(|i| format!("user{i}"))
+        .collect();
+    let spray: Vec<_> = handles
+        .iter()
+        .map(|h| ("10.0.0.3", h.as_str(), "guess-guess", 401, "spraying"))
+        .collect();
+    expect_logins(&app, &spray).await;
+    expect_logins(
+        &app,
+        &[
+            (
+                "10.0.0.3",
+                "user0",
+                "guess-guess",
+                429,
+                "failed once already",
+            ),
+            (
+                "10.0.0.3",
+                "alice",
+                "alice-password",
+                200,
+                "a first try gets a true answer",
+            ),
+            ("10.0.0.3", "bob", "guess-guess", 401, "a first try"),
+            (
+                "10.0.0.3",
+                "bob",
+                "bob-password",
+                429,
+                "one guess per account",
+            ),
+            ("10.0.0.4", "bob", "bob-password", 200, "another client"),
+        ],
+    )
+    .await;
+    app.clock.advance(15 * 60);
+    expect_logins(
+        &app,
+        &[("10.0.0.3", "bob", "bob-password", 200, "next window")],
+    )
+    .await;
+}
+
 async fn proxy_headers_ignored_without_trusted_proxy(b: &dyn Backend) {
     let app = TestApp::new(b).await;
     app.admin().await;
@@ -867,6 +969,8 @@ macro_rules! http_cases {
             max_users_reached_is_403,
             login_wrong_password_is_401,
             eleventh_failed_login_is_429_per_client,
+            failed_logins_lock_one_account_for_one_client,
+            spraying_client_gets_one_guess_per_account,
             proxy_headers_ignored_without_trusted_proxy,
             register_rate_limit_counts_failures,
             reset_code_flow,
@@ -890,6 +994,57 @@ macro_rules! http_cases {
 
 mod sqlite {
     http_cases!(crate::support::Sqlite);
+}
+
+/// Proxy headers while `--trusted-proxy` is off: one warning, at the first
+/// such request. (No store involved: SQLite only; a current-thread runtime
+/// so the test's log collector sees the handler's events.)
+#[tokio::test(flavor = "current_thread")]
+async fn untrusted_proxy_headers_warn_once() {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Log {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let log = Log::default();
+    let writer = log.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish(),
+    );
+    let app = TestApp::new(&support::Sqlite).await;
+    let warnings = || {
+        String::from_utf8_lossy(&log.0.lock().unwrap())
+            .matches("--trusted-proxy is off")
+            .count()
+    };
+    app.get("/healthz", None).await;
+    assert_eq!(warnings(), 0, "no proxy headers, no warning");
+    for h in ["x-forwarded-for", "x-real-ip", "x-forwarded-for"] {
+        app.send(Method::GET, "/healthz", None, &[(h, "203.0.113.9")])
+            .await;
+    }
+    assert_eq!(warnings(), 1, "warned once");
+    // Trusted: never.
+    let trusted = TestApp::with_config(&support::Sqlite, proxied()).await;
+    trusted
+        .send(
+            Method::GET,
+            "/healthz",
+            None,
+            &[("x-real-ip", "203.0.113.9")],
+        )
+        .await;
+    assert_eq!(warnings(), 1);
 }
 
 /// Needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).

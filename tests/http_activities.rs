@@ -554,6 +554,49 @@ async fn photos_are_sniffed_and_served_safely(b: &dyn Backend) {
     );
 }
 
+/// Deleting a photo that is not there is 404 (the original said `{ok}`);
+/// another member cannot delete the owner's photo either.
+async fn deleting_a_missing_photo_is_404(b: &dyn Backend) {
+    let w = world(b).await;
+    w.put("alice", ID, 100, Privacy::Public).await;
+    let uri = format!("/api/activity/{ID}/images");
+    let r = w
+        .app
+        .multipart(&uri, &[("file", "p.jpg", &jpeg())], Some(&w.alice))
+        .await;
+    let name = r.json["filename"].as_str().expect("uploaded").to_owned();
+    let delete = |who: &str, path: String| {
+        let cookie = format!("bincio_session={who}");
+        let app = &w.app;
+        async move {
+            app.send(Method::DELETE, &path, None, &[("cookie", cookie.as_str())])
+                .await
+        }
+    };
+    for (who, path) in [
+        (&w.alice, format!("{uri}/never.jpg")),
+        (&w.alice, format!("{uri}/not-an-image.html")),
+        (&w.bob, format!("{uri}/{name}")),
+        (
+            &w.alice,
+            format!("/api/activity/2020-01-01T000000Z/images/{name}"),
+        ),
+    ] {
+        let r = delete(who, path.clone()).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+        assert_eq!(r.json, json!({"detail": "Image not found"}), "{path}");
+    }
+    assert_eq!(
+        w.app.get(&uri, Some(&w.alice)).await.json,
+        json!({"images": [name.clone()]}),
+        "bob deleted nothing"
+    );
+    let r = delete(&w.alice, format!("{uri}/{name}")).await;
+    assert_eq!(r.json, json!({"ok": true}));
+    let r = delete(&w.alice, format!("{uri}/{name}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "a second delete");
+}
+
 async fn feed_pages_with_cursor(b: &dyn Backend) {
     let w = world(b).await;
     for i in 0..5 {
@@ -674,6 +717,7 @@ macro_rules! activity_cases {
             anonymous_on_private_instance_is_401,
             live_year_shards_and_combined_feed,
             photos_are_sniffed_and_served_safely,
+            deleting_a_missing_photo_is_404,
             feed_pages_with_cursor,
             storage_and_wipes,
         );

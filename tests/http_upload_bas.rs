@@ -136,20 +136,7 @@ async fn bas_import_then_duplicate_and_feed(b: &dyn Backend) {
     assert_eq!(ts.json["hr_bpm"].as_array().unwrap().len(), 30);
 
     // Bearer tokens work as well as the cookie (the app's way in).
-    let tok = w
-        .app
-        .json(
-            Method::POST,
-            "/api/auth/token",
-            json!({"handle": "bob", "password": "bob-password"}),
-            None,
-        )
-        .await
-        .json["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let bearer = format!("Bearer {tok}");
+    let bearer = w.app.bearer("bob", "bob-password").await;
     let r = w
         .app
         .send(

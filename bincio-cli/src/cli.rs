@@ -145,6 +145,48 @@ pub struct ServeArgs {
     /// https://api.open-elevation.com. Without it the DEM route answers 503.
     #[arg(long, env = "DEM_URL")]
     pub dem_url: Option<String>,
+    /// Seconds a connection may take to send a whole request head (from
+    /// accept, or from its first byte after an idle pause).
+    #[arg(long, env = "BINCIO_HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+    /// Seconds a kept-alive connection may stay idle between requests.
+    #[arg(long, env = "BINCIO_IDLE_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Seconds a request body may pause between chunks before the request
+    /// fails with 408 (a pause, not a total: slow uploads that keep moving
+    /// are fine).
+    #[arg(long, env = "BINCIO_BODY_READ_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout: u64,
+    /// Most open connections; at the bound new ones wait to be accepted.
+    #[arg(long, env = "BINCIO_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Most open connections per client address (IPv6: per /64); more are
+    /// closed at once. 0 = no bound. [default: 64; 0 with --trusted-proxy,
+    /// where every connection comes from the proxy]
+    #[arg(long, env = "BINCIO_MAX_CONNECTIONS_PER_CLIENT")]
+    pub max_connections_per_client: Option<u64>,
+}
+
+impl ServeArgs {
+    /// The connection bounds and timeouts these flags ask for.
+    pub fn serve_config(&self) -> bincio_http::ServeConfig {
+        use std::time::Duration;
+        let per_client = self
+            .max_connections_per_client
+            .unwrap_or(if self.trusted_proxy { 0 } else { 64 });
+        bincio_http::ServeConfig {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            max_connections_per_client: usize::try_from(per_client).unwrap_or(usize::MAX),
+            ..bincio_http::ServeConfig::default()
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

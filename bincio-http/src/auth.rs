@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use bincio_core::model::User;
 
 use crate::error::ApiError;
@@ -14,12 +15,14 @@ pub const SESSION_COOKIE: &str = "bincio_session";
 
 /// The raw session token presented by the request, cookie first.
 pub fn presented_token(parts: &Parts) -> Option<String> {
-    cookie_token(parts).or_else(|| bearer_token(parts))
+    cookie_token(&parts.headers).or_else(|| bearer_token(parts))
 }
 
-fn cookie_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The session cookie's token, if the request carries one (then it is the
+/// request's credential, and cross-site requests are refused:
+/// [`crate::cross_site`]).
+pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

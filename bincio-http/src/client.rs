@@ -7,10 +7,36 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 
 use crate::AppState;
+
+/// Middleware of the app router: the first request that carries
+/// `X-Forwarded-For` / `X-Real-IP` while `--trusted-proxy` is off logs a
+/// warning (once per app): behind a proxy every client then has the proxy's
+/// address, so they all share one login / registration budget and one
+/// per-client connection bound.
+pub(crate) async fn warn_untrusted_proxy(
+    State(st): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !st.config().trusted_proxy
+        && (req.headers().contains_key("x-forwarded-for")
+            || req.headers().contains_key("x-real-ip"))
+        && st.first_untrusted_proxy_request()
+    {
+        tracing::warn!(
+            "requests carry X-Forwarded-For / X-Real-IP but --trusted-proxy is off: every client \
+             behind the proxy shares the proxy's address for rate limits and connection bounds; \
+             pass --trusted-proxy if a reverse proxy you control sets these headers"
+        );
+    }
+    next.run(req).await
+}
 
 /// Textual client address (`"unknown"` when the transport does not say).
 pub struct ClientAddr(pub String);

@@ -1,5 +1,7 @@
 //! `bincio-http`: the axum adapter. [`router`] builds the whole app from an
-//! [`AppState`]; an embedding app can mount it under its own router.
+//! [`AppState`]; an embedding app can mount it under its own router, and
+//! [`serve`] serves a router with timeouts and connection bounds
+//! ([`ServeConfig`]).
 //!
 //! Handlers parse input, call one core service method and map the result
 //! to the wire format; they hold no business rules. Core errors become HTTP
@@ -9,15 +11,19 @@
 mod auth;
 pub mod ccip;
 mod client;
+mod cross_site;
 pub mod dem;
 mod disk;
 pub mod error;
 mod json;
 mod openapi;
+mod rejection;
 mod routes;
+pub mod serve;
 mod state;
 
 pub use dem::HttpElevationSource;
+pub use serve::{serve, ServeConfig};
 pub use state::{AppState, HttpConfig};
 
 use axum::Router;

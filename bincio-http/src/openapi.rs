@@ -304,7 +304,7 @@ pub(crate) const OPERATIONS: &[Op] = &[
         "delete",
         "/api/activity/{id}/images/{filename}",
         "activities",
-        "Delete a photo",
+        "Delete a photo (404 when there is no such photo)",
         User,
         &[],
     ),
@@ -567,7 +567,7 @@ pub(crate) fn document() -> Value {
         "info": {
             "title": "bincio",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Accounts and activities API of bincio. Errors are {\"detail\": \"...\"}."
+            "description": "Accounts and activities API of bincio. Errors are {\"detail\": \"...\"}. A POST, PUT, PATCH or DELETE authenticated by the session cookie is refused (403 `Cross-site request refused`) when a browser sent it for another site (Sec-Fetch-Site cross-site or same-site, or a foreign Origin); Bearer clients are not affected."
         },
         "paths": paths,
         "components": {

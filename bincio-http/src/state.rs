@@ -1,5 +1,6 @@
 //! Shared application state handed to every handler.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bincio_core::accounts::Accounts;
@@ -40,6 +41,9 @@ struct Inner {
     jobs: JobRegistry,
     limiter: RateLimiter,
     config: HttpConfig,
+    /// Set by the first request with proxy headers while they are not
+    /// trusted (the warning is logged once).
+    proxy_warned: AtomicBool,
 }
 
 impl AppState {
@@ -53,6 +57,7 @@ impl AppState {
                 accounts,
                 activities,
                 config,
+                proxy_warned: AtomicBool::new(false),
             }),
         }
     }
@@ -80,5 +85,11 @@ impl AppState {
     /// Deployment options.
     pub fn config(&self) -> &HttpConfig {
         &self.inner.config
+    }
+
+    /// True exactly once: for the first request with untrusted proxy
+    /// headers.
+    pub(crate) fn first_untrusted_proxy_request(&self) -> bool {
+        !self.inner.proxy_warned.swap(true, Ordering::Relaxed)
     }
 }

@@ -211,16 +211,26 @@ impl TestApp {
 
     /// Log in through HTTP; panics unless 200.
     pub async fn login(&self, handle: &str, password: &str) -> String {
-        let r = self
-            .json(
-                Method::POST,
-                "/api/auth/login",
-                serde_json::json!({"handle": handle, "password": password}),
-                None,
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "login {handle}: {}", r.text);
-        r.session_cookie().expect("session cookie")
+        self.sign_in("/api/auth/login", handle, password)
+            .await
+            .session_cookie()
+            .expect("session cookie")
+    }
+
+    /// A mobile client's `Authorization` value for `handle` (through
+    /// `POST /api/auth/token`); panics unless 200.
+    pub async fn bearer(&self, handle: &str, password: &str) -> String {
+        let r = self.sign_in("/api/auth/token", handle, password).await;
+        let token = r.json["token"].as_str().expect("token");
+        format!("Bearer {token}")
+    }
+
+    /// POST credentials to `route`; panics unless 200.
+    async fn sign_in(&self, route: &str, handle: &str, password: &str) -> Resp {
+        let body = serde_json::json!({"handle": handle, "password": password});
+        let r = self.json(Method::POST, route, body, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{route} {handle}: {}", r.text);
+        r
     }
 
     /// Mint an invite as the holder of `token`.

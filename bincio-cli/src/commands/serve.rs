@@ -1,6 +1,5 @@
 //! `bincio serve`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -72,27 +71,36 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             Some(super::accounts(&stores)),
         )
         .await
-        .with_context(|| format!("loading the event in {}", dir.display()))?;
+        .with_context(|| format!("loading the event in {}", dir.display()))?
+        .with_public_url(a.public_url.clone());
         println!(
             "serving the CCIP check-in routes of event {}",
             ccip.service.config().event_id
         );
         app = app.merge(bincio_http::ccip::router(ccip));
     }
+    let config = a.serve_config();
+    // Every connection is a descriptor; keep room for the store's too.
+    let want = config.max_connections as u64 + 256;
+    if let Some(limit) = bincio_http::serve::raise_open_files_limit(want) {
+        if limit < want {
+            tracing::warn!(
+                limit,
+                max_connections = config.max_connections,
+                "the open-files limit (ulimit -n) is below --max-connections plus 256; \
+                 lower --max-connections or raise the limit"
+            );
+        }
+    }
     let listener = tokio::net::TcpListener::bind(a.bind)
         .await
         .with_context(|| format!("binding {}", a.bind))?;
     let local = listener.local_addr()?;
     println!("bincio listening on http://{local}");
-    tracing::info!(%local, store = stores.users.backend_name(), "serving");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    tracing::info!(%local, store = stores.users.backend_name(), ?config, "serving");
+    bincio_http::serve(listener, app, config, async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await
-    .context("serving HTTP")?;
+    .await;
     Ok(())
 }

@@ -197,6 +197,10 @@ pub(crate) fn not_found() -> CoreError {
     CoreError::NotFound("Activity not found".into())
 }
 
+fn image_not_found() -> CoreError {
+    CoreError::NotFound("Image not found".into())
+}
+
 /// Parse a `started_at:id` feed cursor.
 pub fn parse_cursor(s: &str) -> CoreResult<FeedCursor> {
     let (t, id) = s
@@ -477,21 +481,25 @@ impl Activities {
         name: &str,
     ) -> CoreResult<Blob> {
         if !sniff::is_image_name(name) {
-            return Err(CoreError::NotFound("Image not found".into()));
+            return Err(image_not_found());
         }
         self.readable(viewer, handle, id).await?;
         self.store
             .get_image(handle, id, name)
             .await?
-            .ok_or_else(|| CoreError::NotFound("Image not found".into()))
+            .ok_or_else(image_not_found)
     }
 
-    /// Delete a photo (idempotent, like the original).
+    /// Delete one of the owner's photos. A photo that is not there (never
+    /// was, already deleted, a name no upload can have, or another user's
+    /// activity) is `NotFound`: unlike the original's always-`{ok}`, a
+    /// client learns that nothing was deleted.
     pub async fn delete_image(&self, owner: &User, id: &str, name: &str) -> CoreResult<()> {
         validate::activity_id(id)?;
-        if sniff::is_image_name(name) && self.store.delete_image(&owner.handle, id, name).await? {
-            self.changed(&owner.handle);
+        if !sniff::is_image_name(name) || !self.store.delete_image(&owner.handle, id, name).await? {
+            return Err(image_not_found());
         }
+        self.changed(&owner.handle);
         Ok(())
     }
 

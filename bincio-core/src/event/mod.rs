@@ -4,9 +4,11 @@
 //! * [`config`] loads `event.toml` and the CCIP files, validated;
 //! * [`import`] binds attendee CSVs (all-or-nothing, line-numbered errors);
 //! * [`rules`] holds the pure transitions stores apply atomically;
-//! * [`service`] is the one place route rules live;
+//! * [`service`] is the one place route rules live ([`announcement`] holds
+//!   the bounds of a posted announcement);
 //! * [`wire`] renders CS's JSON byte-for-byte.
 
+pub mod announcement;
 pub mod config;
 pub mod import;
 pub mod model;

@@ -392,8 +392,10 @@ impl EventService {
         Ok(self.attendees.announcements(&role).await?)
     }
 
-    /// `POST /announcement` (staff only).
+    /// `POST /announcement` (staff only), within the bounds of
+    /// [`super::announcement::check`].
     pub async fn announce(&self, n: NewAnnouncement) -> CoreResult<Announcement> {
+        super::announcement::check(&n, &self.config)?;
         let now = self.clock.unix();
         let a = Announcement {
             id: new_oid(now),

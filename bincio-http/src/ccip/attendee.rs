@@ -1,9 +1,9 @@
 //! `/landing`, `/status`, `/use/<scenario_id>`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use bincio_core::event::wire::{attendee_doc, Json};
 
-use super::input::Params;
+use super::input::{Params, Segment};
 use super::{bson, flask, CcipState, Result};
 
 pub(super) async fn landing(State(s): State<CcipState>, q: Params) -> Result {
@@ -21,7 +21,7 @@ pub(super) async fn status(State(s): State<CcipState>, q: Params) -> Result {
 
 pub(super) async fn use_scenario(
     State(s): State<CcipState>,
-    Path(id): Path<String>,
+    Segment(id): Segment,
     q: Params,
 ) -> Result {
     let a = s

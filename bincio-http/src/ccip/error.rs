@@ -34,6 +34,15 @@ impl CcipError {
     pub fn staff_only() -> Self {
         Self::new(StatusCode::FORBIDDEN, msg::STAFF_ONLY)
     }
+
+    /// 403 `cross-site request refused` (a staff session cookie sent by
+    /// another site).
+    pub fn cross_site() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            crate::cross_site::REFUSED.to_ascii_lowercase(),
+        )
+    }
 }
 
 impl From<CoreError> for CcipError {

@@ -1,7 +1,9 @@
 //! Request input as CS read it: query parameters (first value wins, like
-//! Flask's `args.get`) and form fields from urlencoded, multipart or JSON
+//! Flask's `args.get`), the last path segment (`/use/<scenario_id>`,
+//! `/dashboard/<role>`) and form fields from urlencoded, multipart or JSON
 //! bodies (§8.4). Malformed input never fails the request here: it simply
-//! yields no value, and the rule reports the missing field with CS's message.
+//! yields no value (or a lossy one), and the rule reports it with CS's
+//! message.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
@@ -33,6 +35,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         let q = parts.uri.query().unwrap_or("");
         Ok(Params(
             form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        ))
+    }
+}
+
+/// The last path segment, percent-decoded with invalid UTF-8 replaced by
+/// U+FFFD — what Werkzeug hands Flask (`errors="replace"`), so `/use/%FF`
+/// answers CS's `invalid scenario_id` rather than a decoding error.
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let last = parts.uri.path().rsplit('/').next().unwrap_or("");
+        Ok(Segment(
+            percent_encoding::percent_decode_str(last)
+                .decode_utf8_lossy()
+                .into_owned(),
         ))
     }
 }

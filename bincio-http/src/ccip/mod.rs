@@ -10,8 +10,10 @@
 //! body regardless, and JSON carrying user text is never served as HTML.)
 //!
 //! CORS as CS's deployments had it (`*`, GET/POST, the `ccip` header); a
-//! wrong method answers 405 `{"message": …}`. Unknown paths fall through to
-//! the app's JSON fallback.
+//! wrong method answers 405 `{"message": …}`; axum's own rejections (a body
+//! over the import limit …) answer `{"message": …}` too
+//! (`crate::rejection`). Unknown paths fall through to the app's JSON
+//! fallback.
 
 mod announcement;
 mod attendee;
@@ -43,12 +45,24 @@ pub struct CcipState {
     /// Accounts, for staff sessions / Bearer tokens (`None`: only the
     /// `ccip` staff key grants staff access).
     pub accounts: Option<Accounts>,
+    /// The instance's public base URL (`--public-url`): an `Origin` equal to
+    /// its origin is never cross-site (see `crate::cross_site`).
+    pub public_url: Option<String>,
 }
 
 impl CcipState {
     /// State over a service and optional accounts.
     pub fn new(service: Arc<EventService>, accounts: Option<Accounts>) -> Self {
-        Self { service, accounts }
+        Self {
+            service,
+            accounts,
+            public_url: None,
+        }
+    }
+
+    /// The same state with a public base URL.
+    pub fn with_public_url(self, public_url: Option<String>) -> Self {
+        Self { public_url, ..self }
     }
 
     /// Load the event in `dir` (`event.toml` and its files, validated),
@@ -133,6 +147,7 @@ pub fn router(state: CcipState) -> Router {
             post(import::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::rejection::message))
         .layer(cors)
         .with_state(state)
 }

@@ -2,6 +2,11 @@
 //! a staff key, or a bincio session (cookie `bincio_session` or
 //! `Authorization: Bearer`) of an account with the staff or admin role.
 //! Anything else: 403 `{"message": "staff only"}`.
+//!
+//! When the session cookie is the credential, a cross-site request is
+//! refused whatever its method (`revoke` and `coupon` change state on GET):
+//! 403 `{"message": "cross-site request refused"}` (`crate::cross_site`).
+//! The `ccip` header and Bearer tokens are never refused that way.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -31,6 +36,16 @@ impl FromRequestParts<CcipState> for Staff {
             if same(key.as_bytes(), given.as_bytes()) {
                 return Ok(Staff);
             }
+        }
+        if crate::auth::cookie_token(&parts.headers).is_some()
+            && crate::cross_site::is_cross_site(
+                &parts.headers,
+                parts.uri.authority().map(|a| a.as_str()),
+                state.public_url.as_deref(),
+            )
+        {
+            tracing::info!(path = %parts.uri.path(), "cross-site staff request refused");
+            return Err(CcipError::cross_site());
         }
         if let (Some(accounts), Some(token)) =
             (&state.accounts, crate::auth::presented_token(parts))

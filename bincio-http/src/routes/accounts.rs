@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bincio_core::accounts::{IssuedSession, SESSION_TTL_SECS};
-use bincio_core::ratelimit::Bucket;
+use bincio_core::ratelimit::Attempt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -36,21 +36,21 @@ fn with_cookie(cookie: HeaderValue, body: Value) -> Response {
     (h, Json(body)).into_response()
 }
 
-/// Run `f` under the rate limit of `bucket` for `client`: refused with 429
-/// while the client is over the limit; a failed outcome (4xx) counts.
+/// Run `f` under the core's limit of `attempt` (keys and budgets are the
+/// core's rule, `bincio_core::ratelimit`): refused with 429 while over it; a
+/// failed outcome (4xx) counts.
 async fn limited<T>(
     st: &AppState,
-    bucket: Bucket,
-    client: &str,
+    attempt: Attempt<'_>,
     f: impl std::future::Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
-    if !st.limiter().allowed(bucket, client) {
+    if !st.limiter().allowed(attempt) {
         return Err(ApiError::too_many());
     }
     let out = f.await;
     if let Err(e) = &out {
         if e.status().is_client_error() {
-            st.limiter().record_failure(bucket, client);
+            st.limiter().record_failure(attempt);
         }
     }
     out
@@ -79,7 +79,11 @@ pub(crate) struct Credentials {
 }
 
 async fn login_inner(st: &AppState, client: &str, c: Credentials) -> ApiResult<IssuedSession> {
-    limited(st, Bucket::Login, client, async {
+    let attempt = Attempt::Login {
+        client,
+        handle: &c.handle,
+    };
+    limited(st, attempt, async {
         Ok(st.accounts().login(&c.handle, &c.password).await?)
     })
     .await
@@ -134,7 +138,7 @@ pub(crate) async fn reset_password(
     ClientAddr(client): ClientAddr,
     ApiJson(b): ApiJson<ResetBody>,
 ) -> ApiResult<Json<Value>> {
-    limited(&st, Bucket::ResetPassword, &client, async {
+    limited(&st, Attempt::ResetPassword { client: &client }, async {
         st.accounts()
             .reset_password(&b.handle, &b.code, &b.password)
             .await?;
@@ -157,7 +161,7 @@ pub(crate) async fn register(
     ClientAddr(client): ClientAddr,
     ApiJson(b): ApiJson<RegisterBody>,
 ) -> ApiResult<Response> {
-    let s = limited(&st, Bucket::Register, &client, async {
+    let s = limited(&st, Attempt::Register { client: &client }, async {
         Ok(st
             .accounts()
             .register(&b.code, &b.handle, &b.password, &b.display_name)

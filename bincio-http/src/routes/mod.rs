@@ -12,6 +12,7 @@ mod upload;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 
@@ -127,6 +128,17 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/redoc/redoc.standalone.js", get(docs::redoc_js))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        // Innermost first: axum's rejections in `{"detail"}`, then the
+        // cross-site refusal, then the proxy-header warning.
+        .layer(middleware::from_fn(crate::rejection::detail))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cross_site::refuse_api,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::client::warn_untrusted_proxy,
+        ))
         .with_state(state)
 }
 

@@ -1,0 +1,173 @@
+//! `bincio serve`'s connection hygiene as an operator configures it: the
+//! flags and environment variables reach the serving loop, and running out
+//! of file descriptors neither stops nor spins the accept loop.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A `bincio serve` child on a fresh data dir and a free port, started by
+/// `sh -c PREFIX "$@"` (so a test can set limits first). Returns the child
+/// and its address; the child is killed when the guard drops.
+struct Server {
+    child: Child,
+    addr: String,
+    /// Everything the server logged so far (`BINCIO_LOG=warn`).
+    log: Arc<Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(prefix: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{prefix} exec \"$@\""))
+        .arg("sh")
+        .arg(assert_cmd::cargo::cargo_bin("bincio"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .env("BINCIO_DATA_DIR", dir.path().join("data"))
+        .env_remove("BINCIO_STORE")
+        .env("BINCIO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while err.read_line(&mut line).is_ok_and(|n| n > 0) {
+            sink.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "serve exited early");
+        if let Some(a) = line.trim().strip_prefix("bincio listening on http://") {
+            break a.to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    Server {
+        child,
+        addr,
+        log,
+        _dir: dir,
+    }
+}
+
+/// Whether the server closes `s` within `within` (EOF or reset).
+fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
+    s.set_read_timeout(Some(within)).unwrap();
+    let mut buf = [0u8; 64];
+    match s.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+fn healthz(addr: &str) -> Option<String> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        s,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    Some(resp)
+}
+
+#[test]
+fn flags_and_env_reach_the_serving_loop() {
+    let server = serve(
+        "",
+        &["--header-read-timeout", "2"],
+        &[("BINCIO_MAX_CONNECTIONS_PER_CLIENT", "2")],
+    );
+    let mut held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    // Over the per-client bound: closed at once — well before the 2 s
+    // header timeout, which cannot fire early.
+    let mut third = TcpStream::connect(&server.addr).unwrap();
+    assert!(closed_within(&mut third, Duration::from_millis(1500)));
+    // The held, silent ones: closed by the header timeout.
+    assert!(closed_within(&mut held[0], Duration::from_secs(15)));
+}
+
+/// `ulimit -n 64` (soft and hard, so `serve` cannot raise it): 150 held
+/// connections exhaust the descriptors and `accept` fails with EMFILE. The
+/// loop backs off instead of spinning, and serves again once they close.
+#[test]
+#[cfg(target_os = "linux")]
+fn descriptor_exhaustion_neither_stops_nor_spins_the_loop() {
+    let server = serve(
+        "ulimit -n 64 &&",
+        &[
+            "--max-connections-per-client",
+            "0",
+            "--header-read-timeout",
+            "120",
+        ],
+        &[],
+    );
+    let held: Vec<TcpStream> = (0..150)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let cpu_ticks = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id())).unwrap();
+        let after_name = stat.rsplit_once(')').unwrap().1;
+        let f: Vec<u64> = after_name
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        // utime and stime are fields 14 and 15 of stat (11th and 12th after
+        // the state letter, which does not parse as a number).
+        f[10] + f[11]
+    };
+    let before = cpu_ticks();
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = cpu_ticks() - before;
+    // Clock ticks are 1/100 s: a spinning loop would burn ~200.
+    assert!(spent < 60, "the accept loop spins: {spent} ticks in 2 s");
+    assert!(
+        server.log.lock().unwrap().contains("accept error"),
+        "descriptors were exhausted: {}",
+        server.log.lock().unwrap()
+    );
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(resp) = healthz(&server.addr) {
+            if resp.starts_with("HTTP/1.1 200") {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the server never recovered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
