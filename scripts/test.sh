@@ -55,6 +55,10 @@ while [ -z "$PORT" ]; do
 done
 
 export BINCIO_TEST_MONGO_URL="mongodb://127.0.0.1:$PORT"
+# The crash tests (bincio-cli/tests/cli_kill.rs) start throw-away servers of
+# their own from this binary, so clients killed mid-transaction never touch
+# the server the rest of the suite shares.
+export BINCIO_TEST_SECANTUS="$VENV/bin/secantusd-py"
 unset BINCIO_SKIP_MONGO
 echo "test.sh: SecantusDB (pid $SERVER_PID) on $BINCIO_TEST_MONGO_URL" >&2
 

@@ -114,8 +114,8 @@ impl Site {
         }
     }
 
-    fn mongo(test: &str) -> Option<Site> {
-        let base = base_url(test)?;
+    fn mongo(test: &str, server: &MongoServer) -> Option<Site> {
+        let base = server.url.clone().or_else(|| base_url(test))?;
         let (url, db) = DropDb::fresh(&base);
         let mut s = Site::sqlite();
         s.store = Some(url);
@@ -195,11 +195,71 @@ impl Site {
     }
 }
 
+/// The MongoDB server of a kill test. Killing clients in the middle of
+/// transactions is hard on a server, so when `scripts/test.sh` says where
+/// SecantusDB is (`BINCIO_TEST_SECANTUS`), each kill test runs its own
+/// throw-away instance and the shared one of the rest of the suite is
+/// never exposed to it; otherwise the shared `BINCIO_TEST_MONGO_URL`.
+struct MongoServer {
+    url: Option<String>,
+    child: Option<Child>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl MongoServer {
+    fn start() -> MongoServer {
+        let Ok(bin) = std::env::var("BINCIO_TEST_SECANTUS") else {
+            return MongoServer {
+                url: None,
+                child: None,
+                _dir: None,
+            };
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("secantusd.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new(&bin)
+            .args(["--host", "127.0.0.1", "--port", "0", "--storage-path"])
+            .arg(dir.path().join("db"))
+            .stderr(out.try_clone().unwrap())
+            .stdout(out)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {bin}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(rest) = text.split("listening on 127.0.0.1:").nth(1) {
+                let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                return MongoServer {
+                    url: Some(format!("mongodb://127.0.0.1:{port}")),
+                    child: Some(child),
+                    _dir: Some(dir),
+                };
+            }
+            assert!(
+                Instant::now() < deadline,
+                "SecantusDB did not start: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for MongoServer {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// One HTTP/1.1 request; `None` when the connection failed or broke (the
 /// server was killed), else the status and body.
 fn http(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(200))).ok()?;
     // The staff key matters only to the revoke route; the others ignore it.
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nccip: kill-staff\r\n\
@@ -231,7 +291,11 @@ struct Seen {
 
 /// Fire `/use/checkin` for `tokens` from 8 client threads, plus booth
 /// deliveries and revokes, until the server dies or all are sent.
-fn load(addr: &str, tokens: Vec<String>, seen: &Arc<Mutex<Seen>>) -> Vec<std::thread::JoinHandle<()>> {
+fn load(
+    addr: &str,
+    tokens: Vec<String>,
+    seen: &Arc<Mutex<Seen>>,
+) -> Vec<std::thread::JoinHandle<()>> {
     let queue = Arc::new(Mutex::new(tokens));
     (0..8)
         .map(|w| {
@@ -314,7 +378,11 @@ fn check_invariants(site: &Site, seen: &Seen) {
             "{t}: the check-in's pieces plus one per booth stamp: {b}"
         );
         let valid = !b["valid"].is_number();
-        for p in pieces.iter().map(String::as_str).chain(std::iter::repeat_n("total", pieces.len())) {
+        for p in pieces
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat_n("total", pieces.len()))
+        {
             let e = from_buckets.entry(p.to_owned()).or_default();
             e.0 += 1;
             e.1 += i64::from(valid);
@@ -322,7 +390,10 @@ fn check_invariants(site: &Site, seen: &Seen) {
     }
     for t in &seen.acknowledged {
         let st = get_json(&addr, &format!("/status?token={t}&StaffQuery=true"));
-        assert!(st["scenarios"][0].get("used").is_some(), "acknowledged {t} lost");
+        assert!(
+            st["scenarios"][0].get("used").is_some(),
+            "acknowledged {t} lost"
+        );
     }
     let dash = get_json(&addr, "/event/puzzle/dashboard");
     let counters: BTreeMap<String, (i64, i64)> = dash
@@ -332,7 +403,10 @@ fn check_invariants(site: &Site, seen: &Seen) {
         .map(|c| {
             (
                 c["puzzle"].as_str().unwrap().to_owned(),
-                (c["quantity"].as_i64().unwrap(), c["currency"].as_i64().unwrap()),
+                (
+                    c["quantity"].as_i64().unwrap(),
+                    c["currency"].as_i64().unwrap(),
+                ),
             )
         })
         .filter(|(_, v)| *v != (0, 0))
@@ -445,7 +519,10 @@ fn import_killed_at_many_points(site: &Site) {
         assert!(start.elapsed() < Duration::from_secs(120));
         delay = delay * 5 / 4 + 1;
     }
-    assert!(kills >= 3, "the import must have been killed mid-way a few times");
+    assert!(
+        kills >= 3,
+        "the import must have been killed mid-way a few times"
+    );
     site.import_to_end(&first);
     // A re-import with new names, killed likewise: names all old or all new.
     let mut delay = 5u64;
@@ -457,7 +534,10 @@ fn import_killed_at_many_points(site: &Site) {
         let got = names(site);
         assert_eq!(got.len(), IMPORT_ROWS);
         let new = got.values().filter(|n| n.starts_with("New")).count();
-        assert!(new == 0 || new == IMPORT_ROWS, "re-import left {new} new names");
+        assert!(
+            new == 0 || new == IMPORT_ROWS,
+            "re-import left {new} new names"
+        );
         if new == IMPORT_ROWS {
             break;
         }
@@ -470,7 +550,8 @@ fn import_killed_at_many_points(site: &Site) {
 /// (each killed transaction stays open on the server until reaped, see
 /// [`KILLS_MONGO`], so a sweep of dozens of kills would take minutes).
 fn mongo_import_killed_at_fractions(test: &str) {
-    let Some(measure) = Site::mongo(test) else {
+    let server = MongoServer::start();
+    let Some(measure) = Site::mongo(test, &server) else {
         return;
     };
     let rows = 500;
@@ -483,7 +564,7 @@ fn mongo_import_killed_at_fractions(test: &str) {
     let d = start.elapsed();
     let fractions = [0.3, 0.6, 0.9];
     // A first import killed: nothing or everything.
-    let fresh = Site::mongo(test).unwrap();
+    let fresh = Site::mongo(test, &server).unwrap();
     for f in fractions {
         let mut child = fresh.import(&first);
         std::thread::sleep(d.mul_f64(f));
@@ -516,7 +597,8 @@ fn sqlite_serve_killed_under_load_loses_no_piece() {
 
 #[test]
 fn mongo_serve_killed_under_load_loses_no_piece() {
-    let Some(site) = Site::mongo("mongo_serve_killed_under_load_loses_no_piece") else {
+    let server = MongoServer::start();
+    let Some(site) = Site::mongo("mongo_serve_killed_under_load_loses_no_piece", &server) else {
         return;
     };
     serve_killed_under_load(&site);

@@ -31,10 +31,13 @@ use mongodb::bson::doc;
 use crate::error::{backend, has_code, is_duplicate_key};
 use crate::MongoStore;
 
-/// How many times a body is re-run before giving up. Every retry means
-/// another transaction committed, so this only bounds pathological
-/// contention (hundreds of clients racing on one document).
-pub(crate) const MAX_ATTEMPTS: u32 = 2_000;
+/// How long a transaction is re-run before giving up. A conflict means
+/// another transaction holds the documents: usually a live one that
+/// commits in milliseconds, but after a crash it can be the dead process's
+/// open transaction, which the server keeps until it reaps it
+/// (`transactionLifetimeLimitSeconds`, 60 s by default). The budget
+/// outlasts that, so a write after a crash waits instead of failing.
+pub(crate) const RETRY_BUDGET: std::time::Duration = std::time::Duration::from_secs(150);
 
 /// Why a transaction body stopped.
 #[derive(Debug)]
@@ -70,7 +73,7 @@ pub(crate) fn is_transient(e: &mongodb::error::Error) -> bool {
 /// A short, growing, jittered pause before attempt `n` (no `rand` here:
 /// the clock's nanoseconds are jitter enough to de-synchronise racers).
 pub(crate) async fn backoff(n: u32) {
-    let cap_ms = 1u64 << n.min(6);
+    let cap_ms = 1u64 << n.min(8);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()));
@@ -82,7 +85,7 @@ pub(crate) async fn backoff(n: u32) {
 /// module docs say. Evaluates to `StoreResult<T>`.
 macro_rules! in_transaction {
     ($store:expr, |$s:ident| $body:expr) => {{
-        use $crate::txn::{backoff, is_transient, TxError, MAX_ATTEMPTS};
+        use $crate::txn::{backoff, is_transient, TxError, RETRY_BUDGET};
         let store: &$crate::MongoStore = $store;
         let mut session = store
             .client()
@@ -90,12 +93,14 @@ macro_rules! in_transaction {
             .await
             .map_err($crate::error::backend)?;
         let mut attempt: u32 = 0;
+        let started = std::time::Instant::now();
         loop {
             attempt += 1;
-            if attempt > MAX_ATTEMPTS {
-                break Err(bincio_core::store::StoreError::Backend(
-                    "mongodb: transaction retried too often (contention)".into(),
-                ));
+            if started.elapsed() > RETRY_BUDGET {
+                break Err(bincio_core::store::StoreError::Backend(format!(
+                    "mongodb: transaction still conflicting after {} s ({attempt} attempts)",
+                    RETRY_BUDGET.as_secs()
+                )));
             }
             session
                 .start_transaction()
