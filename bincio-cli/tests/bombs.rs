@@ -9,7 +9,9 @@
 //! zeros with a pseudo-random byte every KiB (~4 MiB, ~250×: only the
 //! 128 MiB GPX limit stops it, the costliest refusal).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::OnceLock;
@@ -72,15 +74,7 @@ impl Server {
             None => cmd.env_remove("BINCIO_STORE"),
         };
         let mut child = cmd.spawn().unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "serve exited early");
-            if let Some(a) = line.trim().strip_prefix("bincio listening on http://") {
-                break a.to_owned();
-            }
-        };
+        let addr = support::listening_addr(&mut child);
         Self { child, addr }
     }
 

@@ -18,7 +18,9 @@
 //! MongoDB needs `BINCIO_TEST_MONGO_URL` (`bash scripts/test.sh` sets it).
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -174,24 +176,8 @@ impl Site {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        loop {
-            line.clear();
-            assert!(
-                out.read_line(&mut line).unwrap() > 0,
-                "bincio serve exited before listening"
-            );
-            if let Some(a) = line.trim().strip_prefix("bincio listening on http://") {
-                let addr = a.to_owned();
-                // Keep draining stdout so the child never blocks on it.
-                std::thread::spawn(move || {
-                    let mut sink = Vec::new();
-                    let _ = out.read_to_end(&mut sink);
-                });
-                return (child, addr);
-            }
-        }
+        let addr = support::listening_addr(&mut child);
+        (child, addr)
     }
 }
 

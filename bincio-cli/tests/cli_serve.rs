@@ -2,6 +2,8 @@
 //! flags and environment variables reach the serving loop, and running out
 //! of file descriptors neither stops nor spins the accept loop.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -54,17 +56,7 @@ fn serve(prefix: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
             line.clear();
         }
     });
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "serve exited early");
-        if let Some(a) = line.trim().strip_prefix("bincio listening on http://") {
-            break a.to_owned();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let addr = support::listening_addr(&mut child);
     Server {
         child,
         addr,

@@ -457,6 +457,13 @@ impl AttendeeStore for MongoStore {
     /// decided on a consistent read and writes nothing.
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
         let c = self.coll(coll::ATTENDEE);
+        // Queue behind this process's other counter writers only when this
+        // use may deliver pieces (see `MongoStore::counters_lock`).
+        let _queue = if req.deliver.values().any(|p| !p.is_empty()) {
+            Some(self.counters_lock.lock().await)
+        } else {
+            None
+        };
         in_transaction!(self, |s| {
             let raw = c
                 .find_one(doc! { "token": &req.token })

@@ -37,6 +37,13 @@ pub struct MongoStore {
     db: Database,
     /// Hosts of the URL, for messages (credentials never shown).
     hosts: String,
+    /// Taken by this process's transactions that write the puzzle
+    /// counters (every delivery, revoke and pieces-delivering `/use`
+    /// writes `total`). Without it, N concurrent requests in one process
+    /// are N transactions conflicting on one document, retried until each
+    /// wins a round — under load some starve. With it they queue fairly
+    /// (FIFO) here, and only other processes' transactions conflict.
+    pub(crate) counters_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// MongoDB's rules for database names (the union of the Unix and Windows
@@ -102,6 +109,7 @@ impl MongoStore {
             client,
             db,
             hosts: hosts.clone(),
+            counters_lock: Default::default(),
         };
         store.ensure_indexes().await?;
         store

@@ -307,6 +307,7 @@ impl PuzzleStore for MongoStore {
     /// or none: counters always equal the buckets' contents.
     async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
         let pieces: Vec<String> = d.piece.iter().cloned().collect();
+        let _queue = self.counters_lock.lock().await;
         in_transaction!(self, |s| {
             self.deliver_pieces_in(s, &d.attendee_id, &d.public_token, &[])
                 .await?;
@@ -339,6 +340,7 @@ impl PuzzleStore for MongoStore {
     /// (`currency` −1 per piece held, `total` by their number). A second
     /// revoke matches nothing and changes nothing.
     async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
+        let _queue = self.counters_lock.lock().await;
         in_transaction!(self, |s| {
             let c = self.coll(coll::PUZZLE_BUCKET);
             let before = c

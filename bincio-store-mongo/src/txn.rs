@@ -73,7 +73,7 @@ pub(crate) fn is_transient(e: &mongodb::error::Error) -> bool {
 /// A short, growing, jittered pause before attempt `n` (no `rand` here:
 /// the clock's nanoseconds are jitter enough to de-synchronise racers).
 pub(crate) async fn backoff(n: u32) {
-    let cap_ms = 1u64 << n.min(8);
+    let cap_ms = 1u64 << n.min(6);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::from(d.subsec_nanos()));
