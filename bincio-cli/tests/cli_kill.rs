@@ -204,7 +204,9 @@ impl MongoServer {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("secantusd.log");
         let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(&bin)
+        // Waited for in `Drop` once it is in the returned server.
+        #[allow(clippy::zombie_processes)]
+        let mut child = Command::new(&bin)
             .args(["--host", "127.0.0.1", "--port", "0", "--storage-path"])
             .arg(dir.path().join("db"))
             .stderr(out.try_clone().unwrap())
@@ -223,10 +225,11 @@ impl MongoServer {
                     _dir: Some(dir),
                 };
             }
-            assert!(
-                Instant::now() < deadline,
-                "SecantusDB did not start: {text}"
-            );
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SecantusDB did not start: {text}");
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -310,7 +313,7 @@ fn load(
                         &format!("receiver={t}"),
                     );
                 }
-                if w == 1 && n % 10 == 0 {
+                if w == 1 && n.is_multiple_of(10) {
                     let _ = http(&addr, "GET", &format!("/event/puzzle/revoke?token={t}"), "");
                 }
             })
