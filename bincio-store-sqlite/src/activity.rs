@@ -3,93 +3,14 @@
 //! privacy (edit, else extracted) so "listed" is an indexed filter.
 
 use bincio_core::model::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks, StorageUsage,
+    doc_bytes, ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks,
+    StorageUsage,
 };
 use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use crate::pool::{backend, is_unique_violation};
 use crate::SqliteStore;
-
-/// Tables of the activities product.
-pub(crate) fn migrate_activities(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "CREATE TABLE activities (
-            handle            TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            id                TEXT NOT NULL,
-            started_at        INTEGER NOT NULL,
-            source_hash       TEXT NOT NULL,
-            privacy           TEXT NOT NULL,
-            extracted_privacy TEXT NOT NULL,
-            distance_m        REAL,
-            source            TEXT,
-            summary           TEXT NOT NULL,
-            detail            TEXT NOT NULL,
-            edits             TEXT NOT NULL DEFAULT '{}',
-            duplicate_of      TEXT,
-            created_at        INTEGER NOT NULL,
-            doc_bytes         INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (handle, id),
-            UNIQUE (handle, source_hash));
-        CREATE INDEX activities_feed ON activities(started_at DESC, id DESC);
-        CREATE INDEX activities_user_feed ON activities(handle, started_at DESC, id DESC);
-        CREATE TABLE activity_tracks (
-            handle      TEXT NOT NULL,
-            id          TEXT NOT NULL,
-            timeseries  TEXT,
-            geojson     TEXT,
-            PRIMARY KEY (handle, id),
-            FOREIGN KEY (handle, id) REFERENCES activities(handle, id) ON DELETE CASCADE);
-        CREATE TABLE activity_blobs (
-            handle       TEXT NOT NULL,
-            id           TEXT NOT NULL,
-            kind         TEXT NOT NULL CHECK (kind IN ('original', 'image')),
-            name         TEXT NOT NULL,
-            content_type TEXT NOT NULL,
-            size         INTEGER NOT NULL,
-            bytes        BLOB NOT NULL,
-            PRIMARY KEY (handle, id, kind, name),
-            FOREIGN KEY (handle, id) REFERENCES activities(handle, id) ON DELETE CASCADE);",
-    )
-}
-
-/// Per-user change counters (`ActivityStore::activity_generations`), kept by
-/// triggers so that every write path — present or future — bumps them in
-/// the transaction that makes the change. No foreign key: a counter outlives
-/// its account so a handle registered again never repeats a value.
-pub(crate) fn migrate_generations(tx: &Transaction<'_>) -> rusqlite::Result<()> {
-    let bump = |who: &str| {
-        format!(
-            "INSERT INTO activity_generations (handle, gen) VALUES ({who}.handle, 1)
-             ON CONFLICT(handle) DO UPDATE SET gen = gen + 1;"
-        )
-    };
-    let mut sql = String::from(
-        "CREATE TABLE activity_generations (
-             handle TEXT PRIMARY KEY,
-             gen    INTEGER NOT NULL) WITHOUT ROWID;",
-    );
-    for (table, when) in [
-        ("activities", ""),
-        ("activity_tracks", ""),
-        ("activity_blobs", "kind = 'image'"),
-    ] {
-        for (event, who) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
-            let cond = if when.is_empty() {
-                String::new()
-            } else {
-                format!("WHEN {who}.{when}")
-            };
-            sql.push_str(&format!(
-                "CREATE TRIGGER {table}_gen_{ev} AFTER {event} ON {table} {cond}
-                 BEGIN {} END;",
-                bump(who),
-                ev = event.to_lowercase(),
-            ));
-        }
-    }
-    tx.execute_batch(&sql)
-}
 
 const COLS: &str = "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
                     summary, detail, edits, duplicate_of, created_at";
@@ -155,14 +76,6 @@ fn write_tracks(
     )
     .map_err(backend)?;
     Ok(())
-}
-
-fn doc_bytes(rec: &ActivityRecord, t: &ActivityTracks) -> i64 {
-    let n = |v: &serde_json::Value| v.to_string().len();
-    (n(&rec.summary)
-        + n(&rec.detail)
-        + t.timeseries.as_ref().map(n).unwrap_or(0)
-        + t.geojson.as_ref().map(n).unwrap_or(0)) as i64
 }
 
 #[async_trait::async_trait]

@@ -7,80 +7,9 @@ use bincio_core::model::{
 };
 use bincio_core::store::{RegisterClaim, RegisterError, StoreError, StoreResult, UserStore};
 use rusqlite::{params, OptionalExtension, Row};
-use sha2::{Digest, Sha256};
 
 use crate::pool::{backend, is_unique_violation};
 use crate::SqliteStore;
-
-/// BincioActivity's schema, verbatim (idempotent on an old database).
-pub(crate) fn migrate_base_schema(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS users (
-            handle        TEXT PRIMARY KEY,
-            display_name  TEXT NOT NULL DEFAULT '',
-            password_hash TEXT NOT NULL,
-            is_admin      INTEGER NOT NULL DEFAULT 0,
-            created_at    INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS sessions (
-            token       TEXT PRIMARY KEY,
-            handle      TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            created_at  INTEGER NOT NULL,
-            expires_at  INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS invites (
-            code        TEXT PRIMARY KEY,
-            created_by  TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            used_by     TEXT REFERENCES users(handle) ON DELETE SET NULL,
-            created_at  INTEGER NOT NULL,
-            used_at     INTEGER);
-        CREATE TABLE IF NOT EXISTS reset_codes (
-            code        TEXT PRIMARY KEY,
-            handle      TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            created_by  TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            created_at  INTEGER NOT NULL,
-            expires_at  INTEGER NOT NULL,
-            used_at     INTEGER);
-        CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS user_prefs (
-            handle  TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            key     TEXT NOT NULL,
-            value   TEXT NOT NULL,
-            PRIMARY KEY (handle, key));
-        CREATE INDEX IF NOT EXISTS sessions_handle ON sessions(handle);
-        CREATE INDEX IF NOT EXISTS invites_created_by ON invites(created_by);
-        CREATE INDEX IF NOT EXISTS reset_codes_handle ON reset_codes(handle);
-        CREATE INDEX IF NOT EXISTS user_prefs_handle ON user_prefs(handle);",
-    )
-}
-
-fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// BincioActivity stored session tokens and reset codes in clear: replace
-/// them by their SHA-256 (clients keep their tokens, so users stay logged
-/// in), and add the `role` column (`is_admin` is kept in sync for tools that
-/// still read it).
-pub(crate) fn migrate_hash_secrets_and_roles(
-    tx: &rusqlite::Transaction<'_>,
-) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user';
-         UPDATE users SET role = 'admin' WHERE is_admin = 1;
-         CREATE INDEX IF NOT EXISTS sessions_expires ON sessions(expires_at);
-         CREATE INDEX IF NOT EXISTS invites_used_by ON invites(used_by);",
-    )?;
-    for (table, col) in [("sessions", "token"), ("reset_codes", "code")] {
-        let old: Vec<String> = tx
-            .prepare(&format!("SELECT {col} FROM {table}"))?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut up = tx.prepare(&format!("UPDATE {table} SET {col} = ?1 WHERE {col} = ?2"))?;
-        for t in old {
-            up.execute(params![sha256_hex(&t), t])?;
-        }
-    }
-    Ok(())
-}
 
 const USER_COLS: &str = "handle, display_name, password_hash, role, created_at";
 
