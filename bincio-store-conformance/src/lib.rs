@@ -15,10 +15,12 @@
 //! backend's tests link exactly one copy of it.
 
 pub mod activities;
+pub mod activity_blobs;
 pub mod athlete;
 pub mod attendees;
 pub mod checkin;
 pub mod puzzles;
+pub mod secrets;
 pub mod users;
 
 use std::sync::Arc;
@@ -71,11 +73,11 @@ macro_rules! conformance_tests {
             users::register_with_setup_code_makes_admin,
             users::concurrent_registrations_one_invite,
             users::concurrent_registrations_respect_max_users,
-            users::sessions_expire_and_revoke,
-            users::invites_limit_and_order,
-            users::concurrent_invite_creation_respects_limit,
-            users::reset_codes_are_one_time_and_expire,
-            users::concurrent_reset_code_redemption,
+            secrets::sessions_expire_and_revoke,
+            secrets::invites_limit_and_order,
+            secrets::concurrent_invite_creation_respects_limit,
+            secrets::reset_codes_are_one_time_and_expire,
+            secrets::concurrent_reset_code_redemption,
             users::settings_roundtrip,
             users::prefs_upsert,
             users::members_with_inviter,
@@ -88,11 +90,11 @@ macro_rules! conformance_tests {
             activities::activity_edits_merge_and_privacy,
             activities::activity_feed_order_and_cursor,
             activities::activity_replace_keeps_edits,
-            activities::activity_blobs_and_usage,
+            activity_blobs::activity_blobs_and_usage,
             activities::activity_user_wipe,
             activities::activity_find_near_and_duplicate_flag,
-            activities::activity_large_original_and_tracks,
-            activities::activity_generations_and_user_images,
+            activity_blobs::activity_large_original_and_tracks,
+            activity_blobs::activity_generations_and_user_images,
             activities::activity_listed_page_offsets,
         );
     };

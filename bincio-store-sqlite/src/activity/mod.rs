@@ -1,82 +1,24 @@
 //! `ActivityStore` on SQLite. JSON documents are stored as text; the fields
 //! feeds and dedup query are real columns. `privacy` holds the *effective*
 //! privacy (edit, else extracted) so "listed" is an indexed filter.
+//!
+//! Files: this one holds the `ActivityStore` impl; `codec.rs` maps rows to
+//! domain types, `blobs.rs` the originals and photos (the blob methods
+//! delegate there). The tables are in `migrations/0200_activities.sql`.
+
+mod blobs;
+mod codec;
 
 use bincio_core::model::{
     doc_bytes, ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks,
     StorageUsage,
 };
 use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, OptionalExtension};
 
-use crate::pool::{backend, is_unique_violation};
+use crate::pool::backend;
 use crate::SqliteStore;
-
-const COLS: &str = "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
-                    summary, detail, edits, duplicate_of, created_at";
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("{what}: {e}").into(),
-    )
-}
-
-fn json_col(r: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<serde_json::Value> {
-    let s: String = r.get(i)?;
-    serde_json::from_str(&s).map_err(|e| corrupt(what, e))
-}
-
-fn record_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
-    let privacy: String = r.get(4)?;
-    let edits: String = r.get(9)?;
-    Ok(ActivityRecord {
-        handle: r.get(0)?,
-        id: r.get(1)?,
-        started_at: r.get(2)?,
-        source_hash: r.get(3)?,
-        privacy: Privacy::parse(&privacy).ok_or_else(|| corrupt("privacy", &privacy))?,
-        distance_m: r.get(5)?,
-        source: r.get(6)?,
-        summary: json_col(r, 7, "summary")?,
-        detail: json_col(r, 8, "detail")?,
-        edits: serde_json::from_str(&edits).map_err(|e| corrupt("edits", e))?,
-        duplicate_of: r.get(10)?,
-        created_at: r.get(11)?,
-    })
-}
-
-fn to_text(v: &Option<serde_json::Value>) -> Option<String> {
-    v.as_ref().map(|v| v.to_string())
-}
-
-fn map_fk(e: rusqlite::Error, what: &str) -> StoreError {
-    if matches!(&e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
-    {
-        StoreError::NotFound(what.to_owned())
-    } else if is_unique_violation(&e) {
-        StoreError::Conflict(what.to_owned())
-    } else {
-        backend(e)
-    }
-}
-
-fn write_tracks(
-    tx: &Transaction<'_>,
-    handle: &str,
-    id: &str,
-    t: &ActivityTracks,
-) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO activity_tracks (handle, id, timeseries, geojson) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(handle, id) DO UPDATE SET timeseries = excluded.timeseries, geojson = excluded.geojson",
-        params![handle, id, to_text(&t.timeseries), to_text(&t.geojson)],
-    )
-    .map_err(backend)?;
-    Ok(())
-}
+use codec::{map_fk, record_row, write_tracks, COLS};
 
 #[async_trait::async_trait]
 impl ActivityStore for SqliteStore {
@@ -412,140 +354,31 @@ impl ActivityStore for SqliteStore {
     }
 
     async fn put_original(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
-        let (handle, id) = (handle.to_owned(), id.to_owned());
-        self.write(move |tx| {
-            tx.execute(
-                "DELETE FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'original'",
-                params![handle, id],
-            )
-            .map_err(backend)?;
-            tx.execute(
-                "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
-                 VALUES (?1, ?2, 'original', ?3, ?4, ?5, ?6)",
-                params![
-                    handle,
-                    id,
-                    blob.name,
-                    blob.content_type,
-                    blob.bytes.len() as i64,
-                    blob.bytes
-                ],
-            )
-            .map_err(|e| map_fk(e, &format!("activity {id}")))?;
-            Ok(())
-        })
-        .await
+        self.put_original_blob(handle, id, blob).await
     }
 
     async fn get_original(&self, handle: &str, id: &str) -> StoreResult<Option<Blob>> {
-        let (handle, id) = (handle.to_owned(), id.to_owned());
-        self.read(move |c| {
-            c.query_row(
-                "SELECT name, content_type, bytes FROM activity_blobs
-                 WHERE handle = ?1 AND id = ?2 AND kind = 'original'",
-                params![handle, id],
-                |r| {
-                    Ok(Blob {
-                        name: r.get(0)?,
-                        content_type: r.get(1)?,
-                        bytes: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(backend)
-        })
-        .await
+        self.get_original_blob(handle, id).await
     }
 
     async fn delete_originals(&self, handle: &str) -> StoreResult<u64> {
-        let handle = handle.to_owned();
-        self.write(move |tx| {
-            let freed: i64 = tx
-                .query_row(
-                    "SELECT COALESCE(SUM(size), 0) FROM activity_blobs WHERE handle = ?1 AND kind = 'original'",
-                    [&handle],
-                    |r| r.get(0),
-                )
-                .map_err(backend)?;
-            tx.execute(
-                "DELETE FROM activity_blobs WHERE handle = ?1 AND kind = 'original'",
-                [&handle],
-            )
-            .map_err(backend)?;
-            Ok(freed as u64)
-        })
-        .await
+        self.delete_originals_blob(handle).await
     }
 
     async fn put_image(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
-        let (handle, id) = (handle.to_owned(), id.to_owned());
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
-                 VALUES (?1, ?2, 'image', ?3, ?4, ?5, ?6)",
-                params![
-                    handle,
-                    id,
-                    blob.name,
-                    blob.content_type,
-                    blob.bytes.len() as i64,
-                    blob.bytes
-                ],
-            )
-            .map_err(|e| map_fk(e, &format!("image {} of activity {id}", blob.name)))?;
-            Ok(())
-        })
-        .await
+        self.put_image_blob(handle, id, blob).await
     }
 
     async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>> {
-        let (handle, id) = (handle.to_owned(), id.to_owned());
-        self.read(move |c| {
-            let mut s = c
-                .prepare_cached(
-                    "SELECT name FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'image'
-                     ORDER BY name",
-                )
-                .map_err(backend)?;
-            let rows = s.query_map(params![handle, id], |r| r.get(0)).map_err(backend)?;
-            rows.collect::<Result<_, _>>().map_err(backend)
-        })
-        .await
+        self.list_images_blob(handle, id).await
     }
 
     async fn get_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<Option<Blob>> {
-        let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
-        self.read(move |c| {
-            c.query_row(
-                "SELECT name, content_type, bytes FROM activity_blobs
-                 WHERE handle = ?1 AND id = ?2 AND kind = 'image' AND name = ?3",
-                params![handle, id, name],
-                |r| {
-                    Ok(Blob {
-                        name: r.get(0)?,
-                        content_type: r.get(1)?,
-                        bytes: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(backend)
-        })
-        .await
+        self.get_image_blob(handle, id, name).await
     }
 
     async fn delete_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<bool> {
-        let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
-        self.write(move |tx| {
-            tx.execute(
-                "DELETE FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'image' AND name = ?3",
-                params![handle, id, name],
-            )
-            .map(|n| n > 0)
-            .map_err(backend)
-        })
-        .await
+        self.delete_image_blob(handle, id, name).await
     }
 
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage> {
@@ -612,20 +445,7 @@ impl ActivityStore for SqliteStore {
     }
 
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
-        let handle = handle.to_owned();
-        self.read(move |c| {
-            let mut s = c
-                .prepare_cached(
-                    "SELECT id, name FROM activity_blobs WHERE handle = ?1 AND kind = 'image'
-                     ORDER BY id, name",
-                )
-                .map_err(backend)?;
-            let rows = s
-                .query_map([handle], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(backend)?;
-            rows.collect::<Result<_, _>>().map_err(backend)
-        })
-        .await
+        self.list_user_images_blob(handle).await
     }
 
     async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {

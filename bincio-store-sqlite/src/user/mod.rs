@@ -1,4 +1,10 @@
-//! `UserStore` on SQLite, on BincioActivity's `instance.db` tables.
+//! `UserStore` on SQLite, on BincioActivity's `instance.db` tables
+//! (`migrations/0001_…` and `0002_…`). This file holds the trait impl;
+//! `codec.rs` maps rows to domain types, `register.rs` the registration
+//! (invite / setup code / open, one `BEGIN IMMEDIATE` transaction).
+
+mod codec;
+mod register;
 
 use std::collections::BTreeMap;
 
@@ -6,66 +12,11 @@ use bincio_core::model::{
     AthleteConfig, AthletePatch, Invite, Member, NewUser, ResetCode, Role, Session, User,
 };
 use bincio_core::store::{RegisterClaim, RegisterError, StoreError, StoreResult, UserStore};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension};
 
 use crate::pool::{backend, is_unique_violation};
 use crate::SqliteStore;
-
-const USER_COLS: &str = "handle, display_name, password_hash, role, created_at";
-
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    let role: String = r.get(3)?;
-    Ok(User {
-        handle: r.get(0)?,
-        display_name: r.get(1)?,
-        password_hash: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::User),
-        created_at: r.get(4)?,
-    })
-}
-
-fn invite_row(r: &Row<'_>) -> rusqlite::Result<Invite> {
-    Ok(Invite {
-        code: r.get(0)?,
-        created_by: r.get(1)?,
-        used_by: r.get(2)?,
-        created_at: r.get(3)?,
-        used_at: r.get(4)?,
-    })
-}
-
-fn insert_user(tx: &rusqlite::Transaction<'_>, u: &NewUser) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO users (handle, display_name, password_hash, is_admin, role, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            u.handle,
-            u.display_name,
-            u.password_hash,
-            u.role == Role::Admin,
-            u.role.as_str(),
-            u.created_at
-        ],
-    )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("handle {} exists", u.handle))
-        } else {
-            backend(e)
-        }
-    })?;
-    Ok(())
-}
-
-fn to_user(u: NewUser) -> User {
-    User {
-        handle: u.handle,
-        display_name: u.display_name,
-        password_hash: u.password_hash,
-        role: u.role,
-        created_at: u.created_at,
-    }
-}
+use codec::{insert_user, invite_row, to_user, user_row, USER_COLS};
 
 #[async_trait::async_trait]
 impl UserStore for SqliteStore {
@@ -81,88 +32,8 @@ impl UserStore for SqliteStore {
         .await
     }
 
-    async fn register(
-        &self,
-        claim: RegisterClaim,
-        mut user: NewUser,
-    ) -> Result<User, RegisterError> {
-        self.write(move |tx| {
-            let count = |tx: &rusqlite::Transaction<'_>| -> Result<u64, StoreError> {
-                tx.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
-                    .map(|n| n as u64)
-                    .map_err(backend)
-            };
-            match &claim {
-                RegisterClaim::Invite(code) => {
-                    // Unused = never redeemed: `used_by` alone is not enough,
-                    // because deleting the redeeming user nulls it (FK SET NULL)
-                    // while `used_at` stays, and the invite must stay spent.
-                    let used: Option<(Option<String>, Option<i64>)> = tx
-                        .query_row(
-                            "SELECT used_by, used_at FROM invites WHERE code = ?1",
-                            [code],
-                            |r| Ok((r.get(0)?, r.get(1)?)),
-                        )
-                        .optional()
-                        .map_err(backend)?;
-                    if !matches!(used, Some((None, None))) {
-                        return Err(RegisterError::InvalidClaim);
-                    }
-                }
-                RegisterClaim::Setup(hash) => {
-                    let stored: Option<String> = tx
-                        .query_row(
-                            "SELECT value FROM settings WHERE key = 'setup_code_sha256'",
-                            [],
-                            |r| r.get(0),
-                        )
-                        .optional()
-                        .map_err(backend)?;
-                    if stored.as_deref() != Some(hash.as_str()) || count(tx)? > 0 {
-                        return Err(RegisterError::InvalidClaim);
-                    }
-                    user.role = Role::Admin;
-                }
-            }
-            let taken: bool = tx
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM users WHERE handle = ?1)",
-                    [&user.handle],
-                    |r| r.get(0),
-                )
-                .map_err(backend)?;
-            if taken {
-                return Err(RegisterError::HandleTaken);
-            }
-            let max: Option<String> = tx
-                .query_row("SELECT value FROM settings WHERE key = 'max_users'", [], |r| r.get(0))
-                .optional()
-                .map_err(backend)?;
-            if let Some(max) = max.and_then(|v| v.trim().parse::<u64>().ok()).filter(|n| *n > 0) {
-                if count(tx)? >= max {
-                    return Err(RegisterError::UserLimit(max));
-                }
-            }
-            insert_user(tx, &user).map_err(|e| match e {
-                StoreError::Conflict(_) => RegisterError::HandleTaken,
-                e => e.into(),
-            })?;
-            match &claim {
-                RegisterClaim::Invite(code) => {
-                    tx.execute(
-                        "UPDATE invites SET used_by = ?1, used_at = ?2 WHERE code = ?3 AND used_by IS NULL AND used_at IS NULL",
-                        params![user.handle, user.created_at, code],
-                    )
-                    .map_err(backend)?;
-                }
-                RegisterClaim::Setup(_) => {
-                    tx.execute("DELETE FROM settings WHERE key = 'setup_code_sha256'", [])
-                        .map_err(backend)?;
-                }
-            }
-            Ok(to_user(user))
-        })
-        .await
+    async fn register(&self, claim: RegisterClaim, user: NewUser) -> Result<User, RegisterError> {
+        self.register_claim(claim, user).await
     }
 
     async fn get_user(&self, handle: &str) -> StoreResult<Option<User>> {
