@@ -43,6 +43,23 @@ pub struct Stores {
     pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
+impl Stores {
+    /// Every store from one value implementing all four traits (as both
+    /// backends do), with the resources to keep alive.
+    pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
+    where
+        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore,
+    {
+        Stores {
+            users: store.clone(),
+            activities: store.clone(),
+            attendees: store.clone(),
+            puzzles: store,
+            guard: Some(guard),
+        }
+    }
+}
+
 /// A backend under test.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync {

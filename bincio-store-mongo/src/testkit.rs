@@ -135,18 +135,6 @@ pub async fn fresh_store(base: &str) -> (MongoStore, DropDb) {
     (store, guard)
 }
 
-/// The stores of one `MongoStore` (it implements every trait).
-fn stores(store: MongoStore, guard: Arc<dyn std::any::Any + Send + Sync>) -> Stores {
-    let s = Arc::new(store);
-    Stores {
-        users: s.clone(),
-        activities: s.clone(),
-        attendees: s.clone(),
-        puzzles: s,
-        guard: Some(guard),
-    }
-}
-
 /// The MongoDB [`MongoBackend`] for a test body, or `return` from the
 /// calling test when `BINCIO_SKIP_MONGO=1` asked to skip (a notice is
 /// printed). Panics when `BINCIO_TEST_MONGO_URL` is unset otherwise.
@@ -192,7 +180,7 @@ impl MongoBackend {
 impl Backend for MongoBackend {
     async fn fresh(&self) -> Stores {
         let (store, guard) = fresh_store(&self.base).await;
-        stores(store, Arc::new(guard))
+        Stores::all(Arc::new(store), Arc::new(guard))
     }
 }
 
@@ -247,6 +235,6 @@ impl SharedDb {
 #[async_trait::async_trait]
 impl Backend for SharedDb {
     async fn fresh(&self) -> Stores {
-        stores(self.connect().await, self.guard.clone())
+        Stores::all(Arc::new(self.connect().await), self.guard.clone())
     }
 }

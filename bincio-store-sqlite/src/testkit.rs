@@ -16,14 +16,7 @@ impl Backend for Sqlite {
     async fn fresh(&self) -> Stores {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path().join("instance.db")).expect("open sqlite");
-        let s = Arc::new(store);
-        Stores {
-            users: s.clone(),
-            activities: s.clone(),
-            attendees: s.clone(),
-            puzzles: s,
-            guard: Some(Arc::new(dir)),
-        }
+        Stores::all(Arc::new(store), Arc::new(dir))
     }
 }
 

@@ -2,7 +2,7 @@
 //! [`super`]): documents to users, sessions, invites and back, and the ids
 //! of the counter and preference documents. Pure functions, no I/O.
 
-use bincio_core::model::{Invite, NewUser, Role, Session, User};
+use bincio_core::model::{Invite, Role, Session, User};
 use bincio_core::store::StoreResult;
 use mongodb::bson::{Bson, Document};
 
@@ -51,16 +51,6 @@ pub(super) fn invite_from(d: &Document) -> StoreResult<Invite> {
         created_at: i64_field(d, coll::INVITES, "created_at")?,
         used_at: opt_i64_field(d, coll::INVITES, "used_at")?,
     })
-}
-
-pub(super) fn to_user(u: NewUser) -> User {
-    User {
-        handle: u.handle,
-        display_name: u.display_name,
-        password_hash: u.password_hash,
-        role: u.role,
-        created_at: u.created_at,
-    }
 }
 
 pub(super) fn opt_bson<T: Into<Bson>>(v: Option<T>) -> Bson {

@@ -40,8 +40,8 @@ use crate::connect::coll;
 use crate::error::{backend, is_duplicate_key};
 use crate::MongoStore;
 use codec::{
-    invite_from, invites_counter, opt_bson, parse_max_users, pref_id, session_from, to_user,
-    user_from, MAX_USERS_KEY, SETUP_KEY,
+    invite_from, invites_counter, opt_bson, parse_max_users, pref_id, session_from, user_from,
+    MAX_USERS_KEY, SETUP_KEY,
 };
 
 #[async_trait::async_trait]
@@ -59,7 +59,7 @@ impl UserStore for MongoStore {
             self.release_user_slot().await?;
             return Err(e);
         }
-        Ok(to_user(user))
+        Ok(User::from(user))
     }
 
     async fn register(&self, claim: RegisterClaim, user: NewUser) -> Result<User, RegisterError> {

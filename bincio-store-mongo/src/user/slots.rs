@@ -9,7 +9,7 @@ use bincio_core::store::{RegisterError, StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 
-use super::codec::{invites_counter, to_user, SETUP_KEY, USERS_COUNTER};
+use super::codec::{invites_counter, SETUP_KEY, USERS_COUNTER};
 use crate::connect::coll;
 use crate::error::{backend, is_duplicate_key};
 use crate::MongoStore;
@@ -256,7 +256,7 @@ impl MongoStore {
                 e => e.into(),
             });
         }
-        Ok(to_user(user))
+        Ok(User::from(user))
     }
 
     /// Registration with the set-up code. Steps:
@@ -299,7 +299,7 @@ impl MongoStore {
                 e => e.into(),
             });
         }
-        Ok(to_user(user))
+        Ok(User::from(user))
     }
 
     pub(super) async fn upsert_setting_if_absent(

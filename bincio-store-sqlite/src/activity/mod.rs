@@ -2,11 +2,9 @@
 //! feeds and dedup query are real columns. `privacy` holds the *effective*
 //! privacy (edit, else extracted) so "listed" is an indexed filter.
 //!
-//! Files: this one holds the `ActivityStore` impl; `codec.rs` maps rows to
-//! domain types, `blobs.rs` the originals and photos (the blob methods
-//! delegate there). The tables are in `migrations/0200_activities.sql`.
+//! Files: this one holds the `ActivityStore` impl, `codec.rs` maps rows to
+//! domain types. The tables are in `migrations/0200_activities.sql`.
 
-mod blobs;
 mod codec;
 
 use bincio_core::model::{
@@ -354,31 +352,140 @@ impl ActivityStore for SqliteStore {
     }
 
     async fn put_original(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
-        self.put_original_blob(handle, id, blob).await
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'original'",
+                params![handle, id],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
+                 VALUES (?1, ?2, 'original', ?3, ?4, ?5, ?6)",
+                params![
+                    handle,
+                    id,
+                    blob.name,
+                    blob.content_type,
+                    blob.bytes.len() as i64,
+                    blob.bytes
+                ],
+            )
+            .map_err(|e| map_fk(e, &format!("activity {id}")))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn get_original(&self, handle: &str, id: &str) -> StoreResult<Option<Blob>> {
-        self.get_original_blob(handle, id).await
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT name, content_type, bytes FROM activity_blobs
+                 WHERE handle = ?1 AND id = ?2 AND kind = 'original'",
+                params![handle, id],
+                |r| {
+                    Ok(Blob {
+                        name: r.get(0)?,
+                        content_type: r.get(1)?,
+                        bytes: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
     }
 
     async fn delete_originals(&self, handle: &str) -> StoreResult<u64> {
-        self.delete_originals_blob(handle).await
+        let handle = handle.to_owned();
+        self.write(move |tx| {
+            let freed: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(SUM(size), 0) FROM activity_blobs WHERE handle = ?1 AND kind = 'original'",
+                    [&handle],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            tx.execute(
+                "DELETE FROM activity_blobs WHERE handle = ?1 AND kind = 'original'",
+                [&handle],
+            )
+            .map_err(backend)?;
+            Ok(freed as u64)
+        })
+        .await
     }
 
     async fn put_image(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
-        self.put_image_blob(handle, id, blob).await
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
+                 VALUES (?1, ?2, 'image', ?3, ?4, ?5, ?6)",
+                params![
+                    handle,
+                    id,
+                    blob.name,
+                    blob.content_type,
+                    blob.bytes.len() as i64,
+                    blob.bytes
+                ],
+            )
+            .map_err(|e| map_fk(e, &format!("image {} of activity {id}", blob.name)))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>> {
-        self.list_images_blob(handle, id).await
+        let (handle, id) = (handle.to_owned(), id.to_owned());
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT name FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'image'
+                     ORDER BY name",
+                )
+                .map_err(backend)?;
+            let rows = s.query_map(params![handle, id], |r| r.get(0)).map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
     }
 
     async fn get_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<Option<Blob>> {
-        self.get_image_blob(handle, id, name).await
+        let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT name, content_type, bytes FROM activity_blobs
+                 WHERE handle = ?1 AND id = ?2 AND kind = 'image' AND name = ?3",
+                params![handle, id, name],
+                |r| {
+                    Ok(Blob {
+                        name: r.get(0)?,
+                        content_type: r.get(1)?,
+                        bytes: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(backend)
+        })
+        .await
     }
 
     async fn delete_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<bool> {
-        self.delete_image_blob(handle, id, name).await
+        let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "DELETE FROM activity_blobs WHERE handle = ?1 AND id = ?2 AND kind = 'image' AND name = ?3",
+                params![handle, id, name],
+            )
+            .map(|n| n > 0)
+            .map_err(backend)
+        })
+        .await
     }
 
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage> {
@@ -445,7 +552,20 @@ impl ActivityStore for SqliteStore {
     }
 
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
-        self.list_user_images_blob(handle).await
+        let handle = handle.to_owned();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT id, name FROM activity_blobs WHERE handle = ?1 AND kind = 'image'
+                     ORDER BY id, name",
+                )
+                .map_err(backend)?;
+            let rows = s
+                .query_map([handle], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
     }
 
     async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {

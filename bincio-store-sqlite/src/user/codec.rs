@@ -51,13 +51,3 @@ pub(super) fn insert_user(tx: &rusqlite::Transaction<'_>, u: &NewUser) -> Result
     })?;
     Ok(())
 }
-
-pub(super) fn to_user(u: NewUser) -> User {
-    User {
-        handle: u.handle,
-        display_name: u.display_name,
-        password_hash: u.password_hash,
-        role: u.role,
-        created_at: u.created_at,
-    }
-}

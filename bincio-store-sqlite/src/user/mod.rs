@@ -16,7 +16,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::pool::{backend, is_unique_violation};
 use crate::SqliteStore;
-use codec::{insert_user, invite_row, to_user, user_row, USER_COLS};
+use codec::{insert_user, invite_row, user_row, USER_COLS};
 
 #[async_trait::async_trait]
 impl UserStore for SqliteStore {
@@ -27,7 +27,7 @@ impl UserStore for SqliteStore {
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         self.write(move |tx| {
             insert_user(tx, &user)?;
-            Ok(to_user(user))
+            Ok(User::from(user))
         })
         .await
     }

@@ -6,7 +6,7 @@ use bincio_core::model::{NewUser, Role, User};
 use bincio_core::store::{RegisterClaim, RegisterError, StoreError};
 use rusqlite::{params, OptionalExtension};
 
-use super::codec::{insert_user, to_user};
+use super::codec::insert_user;
 use crate::pool::backend;
 use crate::SqliteStore;
 
@@ -90,7 +90,7 @@ impl SqliteStore {
                         .map_err(backend)?;
                 }
             }
-            Ok(to_user(user))
+            Ok(User::from(user))
         })
         .await
     }
