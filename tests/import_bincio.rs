@@ -3,18 +3,19 @@
 //! its user logs in with the old password.
 
 #[macro_use]
+#[path = "../bincio-http/tests/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use bincio_core::conformance::Backend;
 use bincio_core::import::bincio_dir;
 use bincio_core::store::UserStore;
+use bincio_store_conformance::Backend;
+use bincio_store_sqlite::testkit::write_legacy_db;
 use bincio_store_sqlite::SqliteStore;
 use serde_json::json;
 use support::http::TestApp;
-use support::legacy::write_legacy_db;
 
 const ID: &str = "2017-06-08T165749Z";
 

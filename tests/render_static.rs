@@ -2,13 +2,14 @@
 //! is incremental. Through the library and through the `bincio` binary.
 
 #[macro_use]
+#[path = "../bincio-http/tests/support/mod.rs"]
 mod support;
 
 use std::path::Path;
 
 use bincio_core::activities::render::{render, RenderTarget};
-use bincio_core::conformance::Backend;
 use bincio_core::model::{Blob, Privacy};
+use bincio_store_conformance::Backend;
 use support::http::{TestApp, T0};
 use support::records::{record, track};
 

@@ -2,6 +2,7 @@
 //! tree in the background, coalesced.
 
 #[macro_use]
+#[path = "../bincio-http/tests/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;
@@ -10,9 +11,9 @@ use bincio_core::activities::ingest::IngestOptions;
 use bincio_core::activities::render::RenderTarget;
 use bincio_core::activities::render_worker::RenderWorker;
 use bincio_core::activities::Activities;
-use bincio_core::conformance::Backend;
 use bincio_core::model::Role;
 use bincio_core::Clock;
+use bincio_store_conformance::Backend;
 use support::http::TestApp;
 
 async fn writes_rerender_the_tree(b: &dyn Backend) {

@@ -167,6 +167,9 @@ impl Site {
     }
 
     /// `bincio serve --event`, and the address it listens on.
+    // The caller kills and waits for the child; only a failed start (a
+    // panicking test) leaves it unwaited.
+    #[allow(clippy::zombie_processes)]
     fn serve(&self) -> (Child, String) {
         let mut child = self
             .command()

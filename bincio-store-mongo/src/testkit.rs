@@ -7,10 +7,22 @@
 //! * unset and `BINCIO_SKIP_MONGO=1`: a notice is printed and the test
 //!   returns — the one allowed skip, asked for explicitly;
 //! * unset otherwise: the test fails, saying how to start a server.
+//!
+//! It also provides the conformance [`Backend`]s on MongoDB
+//! ([`MongoBackend`]: a fresh database per call; [`SharedDb`]: one database,
+//! a new client per call, as separate `bincio serve` processes) and the
+//! [`mongo_backend!`](crate::mongo_backend) /
+//! [`mongo_shared_db!`](crate::mongo_shared_db) macros that hand one to a
+//! test body (or return when skipping).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bincio_store_conformance::{Backend, Stores};
+
+use crate::MongoStore;
 
 /// Environment variable holding the server URL.
 pub const URL_VAR: &str = "BINCIO_TEST_MONGO_URL";
@@ -111,5 +123,118 @@ impl Drop for DropDb {
             })
         });
         let _ = t.join();
+    }
+}
+
+/// A connected store on a fresh database, with the guard that drops it.
+pub async fn fresh_store(base: &str) -> (MongoStore, DropDb) {
+    let (url, guard) = DropDb::fresh(base);
+    let store = MongoStore::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {URL_VAR}={base}: {e}"));
+    (store, guard)
+}
+
+/// The MongoDB [`MongoBackend`] for a test body, or `return` from the
+/// calling test when `BINCIO_SKIP_MONGO=1` asked to skip (a notice is
+/// printed). Panics when `BINCIO_TEST_MONGO_URL` is unset otherwise.
+///
+/// ```ignore
+/// bincio_store_conformance::conformance_tests!(bincio_store_mongo::mongo_backend!());
+/// ```
+#[macro_export]
+macro_rules! mongo_backend {
+    () => {
+        match $crate::testkit::MongoBackend::from_env(module_path!()) {
+            Some(b) => b,
+            None => return,
+        }
+    };
+}
+
+/// A [`SharedDb`] for a test body, or `return` when skipping (as
+/// [`mongo_backend!`](crate::mongo_backend)).
+#[macro_export]
+macro_rules! mongo_shared_db {
+    () => {
+        match $crate::testkit::SharedDb::from_env(module_path!()) {
+            Some(b) => b,
+            None => return,
+        }
+    };
+}
+
+/// The conformance [`Backend`] on MongoDB: a fresh database per call.
+pub struct MongoBackend {
+    base: String,
+}
+
+impl MongoBackend {
+    /// From the environment; `None` = skip (see [`base_url`]).
+    pub fn from_env(test: &str) -> Option<Self> {
+        base_url(test).map(|base| Self { base })
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for MongoBackend {
+    async fn fresh(&self) -> Stores {
+        let (store, guard) = fresh_store(&self.base).await;
+        Stores::all(Arc::new(store), Arc::new(guard))
+    }
+}
+
+/// One database shared by every [`Backend::fresh`] call: each call opens a
+/// **new client** (`MongoStore::connect`) on the same database, as separate
+/// `bincio serve` processes would. The database is dropped when the last
+/// handle (this value and the stores it handed out) is gone.
+pub struct SharedDb {
+    base: String,
+    name: String,
+    guard: Arc<DropDb>,
+}
+
+impl SharedDb {
+    /// From the environment; `None` = skip (see [`base_url`]).
+    pub fn from_env(test: &str) -> Option<Self> {
+        base_url(test).map(|base| {
+            let name = unique_db_name();
+            Self {
+                guard: Arc::new(DropDb {
+                    base: base.clone(),
+                    name: name.clone(),
+                }),
+                base,
+                name,
+            }
+        })
+    }
+
+    /// The database through the plain driver (to write or inspect raw
+    /// documents).
+    pub async fn raw(&self) -> mongodb::Database {
+        mongodb::Client::with_uri_str(url_with_db(&self.base, &self.name))
+            .await
+            .expect("driver client")
+            .database(&self.name)
+    }
+
+    /// The connection string of the shared database.
+    pub fn url(&self) -> String {
+        url_with_db(&self.base, &self.name)
+    }
+
+    /// A new `MongoStore` client on the shared database.
+    pub async fn connect(&self) -> MongoStore {
+        MongoStore::connect(&url_with_db(&self.base, &self.name))
+            .await
+            .unwrap_or_else(|e| panic!("connect to {URL_VAR}={}: {e}", self.base))
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for SharedDb {
+    async fn fresh(&self) -> Stores {
+        Stores::all(Arc::new(self.connect().await), self.guard.clone())
     }
 }

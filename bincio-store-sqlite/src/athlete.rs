@@ -12,17 +12,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::pool::backend;
 use crate::SqliteStore;
 
-/// Migration `0300_athlete_config`.
-pub(crate) fn migrate(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS athlete_config (
-            handle  TEXT NOT NULL REFERENCES users(handle) ON DELETE CASCADE,
-            key     TEXT NOT NULL,
-            value   TEXT NOT NULL,
-            PRIMARY KEY (handle, key));",
-    )
-}
-
 fn load(c: &Connection, handle: &str) -> StoreResult<AthleteConfig> {
     let mut s = c
         .prepare("SELECT key, value FROM athlete_config WHERE handle = ?1")

@@ -14,33 +14,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::pool::backend;
 use crate::SqliteStore;
 
-/// Migration `0100_event_attendees`.
-pub(crate) fn migrate(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "CREATE TABLE event_attendee (
-            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-            oid          TEXT NOT NULL UNIQUE,
-            token        TEXT NOT NULL UNIQUE,
-            public_token TEXT NOT NULL,
-            event_id     TEXT NOT NULL,
-            user_id      TEXT NOT NULL,
-            role         TEXT NOT NULL,
-            attr         TEXT NOT NULL,      -- JSON [[k, v], …]
-            first_use    INTEGER,
-            scenarios    TEXT NOT NULL);     -- JSON [Scenario, …] in stored order
-        CREATE INDEX event_attendee_role ON event_attendee(role, seq);
-        CREATE INDEX event_attendee_public_token ON event_attendee(public_token);
-        CREATE TABLE event_announcement (
-            seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-            oid      TEXT NOT NULL UNIQUE,
-            datetime INTEGER NOT NULL,
-            msg_zh   TEXT,
-            msg_en   TEXT,
-            uri      TEXT,
-            role     TEXT NOT NULL);         -- JSON [role, …]",
-    )
-}
-
 const COLS: &str = "oid, token, event_id, user_id, role, attr, first_use, scenarios";
 
 type RawRow = (

@@ -19,6 +19,9 @@ mod pool;
 mod puzzle;
 mod user;
 
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
 use std::path::Path;
 
 pub use pool::SqliteStore;

@@ -1,50 +1,69 @@
 //! Named schema migrations, applied once each, in list order, each in its own
 //! transaction together with its bookkeeping row.
 //!
+//! The statements are the files `migrations/<id>.sql` of this crate
+//! (compiled in with `include_str!`); a step SQL cannot express (hashing
+//! BincioActivity's clear-text tokens) is a Rust function run right after
+//! its file in the same transaction.
+//!
 //! Named (not numbered) so that features developed in parallel can each add
-//! theirs without renumbering. Never edit an applied migration: add a new one.
+//! theirs without renumbering. The ids are recorded in `bincio_migrations`,
+//! so they never change. Never edit an applied migration: add a new one.
 
-use rusqlite::{params, Connection};
+use bincio_core::accounts::tokens::sha256_hex;
+use rusqlite::{params, Connection, Transaction};
 
-/// One migration: an id and the function that applies it.
+/// One migration: an id, its SQL, and a data step SQL cannot express.
 pub struct Migration {
-    /// Unique, stable id.
+    /// Unique, stable id (the name of its file in `migrations/`).
     pub id: &'static str,
-    /// Applies the change inside the migration's transaction.
-    pub apply: fn(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    /// The statements of `migrations/<id>.sql`.
+    pub sql: &'static str,
+    /// Run after `sql` in the same transaction, when SQL alone cannot do it.
+    pub data: Option<fn(&Transaction<'_>) -> rusqlite::Result<()>>,
+}
+
+/// A migration that is its SQL file only.
+macro_rules! sql {
+    ($id:literal) => {
+        Migration {
+            id: $id,
+            sql: include_str!(concat!("../migrations/", $id, ".sql")),
+            data: None,
+        }
+    };
 }
 
 /// Every migration, in order.
 pub const MIGRATIONS: &[Migration] = &[
+    sql!("0001_bincio_activity_schema"),
     Migration {
-        id: "0001_bincio_activity_schema",
-        apply: crate::user::migrate_base_schema,
+        data: Some(hash_legacy_secrets),
+        ..sql!("0002_accounts_hash_secrets_roles")
     },
-    Migration {
-        id: "0002_accounts_hash_secrets_roles",
-        apply: crate::user::migrate_hash_secrets_and_roles,
-    },
-    Migration {
-        id: "0100_event_attendees",
-        apply: crate::attendee::migrate,
-    },
-    Migration {
-        id: "0101_event_puzzle",
-        apply: crate::puzzle::migrate,
-    },
-    Migration {
-        id: "0200_activities",
-        apply: crate::activity::migrate_activities,
-    },
-    Migration {
-        id: "0210_activity_generations",
-        apply: crate::activity::migrate_generations,
-    },
-    Migration {
-        id: "0300_athlete_config",
-        apply: crate::athlete::migrate,
-    },
+    sql!("0100_event_attendees"),
+    sql!("0101_event_puzzle"),
+    sql!("0200_activities"),
+    sql!("0210_activity_generations"),
+    sql!("0300_athlete_config"),
 ];
+
+/// BincioActivity stored session tokens and reset codes in clear: replace
+/// them by their SHA-256 (clients keep their tokens, so users stay logged
+/// in).
+fn hash_legacy_secrets(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    for (table, col) in [("sessions", "token"), ("reset_codes", "code")] {
+        let old: Vec<String> = tx
+            .prepare(&format!("SELECT {col} FROM {table}"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut up = tx.prepare(&format!("UPDATE {table} SET {col} = ?1 WHERE {col} = ?2"))?;
+        for t in old {
+            up.execute(params![sha256_hex(&t), t])?;
+        }
+    }
+    Ok(())
+}
 
 /// Apply pending migrations. Errors carry the migration id.
 pub fn apply(conn: &Connection) -> Result<(), (String, String)> {
@@ -68,7 +87,10 @@ pub fn apply(conn: &Connection) -> Result<(), (String, String)> {
             if done {
                 return Ok(false);
             }
-            (m.apply)(&tx)?;
+            tx.execute_batch(m.sql)?;
+            if let Some(data) = m.data {
+                data(&tx)?;
+            }
             tx.execute(
                 "INSERT INTO bincio_migrations (id, applied_at) VALUES (?1, strftime('%s','now'))",
                 params![m.id],

@@ -11,26 +11,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::pool::backend;
 use crate::SqliteStore;
 
-/// Migration `0101_event_puzzle`.
-pub(crate) fn migrate(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "CREATE TABLE event_puzzle_status (
-            seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-            oid      TEXT NOT NULL UNIQUE,
-            puzzle   TEXT NOT NULL UNIQUE,
-            quantity INTEGER NOT NULL DEFAULT 0,
-            currency INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE event_puzzle_bucket (
-            public_token TEXT PRIMARY KEY,
-            oid          TEXT NOT NULL UNIQUE,
-            attendee     TEXT NOT NULL,
-            puzzle       TEXT NOT NULL,       -- JSON [piece, …]
-            deliverer    TEXT NOT NULL,       -- JSON [{deliverer, timestamp}, …]
-            valid        INTEGER,
-            coupon       INTEGER);",
-    )
-}
-
 /// `oid, attendee, puzzle, deliverer, valid, coupon`.
 type BucketRow = (String, String, String, String, Option<i64>, Option<i64>);
 

@@ -1,3 +1,7 @@
+// Over 600 lines on purpose: one service, one `Accounts` type whose methods
+// share its private helpers (password, tokens, settings are already apart);
+// its methods are being retyped by issue 11 part 2, split after that lands.
+
 //! The accounts service: registration, login, sessions, invites, reset
 //! codes, profile, prefs, settings, community stats, instance set-up.
 //!

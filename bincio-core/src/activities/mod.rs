@@ -18,7 +18,8 @@ pub mod elevation;
 pub mod export;
 pub mod ingest;
 pub mod live;
-pub mod privacy;
+/// The privacy cut of BAS documents (lives in `bincio-extract`).
+pub use crate::extract::privacy;
 pub mod render;
 pub mod render_worker;
 pub mod sniff;

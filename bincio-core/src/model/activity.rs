@@ -5,64 +5,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Who may see an activity. The server enforces it; it is not a hint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Privacy {
-    /// Listed in feeds, everything served.
-    #[default]
-    Public,
-    /// Served to anyone with the link, never listed in a feed.
-    Unlisted,
-    /// Listed, but no location anywhere (bbox, start/end, track, preview,
-    /// lat/lon series).
-    NoGps,
-    /// Listed; the first and last 200 m of every location output trimmed.
-    BlurStart,
-    /// Owner only.
-    Private,
-}
-
-impl Privacy {
-    /// Parse the wire name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "public" => Some(Self::Public),
-            "unlisted" => Some(Self::Unlisted),
-            "no_gps" => Some(Self::NoGps),
-            "blur_start" => Some(Self::BlurStart),
-            "private" => Some(Self::Private),
-            _ => None,
-        }
-    }
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Public => "public",
-            Self::Unlisted => "unlisted",
-            Self::NoGps => "no_gps",
-            Self::BlurStart => "blur_start",
-            Self::Private => "private",
-        }
-    }
-
-    /// Shown in feeds to people other than the owner.
-    pub fn is_listed(self) -> bool {
-        matches!(self, Self::Public | Self::NoGps | Self::BlurStart)
-    }
-
-    /// True when no location may be published by the static extraction
-    /// flow (`no_gps`, and legacy `private`).
-    pub fn hides_location(self) -> bool {
-        matches!(self, Self::NoGps | Self::Private)
-    }
-
-    /// Readable by id by people other than the owner.
-    pub fn is_shared(self) -> bool {
-        !matches!(self, Self::Private)
-    }
-}
+/// Who may see an activity: owned by the extraction engine (BAS documents
+/// carry it), re-exported here as the one model-wide type.
+pub use bincio_extract::Privacy;
 
 /// The owner's edits. `None` = not edited (the extracted value shows).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -165,12 +110,24 @@ pub struct RawTracks {
     pub geojson: Option<String>,
 }
 
+/// Bytes an activity's documents count for in
+/// [`StorageUsage::activities_bytes`]: the compact JSON text of its summary,
+/// detail, timeseries and GeoJSON. One measure for every backend (each
+/// stores it next to the activity when it writes it, and sums it).
+pub fn doc_bytes(rec: &ActivityRecord, t: &ActivityTracks) -> i64 {
+    let n = |v: &Value| v.to_string().len();
+    (n(&rec.summary)
+        + n(&rec.detail)
+        + t.timeseries.as_ref().map(n).unwrap_or(0)
+        + t.geojson.as_ref().map(n).unwrap_or(0)) as i64
+}
+
 /// Per-user storage usage, bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct StorageUsage {
     /// Number of activities.
     pub activities_count: u64,
-    /// Bytes of activity documents.
+    /// Bytes of activity documents (the sum of [`doc_bytes`]).
     pub activities_bytes: u64,
     /// Bytes of kept original files.
     pub originals_bytes: u64,

@@ -5,7 +5,7 @@ mod athlete;
 mod user;
 
 pub use activity::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Privacy, RawTracks,
+    doc_bytes, ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Privacy, RawTracks,
     StorageUsage,
 };
 

@@ -78,6 +78,20 @@ pub struct NewUser {
     pub created_at: i64,
 }
 
+/// The user a store holds once `NewUser` is created (what every backend
+/// returns from a creation).
+impl From<NewUser> for User {
+    fn from(u: NewUser) -> Self {
+        User {
+            handle: u.handle,
+            display_name: u.display_name,
+            password_hash: u.password_hash,
+            role: u.role,
+            created_at: u.created_at,
+        }
+    }
+}
+
 /// A login session. Only the SHA-256 of the token is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

@@ -1,0 +1,75 @@
+//! Rows ↔ domain for the activity tables: the record columns, JSON text
+//! columns, tracks rows, and foreign-key errors as store errors.
+
+use bincio_core::model::{ActivityRecord, ActivityTracks, Privacy};
+use bincio_core::store::StoreError;
+use rusqlite::{params, Row, Transaction};
+
+use crate::pool::{backend, is_unique_violation};
+
+pub(super) const COLS: &str =
+    "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
+                    summary, detail, edits, duplicate_of, created_at";
+
+pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what}: {e}").into(),
+    )
+}
+
+pub(super) fn json_col(r: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<serde_json::Value> {
+    let s: String = r.get(i)?;
+    serde_json::from_str(&s).map_err(|e| corrupt(what, e))
+}
+
+pub(super) fn record_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+    let privacy: String = r.get(4)?;
+    let edits: String = r.get(9)?;
+    Ok(ActivityRecord {
+        handle: r.get(0)?,
+        id: r.get(1)?,
+        started_at: r.get(2)?,
+        source_hash: r.get(3)?,
+        privacy: Privacy::parse(&privacy).ok_or_else(|| corrupt("privacy", &privacy))?,
+        distance_m: r.get(5)?,
+        source: r.get(6)?,
+        summary: json_col(r, 7, "summary")?,
+        detail: json_col(r, 8, "detail")?,
+        edits: serde_json::from_str(&edits).map_err(|e| corrupt("edits", e))?,
+        duplicate_of: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+pub(super) fn to_text(v: &Option<serde_json::Value>) -> Option<String> {
+    v.as_ref().map(|v| v.to_string())
+}
+
+pub(super) fn map_fk(e: rusqlite::Error, what: &str) -> StoreError {
+    if matches!(&e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+        StoreError::NotFound(what.to_owned())
+    } else if is_unique_violation(&e) {
+        StoreError::Conflict(what.to_owned())
+    } else {
+        backend(e)
+    }
+}
+
+pub(super) fn write_tracks(
+    tx: &Transaction<'_>,
+    handle: &str,
+    id: &str,
+    t: &ActivityTracks,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO activity_tracks (handle, id, timeseries, geojson) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(handle, id) DO UPDATE SET timeseries = excluded.timeseries, geojson = excluded.geojson",
+        params![handle, id, to_text(&t.timeseries), to_text(&t.geojson)],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
