@@ -1,0 +1,78 @@
+//! Which errors are pages and which stay JSON.
+//!
+//! The app has one fallback (the JSON API's `{"detail": "Not Found"}`).
+//! [`html_errors`] wraps the whole app: when a *page* path ends in that
+//! fallback's 404 or in a 405, the reader gets the HTML page in their
+//! language and theme instead. Paths of the JSON API, the BAS data tree,
+//! the health check and the CCIP routes ([`is_machine_path`]) keep their
+//! JSON errors byte for byte — clients there parse them.
+
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::ctx::Ctx;
+use super::render::PageError;
+use crate::AppState;
+
+/// Paths answered for programs, not people: the JSON API, the BAS tree, the
+/// health check and the CCIP / OPass routes (`crate::ccip`).
+pub(crate) fn is_machine_path(path: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "/api/", "/data/", "/use/", "/dashboard/", "/event/puzzle",
+    ];
+    const EXACT: &[&str] = &[
+        "/api", "/data", "/healthz", "/landing", "/status", "/announcement", "/roles",
+        "/scenarios", "/dashboard",
+    ];
+    EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+/// Middleware around the whole app (see the module doc).
+pub(crate) async fn html_errors(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    if is_machine_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let json = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let error = match status {
+        StatusCode::NOT_FOUND if json => PageError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED if json => PageError::MethodNotAllowed,
+        _ => return resp,
+    };
+    let mut parts = Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(())
+        .map(|r| r.into_parts().0)
+        .unwrap_or_else(|_| Request::new(()).into_parts().0);
+    parts.headers = headers;
+    match Ctx::build(&mut parts, &st, true).await {
+        Ok(c) => error.render(Some(&c)),
+        Err(redirect_or_500) => redirect_or_500,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_paths() {
+        for p in ["/api/me", "/api", "/data/index.json", "/healthz", "/status", "/use/x", "/event/puzzle/deliver", "/dashboard/speaker"] {
+            assert!(is_machine_path(p), "{p}");
+        }
+        for p in ["/", "/login/", "/admin/", "/nope", "/event/", "/apix", "/u/bob/"] {
+            assert!(!is_machine_path(p), "{p}");
+        }
+    }
+}
