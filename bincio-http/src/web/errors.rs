@@ -2,7 +2,7 @@
 //!
 //! The app has one fallback (the JSON API's `{"detail": "Not Found"}`).
 //! [`html_errors`] wraps the whole app: when a *page* path ends in that
-//! fallback's 404 or in a 405, the reader gets the HTML page in their
+//! fallback's 404 or in a 405 that is not already a page, the reader gets the HTML page in their
 //! language and theme instead. Paths of the JSON API, the BAS data tree,
 //! the health check and the CCIP routes ([`is_machine_path`]) keep their
 //! JSON errors byte for byte — clients there parse them.
@@ -40,13 +40,15 @@ pub(crate) async fn html_errors(State(st): State<AppState>, req: Request, next: 
     let headers = req.headers().clone();
     let resp = next.run(req).await;
     let status = resp.status();
-    let json = resp
+    // A page's own error answers are HTML already; the fallbacks' are JSON
+    // (the API's) or empty (axum's 405 of a page route).
+    let html = resp
         .headers()
         .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     let error = match status {
-        StatusCode::NOT_FOUND if json => PageError::NotFound,
-        StatusCode::METHOD_NOT_ALLOWED if json => PageError::MethodNotAllowed,
+        StatusCode::NOT_FOUND if !html => PageError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED if !html => PageError::MethodNotAllowed,
         _ => return resp,
     };
     let mut parts = Request::builder()
