@@ -158,7 +158,7 @@ pub(crate) const EN: Strings = Strings {
     admin_title: "Admin",
     sec_users: "Members",
     users_count: "{} members",
-    users_search: "Search by handle or name",
+    users_search: "Handle or name",
     search: "Search",
     col_handle: "Handle",
     col_name: "Name",

@@ -104,11 +104,6 @@ impl Field {
         self
     }
 
-    pub(crate) fn autofocus(mut self) -> Self {
-        self.autofocus = true;
-        self
-    }
-
     pub(crate) fn maxlength(mut self, n: usize) -> Self {
         self.maxlength = Some(n);
         self

@@ -33,14 +33,16 @@ struct LoginPage<'a> {
 
 async fn login_page(c: &Ctx, status: StatusCode, next: String, handle: &str, handle_err: Option<String>, pw_err: Option<String>, error: Option<String>) -> Response {
     let needs_setup = c.st.accounts().needs_setup().await.unwrap_or(false);
+    let mut handle = Field::text("handle", c.t.field_handle, handle)
+        .autocomplete("username")
+        .required()
+        .error(handle_err);
+    // The cursor goes where the reader has to type next.
+    handle.autofocus = pw_err.is_none();
     let page = LoginPage {
         c,
         next,
-        handle: Field::text("handle", c.t.field_handle, handle)
-            .autocomplete("username")
-            .required()
-            .autofocus()
-            .error(handle_err),
+        handle,
         password: Field::password("password", c.t.field_password, "current-password").error(pw_err),
         error,
         needs_setup,
