@@ -164,7 +164,9 @@ impl Site {
         );
     }
 
-    /// `bincio serve --event`, and the address it listens on.
+    /// `bincio serve --event`, and the address it listens on. The caller
+    /// owns the child (kills and waits for it).
+    #[allow(clippy::zombie_processes)]
     fn serve(&self) -> (Child, String) {
         let mut child = self
             .command()
@@ -231,7 +233,11 @@ struct Seen {
 
 /// Fire `/use/checkin` for `tokens` from 8 client threads, plus booth
 /// deliveries and revokes, until the server dies or all are sent.
-fn load(addr: &str, tokens: Vec<String>, seen: &Arc<Mutex<Seen>>) -> Vec<std::thread::JoinHandle<()>> {
+fn load(
+    addr: &str,
+    tokens: Vec<String>,
+    seen: &Arc<Mutex<Seen>>,
+) -> Vec<std::thread::JoinHandle<()>> {
     let queue = Arc::new(Mutex::new(tokens));
     (0..8)
         .map(|w| {
@@ -260,7 +266,7 @@ fn load(addr: &str, tokens: Vec<String>, seen: &Arc<Mutex<Seen>>) -> Vec<std::th
                         &format!("receiver={t}"),
                     );
                 }
-                if w == 1 && n % 10 == 0 {
+                if w == 1 && n.is_multiple_of(10) {
                     let _ = http(&addr, "GET", &format!("/event/puzzle/revoke?token={t}"), "");
                 }
             })
@@ -314,7 +320,11 @@ fn check_invariants(site: &Site, seen: &Seen) {
             "{t}: the check-in's pieces plus one per booth stamp: {b}"
         );
         let valid = !b["valid"].is_number();
-        for p in pieces.iter().map(String::as_str).chain(std::iter::repeat_n("total", pieces.len())) {
+        for p in pieces
+            .iter()
+            .map(String::as_str)
+            .chain(std::iter::repeat_n("total", pieces.len()))
+        {
             let e = from_buckets.entry(p.to_owned()).or_default();
             e.0 += 1;
             e.1 += i64::from(valid);
@@ -322,7 +332,10 @@ fn check_invariants(site: &Site, seen: &Seen) {
     }
     for t in &seen.acknowledged {
         let st = get_json(&addr, &format!("/status?token={t}&StaffQuery=true"));
-        assert!(st["scenarios"][0].get("used").is_some(), "acknowledged {t} lost");
+        assert!(
+            st["scenarios"][0].get("used").is_some(),
+            "acknowledged {t} lost"
+        );
     }
     let dash = get_json(&addr, "/event/puzzle/dashboard");
     let counters: BTreeMap<String, (i64, i64)> = dash
@@ -332,7 +345,10 @@ fn check_invariants(site: &Site, seen: &Seen) {
         .map(|c| {
             (
                 c["puzzle"].as_str().unwrap().to_owned(),
-                (c["quantity"].as_i64().unwrap(), c["currency"].as_i64().unwrap()),
+                (
+                    c["quantity"].as_i64().unwrap(),
+                    c["currency"].as_i64().unwrap(),
+                ),
             )
         })
         .filter(|(_, v)| *v != (0, 0))
@@ -445,7 +461,10 @@ fn import_killed_at_many_points(site: &Site) {
         assert!(start.elapsed() < Duration::from_secs(120));
         delay = delay * 5 / 4 + 1;
     }
-    assert!(kills >= 3, "the import must have been killed mid-way a few times");
+    assert!(
+        kills >= 3,
+        "the import must have been killed mid-way a few times"
+    );
     site.import_to_end(&first);
     // A re-import with new names, killed likewise: names all old or all new.
     let mut delay = 5u64;
@@ -457,7 +476,10 @@ fn import_killed_at_many_points(site: &Site) {
         let got = names(site);
         assert_eq!(got.len(), IMPORT_ROWS);
         let new = got.values().filter(|n| n.starts_with("New")).count();
-        assert!(new == 0 || new == IMPORT_ROWS, "re-import left {new} new names");
+        assert!(
+            new == 0 || new == IMPORT_ROWS,
+            "re-import left {new} new names"
+        );
         if new == IMPORT_ROWS {
             break;
         }

@@ -6,7 +6,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 fn get(addr: &str, path: &str) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     resp
@@ -49,7 +53,14 @@ fn printed_setup_link_opens_the_setup_page() {
     child.kill().unwrap();
     let _ = child.wait();
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    assert!(resp.to_ascii_lowercase().contains("content-type: text/html"), "{resp}");
-    assert!(resp.contains(&format!("value=\"{code}\"")), "the code is filled in: {resp}");
+    assert!(
+        resp.to_ascii_lowercase()
+            .contains("content-type: text/html"),
+        "{resp}"
+    );
+    assert!(
+        resp.contains(&format!("value=\"{code}\"")),
+        "the code is filled in: {resp}"
+    );
     assert!(resp.contains("action=\"/setup/\""), "{resp}");
 }

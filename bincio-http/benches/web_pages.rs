@@ -30,13 +30,19 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).expect("sqlite"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let accounts = Accounts::new(store.clone(), clock.clone());
     let activities = Activities::new(store.clone(), store.clone(), clock);
-    accounts.create_user("admin", "Admin", PW, Role::Admin).await.expect("admin");
+    accounts
+        .create_user("admin", "Admin", PW, Role::Admin)
+        .await
+        .expect("admin");
     // Members straight into the store: hashing 1 000 passwords is not
     // what is measured.
     for i in 1..MEMBERS {
@@ -44,7 +50,8 @@ async fn main() {
             .create_user(NewUser {
                 handle: format!("member{i:04}"),
                 display_name: format!("Member number {i}"),
-                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+                    .into(),
                 role: Role::User,
                 created_at: 1_767_225_600 + i as i64,
             })
@@ -58,14 +65,30 @@ async fn main() {
         "web pages on SQLite, {MEMBERS} members, {rounds} requests per page (in process; CSS + JS per page: {} B)",
         assets
     );
-    println!("{:<24} {:>9} {:>9} {:>9} {:>11} {:>12}", "page", "mean ms", "p50 ms", "p99 ms", "HTML bytes", "+CSS+JS B");
-    for path in ["/login/", "/", "/invites/", "/settings/", "/admin/", "/admin/?page=20", "/admin/?q=member09", "/admin/users/member0500/"] {
+    println!(
+        "{:<24} {:>9} {:>9} {:>9} {:>11} {:>12}",
+        "page", "mean ms", "p50 ms", "p99 ms", "HTML bytes", "+CSS+JS B"
+    );
+    for path in [
+        "/login/",
+        "/",
+        "/invites/",
+        "/settings/",
+        "/admin/",
+        "/admin/?page=20",
+        "/admin/?q=member09",
+        "/admin/users/member0500/",
+    ] {
         let mut times = Vec::with_capacity(rounds);
         let mut bytes = 0;
         for _ in 0..rounds {
             // The log-in page as an anonymous visitor sees it; the rest as
             // the admin.
-            let cookie = if path == "/login/" { String::new() } else { format!("bincio_session={token}") };
+            let cookie = if path == "/login/" {
+                String::new()
+            } else {
+                format!("bincio_session={token}")
+            };
             let req = Request::get(path)
                 .header(header::HOST, "bench")
                 .header(header::COOKIE, cookie)

@@ -35,5 +35,8 @@ use axum::Router;
 pub fn router(state: AppState) -> Router {
     web::router(state.clone())
         .merge(routes::router(state.clone()))
-        .layer(axum::middleware::from_fn_with_state(state, web::html_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            web::html_errors,
+        ))
 }

@@ -17,8 +17,14 @@ fn assert_page_headers(p: &Page, what: &str) {
         .get("content-security-policy")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_else(|| panic!("{what}: no CSP"));
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{what}: {csp}");
-    assert!(p.header_is("x-content-type-options", "nosniff"), "{what}: nosniff");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{what}: {csp}"
+    );
+    assert!(
+        p.header_is("x-content-type-options", "nosniff"),
+        "{what}: nosniff"
+    );
 }
 
 /// Status of every page for anonymous, member and admin, on a private and
@@ -27,7 +33,14 @@ async fn page_access_matrix(b: Backend) {
     let app = app!(b);
     app.user("root", Role::Admin).await;
     app.user("bob", Role::User).await;
-    let login = |next: &str| format!("/login/?next={}", next.replace('/', "%2F").replace('?', "%3F").replace('=', "%3D"));
+    let login = |next: &str| {
+        format!(
+            "/login/?next={}",
+            next.replace('/', "%2F")
+                .replace('?', "%3F")
+                .replace('=', "%3D")
+        )
+    };
     for private in [true, false] {
         app.set(settings::PRIVATE, &private.to_string()).await;
         let mut anon = app.client();
@@ -50,7 +63,11 @@ async fn page_access_matrix(b: Backend) {
             ("/no-such-page", if private { 0 } else { 404 }, 404, 404),
         ];
         for &(path, a, m, ad) in rows {
-            for (who, client, want) in [("anonymous", &mut anon, a), ("member", &mut member, m), ("admin", &mut admin, ad)] {
+            for (who, client, want) in [
+                ("anonymous", &mut anon, a),
+                ("member", &mut member, m),
+                ("admin", &mut admin, ad),
+            ] {
                 let p = client.get(path).await;
                 let what = format!("private={private} {who} GET {path}");
                 if want == 0 {
@@ -89,17 +106,51 @@ async fn cross_site_and_tokenless_posts_change_nothing(b: Backend) {
     let anon_token = app.client().get("/login/").await.csrf();
     let forms: &[(&str, &[(&str, &str)])] = &[
         ("/login/", &[("handle", "root"), ("password", PW)]),
-        ("/register/", &[("code", "XXXX"), ("handle", "eve"), ("password", PW), ("password_confirm", PW)]),
-        ("/setup/", &[("code", "XXXX"), ("handle", "eve"), ("password", PW), ("password_confirm", PW)]),
-        ("/reset-password/", &[("handle", "bob"), ("code", "XXXX"), ("password", PW), ("password_confirm", PW)]),
+        (
+            "/register/",
+            &[
+                ("code", "XXXX"),
+                ("handle", "eve"),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
+        ),
+        (
+            "/setup/",
+            &[
+                ("code", "XXXX"),
+                ("handle", "eve"),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
+        ),
+        (
+            "/reset-password/",
+            &[
+                ("handle", "bob"),
+                ("code", "XXXX"),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
+        ),
         ("/logout", &[]),
         ("/invites/", &[]),
         ("/settings/profile", &[("display_name", "Hacked")]),
-        ("/settings/password", &[("current_password", PW), ("password", "hacked-password"), ("password_confirm", "hacked-password")]),
+        (
+            "/settings/password",
+            &[
+                ("current_password", PW),
+                ("password", "hacked-password"),
+                ("password_confirm", "hacked-password"),
+            ],
+        ),
         ("/settings/preferences", &[("units", "imperial")]),
         ("/settings/delete-originals", &[("password", PW)]),
         ("/settings/delete-activities", &[("password", PW)]),
-        ("/admin/settings", &[("instance_name", "Hacked"), ("max_users", "1")]),
+        (
+            "/admin/settings",
+            &[("instance_name", "Hacked"), ("max_users", "1")],
+        ),
         ("/admin/users/bob/reset-code", &[]),
         ("/admin/users/bob/role", &[("role", "admin")]),
         ("/admin/users/bob/wipe", &[("confirm", "bob")]),
@@ -120,17 +171,38 @@ async fn cross_site_and_tokenless_posts_change_nothing(b: Backend) {
                 let mut all = vec![("csrf", tok.as_str())];
                 all.extend_from_slice(fields);
                 let p = client.post(action, &all, headers).await;
-                assert_eq!(p.status, StatusCode::FORBIDDEN, "{action} {headers:?}: {}", p.body);
+                assert_eq!(
+                    p.status,
+                    StatusCode::FORBIDDEN,
+                    "{action} {headers:?}: {}",
+                    p.body
+                );
                 assert!(p.body.contains("another web site"), "{action}: {}", p.body);
-                assert!(p.headers.get("set-cookie").is_none_or(|c| !c.to_str().unwrap_or("").starts_with("bincio_session")));
+                assert!(p
+                    .headers
+                    .get("set-cookie")
+                    .is_none_or(|c| !c.to_str().unwrap_or("").starts_with("bincio_session")));
             }
         }
         for tok in ["", "0000", &anon_token] {
-            let mut all = if tok.is_empty() { vec![] } else { vec![("csrf", tok)] };
+            let mut all = if tok.is_empty() {
+                vec![]
+            } else {
+                vec![("csrf", tok)]
+            };
             all.extend_from_slice(fields);
             let p = admin.post(action, &all, &[]).await;
-            assert_eq!(p.status, StatusCode::FORBIDDEN, "{action} token {tok:?}: {}", p.body);
-            assert!(p.body.contains("This form has expired"), "{action}: {}", p.body);
+            assert_eq!(
+                p.status,
+                StatusCode::FORBIDDEN,
+                "{action} token {tok:?}: {}",
+                p.body
+            );
+            assert!(
+                p.body.contains("This form has expired"),
+                "{action}: {}",
+                p.body
+            );
         }
     }
     // Nothing changed.
@@ -141,15 +213,35 @@ async fn cross_site_and_tokenless_posts_change_nothing(b: Backend) {
     assert!(app.accounts.list_invites(&root).await.unwrap().is_empty());
     assert!(app.accounts.prefs(&root).await.unwrap().is_empty());
     let s = app.accounts.settings().await.unwrap();
-    assert_eq!((s.instance_name.as_str(), s.max_users), ("BincioActivity", None));
+    assert_eq!(
+        (s.instance_name.as_str(), s.max_users),
+        ("BincioActivity", None)
+    );
     assert!(app.accounts.check_password("root", PW).await.is_ok());
     assert!(app.accounts.check_password("bob", PW).await.is_ok());
-    assert_eq!(admin.get("/settings/").await.status, StatusCode::OK, "still logged in");
+    assert_eq!(
+        admin.get("/settings/").await.status,
+        StatusCode::OK,
+        "still logged in"
+    );
     // The same form with its token and from this site works.
-    let p = admin.submit("/settings/", "/settings/profile", &[("display_name", "Root")]).await;
+    let p = admin
+        .submit(
+            "/settings/",
+            "/settings/profile",
+            &[("display_name", "Root")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let p = admin
-        .post("/settings/profile", &[("csrf", &token), ("display_name", "Root 2")], &[("sec-fetch-site", "same-origin"), ("origin", "http://bincio.test")])
+        .post(
+            "/settings/profile",
+            &[("csrf", &token), ("display_name", "Root 2")],
+            &[
+                ("sec-fetch-site", "same-origin"),
+                ("origin", "http://bincio.test"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
 }
@@ -171,7 +263,13 @@ async fn user_text_is_escaped_everywhere(b: Backend) {
         .submit(
             "/register/",
             "/register/",
-            &[("code", &code), ("handle", "eve"), ("display_name", evil), ("password", PW), ("password_confirm", PW)],
+            &[
+                ("code", &code),
+                ("handle", "eve"),
+                ("display_name", evil),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
@@ -186,16 +284,37 @@ async fn user_text_is_escaped_everywhere(b: Backend) {
         let client = if as_admin { &mut admin } else { &mut eve };
         let p = client.get(path).await;
         assert_eq!(p.status, StatusCode::OK, "{path}");
-        assert!(!p.body.contains("<script>alert"), "{path} shows raw markup:\n{}", p.body);
-        assert!(p.body.contains(escaped) || p.body.contains("&lt;script&gt;"), "{path} lacks the escaped name:\n{}", p.body);
+        assert!(
+            !p.body.contains("<script>alert"),
+            "{path} shows raw markup:\n{}",
+            p.body
+        );
+        assert!(
+            p.body.contains(escaped) || p.body.contains("&lt;script&gt;"),
+            "{path} lacks the escaped name:\n{}",
+            p.body
+        );
     }
     // Markup in a handle is refused in words, and shown escaped in the form.
     let mut mallory = app.client();
     let p = mallory
-        .submit("/register/", "/register/", &[("code", &code), ("handle", "<b>x</b>"), ("password", PW), ("password_confirm", PW)])
+        .submit(
+            "/register/",
+            "/register/",
+            &[
+                ("code", &code),
+                ("handle", "<b>x</b>"),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("Handle must be 1-30 characters"), "{}", p.body);
+    assert!(
+        p.body.contains("Handle must be 1-30 characters"),
+        "{}",
+        p.body
+    );
     assert!(!p.body.contains("<b>x</b>"));
 }
 
@@ -208,22 +327,51 @@ async fn login_rate_limit_says_when(b: Backend) {
     app.user("carol", Role::User).await;
     let mut c = app.client();
     for _ in 0..bincio_core::ratelimit::LOGIN_PER_ACCOUNT {
-        let p = c.submit("/login/", "/login/", &[("handle", "bob"), ("password", "wrong-password")]).await;
+        let p = c
+            .submit(
+                "/login/",
+                "/login/",
+                &[("handle", "bob"), ("password", "wrong-password")],
+            )
+            .await;
         assert_eq!(p.status, StatusCode::UNAUTHORIZED);
         assert!(p.body.contains("Wrong handle or password."), "{}", p.body);
         assert!(p.body.contains("value=\"bob\""), "the handle is kept");
     }
-    let p = c.submit("/login/", "/login/", &[("handle", "bob"), ("password", PW)]).await;
+    let p = c
+        .submit("/login/", "/login/", &[("handle", "bob"), ("password", PW)])
+        .await;
     assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS, "{}", p.body);
-    assert!(p.body.contains("Too many attempts. Try again in 15 minutes."), "{}", p.body);
-    assert!(p.body.contains("action=\"/login/\""), "the form is still there");
-    let p = c.submit("/login/", "/login/", &[("handle", "carol"), ("password", PW)]).await;
+    assert!(
+        p.body
+            .contains("Too many attempts. Try again in 15 minutes."),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("action=\"/login/\""),
+        "the form is still there"
+    );
+    let p = c
+        .submit(
+            "/login/",
+            "/login/",
+            &[("handle", "carol"), ("password", PW)],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     // In Italian too.
     let mut it = app.client();
-    it.headers.push(("accept-language".into(), "it-IT,it;q=0.9".into()));
-    let p = it.submit("/login/", "/login/", &[("handle", "bob"), ("password", PW)]).await;
-    assert!(p.body.contains("Troppi tentativi. Riprova tra 15 minuti."), "{}", p.body);
+    it.headers
+        .push(("accept-language".into(), "it-IT,it;q=0.9".into()));
+    let p = it
+        .submit("/login/", "/login/", &[("handle", "bob"), ("password", PW)])
+        .await;
+    assert!(
+        p.body.contains("Troppi tentativi. Riprova tra 15 minuti."),
+        "{}",
+        p.body
+    );
 }
 
 /// Registration refusals in words next to the field.
@@ -234,7 +382,12 @@ async fn register_errors_in_words(b: Backend) {
     let code = app.accounts.create_invite(&root).await.unwrap().code;
     let mut c = app.client();
     let form = |handle: &'static str, pw: &'static str, confirm: &'static str, code: String| {
-        vec![("code", code), ("handle", handle.to_owned()), ("password", pw.to_owned()), ("password_confirm", confirm.to_owned())]
+        vec![
+            ("code", code),
+            ("handle", handle.to_owned()),
+            ("password", pw.to_owned()),
+            ("password_confirm", confirm.to_owned()),
+        ]
     };
     async fn go(c: &mut Client, f: Vec<(&'static str, String)>) -> Page {
         let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -248,7 +401,11 @@ async fn register_errors_in_words(b: Backend) {
     assert!(p.body.contains("This handle is taken."), "{}", p.body);
     let p = go(&mut c, form("bob", "short", "short", code.clone())).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("Password must be at least 8 characters"), "{}", p.body);
+    assert!(
+        p.body.contains("Password must be at least 8 characters"),
+        "{}",
+        p.body
+    );
     app.set(settings::MAX_USERS, "1").await;
     let p = go(&mut c, form("bob", PW, PW, code.clone())).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
@@ -259,14 +416,27 @@ async fn register_errors_in_words(b: Backend) {
     assert_eq!(p.location(), "/");
     let p = go(&mut app.client(), form("carol", PW, PW, code.clone())).await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("This invite code is not valid or was already used."), "{}", p.body);
+    assert!(
+        p.body
+            .contains("This invite code is not valid or was already used."),
+        "{}",
+        p.body
+    );
     // Italian register page.
     let mut it = app.client();
     it.jar.insert("bincio_lang".into(), "it".into());
     let p = it.get(&format!("/register/?code={code}")).await;
-    assert!(p.body.contains("<html lang=\"it\"") && p.body.contains("Crea il mio account"), "{}", p.body);
+    assert!(
+        p.body.contains("<html lang=\"it\"") && p.body.contains("Crea il mio account"),
+        "{}",
+        p.body
+    );
     let p = go(&mut it, form("carol", PW, PW, code)).await;
-    assert!(p.body.contains("non è valido o è già stato usato"), "{}", p.body);
+    assert!(
+        p.body.contains("non è valido o è già stato usato"),
+        "{}",
+        p.body
+    );
 }
 
 /// The link `bincio serve` prints opens the set-up page, which creates the
@@ -277,25 +447,46 @@ async fn setup_link_creates_the_first_admin(b: Backend) {
     let link = bincio_http::web::setup_link("http://bincio.test/", &code);
     assert_eq!(link, format!("http://bincio.test/setup/?code={code}"));
     let mut c = app.client();
-    let p = c.get(&format!("/login/")).await;
+    let p = c.get("/login/").await;
     assert!(p.body.contains("has no accounts yet"), "{}", p.body);
     let page = c.get(&link["http://bincio.test".len()..]).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(&format!("value=\"{code}\"")), "code filled in");
+    assert!(
+        page.body.contains(&format!("value=\"{code}\"")),
+        "code filled in"
+    );
     let p = c
         .submit(
             &link["http://bincio.test".len()..],
             "/setup/",
-            &[("code", &code), ("instance_name", "Velo Club"), ("handle", "ada"), ("display_name", "Ada"), ("password", PW), ("password_confirm", PW)],
+            &[
+                ("code", &code),
+                ("instance_name", "Velo Club"),
+                ("handle", "ada"),
+                ("display_name", "Ada"),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(p.location(), "/admin/");
     let p = c.get("/admin/").await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(p.body.contains("Your instance is ready"), "flash shown once");
-    assert!(p.body.contains("<title>Admin · Velo Club</title>"), "{}", p.body);
-    assert!(!c.get("/admin/").await.body.contains("Your instance is ready"));
+    assert!(
+        p.body.contains("Your instance is ready"),
+        "flash shown once"
+    );
+    assert!(
+        p.body.contains("<title>Admin · Velo Club</title>"),
+        "{}",
+        p.body
+    );
+    assert!(!c
+        .get("/admin/")
+        .await
+        .body
+        .contains("Your instance is ready"));
     assert!(app.accounts.require_user("ada").await.unwrap().is_admin());
     // Used up: the page now says so, and a second post creates nobody.
     let mut other = app.client();
@@ -303,7 +494,17 @@ async fn setup_link_creates_the_first_admin(b: Backend) {
     assert!(p.body.contains("Already set up"), "{}", p.body);
     let t = p.csrf();
     let p = other
-        .post("/setup/", &[("csrf", &t), ("code", &code), ("handle", "eve"), ("password", PW), ("password_confirm", PW)], &[])
+        .post(
+            "/setup/",
+            &[
+                ("csrf", &t),
+                ("code", &code),
+                ("handle", "eve"),
+                ("password", PW),
+                ("password_confirm", PW),
+            ],
+            &[],
+        )
         .await;
     assert_eq!(p.status, StatusCode::CONFLICT);
     assert!(app.accounts.require_user("eve").await.is_err());
@@ -317,30 +518,83 @@ async fn reset_code_round_trip(b: Backend) {
     app.user("bob", Role::User).await;
     let mut admin = app.logged_in("root").await;
     let mut bob = app.logged_in("bob").await;
-    let p = admin.submit("/admin/users/bob/", "/admin/users/bob/reset-code", &[]).await;
+    let p = admin
+        .submit("/admin/users/bob/", "/admin/users/bob/reset-code", &[])
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
-    let shown = admin.get(&p.location().to_owned()).await;
-    let at = shown.body.find("/reset-password/?code=").expect("link shown");
+    let shown = admin.get(p.location()).await;
+    let at = shown
+        .body
+        .find("/reset-password/?code=")
+        .expect("link shown");
     let link: String = shown.body[at..].chars().take_while(|c| *c != '"').collect();
     let link = link.replace("&amp;", "&");
-    assert!(!admin.get("/admin/users/bob/").await.body.contains("/reset-password/?code="), "shown once");
-    let code = link.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    assert!(
+        !admin
+            .get("/admin/users/bob/")
+            .await
+            .body
+            .contains("/reset-password/?code="),
+        "shown once"
+    );
+    let code = link
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     let mut wrong = app.client();
     let p = wrong
-        .submit(&link, "/reset-password/", &[("handle", "bob"), ("code", "WRONG123"), ("password", "a-new-password"), ("password_confirm", "a-new-password")])
+        .submit(
+            &link,
+            "/reset-password/",
+            &[
+                ("handle", "bob"),
+                ("code", "WRONG123"),
+                ("password", "a-new-password"),
+                ("password_confirm", "a-new-password"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("This reset code is not valid"), "{}", p.body);
+    assert!(
+        p.body.contains("This reset code is not valid"),
+        "{}",
+        p.body
+    );
     let mut fresh = app.client();
     let p = fresh
-        .submit(&link, "/reset-password/", &[("handle", "bob"), ("code", &code), ("password", "a-new-password"), ("password_confirm", "a-new-password")])
+        .submit(
+            &link,
+            "/reset-password/",
+            &[
+                ("handle", "bob"),
+                ("code", &code),
+                ("password", "a-new-password"),
+                ("password_confirm", "a-new-password"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert_eq!(p.location(), "/login/");
-    assert_eq!(bob.get("/settings/").await.status, StatusCode::SEE_OTHER, "old session ended");
-    let p = fresh.submit("/login/", "/login/", &[("handle", "bob"), ("password", PW)]).await;
+    assert_eq!(
+        bob.get("/settings/").await.status,
+        StatusCode::SEE_OTHER,
+        "old session ended"
+    );
+    let p = fresh
+        .submit("/login/", "/login/", &[("handle", "bob"), ("password", PW)])
+        .await;
     assert_eq!(p.status, StatusCode::UNAUTHORIZED);
-    let p = fresh.submit("/login/", "/login/", &[("handle", "bob"), ("password", "a-new-password")]).await;
+    let p = fresh
+        .submit(
+            "/login/",
+            "/login/",
+            &[("handle", "bob"), ("password", "a-new-password")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
 }
 
@@ -351,20 +605,57 @@ async fn admin_settings_all_or_nothing(b: Backend) {
     app.user("root", Role::Admin).await;
     let mut admin = app.logged_in("root").await;
     let p = admin
-        .submit("/admin/", "/admin/settings", &[("instance_name", "New name"), ("max_users", "many"), ("private", "true")])
+        .submit(
+            "/admin/",
+            "/admin/settings",
+            &[
+                ("instance_name", "New name"),
+                ("max_users", "many"),
+                ("private", "true"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
-    assert!(p.body.contains("max_users must be a whole number"), "{}", p.body);
+    assert!(
+        p.body.contains("max_users must be a whole number"),
+        "{}",
+        p.body
+    );
     assert!(p.body.contains("value=\"New name\""), "values kept");
-    assert_eq!(app.accounts.settings().await.unwrap().instance_name, "BincioActivity");
+    assert_eq!(
+        app.accounts.settings().await.unwrap().instance_name,
+        "BincioActivity"
+    );
     let p = admin
-        .submit("/admin/", "/admin/settings", &[("instance_name", "New name"), ("max_users", "25"), ("store_originals", "true")])
+        .submit(
+            "/admin/",
+            "/admin/settings",
+            &[
+                ("instance_name", "New name"),
+                ("max_users", "25"),
+                ("store_originals", "true"),
+            ],
+        )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let s = app.accounts.settings().await.unwrap();
-    assert_eq!((s.instance_name.as_str(), s.max_users, s.store_originals, s.private), ("New name", Some(25), true, false));
+    assert_eq!(
+        (
+            s.instance_name.as_str(),
+            s.max_users,
+            s.store_originals,
+            s.private
+        ),
+        ("New name", Some(25), true, false)
+    );
     // Admins cannot demote or delete themselves from the page.
-    let p = admin.submit("/admin/users/root/", "/admin/users/root/role", &[("role", "user")]).await;
+    let p = admin
+        .submit(
+            "/admin/users/root/",
+            "/admin/users/root/role",
+            &[("role", "user")],
+        )
+        .await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
     assert!(app.accounts.require_user("root").await.unwrap().is_admin());
 }
@@ -376,17 +667,36 @@ async fn theme_language_and_assets(b: Backend) {
     app.set(settings::PRIVATE, "false").await;
     let mut c = app.client();
     let p = c.get("/").await;
-    assert!(p.body.contains("<html lang=\"en\">"), "system theme: no attribute");
-    let p = c.submit("/", "/theme", &[("theme", "dark"), ("back", "/login/")]).await;
+    assert!(
+        p.body.contains("<html lang=\"en\">"),
+        "system theme: no attribute"
+    );
+    let p = c
+        .submit("/", "/theme", &[("theme", "dark"), ("back", "/login/")])
+        .await;
     assert_eq!((p.status, p.location()), (StatusCode::SEE_OTHER, "/login/"));
-    assert!(c.get("/").await.body.contains("<html lang=\"en\" data-theme=\"dark\">"));
-    let p = c.submit("/", "/theme", &[("theme", "system"), ("back", "https://evil.example/")]).await;
+    assert!(c
+        .get("/")
+        .await
+        .body
+        .contains("<html lang=\"en\" data-theme=\"dark\">"));
+    let p = c
+        .submit(
+            "/",
+            "/theme",
+            &[("theme", "system"), ("back", "https://evil.example/")],
+        )
+        .await;
     assert_eq!(p.location(), "/", "only local redirects");
     assert!(c.get("/").await.body.contains("<html lang=\"en\">"));
     c.headers.push(("accept-language".into(), "it".into()));
     assert!(c.get("/login/").await.body.contains("<h1>Accedi</h1>"));
-    c.submit("/", "/lang", &[("lang", "en"), ("back", "/")]).await;
-    assert!(c.get("/login/").await.body.contains("<h1>Log in</h1>"), "the cookie wins");
+    c.submit("/", "/lang", &[("lang", "en"), ("back", "/")])
+        .await;
+    assert!(
+        c.get("/login/").await.body.contains("<h1>Log in</h1>"),
+        "the cookie wins"
+    );
     let page = c.get("/login/").await.body;
     let at = page.find("/assets/").unwrap();
     let css: String = page[at..].chars().take_while(|c| *c != '"').collect();
@@ -396,7 +706,10 @@ async fn theme_language_and_assets(b: Backend) {
     assert!(p.header_is("x-content-type-options", "nosniff"));
     let p = c.get("/assets/000000000000/app.css").await;
     assert!(p.header_is("cache-control", "no-cache"));
-    assert_eq!(c.get("/assets/000000000000/nope.js").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        c.get("/assets/000000000000/nope.js").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 web_cases!(

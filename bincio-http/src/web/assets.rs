@@ -66,7 +66,11 @@ pub(crate) fn url(name: &str) -> String {
 
 /// The size in bytes of every asset a page loads (for the page bench).
 pub fn page_asset_bytes() -> usize {
-    FILES.iter().filter(|a| a.name != "favicon.svg").map(|a| a.body.len()).sum()
+    FILES
+        .iter()
+        .filter(|a| a.name != "favicon.svg")
+        .map(|a| a.body.len())
+        .sum()
 }
 
 /// `GET /assets/{version}/{name}`.

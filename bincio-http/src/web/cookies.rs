@@ -44,7 +44,13 @@ pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value. `max_age: None` = a browser-session cookie;
 /// `Some(0)` deletes it. `value` must already be cookie-safe (callers pass
 /// hex, fixed words or percent-encoded text).
-pub(crate) fn set(name: &str, value: &str, max_age: Option<i64>, http_only: bool, secure: bool) -> String {
+pub(crate) fn set(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    http_only: bool,
+    secure: bool,
+) -> String {
     let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));

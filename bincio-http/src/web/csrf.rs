@@ -38,8 +38,7 @@ pub(crate) fn token(session: Option<&str>, anon: &str) -> String {
 /// Constant-time comparison of two tokens.
 pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -52,13 +51,19 @@ pub(crate) fn new_anon() -> String {
 
 /// Whether a cookie value can be ours (64 lowercase hex).
 pub(crate) fn is_anon_value(v: &str) -> bool {
-    v.len() == 64 && v.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    v.len() == 64
+        && v.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Middleware of the page router: a state-changing request that another
 /// site made the browser send is answered 403 (an HTML page) and never
 /// reaches its handler.
-pub(crate) async fn refuse_cross_site(State(st): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn refuse_cross_site(
+    State(st): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method
         && crate::cross_site::is_cross_site(

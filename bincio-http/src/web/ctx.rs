@@ -60,8 +60,17 @@ impl Theme {
 /// the things those pages need.
 pub(crate) fn is_open_path(path: &str) -> bool {
     const OPEN: &[&str] = &[
-        "/login/", "/login", "/logout", "/register/", "/register", "/reset-password/",
-        "/reset-password", "/setup/", "/setup", "/theme", "/lang",
+        "/login/",
+        "/login",
+        "/logout",
+        "/register/",
+        "/register",
+        "/reset-password/",
+        "/reset-password",
+        "/setup/",
+        "/setup",
+        "/theme",
+        "/lang",
     ];
     OPEN.contains(&path) || path.starts_with("/assets/")
 }
@@ -119,7 +128,11 @@ impl Ctx {
     /// Build the context. With `gate`, an anonymous visitor of a private
     /// instance is redirected to log in (the `Err` response) unless the
     /// path is open. A store failure is the 500 page.
-    pub(crate) async fn build(parts: &mut Parts, st: &AppState, gate: bool) -> Result<Self, Response> {
+    pub(crate) async fn build(
+        parts: &mut Parts,
+        st: &AppState,
+        gate: bool,
+    ) -> Result<Self, Response> {
         let secure = st.config().secure_cookies;
         let headers = &parts.headers;
         let lang_choice = cookies::get(headers, cookies::LANG).and_then(Lang::from_code);
@@ -137,7 +150,9 @@ impl Ctx {
             }
         };
         let flash = cookies::get(headers, cookies::FLASH).map(Notice::decode);
-        let flash_clear = flash.is_some().then(|| cookies::clear(cookies::FLASH, secure));
+        let flash_clear = flash
+            .is_some()
+            .then(|| cookies::clear(cookies::FLASH, secure));
         let path = parts
             .uri
             .path_and_query()
@@ -232,11 +247,7 @@ impl Ctx {
 
     /// Redirect-after-post to `location`, showing `notice` there.
     pub(crate) fn done(&self, location: &str, notice: Notice) -> Response {
-        see_other(
-            self,
-            location,
-            vec![notice.cookie(self.secure())],
-        )
+        see_other(self, location, vec![notice.cookie(self.secure())])
     }
 
     /// Whether cookies set by this instance get `Secure`.
@@ -303,7 +314,12 @@ impl Ctx {
 /// `scheme://host` for links: the configured public URL, else the request's
 /// `Host` over plain HTTP (HTTPS when cookies are `Secure`).
 fn base_url(st: &AppState, parts: &Parts) -> String {
-    if let Some(u) = st.config().public_url.as_deref().filter(|u| !u.trim().is_empty()) {
+    if let Some(u) = st
+        .config()
+        .public_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         return u.trim().trim_end_matches('/').to_owned();
     }
     let host = parts
@@ -311,9 +327,17 @@ fn base_url(st: &AppState, parts: &Parts) -> String {
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic() && b != b'/' && b != b'"'))
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'/' && b != b'"')
+        })
         .unwrap_or("localhost");
-    let scheme = if st.config().secure_cookies { "https" } else { "http" };
+    let scheme = if st.config().secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
     format!("{scheme}://{host}")
 }
 
@@ -335,7 +359,9 @@ impl FromRequestParts<AppState> for Member {
         let c = Ctx::build(parts, st, true).await?;
         match c.user.clone() {
             Some(u) => Ok(Self(c, u)),
-            None if parts.method == Method::GET || parts.method == Method::HEAD => Err(c.to_login()),
+            None if parts.method == Method::GET || parts.method == Method::HEAD => {
+                Err(c.to_login())
+            }
             None => Err(see_other(&c, "/login/", Vec::new())),
         }
     }
@@ -364,7 +390,14 @@ mod tests {
     #[test]
     fn next_is_local_only() {
         assert_eq!(safe_next(Some("/admin/?page=2")), "/admin/?page=2");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "", "admin", "/a\nb"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "admin",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");

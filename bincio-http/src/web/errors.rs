@@ -20,12 +20,17 @@ use crate::AppState;
 /// Paths answered for programs, not people: the JSON API, the BAS tree, the
 /// health check and the CCIP / OPass routes (`crate::ccip`).
 pub(crate) fn is_machine_path(path: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "/api/", "/data/", "/use/", "/dashboard/", "/event/puzzle",
-    ];
+    const PREFIXES: &[&str] = &["/api/", "/data/", "/use/", "/dashboard/", "/event/puzzle"];
     const EXACT: &[&str] = &[
-        "/api", "/data", "/healthz", "/landing", "/status", "/announcement", "/roles",
-        "/scenarios", "/dashboard",
+        "/api",
+        "/data",
+        "/healthz",
+        "/landing",
+        "/status",
+        "/announcement",
+        "/roles",
+        "/scenarios",
+        "/dashboard",
     ];
     EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
 }
@@ -70,10 +75,21 @@ mod tests {
 
     #[test]
     fn machine_paths() {
-        for p in ["/api/me", "/api", "/data/index.json", "/healthz", "/status", "/use/x", "/event/puzzle/deliver", "/dashboard/speaker"] {
+        for p in [
+            "/api/me",
+            "/api",
+            "/data/index.json",
+            "/healthz",
+            "/status",
+            "/use/x",
+            "/event/puzzle/deliver",
+            "/dashboard/speaker",
+        ] {
             assert!(is_machine_path(p), "{p}");
         }
-        for p in ["/", "/login/", "/admin/", "/nope", "/event/", "/apix", "/u/bob/"] {
+        for p in [
+            "/", "/login/", "/admin/", "/nope", "/event/", "/apix", "/u/bob/",
+        ] {
             assert!(!is_machine_path(p), "{p}");
         }
     }

@@ -152,15 +152,27 @@ mod tests {
     fn roundtrip_and_garbage() {
         for n in [
             Notice::LoggedOut,
-            Notice::ResetIssued("bob".into(), "http://x/reset-password/?code=A&handle=bob".into()),
+            Notice::ResetIssued(
+                "bob".into(),
+                "http://x/reset-password/?code=A&handle=bob".into(),
+            ),
             Notice::Wiped("bob".into(), 12),
             Notice::Welcome("<script>é;=".into()),
         ] {
             let v = n.encode();
-            assert!(v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'%'), "{v}");
+            assert!(
+                v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'%'),
+                "{v}"
+            );
             assert_eq!(Notice::decode(&v), Some(n));
         }
-        for bad in ["", "nope", "wiped%1Fbob%1Fx", "%FF%FE", "logged_out%1Fextra"] {
+        for bad in [
+            "",
+            "nope",
+            "wiped%1Fbob%1Fx",
+            "%FF%FE",
+            "logged_out%1Fextra",
+        ] {
             assert_eq!(Notice::decode(bad), None, "{bad}");
         }
     }

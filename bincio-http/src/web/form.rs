@@ -52,14 +52,20 @@ impl<S: Send + Sync> FromRequest<S> for PageForm {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
         if !urlencoded {
             return Err(reject(PageError::BadRequest));
         }
         let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
             .await
             .map_err(|_| reject(PageError::BadRequest))?;
-        let fields: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().take(64).collect();
+        let fields: Vec<(String, String)> = form_urlencoded::parse(&body)
+            .into_owned()
+            .take(64)
+            .collect();
         let form = Self(fields);
         if !csrf::same(form.get("csrf"), &expected) {
             tracing::info!("form refused: missing or wrong csrf token");

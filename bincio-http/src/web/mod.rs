@@ -46,7 +46,15 @@ pub fn setup_link(base_url: &str, code: &str) -> String {
 }
 
 /// Pages people type without the trailing slash, redirected to it.
-const SLASHLESS: &[&str] = &["/login", "/register", "/reset-password", "/setup", "/invites", "/settings", "/admin"];
+const SLASHLESS: &[&str] = &[
+    "/login",
+    "/register",
+    "/reset-password",
+    "/setup",
+    "/invites",
+    "/settings",
+    "/admin",
+];
 
 async fn add_slash(uri: axum::http::Uri) -> axum::response::Redirect {
     let q = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
@@ -58,7 +66,10 @@ pub(crate) fn router(state: AppState) -> Router {
     let mut r = Router::new()
         .route("/", get(home::show))
         .route("/login/", get(session::form).post(session::submit))
-        .route("/logout", get(session::confirm).post(session::submit_logout))
+        .route(
+            "/logout",
+            get(session::confirm).post(session::submit_logout),
+        )
         .route("/setup/", get(join::setup_form).post(join::setup))
         .route("/register/", get(join::register_form).post(join::register))
         .route("/reset-password/", get(join::reset_form).post(join::reset))
@@ -67,8 +78,14 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/settings/profile", post(account::profile))
         .route("/settings/password", post(account::password))
         .route("/settings/preferences", post(account::preferences))
-        .route("/settings/delete-originals", post(account::delete_originals))
-        .route("/settings/delete-activities", post(account::delete_activities))
+        .route(
+            "/settings/delete-originals",
+            post(account::delete_originals),
+        )
+        .route(
+            "/settings/delete-activities",
+            post(account::delete_activities),
+        )
         .route("/settings/delete-account", post(account::delete_account))
         .route("/admin/", get(admin::show))
         .route("/admin/settings", post(admin::save_settings))
@@ -84,6 +101,9 @@ pub(crate) fn router(state: AppState) -> Router {
     for p in SLASHLESS {
         r = r.route(p, get(add_slash));
     }
-    r.layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_cross_site))
-        .with_state(state)
+    r.layer(middleware::from_fn_with_state(
+        state.clone(),
+        csrf::refuse_cross_site,
+    ))
+    .with_state(state)
 }

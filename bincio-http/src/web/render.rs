@@ -23,10 +23,16 @@ form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /// Set the security headers of a page (or an asset, or a redirect).
 pub(crate) fn security_headers(h: &mut HeaderMap) {
     h.insert("content-security-policy", HeaderValue::from_static(CSP));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
 }
 
 fn add_cookies(h: &mut HeaderMap, cookies: impl IntoIterator<Item = String>) {
@@ -44,7 +50,10 @@ pub(crate) fn html(c: &Ctx, status: StatusCode, tpl: &impl Template) -> Response
         Ok(body) => {
             let mut r = (status, body).into_response();
             let h = r.headers_mut();
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            h.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             security_headers(h);
             add_cookies(h, c.csrf_cookie.iter().chain(c.flash_clear.iter()).cloned());
@@ -157,7 +166,10 @@ fn bare_error(status: StatusCode) -> Response {
     );
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     security_headers(h);
     r

@@ -72,7 +72,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("starting {}: {e}", driver.display()));
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Some(Self {
@@ -111,7 +114,9 @@ impl Browser {
                 "prefs": {"intl.accept_languages": "en-US,en"},
             },
         });
-        let serde_json::Value::Object(caps) = caps else { unreachable!() };
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
         ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
@@ -129,7 +134,9 @@ impl Drop for Browser {
 
 /// Where screenshots go: `target/screenshots/` (kept out of git).
 pub fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("..").join("screenshots");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("..")
+        .join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot dir");
     dir
 }
@@ -170,18 +177,25 @@ pub async fn wait_for_path(c: &Client, want: &str) {
         if now == want {
             return;
         }
-        assert!(Instant::now() < deadline, "still on {now}, not {want}; page:\n{}", text(c).await);
+        assert!(
+            Instant::now() < deadline,
+            "still on {now}, not {want}; page:\n{}",
+            text(c).await
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 /// The page's visible text ("" while a navigation is under way).
 pub async fn text(c: &Client) -> String {
-    c.execute("return document.body ? document.body.innerText : ''", vec![])
-        .await
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+    c.execute(
+        "return document.body ? document.body.innerText : ''",
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(str::to_owned))
+    .unwrap_or_default()
 }
 
 /// Wait (up to 10 s) until the page's text contains `needle`.
@@ -191,7 +205,11 @@ pub async fn wait_for_text(c: &Client, needle: &str) {
         if text(c).await.contains(needle) {
             return;
         }
-        assert!(Instant::now() < deadline, "{needle:?} never appeared; page:\n{}", text(c).await);
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} never appeared; page:\n{}",
+            text(c).await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -32,11 +32,17 @@ pub type Guard = Box<dyn std::any::Any + Send + Sync>;
 
 /// A fresh, empty store of `backend`; `None` when MongoDB is skipped on
 /// purpose (`BINCIO_SKIP_MONGO=1`, a notice is printed).
-pub async fn stores(backend: Backend, test: &str) -> Option<(Arc<dyn UserStore>, Arc<dyn ActivityStore>, Guard)> {
+pub async fn stores(
+    backend: Backend,
+    test: &str,
+) -> Option<(Arc<dyn UserStore>, Arc<dyn ActivityStore>, Guard)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let s = Arc::new(bincio_store_sqlite::SqliteStore::open(dir.path().join("instance.db")).expect("open sqlite"));
+            let s = Arc::new(
+                bincio_store_sqlite::SqliteStore::open(dir.path().join("instance.db"))
+                    .expect("open sqlite"),
+            );
             Some((s.clone(), s, Box::new(dir)))
         }
         Backend::Mongo => {
@@ -91,7 +97,10 @@ impl App {
 
     /// Set an instance setting.
     pub async fn set(&self, key: &str, value: &str) {
-        self.accounts.set_setting(key, value).await.expect("setting");
+        self.accounts
+            .set_setting(key, value)
+            .await
+            .expect("setting");
     }
 
     /// A browser-like client with an empty cookie jar.
@@ -106,8 +115,19 @@ impl App {
     /// A client logged in as `handle` (with [`PW`]) through the log-in page.
     pub async fn logged_in(&self, handle: &str) -> Client {
         let mut c = self.client();
-        let r = c.submit("/login/", "/login/", &[("handle", handle), ("password", PW)]).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "log in {handle}: {}", r.body);
+        let r = c
+            .submit(
+                "/login/",
+                "/login/",
+                &[("handle", handle), ("password", PW)],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "log in {handle}: {}",
+            r.body
+        );
         c
     }
 }
@@ -157,8 +177,17 @@ pub struct Client {
 
 impl Client {
     /// Send a request; cookies set by the response are stored.
-    pub async fn send(&mut self, method: Method, path: &str, body: Option<String>, extra: &[(&str, &str)]) -> Page {
-        let mut req = Request::builder().method(method).uri(path).header(header::HOST, "bincio.test");
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+        extra: &[(&str, &str)],
+    ) -> Page {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "bincio.test");
         if !self.jar.is_empty() {
             let cookie = self
                 .jar
@@ -208,8 +237,15 @@ impl Client {
     }
 
     /// Post `fields` to `action` as given (no token added).
-    pub async fn post(&mut self, action: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> Page {
-        let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+    pub async fn post(
+        &mut self,
+        action: &str,
+        fields: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
         self.send(Method::POST, action, Some(body), extra).await
     }
 

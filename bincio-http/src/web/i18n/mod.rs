@@ -78,7 +78,8 @@ impl Lang {
                 .find_map(|p| p.trim().strip_prefix("q="))
                 .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
                 .unwrap_or(1.0);
-            if !(q > 0.0) {
+            // NaN and q=0 both mean "not acceptable".
+            if q.is_nan() || q <= 0.0 {
                 continue;
             }
             if let Some(lang) = Self::from_code(primary) {

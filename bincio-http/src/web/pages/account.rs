@@ -62,8 +62,17 @@ fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
         .error(e)
 }
 
-async fn page(c: &Ctx, user: &User, status: StatusCode, mut e: Errors, display_value: Option<&str>) -> Response {
-    let (prefs, usage) = match (c.st.accounts().prefs(user).await, c.st.activities().storage(&user.handle).await) {
+async fn page(
+    c: &Ctx,
+    user: &User,
+    status: StatusCode,
+    mut e: Errors,
+    display_value: Option<&str>,
+) -> Response {
+    let (prefs, usage) = match (
+        c.st.accounts().prefs(user).await,
+        c.st.activities().storage(&user.handle).await,
+    ) {
         (Ok(p), Ok(u)) => (p, u),
         (Err(e), _) | (_, Err(e)) => return c.fail(e),
     };
@@ -91,17 +100,28 @@ async fn page(c: &Ctx, user: &User, status: StatusCode, mut e: Errors, display_v
     ];
     let page = SettingsPage {
         c,
-        display_name: Field::text("display_name", t.field_display_name, display_value.unwrap_or(&user.display_name))
-            .autocomplete("name")
-            .maxlength(bincio_core::validate::MAX_DISPLAY_NAME)
-            .hint(t.display_name_hint)
-            .error(e.display_name.take()),
-        current: Field::password("current_password", t.field_current_password, "current-password")
-            .error(e.current.take()),
+        display_name: Field::text(
+            "display_name",
+            t.field_display_name,
+            display_value.unwrap_or(&user.display_name),
+        )
+        .autocomplete("name")
+        .maxlength(bincio_core::validate::MAX_DISPLAY_NAME)
+        .hint(t.display_name_hint)
+        .error(e.display_name.take()),
+        current: Field::password(
+            "current_password",
+            t.field_current_password,
+            "current-password",
+        )
+        .error(e.current.take()),
         new: Field::new_password("password", c).error(e.new.take()),
         confirm: Field::new_password("password_confirm", c).error(e.confirm.take()),
         units: units.value(),
-        units_example: fill(t.units_example, &[&units.distance(42_195.0), &units.elevation(1_000.0)]),
+        units_example: fill(
+            t.units_example,
+            &[&units.distance(42_195.0), &units.elevation(1_000.0)],
+        ),
         theme: c.theme.value(),
         storage,
         storage_total: units::bytes(activities_bytes + originals_bytes + images_bytes),
@@ -141,11 +161,15 @@ pub(crate) async fn password(Member(c, user): Member, f: PageForm) -> Response {
         errs.confirm = Some(c.t.err_password_mismatch.to_owned());
         return page(&c, &user, StatusCode::BAD_REQUEST, errs, None).await;
     }
-    let out = c
-        .st
-        .accounts()
-        .change_password(&user, c.session.as_deref(), f.get("current_password"), f.get("password"))
-        .await;
+    let out =
+        c.st.accounts()
+            .change_password(
+                &user,
+                c.session.as_deref(),
+                f.get("current_password"),
+                f.get("password"),
+            )
+            .await;
     let status = match out {
         Ok(()) => return c.done("/settings/", Notice::PasswordChanged),
         Err(CoreError::Unauthorized(_)) => {
@@ -203,7 +227,11 @@ async fn wrong_password(c: &Ctx, user: &User, which: Danger, e: CoreError) -> Re
 
 /// `POST /settings/delete-originals`.
 pub(crate) async fn delete_originals(Member(c, user): Member, f: PageForm) -> Response {
-    if let Err(e) = c.st.accounts().confirm_password(&user, f.get("password")).await {
+    if let Err(e) =
+        c.st.accounts()
+            .confirm_password(&user, f.get("password"))
+            .await
+    {
         return wrong_password(&c, &user, Danger::Originals, e).await;
     }
     match c.st.activities().delete_originals(&user.handle).await {
@@ -214,7 +242,11 @@ pub(crate) async fn delete_originals(Member(c, user): Member, f: PageForm) -> Re
 
 /// `POST /settings/delete-activities`.
 pub(crate) async fn delete_activities(Member(c, user): Member, f: PageForm) -> Response {
-    if let Err(e) = c.st.accounts().confirm_password(&user, f.get("password")).await {
+    if let Err(e) =
+        c.st.accounts()
+            .confirm_password(&user, f.get("password"))
+            .await
+    {
         return wrong_password(&c, &user, Danger::Activities, e).await;
     }
     match c.st.activities().delete_all(&user.handle).await {
@@ -226,7 +258,12 @@ pub(crate) async fn delete_activities(Member(c, user): Member, f: PageForm) -> R
 /// `POST /settings/delete-account`: the account and everything in it; the
 /// session cookie goes with it.
 pub(crate) async fn delete_account(Member(c, user): Member, f: PageForm) -> Response {
-    match c.st.accounts().delete_account(&user, f.get("password")).await {
+    match c
+        .st
+        .accounts()
+        .delete_account(&user, f.get("password"))
+        .await
+    {
         Ok(()) => see_other(
             &c,
             "/login/",

@@ -119,12 +119,11 @@ fn page_href(q: &str, page: usize) -> String {
 }
 
 async fn disk(c: &Ctx) -> Option<Disk> {
-    let dir = c
-        .st
-        .config()
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let dir =
+        c.st.config()
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from("."));
     let space = tokio::task::spawn_blocking(move || crate::disk::disk_space(&dir))
         .await
         .ok()?
@@ -138,7 +137,14 @@ async fn disk(c: &Ctx) -> Option<Disk> {
     let t = c.t;
     let percent = format!("{pct:.0}");
     Some(Disk {
-        used_line: fill(t.disk_used, &[&units::bytes(space.used), &units::bytes(space.total), &percent]),
+        used_line: fill(
+            t.disk_used,
+            &[
+                &units::bytes(space.used),
+                &units::bytes(space.total),
+                &percent,
+            ],
+        ),
         free_line: fill(t.disk_free, &[&units::bytes(space.free)]),
         total: space.total,
         used_bytes: space.used,
@@ -146,7 +152,12 @@ async fn disk(c: &Ctx) -> Option<Disk> {
     })
 }
 
-async fn admin_page(c: &Ctx, me: &User, status: StatusCode, form: Option<(&PageForm, SettingsErrors)>) -> Response {
+async fn admin_page(
+    c: &Ctx,
+    me: &User,
+    status: StatusCode,
+    form: Option<(&PageForm, SettingsErrors)>,
+) -> Response {
     let t = c.t;
     let q = c.query("q").unwrap_or_default().trim().to_owned();
     let users = match c.st.accounts().list_users().await {
@@ -175,7 +186,8 @@ async fn admin_page(c: &Ctx, me: &User, status: StatusCode, form: Option<(&PageF
         .take(PAGE_SIZE)
         .collect();
     let activities = c.st.activities();
-    let usages = futures_util::future::join_all(shown.iter().map(|u| activities.storage(&u.handle))).await;
+    let usages =
+        futures_util::future::join_all(shown.iter().map(|u| activities.storage(&u.handle))).await;
     let mut page_bytes = 0;
     let mut rows = Vec::with_capacity(shown.len());
     for (u, usage) in shown.into_iter().zip(usages) {
@@ -218,7 +230,8 @@ async fn admin_page(c: &Ctx, me: &User, status: StatusCode, form: Option<(&PageF
         ),
     };
     let disk = disk(c).await;
-    let settings_alert = (errs.name.is_some() || errs.max_users.is_some()).then(|| t.err_fix_below.to_owned());
+    let settings_alert =
+        (errs.name.is_some() || errs.max_users.is_some()).then(|| t.err_fix_below.to_owned());
     let page = AdminPage {
         c,
         count_line: fill(t.users_count, &[&total_users]),
@@ -255,7 +268,10 @@ pub(crate) async fn save_settings(Admin(c, me): Admin, f: PageForm) -> Response 
     let wanted = [
         (settings::INSTANCE_NAME, f.get("instance_name").to_owned()),
         (settings::MAX_USERS, f.get("max_users").to_owned()),
-        (settings::STORE_ORIGINALS, bool_str(f.checked("store_originals")).to_owned()),
+        (
+            settings::STORE_ORIGINALS,
+            bool_str(f.checked("store_originals")).to_owned(),
+        ),
         (settings::PRIVATE, bool_str(f.checked("private")).to_owned()),
     ];
     let mut errs = SettingsErrors::default();
@@ -311,7 +327,14 @@ struct UserPage<'a> {
     delete_confirm: Field,
 }
 
-async fn user_page(c: &Ctx, me: &User, handle: &str, status: StatusCode, wipe_err: Option<String>, delete_err: Option<String>) -> Response {
+async fn user_page(
+    c: &Ctx,
+    me: &User,
+    handle: &str,
+    status: StatusCode,
+    wipe_err: Option<String>,
+    delete_err: Option<String>,
+) -> Response {
     let u = match c.st.accounts().require_user(handle).await {
         Ok(u) => u,
         Err(e) => return c.fail(e),
@@ -355,7 +378,11 @@ pub(crate) async fn user(Admin(c, me): Admin, Path(handle): Path<String>) -> Res
 
 /// `POST /admin/users/{handle}/reset-code`: a new code, shown once (in the
 /// flash of the next page, never stored in clear).
-pub(crate) async fn reset_code(Admin(c, me): Admin, Path(handle): Path<String>, _f: PageForm) -> Response {
+pub(crate) async fn reset_code(
+    Admin(c, me): Admin,
+    Path(handle): Path<String>,
+    _f: PageForm,
+) -> Response {
     match c.st.accounts().issue_reset_code(&me.handle, &handle).await {
         Ok(issued) => {
             let q = form_urlencoded::Serializer::new(String::new())
@@ -363,7 +390,10 @@ pub(crate) async fn reset_code(Admin(c, me): Admin, Path(handle): Path<String>, 
                 .append_pair("handle", &handle)
                 .finish();
             let link = format!("{}/reset-password/?{q}", c.base_url);
-            c.done(&user_href(&handle), Notice::ResetIssued(handle.clone(), link))
+            c.done(
+                &user_href(&handle),
+                Notice::ResetIssued(handle.clone(), link),
+            )
         }
         Err(e) => c.fail(e),
     }
@@ -399,7 +429,11 @@ pub(crate) async fn wipe(Admin(c, me): Admin, Path(handle): Path<String>, f: Pag
 }
 
 /// `POST /admin/users/{handle}/delete` (`confirm` = the handle).
-pub(crate) async fn delete(Admin(c, me): Admin, Path(handle): Path<String>, f: PageForm) -> Response {
+pub(crate) async fn delete(
+    Admin(c, me): Admin,
+    Path(handle): Path<String>,
+    f: PageForm,
+) -> Response {
     if f.get("confirm").trim() != handle {
         let err = Some(c.t.err_confirm_handle.to_owned());
         return user_page(&c, &me, &handle, StatusCode::BAD_REQUEST, None, err).await;

@@ -37,9 +37,17 @@ pub(crate) fn register_link(c: &Ctx, code: &str) -> String {
     format!("{}/register/?code={code}", c.base_url)
 }
 
-async fn page(c: &Ctx, user: &bincio_core::model::User, status: StatusCode, alert: Option<String>) -> Response {
+async fn page(
+    c: &Ctx,
+    user: &bincio_core::model::User,
+    status: StatusCode,
+    alert: Option<String>,
+) -> Response {
     let accounts = c.st.accounts();
-    let (invites, left) = match (accounts.list_invites(user).await, accounts.invites_left(user).await) {
+    let (invites, left) = match (
+        accounts.list_invites(user).await,
+        accounts.invites_left(user).await,
+    ) {
         (Ok(i), Ok(l)) => (i, l),
         (Err(e), _) | (_, Err(e)) => return c.fail(e),
     };
@@ -80,7 +88,10 @@ pub(crate) async fn show(Member(c, user): Member) -> Response {
 /// `POST /invites/`: mint one (the store enforces the quota atomically).
 pub(crate) async fn mint(Member(c, user): Member, _f: PageForm) -> Response {
     match c.st.accounts().create_invite(&user).await {
-        Ok(i) => c.done("/invites/", Notice::InviteCreated(register_link(&c, &i.code))),
+        Ok(i) => c.done(
+            "/invites/",
+            Notice::InviteCreated(register_link(&c, &i.code)),
+        ),
         Err(e @ CoreError::Invalid(_)) => {
             let msg = core_message(&c, &e);
             page(&c, &user, StatusCode::BAD_REQUEST, Some(msg)).await

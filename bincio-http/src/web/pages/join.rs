@@ -54,7 +54,9 @@ struct AccountFields {
 fn account_fields(c: &Ctx, v: &Values, e: &mut Errors, code_label: &'static str) -> AccountFields {
     let t = c.t;
     AccountFields {
-        code: Field::text("code", code_label, &v.code).required().error(e.code.take()),
+        code: Field::text("code", code_label, &v.code)
+            .required()
+            .error(e.code.take()),
         handle: Field::text("handle", t.field_handle, &v.handle)
             .autocomplete("username")
             .required()
@@ -72,7 +74,13 @@ fn account_fields(c: &Ctx, v: &Values, e: &mut Errors, code_label: &'static str)
 
 /// Put a refusal of `Accounts::register` next to its field. `bad_code` is
 /// the words for an unusable code on this page.
-fn register_refusal(c: &Ctx, f: &PageForm, e: CoreError, bad_code: &str, retry: u64) -> Result<(StatusCode, Errors), CoreError> {
+fn register_refusal(
+    c: &Ctx,
+    f: &PageForm,
+    e: CoreError,
+    bad_code: &str,
+    retry: u64,
+) -> Result<(StatusCode, Errors), CoreError> {
     let t = c.t;
     let mut errs = Errors::default();
     let status = match e {
@@ -90,7 +98,11 @@ fn register_refusal(c: &Ctx, f: &PageForm, e: CoreError, bad_code: &str, retry: 
         }
         CoreError::Invalid(_) => {
             let msg = core_message(c, &e);
-            match culprit(Some(f.get("handle")), Some(f.get("password")), Some(f.get("display_name"))) {
+            match culprit(
+                Some(f.get("handle")),
+                Some(f.get("password")),
+                Some(f.get("display_name")),
+            ) {
                 Culprit::Handle => errs.handle = Some(msg),
                 Culprit::Password => errs.password = Some(msg),
                 Culprit::DisplayName => errs.display_name = Some(msg),
@@ -160,7 +172,12 @@ pub(crate) async fn register(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm
     let out = limiter
         .run(
             attempt,
-            c.st.accounts().register(f.get("code"), f.get("handle"), f.get("password"), f.get("display_name").trim()),
+            c.st.accounts().register(
+                f.get("code"),
+                f.get("handle"),
+                f.get("password"),
+                f.get("display_name").trim(),
+            ),
         )
         .await;
     match out {
@@ -174,10 +191,12 @@ pub(crate) async fn register(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm
             let flash = notice.cookie(c.secure());
             see_other(&c, to, vec![cookie, flash])
         }
-        Err(e) => match register_refusal(&c, &f, e, c.t.err_code_used, limiter.retry_after(attempt)) {
-            Ok((status, errs)) => register_page(&c, status, values(&f), errs),
-            Err(e) => c.fail(e),
-        },
+        Err(e) => {
+            match register_refusal(&c, &f, e, c.t.err_code_used, limiter.retry_after(attempt)) {
+                Ok((status, errs)) => register_page(&c, status, values(&f), errs),
+                Err(e) => c.fail(e),
+            }
+        }
     }
 }
 
@@ -220,7 +239,11 @@ pub(crate) async fn setup_form(c: Ctx) -> Response {
     };
     let v = Values {
         code: c.query("code").unwrap_or_default(),
-        handle: if done { String::new() } else { "admin".to_owned() },
+        handle: if done {
+            String::new()
+        } else {
+            "admin".to_owned()
+        },
         ..Values::default()
     };
     setup_page(&c, StatusCode::OK, done, v, Errors::default())
@@ -231,7 +254,15 @@ pub(crate) async fn setup_form(c: Ctx) -> Response {
 pub(crate) async fn setup(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -> Response {
     match c.st.accounts().needs_setup().await {
         Ok(true) => {}
-        Ok(false) => return setup_page(&c, StatusCode::CONFLICT, true, Values::default(), Errors::default()),
+        Ok(false) => {
+            return setup_page(
+                &c,
+                StatusCode::CONFLICT,
+                true,
+                Values::default(),
+                Errors::default(),
+            )
+        }
         Err(e) => return c.fail(e),
     }
     if let Some(e) = mismatch(&c, &f) {
@@ -250,20 +281,35 @@ pub(crate) async fn setup(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -
     let out = limiter
         .run(
             attempt,
-            c.st.accounts().register(f.get("code"), f.get("handle"), f.get("password"), f.get("display_name").trim()),
+            c.st.accounts().register(
+                f.get("code"),
+                f.get("handle"),
+                f.get("password"),
+                f.get("display_name").trim(),
+            ),
         )
         .await;
     let s = match out {
         Ok(s) => s,
         Err(e) => {
-            return match register_refusal(&c, &f, e, c.t.setup_bad_code, limiter.retry_after(attempt)) {
+            return match register_refusal(
+                &c,
+                &f,
+                e,
+                c.t.setup_bad_code,
+                limiter.retry_after(attempt),
+            ) {
                 Ok((status, errs)) => setup_page(&c, status, false, values(&f), errs),
                 Err(e) => c.fail(e),
             }
         }
     };
     if !name.is_empty() && name != c.settings.instance_name {
-        if let Err(e) = c.st.accounts().set_setting(settings::INSTANCE_NAME, name).await {
+        if let Err(e) =
+            c.st.accounts()
+                .set_setting(settings::INSTANCE_NAME, name)
+                .await
+        {
             return c.fail(e);
         }
     }
@@ -321,13 +367,20 @@ pub(crate) async fn reset(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -
     let attempt = Attempt::ResetPassword { client: &client };
     let limiter = c.st.limiter();
     let out = limiter
-        .run(attempt, c.st.accounts().reset_password(f.get("handle"), f.get("code"), f.get("password")))
+        .run(
+            attempt,
+            c.st.accounts()
+                .reset_password(f.get("handle"), f.get("code"), f.get("password")),
+        )
         .await;
     let mut errs = Errors::default();
     let status = match out {
         Ok(()) => return c.done("/login/", Notice::PasswordReset),
         Err(CoreError::RateLimited(_)) => {
-            errs.alert = Some(fill(c.t.err_rate_limited, &[&c.t.wait(limiter.retry_after(attempt))]));
+            errs.alert = Some(fill(
+                c.t.err_rate_limited,
+                &[&c.t.wait(limiter.retry_after(attempt))],
+            ));
             StatusCode::TOO_MANY_REQUESTS
         }
         Err(e @ CoreError::Invalid(_)) => {

@@ -56,7 +56,11 @@ impl Field {
     }
 
     /// A password input (its value is never sent back to the browser).
-    pub(crate) fn password(name: &'static str, label: &'static str, autocomplete: &'static str) -> Self {
+    pub(crate) fn password(
+        name: &'static str,
+        label: &'static str,
+        autocomplete: &'static str,
+    ) -> Self {
         Self {
             kind: "password",
             autocomplete,
@@ -76,7 +80,10 @@ impl Field {
         let mut f = Self::password(name, label, "new-password");
         f.minlength = Some(bincio_core::validate::MIN_PASSWORD);
         if name != "password_confirm" {
-            f.hint = Some(super::i18n::fill(c.t.password_hint, &[&bincio_core::validate::MIN_PASSWORD]));
+            f.hint = Some(super::i18n::fill(
+                c.t.password_hint,
+                &[&bincio_core::validate::MIN_PASSWORD],
+            ));
         }
         f
     }
@@ -141,7 +148,11 @@ pub(crate) enum Culprit {
     Other,
 }
 
-pub(crate) fn culprit(handle: Option<&str>, password: Option<&str>, display: Option<&str>) -> Culprit {
+pub(crate) fn culprit(
+    handle: Option<&str>,
+    password: Option<&str>,
+    display: Option<&str>,
+) -> Culprit {
     use bincio_core::validate;
     if handle.is_some_and(|h| validate::handle(&validate::normalise_handle(h)).is_err()) {
         Culprit::Handle

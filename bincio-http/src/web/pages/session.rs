@@ -31,7 +31,15 @@ struct LoginPage<'a> {
     needs_setup: bool,
 }
 
-async fn login_page(c: &Ctx, status: StatusCode, next: String, handle: &str, handle_err: Option<String>, pw_err: Option<String>, error: Option<String>) -> Response {
+async fn login_page(
+    c: &Ctx,
+    status: StatusCode,
+    next: String,
+    handle: &str,
+    handle_err: Option<String>,
+    pw_err: Option<String>,
+    error: Option<String>,
+) -> Response {
     let needs_setup = c.st.accounts().needs_setup().await.unwrap_or(false);
     let mut handle = Field::text("handle", c.t.field_handle, handle)
         .autocomplete("username")
@@ -63,17 +71,45 @@ pub(crate) async fn form(c: Ctx) -> Response {
 pub(crate) async fn submit(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -> Response {
     let (handle, password) = (f.get("handle"), f.get("password"));
     let next = safe_next(Some(f.get("next")));
-    let attempt = Attempt::Login { client: &client, handle };
+    let attempt = Attempt::Login {
+        client: &client,
+        handle,
+    };
     let limiter = c.st.limiter();
-    match limiter.run(attempt, c.st.accounts().login(handle, password)).await {
-        Ok(s) => see_other(&c, &next, vec![cookies::session(&s.token, SESSION_TTL_SECS, c.secure())]),
+    match limiter
+        .run(attempt, c.st.accounts().login(handle, password))
+        .await
+    {
+        Ok(s) => see_other(
+            &c,
+            &next,
+            vec![cookies::session(&s.token, SESSION_TTL_SECS, c.secure())],
+        ),
         Err(CoreError::RateLimited(_)) => {
             let wait = c.t.wait(limiter.retry_after(attempt));
             let msg = fill(c.t.err_rate_limited, &[&wait]);
-            login_page(&c, StatusCode::TOO_MANY_REQUESTS, next, handle, None, None, Some(msg)).await
+            login_page(
+                &c,
+                StatusCode::TOO_MANY_REQUESTS,
+                next,
+                handle,
+                None,
+                None,
+                Some(msg),
+            )
+            .await
         }
         Err(CoreError::Unauthorized(_)) => {
-            login_page(&c, StatusCode::UNAUTHORIZED, next, handle, None, Some(c.t.login_wrong.to_owned()), None).await
+            login_page(
+                &c,
+                StatusCode::UNAUTHORIZED,
+                next,
+                handle,
+                None,
+                Some(c.t.login_wrong.to_owned()),
+                None,
+            )
+            .await
         }
         Err(e) => c.fail(e),
     }
