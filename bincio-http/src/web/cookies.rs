@@ -10,9 +10,6 @@
 //! | `bincio_theme` | `light` / `dark` | so the server renders the chosen theme (no flash of the wrong one) |
 //! | `bincio_lang` | `en` / `it` | a language chosen over `Accept-Language` |
 
-use axum::http::header::COOKIE;
-use axum::http::HeaderMap;
-
 use crate::auth::SESSION_COOKIE;
 
 /// Name of the anonymous CSRF cookie.
@@ -27,19 +24,7 @@ pub(crate) const LANG: &str = "bincio_lang";
 /// A year, for remembered choices (theme, language).
 pub(crate) const YEAR: i64 = 365 * 86_400;
 
-/// The value of cookie `name` (first one wins), trimmed; `None` when absent
-/// or empty.
-pub(crate) fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
+pub(crate) use crate::auth::cookie as get;
 
 /// A `Set-Cookie` value. `max_age: None` = a browser-session cookie;
 /// `Some(0)` deletes it. `value` must already be cookie-safe (callers pass

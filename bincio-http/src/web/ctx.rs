@@ -250,6 +250,16 @@ impl Ctx {
         see_other(self, location, vec![notice.cookie(self.secure())])
     }
 
+    /// To the log-in page with the session cookie deleted (log-out, a
+    /// deleted account), showing `notice` there.
+    pub(crate) fn signed_out(&self, notice: Notice) -> Response {
+        let cookies = vec![
+            cookies::session("", 0, self.secure()),
+            notice.cookie(self.secure()),
+        ];
+        see_other(self, "/login/", cookies)
+    }
+
     /// Whether cookies set by this instance get `Secure`.
     pub(crate) fn secure(&self) -> bool {
         self.st.config().secure_cookies

@@ -11,7 +11,6 @@ use bincio_core::model::{StorageUsage, User};
 use bincio_core::CoreError;
 
 use super::{core_message, Field};
-use crate::web::cookies;
 use crate::web::ctx::{Ctx, Member, Theme};
 use crate::web::flash::Notice;
 use crate::web::form::PageForm;
@@ -225,14 +224,24 @@ async fn wrong_password(c: &Ctx, user: &User, which: Danger, e: CoreError) -> Re
     page(c, user, StatusCode::UNAUTHORIZED, errs, None).await
 }
 
+/// Check the password a danger-zone form re-asks for: `Some(page)` with
+/// the error next to that form's field when it is wrong.
+async fn reconfirm(c: &Ctx, user: &User, f: &PageForm, which: Danger) -> Option<Response> {
+    match c
+        .st
+        .accounts()
+        .confirm_password(user, f.get("password"))
+        .await
+    {
+        Ok(()) => None,
+        Err(e) => Some(wrong_password(c, user, which, e).await),
+    }
+}
+
 /// `POST /settings/delete-originals`.
 pub(crate) async fn delete_originals(Member(c, user): Member, f: PageForm) -> Response {
-    if let Err(e) =
-        c.st.accounts()
-            .confirm_password(&user, f.get("password"))
-            .await
-    {
-        return wrong_password(&c, &user, Danger::Originals, e).await;
+    if let Some(refused) = reconfirm(&c, &user, &f, Danger::Originals).await {
+        return refused;
     }
     match c.st.activities().delete_originals(&user.handle).await {
         Ok(freed) => c.done("/settings/", Notice::OriginalsDeleted(units::bytes(freed))),
@@ -242,12 +251,8 @@ pub(crate) async fn delete_originals(Member(c, user): Member, f: PageForm) -> Re
 
 /// `POST /settings/delete-activities`.
 pub(crate) async fn delete_activities(Member(c, user): Member, f: PageForm) -> Response {
-    if let Err(e) =
-        c.st.accounts()
-            .confirm_password(&user, f.get("password"))
-            .await
-    {
-        return wrong_password(&c, &user, Danger::Activities, e).await;
+    if let Some(refused) = reconfirm(&c, &user, &f, Danger::Activities).await {
+        return refused;
     }
     match c.st.activities().delete_all(&user.handle).await {
         Ok(n) => c.done("/settings/", Notice::ActivitiesDeleted(n)),
@@ -264,14 +269,7 @@ pub(crate) async fn delete_account(Member(c, user): Member, f: PageForm) -> Resp
         .delete_account(&user, f.get("password"))
         .await
     {
-        Ok(()) => see_other(
-            &c,
-            "/login/",
-            vec![
-                cookies::session("", 0, c.secure()),
-                Notice::AccountDeleted.cookie(c.secure()),
-            ],
-        ),
+        Ok(()) => c.signed_out(Notice::AccountDeleted),
         Err(e) => wrong_password(&c, &user, Danger::Account, e).await,
     }
 }

@@ -8,7 +8,7 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
-use bincio_core::accounts::{settings, SESSION_TTL_SECS};
+use bincio_core::accounts::{settings, IssuedSession, SESSION_TTL_SECS};
 use bincio_core::ratelimit::Attempt;
 use bincio_core::CoreError;
 
@@ -167,7 +167,37 @@ pub(crate) async fn register(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm
     if let Some(e) = mismatch(&c, &f) {
         return register_page(&c, StatusCode::BAD_REQUEST, values(&f), e);
     }
-    let attempt = Attempt::Register { client: &client };
+    match try_register(&c, &client, &f, c.t.err_code_used).await {
+        Ok(s) => {
+            let (to, notice) = if s.user.is_admin() {
+                ("/admin/", Notice::SetupDone)
+            } else {
+                ("/", Notice::Welcome(s.user.display_name.clone()))
+            };
+            logged_in(&c, &s, to, notice)
+        }
+        Err(Ok((status, errs))) => register_page(&c, status, values(&f), errs),
+        Err(Err(e)) => c.fail(e),
+    }
+}
+
+/// The response that logs the new account in and goes to `to`.
+fn logged_in(c: &Ctx, s: &IssuedSession, to: &str, notice: Notice) -> Response {
+    let cookie = cookies::session(&s.token, SESSION_TTL_SECS, c.secure());
+    see_other(c, to, vec![cookie, notice.cookie(c.secure())])
+}
+
+/// `Accounts::register` with the form's fields under the registration
+/// attempt limit. A refusal comes back as the status and the errors to
+/// show (`bad_code`: this page's words for an unusable code); any other
+/// failure as the core error.
+async fn try_register(
+    c: &Ctx,
+    client: &str,
+    f: &PageForm,
+    bad_code: &str,
+) -> Result<IssuedSession, Result<(StatusCode, Errors), CoreError>> {
+    let attempt = Attempt::Register { client };
     let limiter = c.st.limiter();
     let out = limiter
         .run(
@@ -180,24 +210,7 @@ pub(crate) async fn register(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm
             ),
         )
         .await;
-    match out {
-        Ok(s) => {
-            let cookie = cookies::session(&s.token, SESSION_TTL_SECS, c.secure());
-            let (to, notice) = if s.user.is_admin() {
-                ("/admin/", Notice::SetupDone)
-            } else {
-                ("/", Notice::Welcome(s.user.display_name.clone()))
-            };
-            let flash = notice.cookie(c.secure());
-            see_other(&c, to, vec![cookie, flash])
-        }
-        Err(e) => {
-            match register_refusal(&c, &f, e, c.t.err_code_used, limiter.retry_after(attempt)) {
-                Ok((status, errs)) => register_page(&c, status, values(&f), errs),
-                Err(e) => c.fail(e),
-            }
-        }
-    }
+    out.map_err(|e| register_refusal(c, f, e, bad_code, limiter.retry_after(attempt)))
 }
 
 // ---------------------------------------------------------------- set-up
@@ -276,33 +289,10 @@ pub(crate) async fn setup(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -
         };
         return setup_page(&c, StatusCode::BAD_REQUEST, false, values(&f), errs);
     }
-    let attempt = Attempt::Register { client: &client };
-    let limiter = c.st.limiter();
-    let out = limiter
-        .run(
-            attempt,
-            c.st.accounts().register(
-                f.get("code"),
-                f.get("handle"),
-                f.get("password"),
-                f.get("display_name").trim(),
-            ),
-        )
-        .await;
-    let s = match out {
+    let s = match try_register(&c, &client, &f, c.t.setup_bad_code).await {
         Ok(s) => s,
-        Err(e) => {
-            return match register_refusal(
-                &c,
-                &f,
-                e,
-                c.t.setup_bad_code,
-                limiter.retry_after(attempt),
-            ) {
-                Ok((status, errs)) => setup_page(&c, status, false, values(&f), errs),
-                Err(e) => c.fail(e),
-            }
-        }
+        Err(Ok((status, errs))) => return setup_page(&c, status, false, values(&f), errs),
+        Err(Err(e)) => return c.fail(e),
     };
     if !name.is_empty() && name != c.settings.instance_name {
         if let Err(e) =
@@ -313,9 +303,7 @@ pub(crate) async fn setup(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -
             return c.fail(e);
         }
     }
-    let cookie = cookies::session(&s.token, SESSION_TTL_SECS, c.secure());
-    let flash = Notice::SetupDone.cookie(c.secure());
-    see_other(&c, "/admin/", vec![cookie, flash])
+    logged_in(&c, &s, "/admin/", Notice::SetupDone)
 }
 
 // -------------------------------------------------------- reset password

@@ -138,12 +138,5 @@ pub(crate) async fn submit_logout(c: Ctx, _f: PageForm) -> Response {
             return c.fail(e);
         }
     }
-    see_other(
-        &c,
-        "/login/",
-        vec![
-            cookies::session("", 0, c.secure()),
-            Notice::LoggedOut.cookie(c.secure()),
-        ],
-    )
+    c.signed_out(Notice::LoggedOut)
 }
