@@ -3,7 +3,8 @@
 //! ships (HTML + the CSS and JS every page loads).
 //!
 //! Run: `cargo bench -p bincio-http --bench web_pages`
-//! (`BENCH_ROUNDS` sets the requests per page, default 300).
+//! (`BENCH_ROUNDS` sets the requests per page, default 300; under
+//! `cargo test` it is a 3-round smoke run).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,10 +31,17 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // Under `cargo test` (no `--bench` argument) a short smoke run.
+    let default_rounds = if std::env::args().any(|a| a == "--bench") {
+        300
+    } else {
+        3
+    };
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(default_rounds)
+        .max(1);
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(SqliteStore::open(dir.path().join("instance.db")).expect("sqlite"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -82,12 +82,20 @@ async fn page_access_matrix(b: Backend) {
                 }
             }
         }
-        // The JSON API keeps its JSON errors.
+        // The JSON API keeps its JSON errors, and so does any path asked
+        // for by a program (no `text/html` in `Accept`).
         let p = anon.get("/api/no-such-route").await;
         assert_eq!(p.status, StatusCode::NOT_FOUND);
         assert_eq!(p.body, r#"{"detail":"Not Found"}"#);
-        let p = anon.get("/status").await;
-        assert!(p.body.starts_with('{'), "CCIP path stays JSON: {}", p.body);
+        let p = anon.get("/status/").await;
+        assert!(p.body.starts_with('{'), "CCIP path stays JSON: {p:?}");
+        for path in ["/no-such-page", "/status"] {
+            let p = anon
+                .send(Method::GET, path, None, &[("accept", "application/json")])
+                .await;
+            assert_eq!(p.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(p.body.starts_with('{'), "{path}: {}", p.body);
+        }
         // A wrong method on a page is the HTML 405 page.
         let p = member.send(Method::DELETE, "/settings/", None, &[]).await;
         assert_eq!(p.status, StatusCode::METHOD_NOT_ALLOWED);

@@ -8,7 +8,7 @@
 //! JSON errors byte for byte — clients there parse them.
 
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -20,24 +20,34 @@ use crate::AppState;
 /// Paths answered for programs, not people: the JSON API, the BAS tree, the
 /// health check and the CCIP / OPass routes (`crate::ccip`).
 pub(crate) fn is_machine_path(path: &str) -> bool {
-    const PREFIXES: &[&str] = &["/api/", "/data/", "/use/", "/dashboard/", "/event/puzzle"];
-    const EXACT: &[&str] = &[
+    const SEGMENTS: &[&str] = &[
         "/api",
         "/data",
         "/healthz",
         "/landing",
         "/status",
+        "/use",
         "/announcement",
         "/roles",
         "/scenarios",
         "/dashboard",
     ];
-    EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
+    // `/status`, `/status/`, `/status/x` …, but not `/statuses`.
+    SEGMENTS.iter().any(|s| {
+        path.strip_prefix(s)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }) || path.starts_with("/event/puzzle")
 }
 
 /// Middleware around the whole app (see the module doc).
 pub(crate) async fn html_errors(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    if is_machine_path(req.uri().path()) {
+    let wants_html = req
+        .headers()
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("text/html"));
+    if !wants_html || is_machine_path(req.uri().path()) {
         return next.run(req).await;
     }
     let method = req.method().clone();
@@ -81,6 +91,7 @@ mod tests {
             "/data/index.json",
             "/healthz",
             "/status",
+            "/status/",
             "/use/x",
             "/event/puzzle/deliver",
             "/dashboard/speaker",
@@ -88,7 +99,14 @@ mod tests {
             assert!(is_machine_path(p), "{p}");
         }
         for p in [
-            "/", "/login/", "/admin/", "/nope", "/event/", "/apix", "/u/bob/",
+            "/",
+            "/login/",
+            "/admin/",
+            "/nope",
+            "/event/",
+            "/apix",
+            "/statuses",
+            "/u/bob/",
         ] {
             assert!(!is_machine_path(p), "{p}");
         }

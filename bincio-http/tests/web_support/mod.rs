@@ -188,6 +188,10 @@ impl Client {
             .method(method)
             .uri(path)
             .header(header::HOST, "bincio.test");
+        if !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+            // What a browser sends when it navigates.
+            req = req.header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8");
+        }
         if !self.jar.is_empty() {
             let cookie = self
                 .jar
