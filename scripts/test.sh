@@ -6,6 +6,8 @@
 # data in a fresh directory under .mongo-data/, exports
 # BINCIO_TEST_MONGO_URL for the MongoDB tests, runs cargo test, and stops
 # the server again (by PID) whatever happens. Exits with cargo's status.
+# Installs chromium + chromium-driver (Debian packages) for the browser
+# tests when missing.
 # Needs: cargo, python3 (with venv). Works without a terminal (CI=true).
 set -euo pipefail
 
@@ -20,6 +22,20 @@ if [ ! -x "$VENV/bin/secantusd-py" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check \
     "SecantusDB==$SECANTUS_VERSION" </dev/null
+fi
+
+# The browser tests (bincio-http/tests/web_browser.rs) drive headless
+# Chromium over chromedriver, both from Debian's packages: install them
+# once when missing (idempotent; nothing else downloads a browser).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing chromium and chromium-driver for the browser tests" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver </dev/null >/dev/null
+  else
+    echo "test.sh: chromium / chromedriver missing and not installable here (needs root and apt-get);" \
+      "the browser tests will fail unless BINCIO_SKIP_BROWSER=1" >&2
+  fi
 fi
 
 mkdir -p "$ROOT/.mongo-data"

@@ -176,6 +176,62 @@ impl RateLimiter {
     }
 }
 
+/// Reading the wait and running an attempt under the limit: what a page
+/// needs to say *when* to retry, and one wrapper so every adapter counts
+/// failures the same way.
+impl RateLimiter {
+    /// Seconds until `attempt` may be tried again: 0 when it is allowed
+    /// now, else the rest of the window that holds it back (at least 1).
+    pub fn retry_after(&self, attempt: Attempt<'_>) -> u64 {
+        if self.allowed(attempt) {
+            return 0;
+        }
+        let now = self.clock.unix();
+        let table = self.table.lock().unwrap_or_else(|p| p.into_inner());
+        // Whatever holds an attempt back, its own first key (the
+        // (client, handle) pair for a login) is over budget in the current
+        // window: see `allowed`.
+        let first = attempt.keys().into_iter().next();
+        let left = first
+            .and_then(|k| table.get(&k).copied())
+            .map(|w| w.started + WINDOW_SECS - now)
+            .unwrap_or(WINDOW_SECS);
+        left.clamp(1, WINDOW_SECS) as u64
+    }
+
+    /// Run `f` under the limit of `attempt`: refused with
+    /// [`CoreError::RateLimited`] (without running `f`) while over it; an
+    /// outcome that is the caller's fault (bad input, wrong credentials,
+    /// refused, unknown, conflict) counts as a failure. Store and internal
+    /// faults do not: the caller did nothing wrong.
+    pub async fn run<T>(
+        &self,
+        attempt: Attempt<'_>,
+        f: impl std::future::Future<Output = crate::error::CoreResult<T>>,
+    ) -> crate::error::CoreResult<T> {
+        use crate::CoreError as E;
+        if !self.allowed(attempt) {
+            return Err(E::RateLimited(
+                "Too many attempts, please try again later".into(),
+            ));
+        }
+        let out = f.await;
+        if let Err(
+            E::Invalid(_)
+            | E::Unauthorized(_)
+            | E::Forbidden(_)
+            | E::NotFound(_)
+            | E::Conflict(_)
+            | E::Unprocessable(_)
+            | E::TooLarge(_),
+        ) = &out
+        {
+            self.record_failure(attempt);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +282,51 @@ mod tests {
         }
         assert!(!rl.allowed(login("a", "../zzz")));
         assert!(rl.allowed(login("a", "bob")));
+    }
+
+    #[test]
+    fn retry_after_is_the_rest_of_the_window() {
+        let clock = Arc::new(ManualClock::at(1_000));
+        let rl = RateLimiter::new(clock.clone(), 100);
+        assert_eq!(rl.retry_after(login("a", "bob")), 0);
+        for _ in 0..LOGIN_PER_ACCOUNT {
+            rl.record_failure(login("a", "bob"));
+        }
+        assert_eq!(rl.retry_after(login("a", "bob")), WINDOW_SECS as u64);
+        clock.advance(60);
+        assert_eq!(rl.retry_after(login("a", "bob")), WINDOW_SECS as u64 - 60);
+        assert_eq!(rl.retry_after(login("a", "alice")), 0);
+        clock.advance(WINDOW_SECS);
+        assert_eq!(rl.retry_after(login("a", "bob")), 0);
+    }
+
+    #[test]
+    fn run_counts_only_the_callers_faults() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(run_counts_only_the_callers_faults_async());
+    }
+
+    async fn run_counts_only_the_callers_faults_async() {
+        use crate::CoreError;
+        let clock = Arc::new(ManualClock::at(0));
+        let rl = RateLimiter::new(clock, 100);
+        let reg = Attempt::Register { client: "a" };
+        for _ in 0..REGISTER_PER_CLIENT {
+            let r: crate::error::CoreResult<()> = rl
+                .run(reg, async { Err(CoreError::Internal("disk".into())) })
+                .await;
+            assert!(matches!(r, Err(CoreError::Internal(_))));
+        }
+        assert!(rl.allowed(reg), "internal faults are not counted");
+        for _ in 0..REGISTER_PER_CLIENT {
+            let _ = rl
+                .run(reg, async { Err::<(), _>(CoreError::invalid("bad code")) })
+                .await;
+        }
+        let r = rl.run(reg, async { Ok(()) }).await;
+        assert!(matches!(r, Err(CoreError::RateLimited(_))));
     }
 
     #[test]

@@ -22,14 +22,20 @@ pub fn presented_token(parts: &Parts) -> Option<String> {
 /// request's credential, and cross-site requests are refused:
 /// [`crate::cross_site`]).
 pub(crate) fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).map(str::to_owned)
+}
+
+/// The value of cookie `name` (the first one), trimmed; `None` when absent
+/// or empty.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.trim().to_owned())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
         .filter(|v| !v.is_empty())
 }
 

@@ -21,6 +21,7 @@ mod rejection;
 mod routes;
 pub mod serve;
 mod state;
+pub mod web;
 
 pub use dem::HttpElevationSource;
 pub use serve::{serve, ServeConfig};
@@ -28,7 +29,14 @@ pub use state::{AppState, HttpConfig};
 
 use axum::Router;
 
-/// The full application router (accounts API, health, API docs).
+/// The full application router (accounts API, health, API docs, and the
+/// web pages: [`web`]). Page paths that match nothing get the HTML 404
+/// page; API and CCIP paths keep their JSON errors.
 pub fn router(state: AppState) -> Router {
-    routes::router(state)
+    web::router(state.clone())
+        .merge(routes::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            web::html_errors,
+        ))
 }

@@ -620,6 +620,16 @@ mod tests {
     fn router_paths() -> BTreeSet<&'static str> {
         let mut paths = BTreeSet::new();
         for (file, src) in SOURCES {
+            // The web pages (`crate::web`, not API routes) are merged with
+            // this router in `lib.rs`; nothing else may be.
+            let src: &'static str = if file == "lib.rs" {
+                Box::leak(
+                    src.replacen(".merge(routes::router(", "", 1)
+                        .into_boxed_str(),
+                )
+            } else {
+                src
+            };
             for call in [".nest(", ".nest_service(", ".merge(", ".route_service("] {
                 assert!(
                     !src.contains(call),

@@ -26,8 +26,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     let base = super::base_url(a.public_url.as_deref(), &format!("http://{}", a.bind));
     if let Some(code) = accounts.issue_setup_code().await? {
         println!("This instance has no accounts yet.");
-        println!("Create the admin account (one-time code {code}):");
-        println!("  {base}/register/?code={code}");
+        println!("Open this link to create the admin account (one-time code {code}):");
+        println!("  {}", bincio_http::web::setup_link(&base, &code));
         println!("  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\");
         println!("        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'");
     }

@@ -8,6 +8,7 @@
 //! Every rule of the accounts product lives here, once; HTTP handlers and CLI
 //! commands call these methods and only translate input and output.
 
+mod admin;
 pub mod password;
 pub mod settings;
 pub mod tokens;

@@ -1,0 +1,95 @@
+//! The web pages' own CSS, JavaScript and icon, compiled into the binary
+//! and served from versioned URLs: `/assets/{version}/{name}`, where the
+//! version is a hash of the file. A URL therefore never changes meaning, so
+//! it is cached for a year as `immutable`; a new build changes the URL.
+//! A request with an old version gets the current file, revalidated each
+//! time (`no-cache`), so a page cached across an upgrade still works.
+//!
+//! Nothing is fetched at build or run time; third-party browser files, when
+//! a page needs them, are vendored beside these (see `assets/README.md`).
+
+use std::sync::OnceLock;
+
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bincio_core::accounts::tokens;
+
+use super::render::security_headers;
+
+/// One served file.
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+const FILES: &[Asset] = &[
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_str!("../../assets/web/app.css"),
+    },
+    Asset {
+        name: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../../assets/web/app.js"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_str!("../../assets/web/favicon.svg"),
+    },
+];
+
+/// `(name, version)` of every file, hashed once.
+fn versions() -> &'static [(&'static str, String)] {
+    static V: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    V.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|a| (a.name, tokens::sha256_hex(a.body)[..12].to_owned()))
+            .collect()
+    })
+}
+
+/// The URL of asset `name` (a name that is not an asset still gets a URL,
+/// which answers 404).
+pub(crate) fn url(name: &str) -> String {
+    let v = versions()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("0", |(_, v)| v.as_str());
+    format!("/assets/{v}/{name}")
+}
+
+/// The size in bytes of every asset a page loads (for the page bench).
+pub fn page_asset_bytes() -> usize {
+    FILES
+        .iter()
+        .filter(|a| a.name != "favicon.svg")
+        .map(|a| a.body.len())
+        .sum()
+}
+
+/// `GET /assets/{version}/{name}`.
+pub(crate) async fn serve(Path((version, name)): Path<(String, String)>) -> Response {
+    let Some(asset) = FILES.iter().find(|a| a.name == name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let current = versions().iter().any(|(n, v)| *n == name && *v == version);
+    let mut r = asset.body.into_response();
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(if current {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
+    );
+    security_headers(h);
+    r
+}
