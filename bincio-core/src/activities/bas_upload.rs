@@ -50,21 +50,26 @@ pub const MAX_BAS_ENTRIES: usize = 10_000;
 /// Largest accepted number in a numeric field (no real activity gets near).
 const MAX_NUMBER: f64 = 1e12;
 
-/// The request body.
+/// The request body of a BAS upload.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BasUpload {
     /// The BAS detail document (`activities/{id}.json`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub activity: Value,
     /// The BAS timeseries (`activities/{id}.timeseries.json`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub timeseries: Option<Value>,
     /// The BAS GeoJSON track (`activities/{id}.geojson`).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub geojson: Option<Value>,
 }
 
 /// What happened to a BAS upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BasStatus {
     /// Stored.
@@ -76,6 +81,7 @@ pub enum BasStatus {
 
 /// Outcome of [`Activities::import_bas`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BasImport {
     /// The stored activity (for a hash duplicate: the existing one).
     pub id: String,
@@ -722,6 +728,7 @@ impl Activities {
     /// Store a BAS activity uploaded by `owner` (validated and rebuilt, see
     /// the module doc). A duplicate (same id or same content hash for this
     /// owner) changes nothing; an import notifies the change listener.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle))]
     pub async fn import_bas(&self, owner: &User, upload: BasUpload) -> CoreResult<BasImport> {
         let docs = build(&upload)?;
         drop(upload);
