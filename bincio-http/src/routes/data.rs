@@ -9,7 +9,9 @@ use axum::Json;
 use bincio_core::activities::{DetailDoc, FeedDoc, GeoJsonDoc, IndexDoc, ManifestDoc, TimeseriesDoc};
 use bincio_core::CoreError;
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -148,7 +150,7 @@ pub(crate) async fn activity_file(
 }
 
 /// One of an activity's documents, by the file's suffix.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize)]
 #[serde(untagged)]
 pub(crate) enum ActivityFile {
     /// `{id}.json`.
@@ -157,6 +159,34 @@ pub(crate) enum ActivityFile {
     GeoJson(GeoJsonDoc),
     /// `{id}.timeseries.json`.
     Timeseries(TimeseriesDoc),
+}
+
+/// `anyOf` the three documents (by the file's suffix; utoipa's derive
+/// would say `oneOf`, which open objects cannot tell apart).
+impl utoipa::PartialSchema for ActivityFile {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(DetailDoc::name()))
+            .item(Ref::from_schema_name(GeoJsonDoc::name()))
+            .item(Ref::from_schema_name(TimeseriesDoc::name()))
+            .description(Some(
+                "`{id}.json`: DetailDoc; `{id}.geojson`: GeoJsonDoc; \
+                 `{id}.timeseries.json`: TimeseriesDoc",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ActivityFile {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        for (name, schema) in [
+            (DetailDoc::name(), DetailDoc::schema()),
+            (GeoJsonDoc::name(), GeoJsonDoc::schema()),
+            (TimeseriesDoc::name(), TimeseriesDoc::schema()),
+        ] {
+            schemas.push((name.into_owned(), schema));
+        }
+    }
 }
 
 /// `/data/{handle}/activities/images/{id}/{name}`.

@@ -42,7 +42,7 @@ pub(crate) async fn openapi() -> Response {
 
 /// Swagger UI.
 #[utoipa::path(get, path = "/api/docs", tag = "docs",
-    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+    responses((status = 200, description = "HTML page", body = String, content_type = "text/html; charset=utf-8")))]
 pub(crate) async fn swagger() -> Html<&'static str> {
     Html(
         r##"<!doctype html>
@@ -70,7 +70,10 @@ fn asset(ctype: &'static str, body: &'static [u8]) -> Response {
 #[utoipa::path(get, path = "/api/docs/{asset}", tag = "docs",
     params(("asset" = String, Path, description = "`swagger-ui-bundle.js` or `swagger-ui.css`")),
     responses(
-        (status = 200, description = "The file", body = String, content_type = "text/javascript"),
+        (status = 200, description = "The file", content(
+            (String = "text/javascript; charset=utf-8"),
+            (String = "text/css; charset=utf-8"),
+        )),
         (status = 404, description = "No such file", body = ErrorBody),
     ))]
 pub(crate) async fn swagger_asset(Path(name): Path<String>) -> Response {
@@ -83,7 +86,7 @@ pub(crate) async fn swagger_asset(Path(name): Path<String>) -> Response {
 
 /// ReDoc.
 #[utoipa::path(get, path = "/api/redoc", tag = "docs",
-    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+    responses((status = 200, description = "HTML page", body = String, content_type = "text/html; charset=utf-8")))]
 pub(crate) async fn redoc() -> Html<&'static str> {
     Html(
         r##"<!doctype html>
@@ -96,7 +99,7 @@ pub(crate) async fn redoc() -> Html<&'static str> {
 
 /// ReDoc's script.
 #[utoipa::path(get, path = "/api/redoc/redoc.standalone.js", tag = "docs",
-    responses((status = 200, description = "The script", body = String, content_type = "text/javascript")))]
+    responses((status = 200, description = "The script", body = String, content_type = "text/javascript; charset=utf-8")))]
 pub(crate) async fn redoc_js() -> Response {
     asset("text/javascript; charset=utf-8", REDOC_JS)
 }
