@@ -91,9 +91,7 @@ impl ApiError {
                 CoreError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 CoreError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 CoreError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                CoreError::Store(_) | CoreError::Internal(_) => {
-                    StatusCode::INTERNAL_SERVER_ERROR
-                }
+                CoreError::Store(_) | CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
     }

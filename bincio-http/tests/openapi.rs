@@ -152,15 +152,17 @@ fn every_response_has_a_schema() {
         assert!(!responses.is_empty(), "{method} {path}: no responses");
         for (status, r) in responses {
             let content = r["content"].as_object();
-            let ok = content.is_some_and(|c| {
-                !c.is_empty() && c.values().all(|m| m["schema"].is_object())
-            });
+            let ok = content
+                .is_some_and(|c| !c.is_empty() && c.values().all(|m| m["schema"].is_object()));
             if !ok {
                 missing.push(format!("{method} {path} {status}"));
             }
         }
     }
-    assert!(missing.is_empty(), "responses without a schema: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "responses without a schema: {missing:#?}"
+    );
 }
 
 /// The paths of a router, read from its own route table (`Router`'s
@@ -181,7 +183,10 @@ fn routed_paths(router: &Router) -> BTreeSet<String> {
         paths.insert(tail[..end].to_owned());
         rest = &tail[end + 1..];
     }
-    assert!(paths.contains("/healthz"), "route table not read: {paths:?}");
+    assert!(
+        paths.contains("/healthz"),
+        "route table not read: {paths:?}"
+    );
     paths
 }
 
@@ -364,7 +369,8 @@ impl Checker {
         let validator = match jsonschema::validator_for(&root) {
             Ok(v) => v,
             Err(e) => {
-                self.failures.push(format!("{what}: schema does not compile: {e}"));
+                self.failures
+                    .push(format!("{what}: schema does not compile: {e}"));
                 return;
             }
         };
@@ -380,14 +386,25 @@ impl Checker {
         self.send(Method::GET, uri, None, &h).await
     }
 
-    async fn json(&mut self, method: Method, uri: &str, body: Value, cookie: Option<&str>) -> Answer {
+    async fn json(
+        &mut self,
+        method: Method,
+        uri: &str,
+        body: Value,
+        cookie: Option<&str>,
+    ) -> Answer {
         let h = cookie_header(cookie);
         let h: Vec<(&str, &str)> = h.iter().map(|c| ("cookie", c.as_str())).collect();
         let body = Some(("application/json", body.to_string().into_bytes()));
         self.send(method, uri, body, &h).await
     }
 
-    async fn multipart(&mut self, uri: &str, parts: &[(&str, &str, &[u8])], cookie: &str) -> Answer {
+    async fn multipart(
+        &mut self,
+        uri: &str,
+        parts: &[(&str, &str, &[u8])],
+        cookie: &str,
+    ) -> Answer {
         let boundary = "openapi-test-boundary";
         let mut body = Vec::new();
         for (field, file, bytes) in parts {
@@ -466,8 +483,13 @@ async fn app_bodies_match_their_schemas() {
     c.get("/api/me", None).await;
     c.get("/api/stats", None).await;
     c.get("/data/index.json", None).await;
-    c.json(Method::POST, "/api/auth/login", creds("admin", "wrong-password"), None)
-        .await;
+    c.json(
+        Method::POST,
+        "/api/auth/login",
+        creds("admin", "wrong-password"),
+        None,
+    )
+    .await;
     c.send(
         Method::POST,
         "/api/auth/login",
@@ -476,14 +498,22 @@ async fn app_bodies_match_their_schemas() {
     )
     .await;
     let admin = c
-        .json(Method::POST, "/api/auth/token", creds("admin", "admin-password"), None)
+        .json(
+            Method::POST,
+            "/api/auth/token",
+            creds("admin", "admin-password"),
+            None,
+        )
         .await
         .json["token"]
         .as_str()
         .expect("token")
         .to_owned();
     let a = Some(admin.as_str());
-    let code = c.json(Method::POST, "/api/invites", json!({}), a).await.json["code"]
+    let code = c
+        .json(Method::POST, "/api/invites", json!({}), a)
+        .await
+        .json["code"]
         .as_str()
         .expect("code")
         .to_owned();
@@ -496,21 +526,41 @@ async fn app_bodies_match_their_schemas() {
     )
     .await;
     let alice = c
-        .json(Method::POST, "/api/auth/token", creds("alice", "alice-password"), None)
+        .json(
+            Method::POST,
+            "/api/auth/token",
+            creds("alice", "alice-password"),
+            None,
+        )
         .await
         .json["token"]
         .as_str()
         .expect("token")
         .to_owned();
     let u = Some(alice.as_str());
-    c.json(Method::POST, "/api/auth/login", creds("alice", "alice-password"), None)
-        .await;
+    c.json(
+        Method::POST,
+        "/api/auth/login",
+        creds("alice", "alice-password"),
+        None,
+    )
+    .await;
     c.get("/api/me", u).await;
     c.get("/api/stats", u).await;
-    c.json(Method::PUT, "/api/me/display-name", json!({"display_name": "Alice"}), u)
-        .await;
-    c.json(Method::PUT, "/api/me/prefs", json!({"nav_hide_feed": true}), u)
-        .await;
+    c.json(
+        Method::PUT,
+        "/api/me/display-name",
+        json!({"display_name": "Alice"}),
+        u,
+    )
+    .await;
+    c.json(
+        Method::PUT,
+        "/api/me/prefs",
+        json!({"nav_hide_feed": true}),
+        u,
+    )
+    .await;
     c.json(Method::PUT, "/api/me/prefs", json!([1]), u).await;
     c.get("/api/me/prefs", u).await;
     c.json(
@@ -551,7 +601,12 @@ async fn app_bodies_match_their_schemas() {
     c.get("/api/admin/jobs", a).await;
     // The reset revoked every session of alice.
     let alice = c
-        .json(Method::POST, "/api/auth/token", creds("alice", "alice-password3"), None)
+        .json(
+            Method::POST,
+            "/api/auth/token",
+            creds("alice", "alice-password3"),
+            None,
+        )
         .await
         .json["token"]
         .as_str()
@@ -563,7 +618,10 @@ async fn app_bodies_match_their_schemas() {
     let done = c
         .multipart(
             "/api/upload?stream=false",
-            &[("files", "a.gpx", &gpx(0, 7.0)), ("files", "bad.gpx", b"<gpx>")],
+            &[
+                ("files", "a.gpx", &gpx(0, 7.0)),
+                ("files", "bad.gpx", b"<gpx>"),
+            ],
             &alice,
         )
         .await;
@@ -573,8 +631,12 @@ async fn app_bodies_match_their_schemas() {
         .to_owned();
     c.multipart("/api/upload", &[("files", "a.gpx", &gpx(0, 7.0))], &alice)
         .await;
-    c.multipart("/api/upload/strava-zip", &[("file", "x.zip", &strava_zip())], &alice)
-        .await;
+    c.multipart(
+        "/api/upload/strava-zip",
+        &[("file", "x.zip", &strava_zip())],
+        &alice,
+    )
+    .await;
     c.multipart("/api/upload/strava-zip", &[("file", "x.txt", b"x")], &alice)
         .await;
     {
@@ -606,8 +668,13 @@ async fn app_bodies_match_their_schemas() {
     let act = format!("/api/activity/{id}");
     c.get(&act, u).await;
     c.get("/api/activity/-bad", u).await;
-    c.json(Method::POST, &act, json!({"title": "T", "private": true}), u)
-        .await;
+    c.json(
+        Method::POST,
+        &act,
+        json!({"title": "T", "private": true}),
+        u,
+    )
+    .await;
     c.json(Method::POST, &act, json!({"nope": 1}), u).await;
     for sub in ["geojson", "timeseries", "gpx", "images"] {
         c.get(&format!("{act}/{sub}"), u).await;
@@ -623,10 +690,20 @@ async fn app_bodies_match_their_schemas() {
     c.get(&format!("{act}/images/{name}"), u).await;
     c.get(&format!("/data/alice/activities/images/{id}/{name}"), u)
         .await;
-    c.json(Method::DELETE, &format!("{act}/images/{name}"), json!(null), u)
-        .await;
-    c.json(Method::DELETE, &format!("{act}/images/{name}"), json!(null), u)
-        .await;
+    c.json(
+        Method::DELETE,
+        &format!("{act}/images/{name}"),
+        json!(null),
+        u,
+    )
+    .await;
+    c.json(
+        Method::DELETE,
+        &format!("{act}/images/{name}"),
+        json!(null),
+        u,
+    )
+    .await;
     for kind in ["hysteresis", "dem"] {
         c.json(
             Method::POST,
@@ -695,19 +772,38 @@ async fn app_bodies_match_their_schemas() {
         u,
     )
     .await;
-    c.json(Method::DELETE, "/api/admin/users/alice/activities", json!(null), a)
-        .await;
-    c.json(Method::DELETE, "/api/admin/users/nobody/activities", json!(null), a)
-        .await;
-    c.json(Method::DELETE, "/api/me", json!({"password": "alice-password3"}), u)
-        .await;
+    c.json(
+        Method::DELETE,
+        "/api/admin/users/alice/activities",
+        json!(null),
+        a,
+    )
+    .await;
+    c.json(
+        Method::DELETE,
+        "/api/admin/users/nobody/activities",
+        json!(null),
+        a,
+    )
+    .await;
+    c.json(
+        Method::DELETE,
+        "/api/me",
+        json!({"password": "alice-password3"}),
+        u,
+    )
+    .await;
     c.json(Method::POST, "/api/auth/logout", json!({}), a).await;
 
     assert!(c.failures.is_empty(), "{:#?}", c.failures);
     assert!(c.validated > 80, "only {} bodies validated", c.validated);
     let not_ccip: BTreeSet<_> = documented(&c.doc)
         .into_iter()
-        .filter(|(_, p)| p.starts_with("/api/") && p != "/api/event/attendees" || p.starts_with("/data") || p == "/healthz")
+        .filter(|(_, p)| {
+            p.starts_with("/api/") && p != "/api/event/attendees"
+                || p.starts_with("/data")
+                || p == "/healthz"
+        })
         .collect();
     let missed: Vec<_> = not_ccip.difference(&c.exercised).collect();
     assert!(missed.is_empty(), "operations not exercised: {missed:?}");
@@ -762,8 +858,13 @@ async fn ccip_bodies_match_their_schemas() {
     .await;
     c.get("/event/puzzle/dashboard", None).await;
     for m in [Method::GET, Method::POST, Method::PUT] {
-        c.send(m.clone(), &format!("/event/puzzle/coupon?{t}"), None, &staff)
-            .await;
+        c.send(
+            m.clone(),
+            &format!("/event/puzzle/coupon?{t}"),
+            None,
+            &staff,
+        )
+        .await;
         c.send(m, &format!("/event/puzzle/revoke?{t}"), None, &staff)
             .await;
     }
@@ -779,7 +880,8 @@ async fn ccip_bodies_match_their_schemas() {
     c.get(&format!("/announcement?{t}"), None).await;
     c.get("/announcement", None).await;
     c.send(Method::GET, "/dashboard", None, &staff).await;
-    c.send(Method::GET, "/dashboard/audience", None, &staff).await;
+    c.send(Method::GET, "/dashboard/audience", None, &staff)
+        .await;
     c.send(Method::GET, "/dashboard/nope", None, &staff).await;
     c.get("/dashboard", None).await;
     c.get("/roles", None).await;
@@ -797,7 +899,10 @@ async fn ccip_bodies_match_their_schemas() {
         })
         .collect();
     let missed: Vec<_> = ccip.difference(&c.exercised).collect();
-    assert!(missed.is_empty(), "CCIP operations not exercised: {missed:?}");
+    assert!(
+        missed.is_empty(),
+        "CCIP operations not exercised: {missed:?}"
+    );
 }
 
 /// The bytes of the documents the CCIP routes send are CS's; this checks
@@ -848,15 +953,30 @@ fn ccip_absent_is_not_null() {
         ("Announcement", "msg_zh"),
         ("ScenarioUse", "used"),
     ] {
-        let required = s[schema]["required"].as_array().cloned().unwrap_or_default();
-        assert!(!required.contains(&json!(field)), "{schema}.{field} required");
+        let required = s[schema]["required"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            !required.contains(&json!(field)),
+            "{schema}.{field} required"
+        );
         let text = s[schema]["properties"][field].to_string();
         assert!(!text.contains("null"), "{schema}.{field} nullable: {text}");
     }
     for field in ["valid", "coupon"] {
-        let required = s["PuzzleBucket"]["required"].as_array().cloned().unwrap_or_default();
-        assert!(required.contains(&json!(field)), "PuzzleBucket.{field} not required");
+        let required = s["PuzzleBucket"]["required"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            required.contains(&json!(field)),
+            "PuzzleBucket.{field} not required"
+        );
         let text = s["PuzzleBucket"]["properties"][field].to_string();
-        assert!(text.contains("null"), "PuzzleBucket.{field} not nullable: {text}");
+        assert!(
+            text.contains("null"),
+            "PuzzleBucket.{field} not nullable: {text}"
+        );
     }
 }

@@ -478,7 +478,6 @@ impl Accounts {
             Err(invalid())
         }
     }
-
 }
 
 /// Length of the set-up code (distinguishes it from 8-char invites).

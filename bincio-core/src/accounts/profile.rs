@@ -37,7 +37,6 @@ pub struct Community {
 }
 
 impl Accounts {
-
     /// Set the display name (≤ 60 characters, may be empty).
     #[tracing::instrument(skip_all, fields(handle = %user.handle))]
     pub async fn set_display_name(&self, user: &User, name: &str) -> CoreResult<String> {

@@ -12,8 +12,8 @@
 pub mod athlete;
 pub mod athlete_config;
 pub mod bas_upload;
-mod cpu_slots;
 pub mod batch;
+mod cpu_slots;
 pub mod dem;
 pub mod documents;
 pub mod elevation;

@@ -146,10 +146,7 @@ pub(crate) fn api() -> OpenApiRouter<CcipState> {
         .routes(routes!(dashboard::role))
         .routes(routes!(dashboard::roles))
         .routes(routes!(dashboard::scenarios))
-        .routes(
-            routes!(import::import)
-                .layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
-        )
+        .routes(routes!(import::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)))
 }
 
 /// 404 `{"message": "not found"}` for an app that serves only CCIP.

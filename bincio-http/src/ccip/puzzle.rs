@@ -4,7 +4,9 @@ use axum::extract::State;
 use bincio_core::event::wire::{bucket_doc, counters_doc, strings, Json};
 
 use super::input::{Fields, Params};
-use super::schema::{Delivered, DeliverForm, Deliverer, Message, PuzzleBucket, PuzzleCounter, StatusOk};
+use super::schema::{
+    DeliverForm, Delivered, Deliverer, Message, PuzzleBucket, PuzzleCounter, StatusOk,
+};
 use super::staff::Staff;
 use super::{bson, flask, ok, CcipState, Result};
 

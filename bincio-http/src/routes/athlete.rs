@@ -66,7 +66,9 @@ pub(crate) async fn post(
 }
 
 async fn athlete_of(st: &AppState, viewer: MaybeUser, handle: &str) -> ApiResult<Json<AthleteDoc>> {
-    Ok(Json(st.activities().athlete(viewer.0.as_ref(), handle).await?))
+    Ok(Json(
+        st.activities().athlete(viewer.0.as_ref(), handle).await?,
+    ))
 }
 
 /// A member's `athlete.json`: the owner's full version, or the public one

@@ -6,7 +6,9 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
-use bincio_core::activities::{DetailDoc, FeedDoc, GeoJsonDoc, IndexDoc, ManifestDoc, TimeseriesDoc};
+use bincio_core::activities::{
+    DetailDoc, FeedDoc, GeoJsonDoc, IndexDoc, ManifestDoc, TimeseriesDoc,
+};
 use bincio_core::CoreError;
 use serde::Serialize;
 use utoipa::openapi::schema::{AnyOfBuilder, Schema};
@@ -138,15 +140,17 @@ pub(crate) async fn activity_file(
 ) -> ApiResult<Json<ActivityFile>> {
     let a = st.activities();
     let v = viewer.as_ref();
-    Ok(Json(if let Some(id) = file.strip_suffix(".timeseries.json") {
-        ActivityFile::Timeseries(a.timeseries(v, &handle, id).await?)
-    } else if let Some(id) = file.strip_suffix(".geojson") {
-        ActivityFile::GeoJson(a.geojson(v, &handle, id).await?)
-    } else if let Some(id) = file.strip_suffix(".json") {
-        ActivityFile::Detail(a.detail(v, &handle, id).await?)
-    } else {
-        return Err(not_found().into());
-    }))
+    Ok(Json(
+        if let Some(id) = file.strip_suffix(".timeseries.json") {
+            ActivityFile::Timeseries(a.timeseries(v, &handle, id).await?)
+        } else if let Some(id) = file.strip_suffix(".geojson") {
+            ActivityFile::GeoJson(a.geojson(v, &handle, id).await?)
+        } else if let Some(id) = file.strip_suffix(".json") {
+            ActivityFile::Detail(a.detail(v, &handle, id).await?)
+        } else {
+            return Err(not_found().into());
+        },
+    ))
 }
 
 /// One of an activity's documents, by the file's suffix.

@@ -96,9 +96,8 @@ pub(crate) async fn add_image(
             break;
         }
     }
-    let bytes = bytes.ok_or_else(|| {
-        ApiError::new(StatusCode::BAD_REQUEST, "Missing multipart field 'file'")
-    })?;
+    let bytes = bytes
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "Missing multipart field 'file'"))?;
     let filename = st.activities().add_image(&a.user, &id, bytes).await?;
     Ok(Json(ImageAdded { ok: true, filename }))
 }

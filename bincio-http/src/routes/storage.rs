@@ -37,7 +37,10 @@ pub(crate) struct StorageBody {
     responses((status = 200, body = StorageBody)),
     security(("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(handle = %a.user.handle))]
-pub(crate) async fn storage(State(st): State<AppState>, a: AuthUser) -> ApiResult<Json<StorageBody>> {
+pub(crate) async fn storage(
+    State(st): State<AppState>,
+    a: AuthUser,
+) -> ApiResult<Json<StorageBody>> {
     let u = st.activities().storage(&a.user.handle).await?;
     Ok(Json(StorageBody {
         total_mb: mb(u.activities_bytes + u.originals_bytes + u.images_bytes),

@@ -135,7 +135,12 @@ impl From<&IngestStatus> for FileStatus {
 }
 
 impl UploadEvent {
-    fn progress(n: usize, total: usize, name: &str, outcome: &Result<IngestStatus, String>) -> Self {
+    fn progress(
+        n: usize,
+        total: usize,
+        name: &str,
+        outcome: &Result<IngestStatus, String>,
+    ) -> Self {
         let (status, id, duplicate_of, detail) = match outcome {
             Ok(s) => {
                 let status = FileStatus::from(s);
