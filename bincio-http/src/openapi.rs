@@ -118,9 +118,10 @@ fn error_response(schema: &str, description: &str) -> RefOr<Response> {
         .into()
 }
 
-/// Every operation gets a `default` response in its router's error shape,
-/// and a secured one its 401 (`Not authenticated` / `staff only` is 403 on
-/// CCIP and documented there).
+/// Every operation gets a `default` response in its router's error shape;
+/// a secured one, and every read of the live tree (`data`: a private
+/// instance refuses anonymous viewers), its 401. (CCIP's staff refusal is
+/// 403 `staff only`, documented on each staff route.)
 fn add_default_errors(doc: &mut Document) {
     for item in doc.paths.paths.values_mut() {
         let ops = [
@@ -144,6 +145,18 @@ fn add_default_errors(doc: &mut Document) {
                     .entry("default".into())
                     .or_insert_with(|| error_response("Message", "Any other error"));
                 continue;
+            }
+            let data = op
+                .tags
+                .as_ref()
+                .is_some_and(|t| t.iter().any(|t| t == "data"));
+            if data {
+                responses.entry("401".into()).or_insert_with(|| {
+                    error_response(
+                        "ErrorBody",
+                        "`Not authenticated`: an anonymous viewer of a private instance",
+                    )
+                });
             }
             if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                 responses.entry("401".into()).or_insert_with(|| {

@@ -380,6 +380,15 @@ impl Checker {
         }
     }
 
+    /// A Bearer token of `handle` (through `/api/auth/token`).
+    async fn token(&mut self, handle: &str, password: &str) -> String {
+        let creds = json!({"handle": handle, "password": password});
+        let r = self
+            .json(Method::POST, "/api/auth/token", creds, None)
+            .await;
+        r.json["token"].as_str().expect("token").to_owned()
+    }
+
     async fn get(&mut self, uri: &str, cookie: Option<&str>) -> Answer {
         let h = cookie_header(cookie);
         let h: Vec<(&str, &str)> = h.iter().map(|c| ("cookie", c.as_str())).collect();
@@ -497,18 +506,7 @@ async fn app_bodies_match_their_schemas() {
         &[],
     )
     .await;
-    let admin = c
-        .json(
-            Method::POST,
-            "/api/auth/token",
-            creds("admin", "admin-password"),
-            None,
-        )
-        .await
-        .json["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let admin = c.token("admin", "admin-password").await;
     let a = Some(admin.as_str());
     let code = c
         .json(Method::POST, "/api/invites", json!({}), a)
@@ -525,18 +523,7 @@ async fn app_bodies_match_their_schemas() {
         None,
     )
     .await;
-    let alice = c
-        .json(
-            Method::POST,
-            "/api/auth/token",
-            creds("alice", "alice-password"),
-            None,
-        )
-        .await
-        .json["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let alice = c.token("alice", "alice-password").await;
     let u = Some(alice.as_str());
     c.json(
         Method::POST,
@@ -600,18 +587,7 @@ async fn app_bodies_match_their_schemas() {
     .await;
     c.get("/api/admin/jobs", a).await;
     // The reset revoked every session of alice.
-    let alice = c
-        .json(
-            Method::POST,
-            "/api/auth/token",
-            creds("alice", "alice-password3"),
-            None,
-        )
-        .await
-        .json["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let alice = c.token("alice", "alice-password3").await;
     let u = Some(alice.as_str());
 
     // Uploads.

@@ -10,6 +10,21 @@ use super::schema::{
 use super::staff::Staff;
 use super::{bson, flask, ok, CcipState, Result};
 
+/// The answers of the staff actions on a bucket (`revoke`, `coupon`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum StaffBucketAction {
+    /// Done.
+    #[response(status = 200)]
+    Done(StatusOk),
+    /// `token required`, `invalid token`.
+    #[response(status = 400)]
+    Refused(Message),
+    /// `staff only`.
+    #[response(status = 403)]
+    StaffOnly(Message),
+}
+
 /// A puzzle bucket, by the attendee's **public** token.
 #[utoipa::path(get, path = "/event/puzzle", tag = "ccip",
     params(("token" = String, Query, description = "Public token: SHA-1 hex of the private token")),
@@ -26,11 +41,7 @@ pub(super) async fn bucket(State(s): State<CcipState>, q: Params) -> Result {
 /// Redeem a bucket: its pieces leave circulation (staff; idempotent).
 #[utoipa::path(method(get, post, put), path = "/event/puzzle/revoke", tag = "ccip",
     params(("token" = String, Query, description = "Private attendee token")),
-    responses(
-        (status = 200, body = StatusOk),
-        (status = 400, description = "`token required`, `invalid token`", body = Message),
-        (status = 403, description = "`staff only`", body = Message),
-    ),
+    responses(StaffBucketAction),
     security(("ccip" = []), ("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all)]
 pub(super) async fn revoke(State(s): State<CcipState>, _: Staff, q: Params) -> Result {
@@ -41,11 +52,7 @@ pub(super) async fn revoke(State(s): State<CcipState>, _: Staff, q: Params) -> R
 /// Mark a bucket's coupon used (staff).
 #[utoipa::path(method(get, post, put), path = "/event/puzzle/coupon", tag = "ccip",
     params(("token" = String, Query, description = "Private attendee token")),
-    responses(
-        (status = 200, body = StatusOk),
-        (status = 400, description = "`token required`, `invalid token`", body = Message),
-        (status = 403, description = "`staff only`", body = Message),
-    ),
+    responses(StaffBucketAction),
     security(("ccip" = []), ("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all)]
 pub(super) async fn coupon(State(s): State<CcipState>, _: Staff, q: Params) -> Result {

@@ -77,7 +77,6 @@ async fn athlete_of(st: &AppState, viewer: MaybeUser, handle: &str) -> ApiResult
     params(("handle" = String, Path, description = "The member")),
     responses(
         (status = 200, body = AthleteDoc),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
         (status = 404, description = "`User not found`", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(handle = %handle))]
@@ -94,7 +93,6 @@ pub(crate) async fn data(
     params(("handle" = String, Path, description = "The member")),
     responses(
         (status = 200, body = AthleteDoc),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
         (status = 404, description = "`User not found`", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(handle = %handle))]

@@ -17,7 +17,6 @@ use utoipa::{PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::blob::blob_response;
 use crate::auth::MaybeUser;
 use crate::error::{ApiResult, ErrorBody};
 use crate::AppState;
@@ -40,7 +39,6 @@ fn not_found() -> CoreError {
 #[utoipa::path(get, path = "/data/index.json", tag = "data",
     responses(
         (status = 200, body = ManifestDoc),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn root(
@@ -57,7 +55,6 @@ pub(crate) async fn root(
     params(("handle" = String, Path, description = "The member")),
     responses(
         (status = 200, body = IndexDoc),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
         (status = 404, description = "`User not found`", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(handle = %handle))]
@@ -82,7 +79,6 @@ pub(crate) async fn user_index(
     ),
     responses(
         (status = 200, body = IndexDoc),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
         (status = 404, description = "No such member or file", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(handle = %handle, file = %file))]
@@ -103,7 +99,6 @@ pub(crate) async fn user_shard(
     params(("file" = String, Path, description = "`feed.json` or `feed-{N}.json`")),
     responses(
         (status = 200, body = FeedDoc),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
         (status = 404, description = "No such page", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(file = %file))]
@@ -129,7 +124,6 @@ pub(crate) async fn combined_feed(
     ),
     responses(
         (status = 200, body = ActivityFile),
-        (status = 401, description = "Anonymous viewer of a private instance", body = ErrorBody),
         (status = 404, description = "Not there, or not for this viewer", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(handle = %handle, file = %file))]
@@ -210,9 +204,5 @@ pub(crate) async fn image(
     MaybeUser(viewer, _): MaybeUser,
     Path((handle, id, name)): Path<(String, String, String)>,
 ) -> ApiResult<Response> {
-    let blob = st
-        .activities()
-        .image(viewer.as_ref(), &handle, &id, &name)
-        .await?;
-    Ok(blob_response(blob))
+    super::blob::image(&st, viewer.as_ref(), &handle, &id, &name).await
 }

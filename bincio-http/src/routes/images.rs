@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::blob::blob_response;
 use super::OkBody;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -132,11 +131,7 @@ pub(crate) async fn get_image(
     a: AuthUser,
     Path((id, name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let blob = st
-        .activities()
-        .image(Some(&a.user), &a.user.handle, &id, &name)
-        .await?;
-    Ok(blob_response(blob))
+    super::blob::image(&st, Some(&a.user), &a.user.handle, &id, &name).await
 }
 
 /// Delete one photo of the caller's activity.
