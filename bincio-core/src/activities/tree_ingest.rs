@@ -175,3 +175,75 @@ impl TreeIngest {
         write_root_manifest(root).map_err(context("cannot write the root manifest".into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{compute, parse_bytes, Limits, Options};
+
+    /// A 5-minute GPX walk starting at 08:00 UTC; `creator` changes the
+    /// bytes (and so the hash) without changing the recording.
+    fn walk(creator: &str) -> Activity {
+        let mut gpx = format!(
+            r#"<?xml version="1.0"?><gpx version="1.1" creator="{creator}" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>"#
+        );
+        for i in 0..6 {
+            gpx.push_str(&format!(
+                r#"<trkpt lat="45.0" lon="{}"><ele>100</ele><time>2024-05-01T08:0{i}:00Z</time></trkpt>"#,
+                7.0 + f64::from(i) * 0.001
+            ));
+        }
+        gpx.push_str("</trkseg></trk></gpx>");
+        let parsed = parse_bytes("walk.gpx", gpx.as_bytes(), &Limits::default()).expect("parse");
+        compute(&parsed, &Options::default())
+    }
+
+    fn temp_root(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "bincio-tree-ingest-{name}-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn same_rules_as_the_store() {
+        let root = temp_root("rules");
+        let mut tree = TreeIngest::open(&root, "rider").expect("open");
+        let first = tree.add(walk("a")).expect("add");
+        let TreeOutcome::Added { id } = &first else {
+            panic!("{first:?}")
+        };
+        // The same file again: known hash, nothing written.
+        assert_eq!(tree.add(walk("a")).expect("add"), TreeOutcome::Unchanged);
+        // Another file of the same outing and source: its id collides (the
+        // hash suffix), and the existing recording wins the tie.
+        match tree.add(walk("b")).expect("add") {
+            TreeOutcome::NearDuplicate { id: dup, of } => {
+                assert_ne!(&dup, id);
+                assert!(dup.starts_with(id.as_str()), "{dup}");
+                assert_eq!(&of, id);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(tree.known_hashes().len(), 2);
+        tree.finish("Rider").expect("finish");
+        let index: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(root.join("rider/index.json")).expect("index"))
+                .expect("json");
+        let listed: Vec<&str> = index["activities"]
+            .as_array()
+            .expect("activities")
+            .iter()
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        assert_eq!(listed, [id.as_str()], "only the winner is listed");
+        assert!(root.join("index.json").is_file(), "root manifest");
+        // Reopened, the tree remembers both files.
+        let again = TreeIngest::open(&root, "rider").expect("reopen");
+        assert_eq!(again.known_hashes().len(), 2);
+        std::fs::remove_dir_all(&root).ok();
+    }
+}
