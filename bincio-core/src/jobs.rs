@@ -13,6 +13,7 @@ use crate::clock::Clock;
 
 /// A snapshot of one job, as `/api/admin/jobs` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobInfo {
     /// 8 lowercase hex characters.
     pub id: String,

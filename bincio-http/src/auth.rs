@@ -84,7 +84,7 @@ impl FromRequestParts<AppState> for AuthUser {
     ) -> Result<Self, Self::Rejection> {
         match MaybeUser::from_request_parts(parts, state).await? {
             MaybeUser(Some(user), Some(token)) => Ok(Self { user, token }),
-            _ => Err(ApiError::unauthenticated()),
+            _ => Err(ApiError::Unauthenticated),
         }
     }
 }
@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for AdminUser {
         if user.is_admin() {
             Ok(Self(user))
         } else {
-            Err(ApiError::admin_required())
+            Err(ApiError::AdminRequired)
         }
     }
 }

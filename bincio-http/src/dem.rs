@@ -12,7 +12,21 @@
 //! same, so a stalled connection is not kept open.
 
 use bincio_core::activities::dem::{ElevationSource, LatLon, DEM_BATCH, DEM_BATCH_TIMEOUT};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The request body of open-elevation's lookup.
+#[derive(Serialize)]
+struct Lookup {
+    locations: Vec<Location>,
+}
+
+/// One point to look up.
+#[derive(Serialize)]
+struct Location {
+    latitude: f64,
+    longitude: f64,
+}
 
 /// Largest reply read for one batch: 512 results of open-elevation's shape
 /// take ~40 KiB; 1 MiB leaves room for any sane service.
@@ -77,14 +91,19 @@ impl ElevationSource for HttpElevationSource {
         if points.len() > DEM_BATCH {
             return Err(format!("batch of {} exceeds {DEM_BATCH}", points.len()));
         }
-        let locations: Vec<Value> = points
-            .iter()
-            .map(|p| json!({"latitude": p.lat, "longitude": p.lon}))
-            .collect();
+        let lookup = Lookup {
+            locations: points
+                .iter()
+                .map(|p| Location {
+                    latitude: p.lat,
+                    longitude: p.lon,
+                })
+                .collect(),
+        };
         let mut resp = self
             .client
             .post(self.lookup_url.clone())
-            .json(&json!({ "locations": locations }))
+            .json(&lookup)
             .send()
             .await
             .map_err(|e| format!("DEM request failed: {e}"))?;

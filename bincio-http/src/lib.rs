@@ -3,9 +3,11 @@
 //! [`serve`] serves a router with timeouts and connection bounds
 //! ([`ServeConfig`]).
 //!
-//! Handlers parse input, call one core service method and map the result
-//! to the wire format; they hold no business rules. Core errors become HTTP
-//! statuses in exactly one place ([`error`]).
+//! Handlers parse input, call one core service method and map the typed
+//! result to a typed wire body; they hold no business rules. Core errors
+//! become HTTP statuses in exactly one place ([`error`]). The OpenAPI
+//! document is derived from the handlers ([`openapi`]). Every request is
+//! traced (method, route, path; never a credential).
 #![forbid(unsafe_code)]
 
 mod auth;
@@ -16,11 +18,12 @@ pub mod dem;
 mod disk;
 pub mod error;
 mod json;
-mod openapi;
+pub mod openapi;
 mod rejection;
 mod routes;
 pub mod serve;
 mod state;
+mod trace;
 pub mod web;
 
 pub use dem::HttpElevationSource;
@@ -29,9 +32,11 @@ pub use state::{AppState, HttpConfig};
 
 use axum::Router;
 
-/// The full application router (accounts API, health, API docs, and the
-/// web pages: [`web`]). Page paths that match nothing get the HTML 404
-/// page; API and CCIP paths keep their JSON errors.
+/// The full application router (accounts and activities API, the live
+/// BAS tree, health, API docs, and the web pages: [`web`]). Page paths
+/// that match nothing get the HTML 404 page; API and CCIP paths keep their
+/// JSON errors. The CCIP routes are a separate router ([`ccip::router`])
+/// to merge next to it.
 pub fn router(state: AppState) -> Router {
     web::router(state.clone())
         .merge(routes::router(state.clone()))

@@ -16,12 +16,11 @@ use std::sync::{mpsc, Arc};
 use std::time::{Instant, SystemTime};
 
 use anyhow::{bail, Context};
-use bincio_core::extract::dedup::{DedupRecord, NearDup};
-use bincio_core::extract::ids::collision_id;
-use bincio_core::extract::tree::{write_root_manifest, FileStamp, UserTree};
+use bincio_core::activities::tree_ingest::{TreeIngest, TreeOutcome};
+use bincio_core::extract::tree::FileStamp;
 use bincio_core::extract::{
     compute, is_supported_name, parse_bytes, source_hash, Activity, ExtractError, Limits, Options,
-    Privacy, Summary,
+    Privacy,
 };
 
 /// Arguments of `bincio extract`.
@@ -105,8 +104,11 @@ pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
     extract_tree(files, output, handle, &display_name, workers, &opts)
 }
 
-/// The server flow: every file goes through the same ingestion as an
-/// upload (dedup, near-duplicates, limits), `workers` at a time.
+/// The server flow: every file goes through the same batch ingestion as an
+/// upload ([`Activities::ingest_batch`]: dedup, near-duplicates, limits),
+/// `workers` at a time.
+///
+/// [`Activities::ingest_batch`]: bincio_core::activities::Activities::ingest_batch
 async fn into_store(
     store: &crate::cli::StoreArgs,
     handle: &str,
@@ -114,8 +116,8 @@ async fn into_store(
     workers: usize,
     privacy: &str,
 ) -> anyhow::Result<()> {
+    use bincio_core::activities::batch::{BatchEvent, BatchFile};
     use bincio_core::activities::ingest::{IngestOptions, IngestStatus};
-    use futures_util::StreamExt;
 
     let stores = crate::stores::open(store).await?;
     let user = super::accounts(&stores).require_user(handle).await?;
@@ -129,44 +131,38 @@ async fn into_store(
     };
     let total = files.len();
     let started = Instant::now();
-    let mut results = futures_util::stream::iter(files)
+    let batch = files
+        .into_iter()
         .map(|path| {
-            let (acts, user) = (acts.clone(), user.clone());
-            async move {
-                let name = base_name(&path);
-                let res = match tokio::fs::read(&path).await {
-                    Ok(bytes) => {
-                        let opts = IngestOptions {
-                            privacy,
-                            ..IngestOptions::default()
-                        };
-                        acts.ingest(&user, &name, bytes, opts)
-                            .await
-                            .map_err(|e| e.to_string())
-                    }
-                    Err(e) => Err(format!("{name}: {e}")),
-                };
-                (name, res)
+            let name = base_name(&path);
+            let shown = name.clone();
+            BatchFile::new(name, async move {
+                tokio::fs::read(&path)
+                    .await
+                    .map_err(|e| format!("{shown}: {e}"))
+            })
+        })
+        .collect();
+    let opts = IngestOptions {
+        privacy,
+        ..IngestOptions::default()
+    };
+    let report = acts
+        .ingest_batch(&user, batch, opts, workers, |ev| {
+            if let BatchEvent::Finished { n, name, outcome } = ev {
+                match outcome {
+                    Ok(IngestStatus::Duplicate { .. }) => {}
+                    Ok(s) => println!("[{n}/{total}] {name}: {}", s.id()),
+                    Err(e) => eprintln!("error: {e}"),
+                }
             }
         })
-        .buffer_unordered(workers);
-    let (mut added, mut dup, mut failed, mut n) = (0, 0, 0, 0);
-    while let Some((name, res)) = results.next().await {
-        n += 1;
-        match res {
-            Ok(IngestStatus::Duplicate { .. }) => dup += 1,
-            Ok(s) => {
-                added += 1;
-                println!("[{n}/{total}] {name}: {}", s.id());
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("error: {e}");
-            }
-        }
-    }
+        .await;
     println!(
-        "stored {added} activities for {handle}, {dup} already there, {failed} errors ({total} files in {:.1} s)",
+        "stored {} activities for {handle}, {} already there, {} errors ({total} files in {:.1} s)",
+        report.added() + report.overwritten,
+        report.duplicates,
+        report.errors.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
@@ -281,6 +277,9 @@ impl Progress {
     }
 }
 
+/// The single-user flow: workers read and parse, the core's
+/// [`TreeIngest`] places each activity in the tree (dedup, collisions,
+/// near-duplicates — the rules of the store's ingestion).
 fn extract_tree(
     files: Vec<PathBuf>,
     output: &Path,
@@ -290,24 +289,9 @@ fn extract_tree(
     opts: &Options,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    std::fs::create_dir_all(output)
-        .with_context(|| format!("cannot create {}", output.display()))?;
-    let tree = UserTree::open(output, handle)
-        .with_context(|| format!("cannot create {}", output.join(handle).display()))?;
-    let (mut cache, mut stamps) = tree.load_cache();
-    let mut index: BTreeMap<String, Summary> = tree
-        .load_index()
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let known: Arc<HashSet<String>> = Arc::new(
-        cache
-            .records()
-            .iter()
-            .map(|r| r.source_hash.clone())
-            .collect(),
-    );
-    let old_stamps = Arc::new(stamps.clone());
+    let mut tree = TreeIngest::open(output, handle)?;
+    let known: Arc<HashSet<String>> = Arc::new(tree.known_hashes());
+    let old_stamps = Arc::new(tree.stamps().clone());
     let files = Arc::new(files);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::sync_channel::<(usize, Outcome)>(workers * 2);
@@ -336,90 +320,43 @@ fn extract_tree(
         for (i, outcome) in rx {
             let path = &files[i];
             let shown = path.display().to_string();
-            match outcome {
-                Outcome::Unchanged(stamp) => {
-                    if let Some(st) = stamp {
-                        stamps.insert(stamp_key(path), st);
-                    }
-                    unchanged += 1;
-                    progress.step(&shown, "unchanged");
-                }
+            let (activity, stamp) = match outcome {
                 Outcome::Failed(reason) => {
                     errors += 1;
                     progress.error(&format!("error: {shown}: {reason}"));
+                    continue;
                 }
-                Outcome::Extracted(mut a, stamp) => {
-                    if let Some(st) = stamp {
-                        stamps.insert(stamp_key(path), st);
-                    }
-                    let hash = a.detail.source_hash.clone();
-                    if cache.contains_hash(&hash) {
-                        unchanged += 1;
-                        progress.step(&shown, "unchanged");
-                        continue;
-                    }
-                    let id = a.detail.id.clone();
-                    if tree.has_activity(&id) && tree.detail_hash(&id).as_deref() != Some(&hash) {
-                        a.set_id(&collision_id(&id, &hash));
-                    }
-                    let start = chrono::DateTime::parse_from_rfc3339(&a.detail.started_at)
-                        .map(|t| t.timestamp())
-                        .unwrap_or(0);
-                    let near = cache.near_duplicate(
-                        start,
-                        a.detail.distance_m,
-                        a.detail.source.as_deref(),
-                    );
-                    let id = a.detail.id.clone();
-                    let mut record = DedupRecord {
-                        id: id.clone(),
-                        source_hash: hash,
-                        started_at: start,
-                        distance_m: a.detail.distance_m,
-                        source: a.detail.source.clone(),
-                        duplicate_of: None,
-                    };
-                    let status = match &near {
-                        NearDup::ExistingWins(w) => {
-                            a.detail.duplicate_of = Some(w.clone());
-                            record.duplicate_of = Some(w.clone());
-                            dups += 1;
-                            format!("duplicate of {w}")
-                        }
-                        NearDup::NewWins(loser) => {
-                            tree.mark_duplicate(loser, &id).with_context(|| {
-                                format!("cannot update {loser} in {}", tree.dir().display())
-                            })?;
-                            cache.mark_duplicate(loser, &id);
-                            index.remove(loser);
-                            dups += 1;
-                            added += 1;
-                            format!("{id} (replaces duplicate {loser})")
-                        }
-                        NearDup::None => {
-                            added += 1;
-                            id.clone()
-                        }
-                    };
-                    tree.write_activity(&a).with_context(|| {
-                        format!("cannot write {id} in {}", tree.dir().display())
-                    })?;
-                    if !matches!(near, NearDup::ExistingWins(_)) {
-                        index.insert(id.clone(), a.summary());
-                    }
-                    cache.insert(record);
-                    progress.step(&shown, &status);
-                }
+                Outcome::Unchanged(stamp) => (None, stamp),
+                Outcome::Extracted(a, stamp) => (Some(a), stamp),
+            };
+            if let Some(st) = stamp {
+                tree.set_stamp(stamp_key(path), st);
             }
+            let status = match activity.map(|a| tree.add(*a)).transpose()? {
+                None | Some(TreeOutcome::Unchanged) => {
+                    unchanged += 1;
+                    "unchanged".to_owned()
+                }
+                Some(TreeOutcome::Added { id }) => {
+                    added += 1;
+                    id
+                }
+                Some(TreeOutcome::Supersedes { id, loser }) => {
+                    added += 1;
+                    dups += 1;
+                    format!("{id} (replaces duplicate {loser})")
+                }
+                Some(TreeOutcome::NearDuplicate { of, .. }) => {
+                    dups += 1;
+                    format!("duplicate of {of}")
+                }
+            };
+            progress.step(&shown, &status);
         }
         Ok(())
     })?;
     progress.finish();
-    tree.write_index(display_name, index.into_values().collect())
-        .context("cannot write the user index")?;
-    tree.save_cache(&cache, &stamps)
-        .context("cannot write the cache")?;
-    write_root_manifest(output).context("cannot write the root manifest")?;
+    tree.finish(display_name)?;
     println!(
         "{} files: {added} extracted, {unchanged} unchanged, {dups} duplicates, {errors} errors in {:.1} s",
         files.len(),

@@ -10,18 +10,19 @@
 
 mod admin;
 pub mod password;
+mod profile;
 pub mod settings;
 pub mod tokens;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Invite, Member, NewUser, ResetCode, Role, Session, User};
+use crate::model::{Invite, NewUser, ResetCode, Role, Session, User};
 use crate::store::{RegisterClaim, RegisterError, StoreError, UserStore};
 use crate::validate;
 use password::Verified;
+pub use profile::{Community, MemberInfo};
 pub use settings::InstanceSettings;
 
 /// Session lifetime (fixed, not sliding), seconds.
@@ -70,21 +71,6 @@ pub struct InitOutcome {
     pub invite_code: String,
 }
 
-/// A member with derived fields, as `/api/stats` shows it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct MemberInfo {
-    /// Handle.
-    pub handle: String,
-    /// Display name.
-    pub display_name: String,
-    /// Unix seconds.
-    pub member_since: i64,
-    /// Whole days since joining.
-    pub member_for_days: i64,
-    /// Who invited them.
-    pub invited_by: Option<String>,
-}
-
 /// The accounts service.
 #[derive(Clone)]
 pub struct Accounts {
@@ -113,6 +99,7 @@ impl Accounts {
     /// Initialise an instance: create the admin if absent, default settings,
     /// and return an unused admin invite. Idempotent: a second call with the
     /// same handle changes nothing and returns the same invite.
+    #[tracing::instrument(skip_all, fields(handle = %req.handle))]
     pub async fn init_instance(&self, req: InitRequest) -> CoreResult<InitOutcome> {
         validate::handle(&req.handle)?;
         validate::display_name(&req.display_name)?;
@@ -188,6 +175,7 @@ impl Accounts {
     }
 
     /// Create a user directly (admin CLI). Validates every field.
+    #[tracing::instrument(skip_all, fields(handle = %handle, role = role.as_str()))]
     pub async fn create_user(
         &self,
         handle: &str,
@@ -220,6 +208,7 @@ impl Accounts {
 
     /// Register with an invite (or the set-up code) and log in. The claim,
     /// handle uniqueness and `max_users` are decided atomically by the store.
+    #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn register(
         &self,
         code: &str,
@@ -282,6 +271,7 @@ impl Accounts {
     /// Check credentials and open a session. Unknown handles cost the same
     /// hashing work as known ones. A correct bcrypt password upgrades the
     /// stored hash to argon2id.
+    #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn login(&self, handle: &str, password: &str) -> CoreResult<IssuedSession> {
         let user = self.check_password(handle, password).await?;
         self.open_session(user).await
@@ -354,6 +344,7 @@ impl Accounts {
     }
 
     /// End a session (unknown tokens are fine).
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, token: &str) -> CoreResult<()> {
         self.users
             .delete_session(&tokens::sha256_hex(token))
@@ -365,6 +356,7 @@ impl Accounts {
 
     /// Mint an invite for `user`: at most 3 ever for non-admins, unlimited
     /// for admins; the limit is enforced atomically by the store.
+    #[tracing::instrument(skip_all, fields(handle = %user.handle))]
     pub async fn create_invite(&self, user: &User) -> CoreResult<Invite> {
         let limit = if user.is_admin() {
             None
@@ -415,6 +407,7 @@ impl Accounts {
 
     /// Change the password of `user` (knowing the current one). Every other
     /// session of the user is revoked; `keep_token` (the caller's) survives.
+    #[tracing::instrument(skip_all, fields(handle = %user.handle))]
     pub async fn change_password(
         &self,
         user: &User,
@@ -443,6 +436,7 @@ impl Accounts {
     }
 
     /// Issue a reset code for `handle` (admin action). Replaces any unused one.
+    #[tracing::instrument(skip_all, fields(admin = %admin, handle = %handle))]
     pub async fn issue_reset_code(&self, admin: &str, handle: &str) -> CoreResult<IssuedResetCode> {
         let handle = validate::normalise_handle(handle);
         self.require_user(&handle).await?;
@@ -464,6 +458,7 @@ impl Accounts {
 
     /// Redeem a reset code: sets the password and revokes all sessions of
     /// the user, atomically with marking the code used.
+    #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn reset_password(&self, handle: &str, code: &str, new: &str) -> CoreResult<()> {
         validate::password(new)?;
         let handle = validate::normalise_handle(handle);
@@ -487,150 +482,6 @@ impl Accounts {
         } else {
             Err(invalid())
         }
-    }
-
-    // -------------------------------------------------------------- profile
-
-    /// Set the display name (≤ 60 characters, may be empty).
-    pub async fn set_display_name(&self, user: &User, name: &str) -> CoreResult<String> {
-        let name = name.trim();
-        validate::display_name(name)?;
-        if !self.users.set_display_name(&user.handle, name).await? {
-            return Err(CoreError::NotFound("User not found".into()));
-        }
-        Ok(name.to_owned())
-    }
-
-    /// The user's prefs.
-    pub async fn prefs(&self, user: &User) -> CoreResult<BTreeMap<String, String>> {
-        Ok(self.users.get_prefs(&user.handle).await?)
-    }
-
-    /// Upsert prefs (bounded in count and size).
-    pub async fn set_prefs(&self, user: &User, prefs: BTreeMap<String, String>) -> CoreResult<()> {
-        for (k, v) in &prefs {
-            if k.is_empty() || k.len() > MAX_PREF_KEY {
-                return Err(CoreError::invalid(format!("Invalid preference key: {k:?}")));
-            }
-            if v.len() > MAX_PREF_VALUE {
-                return Err(CoreError::invalid(format!("Preference {k} is too long")));
-            }
-        }
-        let existing = self.users.get_prefs(&user.handle).await?;
-        let new_keys = prefs.keys().filter(|k| !existing.contains_key(*k)).count();
-        if existing.len() + new_keys > MAX_PREFS {
-            return Err(CoreError::invalid(format!(
-                "Too many preferences (max {MAX_PREFS})"
-            )));
-        }
-        self.users.set_prefs(&user.handle, &prefs).await?;
-        Ok(())
-    }
-
-    /// Delete the account after checking its password.
-    pub async fn delete_account(&self, user: &User, password: &str) -> CoreResult<()> {
-        self.confirm_password(user, password).await?;
-        self.users.delete_user(&user.handle).await?;
-        Ok(())
-    }
-
-    /// Re-check the logged-in user's password before a destructive action
-    /// (401 `Wrong password`; store failures stay internal errors).
-    pub async fn confirm_password(&self, user: &User, password: &str) -> CoreResult<()> {
-        self.check_password(&user.handle, password)
-            .await
-            .map(|_| ())
-            .map_err(|e| match e {
-                CoreError::Unauthorized(_) => CoreError::Unauthorized("Wrong password".into()),
-                e => e,
-            })
-    }
-
-    /// Issue a reset code on behalf of the instance operator (CLI): the
-    /// code is recorded as issued by the oldest admin.
-    pub async fn issue_reset_code_as_operator(&self, handle: &str) -> CoreResult<IssuedResetCode> {
-        let admin = self
-            .users
-            .list_users()
-            .await?
-            .into_iter()
-            .find(User::is_admin)
-            .ok_or_else(|| {
-                CoreError::Conflict("no admin account exists: run `bincio init` first".into())
-            })?;
-        self.issue_reset_code(&admin.handle, handle).await
-    }
-
-    /// Delete a user (operator action, no password).
-    pub async fn delete_user(&self, handle: &str) -> CoreResult<()> {
-        if !self.users.delete_user(handle).await? {
-            return Err(CoreError::NotFound(format!("No such user: {handle}")));
-        }
-        Ok(())
-    }
-
-    /// Set a user's role (operator action).
-    pub async fn set_role(&self, handle: &str, role: Role) -> CoreResult<()> {
-        if !self.users.set_role(handle, role).await? {
-            return Err(CoreError::NotFound(format!("No such user: {handle}")));
-        }
-        Ok(())
-    }
-
-    /// All users, oldest first.
-    pub async fn list_users(&self) -> CoreResult<Vec<User>> {
-        Ok(self.users.list_users().await?)
-    }
-
-    /// One user or `NotFound`.
-    pub async fn require_user(&self, handle: &str) -> CoreResult<User> {
-        self.users
-            .get_user(handle)
-            .await?
-            .ok_or_else(|| CoreError::NotFound("User not found".into()))
-    }
-
-    /// Community stats: members oldest first with who invited them.
-    pub async fn community(&self) -> CoreResult<Vec<MemberInfo>> {
-        let now = self.clock.unix();
-        let members: Vec<Member> = self.users.list_members().await?;
-        Ok(members
-            .into_iter()
-            .map(|m| MemberInfo {
-                member_for_days: ((now - m.created_at).max(0)) / 86_400,
-                handle: m.handle,
-                display_name: m.display_name,
-                member_since: m.created_at,
-                invited_by: m.invited_by,
-            })
-            .collect())
-    }
-
-    /// Typed instance settings.
-    pub async fn settings(&self) -> CoreResult<InstanceSettings> {
-        InstanceSettings::from_map(&self.users.list_settings().await?)
-    }
-
-    /// Raw settings (secret ones hidden).
-    pub async fn list_settings(&self) -> CoreResult<BTreeMap<String, String>> {
-        let mut all = self.users.list_settings().await?;
-        all.retain(|k, _| !settings::is_secret(k));
-        Ok(all)
-    }
-
-    /// One setting (secret ones hidden).
-    pub async fn get_setting(&self, key: &str) -> CoreResult<Option<String>> {
-        if settings::is_secret(key) {
-            return Ok(None);
-        }
-        Ok(self.users.get_setting(key).await?)
-    }
-
-    /// Set one known setting after validating its value.
-    pub async fn set_setting(&self, key: &str, value: &str) -> CoreResult<()> {
-        let value = settings::validate(key, value)?;
-        self.users.set_setting(key, &value).await?;
-        Ok(())
     }
 }
 

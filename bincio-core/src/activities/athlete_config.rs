@@ -14,7 +14,7 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Number, Value};
 
-use super::{athlete, view, Activities};
+use super::{athlete, view, Activities, AthleteDoc};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AthleteConfig, AthleteKey, AthletePatch, Season, User};
 use crate::store::{ActivityStore, StoreError};
@@ -211,7 +211,8 @@ impl Activities {
     /// viewers of a private instance, 404 for an unknown member; the owner's
     /// covers all their activities, anyone else's the listed ones with
     /// hidden stats cut.
-    pub async fn athlete(&self, viewer: Option<&User>, handle: &str) -> CoreResult<Value> {
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle))]
+    pub async fn athlete(&self, viewer: Option<&User>, handle: &str) -> CoreResult<AthleteDoc> {
         self.check_instance_access(viewer).await?;
         let not_found = || CoreError::NotFound("User not found".into());
         if !validate::is_valid_handle(handle) {
@@ -222,12 +223,12 @@ impl Activities {
         let rows = summaries(&self.store, handle, !owner).await?;
         let config = self.users.get_athlete(handle).await?;
         let now = self.clock.unix();
-        Ok(document(
+        Ok(AthleteDoc(document(
             &rows,
             &config,
             now,
             &self.clock.now().to_rfc3339(),
-        ))
+        )))
     }
 
     /// The member's athlete config (for `owner.athlete` of their index).
@@ -237,6 +238,7 @@ impl Activities {
 
     /// Apply an owner's `POST /api/athlete` body (validated first; the store
     /// merges atomically). Returns the config after the change.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle))]
     pub async fn set_athlete(&self, owner: &User, body: &Value) -> CoreResult<AthleteConfig> {
         let patch = parse_patch(body)?;
         let config = self

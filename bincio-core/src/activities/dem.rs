@@ -69,6 +69,7 @@ pub trait ElevationSource: Send + Sync + 'static {
 
 /// Result of a DEM correction.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DemResult {
     /// Metres, 1 decimal.
     pub elevation_gain_m: f64,

@@ -16,6 +16,7 @@ use crate::validate;
 
 /// Result of a recalculation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ElevationResult {
     /// Metres, 1 decimal.
     pub elevation_gain_m: f64,

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{not_found, Activities};
+use super::{not_found, Activities, DetailDoc, GeoJsonDoc, TimeseriesDoc};
 use crate::error::{CoreError, CoreResult};
 use crate::extract::dedup::{DedupIndex, DedupRecord, NearDup};
 use crate::extract::{self, ids, Limits, Options};
@@ -37,6 +37,7 @@ pub struct IngestOptions {
 
 /// What happened to one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum IngestStatus {
     /// Stored as a new activity.
@@ -74,6 +75,20 @@ impl IngestStatus {
     }
 }
 
+/// One ingested file with its stored documents as the owner sees them
+/// ([`Activities::ingest_with_documents`]).
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    /// What happened.
+    pub status: IngestStatus,
+    /// The detail document.
+    pub detail: DetailDoc,
+    /// The timeseries, if the file had one.
+    pub timeseries: Option<TimeseriesDoc>,
+    /// The GeoJSON track, if the file had one.
+    pub geojson: Option<GeoJsonDoc>,
+}
+
 /// The base name of an uploaded file, refusing anything that is not a plain
 /// supported file name.
 pub fn upload_name(name: &str) -> CoreResult<String> {
@@ -93,12 +108,40 @@ pub fn upload_name(name: &str) -> CoreResult<String> {
     Ok(base.to_owned())
 }
 
+/// What the near-duplicate rule ([`DedupIndex::near_duplicate`]) makes of
+/// a new recording of an outing, for the store and the static tree alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Placement {
+    /// An existing recording at least as good: the new one is kept
+    /// reachable but never listed, with `duplicate_of` naming that one.
+    pub duplicate_of: Option<String>,
+    /// A worse existing recording: it gets `duplicate_of` = the new one and
+    /// leaves the listings.
+    pub supersedes: Option<String>,
+}
+
+/// The rule of [`Placement`].
+pub(crate) fn placement(decision: NearDup) -> Placement {
+    match decision {
+        NearDup::None => Placement::default(),
+        NearDup::ExistingWins(winner) => Placement {
+            duplicate_of: Some(winner),
+            supersedes: None,
+        },
+        NearDup::NewWins(loser) => Placement {
+            duplicate_of: None,
+            supersedes: Some(loser),
+        },
+    }
+}
+
 fn to_value<T: Serialize>(v: &T) -> CoreResult<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| CoreError::Internal(format!("serialising BAS: {e}")))
 }
 
 impl Activities {
     /// Ingest one uploaded file for `owner`.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle, file = %name, bytes = bytes.len()))]
     pub async fn ingest(
         &self,
         owner: &User,
@@ -163,11 +206,11 @@ impl Activities {
                 })
                 .collect(),
         );
-        let decision = index.near_duplicate(
+        let place = placement(index.near_duplicate(
             started_at,
             activity.detail.distance_m,
             activity.detail.source.as_deref(),
-        );
+        ));
 
         let edits = ActivityEdits {
             title: opts.title.clone(),
@@ -175,14 +218,14 @@ impl Activities {
             privacy: opts.privacy,
             ..ActivityEdits::default()
         };
-        let mut extracted_privacy = Privacy::Public;
-        let mut duplicate_of = None;
-        if let NearDup::ExistingWins(winner) = &decision {
-            // A worse (or equal) recording of an outing already stored: keep
-            // it reachable, never listed.
-            extracted_privacy = Privacy::Unlisted;
-            duplicate_of = Some(winner.clone());
-        }
+        // A worse (or equal) recording of an outing already stored: keep it
+        // reachable, never listed.
+        let duplicate_of = place.duplicate_of.clone();
+        let extracted_privacy = if duplicate_of.is_some() {
+            Privacy::Unlisted
+        } else {
+            Privacy::Public
+        };
 
         let make = |activity: &extract::Activity,
                     edits: ActivityEdits|
@@ -222,9 +265,7 @@ impl Activities {
         } else {
             let (rec, tracks) = make(&activity, edits.clone())?;
             match self.store.insert_activity(rec, tracks).await? {
-                InsertOutcome::Inserted => {
-                    self.after_insert(&activity.detail.id, &decision, &duplicate_of)
-                }
+                InsertOutcome::Inserted => inserted(&activity.detail.id, &place),
                 InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
                 InsertOutcome::IdTaken if opts.overwrite => {
                     let id = activity.detail.id.clone();
@@ -239,7 +280,7 @@ impl Activities {
                     activity.set_id(&id);
                     let (rec, tracks) = make(&activity, edits)?;
                     match self.store.insert_activity(rec, tracks).await? {
-                        InsertOutcome::Inserted => self.after_insert(&id, &decision, &duplicate_of),
+                        InsertOutcome::Inserted => inserted(&id, &place),
                         InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
                         InsertOutcome::IdTaken => {
                             return Err(CoreError::Conflict(format!("activity id {id} is taken")))
@@ -248,7 +289,7 @@ impl Activities {
                 }
             }
         };
-        if let NearDup::NewWins(loser) = &decision {
+        if let Some(loser) = &place.supersedes {
             if matches!(status, IngestStatus::Imported { .. }) {
                 self.store
                     .set_duplicate_of(&handle, loser, Some(status.id()))
@@ -274,18 +315,35 @@ impl Activities {
         Ok(status)
     }
 
-    fn after_insert(
+    /// Ingest one file and hand back the owner's documents of the activity
+    /// it became (or already was): what a mobile client that uploads one
+    /// file at a time needs.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle, file = %name))]
+    pub async fn ingest_with_documents(
         &self,
-        id: &str,
-        decision: &NearDup,
-        duplicate_of: &Option<String>,
-    ) -> IngestStatus {
-        match (decision, duplicate_of) {
-            (NearDup::ExistingWins(_), Some(w)) => IngestStatus::NearDuplicate {
-                id: id.to_owned(),
-                duplicate_of: w.clone(),
-            },
-            _ => IngestStatus::Imported { id: id.to_owned() },
-        }
+        owner: &User,
+        name: &str,
+        bytes: Vec<u8>,
+        opts: IngestOptions,
+    ) -> CoreResult<Ingested> {
+        let status = self.ingest(owner, name, bytes, opts).await?;
+        let (me, id) = (Some(owner), status.id().to_owned());
+        Ok(Ingested {
+            detail: self.detail(me, &owner.handle, &id).await?,
+            timeseries: self.timeseries(me, &owner.handle, &id).await.ok(),
+            geojson: self.geojson(me, &owner.handle, &id).await.ok(),
+            status,
+        })
+    }
+}
+
+/// The status of a newly inserted activity.
+fn inserted(id: &str, place: &Placement) -> IngestStatus {
+    match &place.duplicate_of {
+        Some(w) => IngestStatus::NearDuplicate {
+            id: id.to_owned(),
+            duplicate_of: w.clone(),
+        },
+        None => IngestStatus::Imported { id: id.to_owned() },
     }
 }

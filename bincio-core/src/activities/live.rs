@@ -10,7 +10,7 @@ use super::athlete::owner_json;
 use super::render::feed::{page_doc, tag, total_pages};
 use super::render::shards::{root_manifest, user_indexes, year_of};
 use super::render::FEED_PAGE;
-use super::{feed_summary, owner_records, view, Activities};
+use super::{feed_summary, owner_records, view, Activities, FeedDoc, IndexDoc, ManifestDoc};
 use crate::error::{CoreError, CoreResult};
 use crate::model::User;
 use crate::validate;
@@ -21,22 +21,24 @@ pub const USER_INDEX_MAX: usize = 10_000;
 
 impl Activities {
     /// The root manifest `index.json`: the instance and one shard per member.
-    pub async fn root_manifest(&self, viewer: Option<&User>) -> CoreResult<Value> {
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn root_manifest(&self, viewer: Option<&User>) -> CoreResult<ManifestDoc> {
         self.check_instance_access(viewer).await?;
         let settings = self.settings().await?;
         let users = self.users.list_users().await?;
         let generated_at = self.clock.now().to_rfc3339();
-        Ok(root_manifest(&settings, &users, &generated_at))
+        Ok(ManifestDoc(root_manifest(&settings, &users, &generated_at)))
     }
 
     /// `index.json`, `_merged/index.json` or `_merged/index-{YYYY}.json` of
     /// `handle` (`rel` is one of those), `NotFound` for anything else.
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle, file = %rel))]
     pub async fn user_index_file(
         &self,
         viewer: Option<&User>,
         handle: &str,
         rel: &str,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<IndexDoc> {
         self.check_instance_access(viewer).await?;
         let missing = || CoreError::NotFound("Not Found".into());
         let is_index = rel == "index.json"
@@ -64,7 +66,7 @@ impl Activities {
         user_indexes(&owner_block, &generated_at, &listed)
             .into_iter()
             .find(|(n, _)| n == rel)
-            .map(|(_, v)| v)
+            .map(|(_, v)| IndexDoc(v))
             .ok_or_else(missing)
     }
 
@@ -72,11 +74,12 @@ impl Activities {
     /// `feed-N.json` page N): listed activities of every member, newest
     /// first, 50 a page. A page past the last is `NotFound` (page 1 always
     /// exists).
+    #[tracing::instrument(level = "debug", skip_all, fields(page))]
     pub async fn combined_feed_page(
         &self,
         viewer: Option<&User>,
         page: usize,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<FeedDoc> {
         self.check_instance_access(viewer).await?;
         let missing = || CoreError::NotFound("Not Found".into());
         if page == 0 {
@@ -103,6 +106,6 @@ impl Activities {
             })
             .collect();
         let generated_at = self.clock.now().to_rfc3339();
-        Ok(page_doc(page, total, activities, &generated_at))
+        Ok(FeedDoc(page_doc(page, total, activities, &generated_at)))
     }
 }

@@ -12,8 +12,10 @@
 pub mod athlete;
 pub mod athlete_config;
 pub mod bas_upload;
+pub mod batch;
 mod cpu_slots;
 pub mod dem;
+pub mod documents;
 pub mod elevation;
 pub mod export;
 pub mod ingest;
@@ -24,6 +26,7 @@ pub mod render;
 pub mod render_worker;
 pub mod sniff;
 pub mod strava_zip;
+pub mod tree_ingest;
 pub mod view;
 
 use std::sync::Arc;
@@ -37,15 +40,20 @@ use crate::error::{CoreError, CoreResult};
 use crate::model::{ActivityEdits, ActivityRecord, Blob, FeedCursor, Privacy, StorageUsage, User};
 use crate::store::{ActivityStore, FeedQuery, StoreError, UserStore};
 use crate::validate;
+pub use documents::{
+    AthleteDoc, DetailDoc, FeedDoc, GeoJsonDoc, IndexDoc, ManifestDoc, SummaryDoc, TimeseriesDoc,
+};
 
 /// Largest feed page.
 pub const MAX_PAGE: usize = 200;
 
-/// A page of a feed.
+/// A page of a feed (`GET /api/feed`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedPage {
-    /// Summaries, newest first, as the viewer may see them.
-    pub activities: Vec<Value>,
+    /// Summaries, newest first, as the viewer may see them (each with its
+    /// owner's `handle`).
+    pub activities: Vec<SummaryDoc>,
     /// Cursor for the next page (`started_at:id`), if any.
     pub next: Option<String>,
 }
@@ -63,6 +71,7 @@ pub struct UserStorage {
 
 /// An owner's edit request; absent fields are left as they are.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EditRequest {
     /// Title (≤ 200 chars).
@@ -299,27 +308,39 @@ impl Activities {
     }
 
     /// The detail document of `handle`'s activity `id` as `viewer` may see it.
-    pub async fn detail(&self, viewer: Option<&User>, handle: &str, id: &str) -> CoreResult<Value> {
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle, id = %id))]
+    pub async fn detail(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<DetailDoc> {
         let (rec, owner) = self.readable(viewer, handle, id).await?;
         let images = self.store.list_images(handle, id).await?;
         if owner {
-            return Ok(view::overlay(&rec, &rec.detail, &images));
+            return Ok(DetailDoc(view::overlay(&rec, &rec.detail, &images)));
         }
         let tracks = self.store.get_tracks(handle, id).await?.unwrap_or_default();
         let coords = tracks
             .geojson
             .as_ref()
             .and_then(|g| g.pointer("/geometry/coordinates"));
-        Ok(view::public_doc(&rec, &rec.detail, &images, coords))
+        Ok(DetailDoc(view::public_doc(
+            &rec,
+            &rec.detail,
+            &images,
+            coords,
+        )))
     }
 
     /// The GeoJSON track as `viewer` may see it (404 when none may be shown).
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle, id = %id))]
     pub async fn geojson(
         &self,
         viewer: Option<&User>,
         handle: &str,
         id: &str,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<GeoJsonDoc> {
         let (rec, owner) = self.readable(viewer, handle, id).await?;
         let geo = self
             .store
@@ -328,19 +349,21 @@ impl Activities {
             .and_then(|t| t.geojson)
             .ok_or_else(|| CoreError::NotFound("No track for this activity".into()))?;
         if owner {
-            return Ok(geo);
+            return Ok(GeoJsonDoc(geo));
         }
         privacy::cut_geojson(&geo, rec.effective_privacy())
+            .map(GeoJsonDoc)
             .ok_or_else(|| CoreError::NotFound("No track for this activity".into()))
     }
 
     /// The timeseries as `viewer` may see it.
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle, id = %id))]
     pub async fn timeseries(
         &self,
         viewer: Option<&User>,
         handle: &str,
         id: &str,
-    ) -> CoreResult<Value> {
+    ) -> CoreResult<TimeseriesDoc> {
         let (rec, owner) = self.readable(viewer, handle, id).await?;
         let ts = self
             .store
@@ -349,17 +372,18 @@ impl Activities {
             .and_then(|t| t.timeseries)
             .ok_or_else(|| CoreError::NotFound("No timeseries for this activity".into()))?;
         if owner {
-            return Ok(ts);
+            return Ok(TimeseriesDoc(ts));
         }
         let mut ts = privacy::cut_timeseries(&ts, rec.effective_privacy()).ok_or_else(not_found)?;
         if let Some(h) = &rec.edits.hide_stats {
             view::hide_series(&mut ts, h);
         }
-        Ok(ts)
+        Ok(TimeseriesDoc(ts))
     }
 
     /// Apply an owner's edit; returns the new detail (owner's view).
-    pub async fn edit(&self, owner: &User, id: &str, req: EditRequest) -> CoreResult<Value> {
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle, id = %id))]
+    pub async fn edit(&self, owner: &User, id: &str, req: EditRequest) -> CoreResult<DetailDoc> {
         validate::activity_id(id)?;
         let edits = req.into_edits()?;
         self.store
@@ -371,6 +395,7 @@ impl Activities {
     }
 
     /// Delete one of the owner's activities (with tracks, photos, original).
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle, id = %id))]
     pub async fn delete(&self, owner: &User, id: &str) -> CoreResult<()> {
         validate::activity_id(id)?;
         if !self.store.delete_activity(&owner.handle, id).await? {
@@ -384,14 +409,41 @@ impl Activities {
     /// config belongs to the account and is kept (the computed
     /// `athlete.json` simply has no activities left); it goes with the
     /// account (`DELETE /api/me`).
+    #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn delete_all(&self, handle: &str) -> CoreResult<u64> {
         let n = self.store.delete_user_activities(handle).await?;
         self.changed(handle);
         Ok(n)
     }
 
+    /// The owner wipes their own activities (`DELETE /api/me/activities`):
+    /// only after re-entering their password (401 `Wrong password`).
+    /// Returns how many were deleted.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle))]
+    pub async fn delete_all_mine(&self, owner: &User, password: &str) -> CoreResult<u64> {
+        self.accounts().confirm_password(owner, password).await?;
+        self.delete_all(&owner.handle).await
+    }
+
+    /// An admin wipes a member's activities: 403 unless `admin` is an
+    /// admin, 404 `User not found` for a handle without an account.
+    #[tracing::instrument(skip_all, fields(admin = %admin.handle, handle = %handle))]
+    pub async fn delete_member_activities(&self, admin: &User, handle: &str) -> CoreResult<u64> {
+        if !admin.is_admin() {
+            return Err(CoreError::Forbidden("Admin required".into()));
+        }
+        self.accounts().require_user(handle).await?;
+        self.delete_all(handle).await
+    }
+
+    /// The accounts rules over the same user store (password checks).
+    fn accounts(&self) -> crate::accounts::Accounts {
+        crate::accounts::Accounts::new(self.users.clone(), self.clock.clone())
+    }
+
     /// A feed page: `handle`'s activities (all of them for the owner, listed
     /// ones for others), or every user's listed activities.
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = ?handle))]
     pub async fn feed(
         &self,
         viewer: Option<&User>,
@@ -426,7 +478,7 @@ impl Activities {
                 if let Some(o) = doc.as_object_mut() {
                     o.insert("handle".into(), Value::String(r.handle.clone()));
                 }
-                doc
+                SummaryDoc(doc)
             })
             .collect();
         Ok(FeedPage { activities, next })
@@ -434,6 +486,7 @@ impl Activities {
 
     /// Store a photo for one of the owner's activities. The type is sniffed
     /// from the bytes (JPEG, PNG, GIF, WebP only) and the name generated.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle, id = %id, bytes = bytes.len()))]
     pub async fn add_image(&self, owner: &User, id: &str, bytes: Vec<u8>) -> CoreResult<String> {
         validate::activity_id(id)?;
         if bytes.len() > sniff::MAX_IMAGE_BYTES {
@@ -495,6 +548,7 @@ impl Activities {
     /// was, already deleted, a name no upload can have, or another user's
     /// activity) is `NotFound`: unlike the original's always-`{ok}`, a
     /// client learns that nothing was deleted.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle, id = %id, name = %name))]
     pub async fn delete_image(&self, owner: &User, id: &str, name: &str) -> CoreResult<()> {
         validate::activity_id(id)?;
         if !sniff::is_image_name(name) || !self.store.delete_image(&owner.handle, id, name).await? {
@@ -536,6 +590,7 @@ impl Activities {
     }
 
     /// Drop a user's kept originals; returns bytes freed.
+    #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn delete_originals(&self, handle: &str) -> CoreResult<u64> {
         Ok(self.store.delete_originals(handle).await?)
     }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::batch::{BatchEvent, BatchFile};
 use super::ingest::{IngestOptions, IngestStatus, MAX_UPLOAD_BYTES};
 use super::Activities;
 use crate::error::{CoreError, CoreResult};
@@ -41,6 +42,7 @@ pub struct CsvRow {
 
 /// Progress of an import, as the upload stream reports it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StravaEvent {
     /// The archive is being checked.
@@ -172,6 +174,7 @@ fn open(path: &Path) -> CoreResult<Archive> {
 
 impl Activities {
     /// Import a Strava export ZIP at `path` for `owner`, reporting progress.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle))]
     pub async fn import_strava_zip(
         &self,
         owner: &User,
@@ -212,63 +215,58 @@ impl Activities {
             }
         }
         let total = files.len();
-        let (mut imported, mut skipped, mut errors) = (0, 0, Vec::new());
-        for (n, (index, name)) in files.into_iter().enumerate() {
-            let entry = name.clone();
-            let (a, read) = self
-                .cpu
-                .run("zip", move || {
-                    let mut a = archive;
-                    let bytes = read_member(&mut a, index, MAX_UPLOAD_BYTES as u64, &entry);
-                    (a, bytes)
-                })
-                .await?;
-            archive = a;
-            let base = name.rsplit('/').next().unwrap_or(&name).to_owned();
-            let row = rows.get(&name).cloned().unwrap_or_default();
-            let outcome = match read {
-                // The member's name is in the message already.
-                Err(e) => Err(e.to_string()),
-                Ok(bytes) => {
-                    let opts = IngestOptions {
-                        privacy,
-                        title: row.title,
-                        description: row.description,
-                        ..IngestOptions::default()
-                    };
-                    self.ingest(owner, &base, bytes, opts)
-                        .await
-                        .map_err(|e| match e {
-                            CoreError::Store(_) | CoreError::Internal(_) => {
-                                format!("{name}: internal error")
-                            }
-                            e => e.to_string(),
-                        })
+        let archive = std::sync::Arc::new(std::sync::Mutex::new(archive));
+        let batch = files
+            .into_iter()
+            .map(|(index, name)| {
+                let row = rows.get(&name).cloned().unwrap_or_default();
+                let (archive, cpu, entry) = (archive.clone(), self.cpu.clone(), name.clone());
+                let read = async move {
+                    cpu.run("zip", move || {
+                        let mut a = archive.lock().unwrap_or_else(|p| p.into_inner());
+                        read_member(&mut a, index, MAX_UPLOAD_BYTES as u64, &entry)
+                    })
+                    .await
+                    .and_then(|r| r)
+                    // The member's name is in the message already.
+                    .map_err(|e| e.to_string())
+                };
+                BatchFile {
+                    title: row.title,
+                    description: row.description,
+                    ..BatchFile::new(name, read)
                 }
-            };
-            let (status, id, detail) = match outcome {
-                Ok(IngestStatus::Duplicate { id }) => {
-                    skipped += 1;
-                    ("skipped", Some(id), None)
-                }
-                Ok(s) => {
-                    imported += 1;
-                    ("imported", Some(s.id().to_owned()), None)
-                }
-                Err(e) => {
-                    errors.push(e.clone());
-                    ("error", None, Some(e))
-                }
-            };
-            emit(StravaEvent::Progress {
-                n: n + 1,
-                total,
-                name,
-                status: status.into(),
-                id,
-                detail,
-            });
-        }
+            })
+            .collect();
+        let opts = IngestOptions {
+            privacy,
+            ..IngestOptions::default()
+        };
+        let report = self
+            .ingest_batch(owner, batch, opts, 1, |ev| {
+                let BatchEvent::Finished { n, name, outcome } = ev else {
+                    return;
+                };
+                let (status, id, detail) = match outcome {
+                    Ok(IngestStatus::Duplicate { id }) => ("skipped", Some(id.clone()), None),
+                    Ok(s) => ("imported", Some(s.id().to_owned()), None),
+                    Err(e) => ("error", None, Some(e.clone())),
+                };
+                emit(StravaEvent::Progress {
+                    n,
+                    total,
+                    name: name.to_owned(),
+                    status: status.into(),
+                    id,
+                    detail,
+                });
+            })
+            .await;
+        let (imported, skipped, mut errors) = (
+            report.added() + report.overwritten,
+            report.duplicates,
+            report.errors,
+        );
         let error_count = errors.len();
         errors.truncate(5);
         let done = StravaEvent::Done {

@@ -105,6 +105,7 @@ impl EventService {
     /// Check the store can keep the event's atomicity contract, and create
     /// missing puzzle counters (idempotent; also for pieces added to the
     /// configuration later).
+    #[tracing::instrument(skip_all, fields(event = %self.config.event_id))]
     pub async fn init(&self) -> CoreResult<()> {
         self.attendees.check_event_ready().await?;
         if let Some(p) = &self.config.puzzle {
@@ -140,6 +141,7 @@ impl EventService {
     }
 
     /// `GET /landing`: the attendee's nickname.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn landing(&self, token: Option<&str>) -> CoreResult<String> {
         Ok(self.attendee(token).await?.user_id)
     }
@@ -153,6 +155,7 @@ impl EventService {
     /// and creates the puzzle bucket, both in one atomic store step
     /// ([`AttendeeStore::mark_first_use`]), so no crash can leave a
     /// first-used attendee without a bucket.
+    #[tracing::instrument(level = "debug", skip_all, fields(staff = staff_query))]
     pub async fn status(&self, token: Option<&str>, staff_query: bool) -> CoreResult<Attendee> {
         let a = self.attendee(token).await?;
         if staff_query || a.has_first_use() {
@@ -237,6 +240,7 @@ impl EventService {
     /// `GET /use/<scenario_id>`: one atomic store call decides the use, its
     /// related effects and the `deliver_puzzle` pieces (see
     /// [`UseRequest::deliver`]): a check-in and its pieces are one outcome.
+    #[tracing::instrument(skip_all, fields(scenario = %scenario_id, staff = staff_query))]
     pub async fn use_scenario(
         &self,
         token: Option<&str>,
@@ -284,6 +288,7 @@ impl EventService {
     }
 
     /// `GET /event/puzzle?token=<public token>`: the attendee's name and bucket.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn puzzle(&self, public: Option<&str>) -> CoreResult<(String, PuzzleBucket)> {
         let public = public.ok_or_else(|| invalid(msg::TOKEN_REQUIRED))?;
         let b = self
@@ -300,6 +305,7 @@ impl EventService {
     }
 
     /// `/event/puzzle/revoke`: idempotent (a second call changes nothing).
+    #[tracing::instrument(skip_all)]
     pub async fn revoke(&self, token: Option<&str>) -> CoreResult<()> {
         let a = self.attendee(token).await?;
         match self
@@ -313,6 +319,7 @@ impl EventService {
     }
 
     /// `/event/puzzle/coupon`: `coupon = now` (repeatable).
+    #[tracing::instrument(skip_all)]
     pub async fn coupon(&self, token: Option<&str>) -> CoreResult<()> {
         let a = self.attendee(token).await?;
         if self
@@ -348,6 +355,7 @@ impl EventService {
 
     /// `POST /event/puzzle/deliver`: one piece from a booth (deduped by
     /// deliverer name, atomically). Returns the receiver's `user_id`.
+    #[tracing::instrument(skip_all)]
     pub async fn deliver(&self, token: Option<&str>, receiver: Option<&str>) -> CoreResult<String> {
         let (Some(token), Some(receiver)) = (token, receiver) else {
             return Err(invalid(msg::TOKEN_AND_RECEIVER));
@@ -382,6 +390,7 @@ impl EventService {
 
     /// `GET /announcement`: for the token's role (unknown or no token: the
     /// default role), newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn announcements(&self, token: Option<&str>) -> CoreResult<Vec<Announcement>> {
         let mut role = self.config.announcement_default_role.clone();
         if let Some(t) = token {
@@ -394,6 +403,7 @@ impl EventService {
 
     /// `POST /announcement` (staff only), within the bounds of
     /// [`super::announcement::check`].
+    #[tracing::instrument(skip_all, fields(roles = ?n.role))]
     pub async fn announce(&self, n: NewAnnouncement) -> CoreResult<Announcement> {
         super::announcement::check(&n, &self.config)?;
         let now = self.clock.unix();
@@ -410,6 +420,7 @@ impl EventService {
     }
 
     /// `GET /dashboard` (staff only): per role in config order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dashboard(&self) -> CoreResult<Vec<RoleStats>> {
         let mut out = Vec::new();
         for r in &self.config.roles {
@@ -421,6 +432,7 @@ impl EventService {
 
     /// `GET /dashboard/<role>` (staff only): the role's attendees and its
     /// scenario ids (for the projection).
+    #[tracing::instrument(level = "debug", skip_all, fields(role = %role))]
     pub async fn dashboard_role(&self, role: &str) -> CoreResult<(Vec<Attendee>, Vec<String>)> {
         let r = self
             .config
@@ -444,6 +456,7 @@ impl EventService {
     }
 
     /// Import a CSV for `role`: validated whole, then one atomic upsert.
+    #[tracing::instrument(skip_all, fields(role = %role, bytes = csv.len()))]
     pub async fn import_csv(&self, role: &str, csv: &[u8]) -> CoreResult<ImportCounts> {
         let batch = bind_csv(&self.config, role, csv, self.clock.unix())
             .map_err(|e| CoreError::Invalid(e.to_string()))?;

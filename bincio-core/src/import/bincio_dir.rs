@@ -61,6 +61,7 @@ fn read_json(path: &Path) -> Result<Option<Value>, String> {
 }
 
 /// Import everything from `root` (the old data dir).
+#[tracing::instrument(skip_all, fields(from = %root.display()))]
 pub async fn import(
     old_users: &Arc<dyn UserStore>,
     users: &Arc<dyn UserStore>,

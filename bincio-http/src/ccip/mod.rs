@@ -22,18 +22,20 @@ pub mod error;
 mod import;
 mod input;
 mod puzzle;
+pub(crate) mod schema;
 mod staff;
 
 use std::sync::Arc;
 
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::Router;
 use bincio_core::accounts::Accounts;
 use bincio_core::event::wire::Json;
 use bincio_core::event::EventService;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use error::CcipError;
 
@@ -117,39 +119,34 @@ pub fn router(state: CcipState) -> Router {
             ]
             .map(HeaderName::from_static),
         ));
-    Router::new()
-        .route("/landing", get(attendee::landing))
-        .route("/status", get(attendee::status))
-        .route("/use/{scenario_id}", get(attendee::use_scenario))
-        .route("/event/puzzle", get(puzzle::bucket))
-        .route(
-            "/event/puzzle/revoke",
-            get(puzzle::revoke).post(puzzle::revoke).put(puzzle::revoke),
-        )
-        .route(
-            "/event/puzzle/coupon",
-            get(puzzle::coupon).post(puzzle::coupon).put(puzzle::coupon),
-        )
-        .route("/event/puzzle/deliverer", get(puzzle::deliverer))
-        .route("/event/puzzle/deliverers", get(puzzle::deliverers))
-        .route("/event/puzzle/deliver", post(puzzle::deliver))
-        .route("/event/puzzle/dashboard", get(puzzle::dashboard))
-        .route(
-            "/announcement",
-            get(announcement::list).post(announcement::post),
-        )
-        .route("/dashboard", get(dashboard::roles_stats))
-        .route("/dashboard/{role}", get(dashboard::role))
-        .route("/roles", get(dashboard::roles))
-        .route("/scenarios", get(dashboard::scenarios))
-        .route(
-            "/api/event/attendees",
-            post(import::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
-        )
+    let (routes, _) = api().split_for_parts();
+    routes
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::rejection::message))
         .layer(cors)
+        .layer(crate::trace::layer())
         .with_state(state)
+}
+
+/// Every CCIP route with its documentation (the shapes in [`schema`]).
+pub(crate) fn api() -> OpenApiRouter<CcipState> {
+    OpenApiRouter::new()
+        .routes(routes!(attendee::landing))
+        .routes(routes!(attendee::status))
+        .routes(routes!(attendee::use_scenario))
+        .routes(routes!(puzzle::bucket))
+        .routes(routes!(puzzle::revoke))
+        .routes(routes!(puzzle::coupon))
+        .routes(routes!(puzzle::deliverer))
+        .routes(routes!(puzzle::deliverers))
+        .routes(routes!(puzzle::deliver))
+        .routes(routes!(puzzle::dashboard))
+        .routes(routes!(announcement::list, announcement::post))
+        .routes(routes!(dashboard::roles_stats))
+        .routes(routes!(dashboard::role))
+        .routes(routes!(dashboard::roles))
+        .routes(routes!(dashboard::scenarios))
+        .routes(routes!(import::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)))
 }
 
 /// 404 `{"message": "not found"}` for an app that serves only CCIP.

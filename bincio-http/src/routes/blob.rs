@@ -4,7 +4,22 @@
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use bincio_core::model::Blob;
+use bincio_core::model::{Blob, User};
+
+use crate::error::ApiResult;
+use crate::AppState;
+
+/// A photo of `handle`'s activity `id` as `viewer` may see it.
+pub(crate) async fn image(
+    st: &AppState,
+    viewer: Option<&User>,
+    handle: &str,
+    id: &str,
+    name: &str,
+) -> ApiResult<Response> {
+    let blob = st.activities().image(viewer, handle, id, name).await?;
+    Ok(blob_response(blob))
+}
 
 pub(crate) fn blob_response(blob: Blob) -> Response {
     let mut r = blob.bytes.into_response();

@@ -1,135 +1,94 @@
-//! Route table of the app.
+//! The app's routes (accounts, activities, uploads, the live BAS tree,
+//! health, API docs).
+//!
+//! Each module owns its `router()` — an [`OpenApiRouter`] whose handlers
+//! carry their OpenAPI description (`#[utoipa::path]`), so a route and its
+//! documentation are registered by one call and cannot drift — its typed
+//! request and response bodies, and handlers returning
+//! `ApiResult<Json<T>>`. Errors become responses in one place
+//! ([`crate::error`]).
 
-mod accounts;
 mod activities;
 mod admin;
 mod athlete;
+mod auth;
 mod blob;
 mod data;
 mod docs;
 mod health;
+mod images;
+mod me;
+mod storage;
 mod upload;
+mod upload_json;
 
-use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{delete, get, post, put};
 use axum::Router;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
 use crate::AppState;
 
-/// Photo uploads: 10 MiB of image plus multipart framing.
-const IMAGE_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
+/// `{"ok": true}`: the request did what it asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OkBody {
+    /// Always `true`.
+    ok: bool,
+}
 
-/// One base64 file of at most 50 MiB, plus JSON framing.
-const RAW_BODY_LIMIT: usize = 70 * 1024 * 1024;
+impl OkBody {
+    /// `{"ok": true}`.
+    pub(crate) const YES: OkBody = OkBody { ok: true };
+}
 
-/// A BAS upload (`/api/upload/bas`): documents already extracted elsewhere.
-const BAS_BODY_LIMIT: usize = bincio_core::activities::bas_upload::MAX_BAS_BODY_BYTES;
+/// `{"ok": true, "deleted": n}`: how many activities were deleted.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Deleted {
+    /// Always `true`.
+    ok: bool,
+    /// Activities deleted.
+    deleted: u64,
+}
 
-/// A multi-file upload: bounded by the file count and per-file cap.
-const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
+impl Deleted {
+    pub(crate) fn new(deleted: u64) -> Self {
+        Self { ok: true, deleted }
+    }
+}
+
+/// Bytes as MB (MiB), 2 decimals, like the contract's storage figures.
+pub(crate) fn mb(bytes: u64) -> f64 {
+    (bytes as f64 / 1_048_576.0 * 100.0).round() / 100.0
+}
+
+/// Every route of the app with its documentation.
+pub(crate) fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(me::router())
+        .merge(admin::router())
+        .merge(activities::router())
+        .merge(images::router())
+        .merge(storage::router())
+        .merge(athlete::router())
+        .merge(upload::router())
+        .merge(upload_json::router())
+        .merge(data::router())
+        .merge(docs::router())
+}
 
 pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/api/me", get(accounts::me).delete(accounts::delete_me))
-        .route("/api/auth/login", post(accounts::login))
-        .route("/api/auth/token", post(accounts::token))
-        .route("/api/auth/logout", post(accounts::logout))
-        .route("/api/auth/reset-password", post(accounts::reset_password))
-        .route("/api/register", post(accounts::register))
-        .route(
-            "/api/invites",
-            get(accounts::list_invites).post(accounts::create_invite),
-        )
-        .route("/api/stats", get(accounts::stats))
-        .route("/api/me/display-name", put(accounts::set_display_name))
-        .route("/api/me/password", put(accounts::change_password))
-        .route(
-            "/api/me/prefs",
-            get(accounts::get_prefs).put(accounts::put_prefs),
-        )
-        .route("/api/admin/users", get(admin::users))
-        .route(
-            "/api/admin/users/{handle}/reset-password-code",
-            post(admin::reset_code),
-        )
-        .route("/api/admin/jobs", get(admin::jobs))
-        .route("/api/admin/disk", get(admin::disk))
-        .route(
-            "/api/activity/{id}",
-            get(activities::get)
-                .post(activities::edit)
-                .delete(activities::delete),
-        )
-        .route("/api/activity/{id}/geojson", get(activities::geojson))
-        .route("/api/activity/{id}/gpx", get(activities::gpx))
-        .route("/api/activity/{id}/timeseries", get(activities::timeseries))
-        .route(
-            "/api/activity/{id}/images",
-            get(activities::list_images)
-                .post(activities::add_image)
-                .layer(DefaultBodyLimit::max(IMAGE_BODY_LIMIT)),
-        )
-        .route(
-            "/api/activity/{id}/images/{filename}",
-            get(activities::get_image).delete(activities::delete_image),
-        )
-        .route("/api/feed", get(activities::feed))
-        .route("/api/athlete", get(athlete::get).post(athlete::post))
-        .route(
-            "/api/activity/{id}/recalculate-elevation/hysteresis",
-            post(activities::recalc_hysteresis),
-        )
-        .route(
-            "/api/activity/{id}/recalculate-elevation/dem",
-            post(activities::recalc_dem),
-        )
-        .route(
-            "/api/upload/raw",
-            post(upload::raw).layer(DefaultBodyLimit::max(RAW_BODY_LIMIT)),
-        )
-        .route(
-            "/api/upload/bas",
-            post(upload::bas).layer(DefaultBodyLimit::max(BAS_BODY_LIMIT)),
-        )
-        .route(
-            "/api/upload",
-            post(upload::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route(
-            "/api/upload/strava-zip",
-            post(upload::strava_zip).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/me/storage", get(activities::storage))
-        .route("/api/me/originals", delete(activities::delete_originals))
-        .route("/api/me/activities", delete(activities::delete_all_mine))
-        .route(
-            "/api/admin/users/{handle}/activities",
-            delete(activities::admin_delete_all),
-        )
-        .route("/data/index.json", get(data::root))
-        .route("/data/{file}", get(data::combined_feed))
-        .route("/data/{handle}/index.json", get(data::user_index))
-        .route("/data/{handle}/_merged/{file}", get(data::user_shard))
-        .route("/data/{handle}/athlete.json", get(athlete::data))
-        .route("/data/{handle}/_merged/athlete.json", get(athlete::data))
-        .route("/data/{handle}/activities/{file}", get(data::activity_file))
-        .route(
-            "/data/{handle}/activities/images/{id}/{name}",
-            get(data::image),
-        )
-        .route("/api/openapi.json", get(docs::openapi))
-        .route("/api/docs", get(docs::swagger))
-        .route("/api/docs/{asset}", get(docs::swagger_asset))
-        .route("/api/redoc", get(docs::redoc))
-        .route("/api/redoc/redoc.standalone.js", get(docs::redoc_js))
+    let (routes, _) = api().split_for_parts();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Innermost first: axum's rejections in `{"detail"}`, then the
-        // cross-site refusal, then the proxy-header warning.
+        // cross-site refusal, then the proxy-header warning; the request
+        // span around all of them.
         .layer(middleware::from_fn(crate::rejection::detail))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -139,6 +98,7 @@ pub(crate) fn router(state: AppState) -> Router {
             state.clone(),
             crate::client::warn_untrusted_proxy,
         ))
+        .layer(crate::trace::layer())
         .with_state(state)
 }
 

@@ -1,31 +1,47 @@
-//! `POST /api/upload`: many activity files in one multipart request.
+//! `POST /api/upload` (many activity files in one multipart request) and
+//! `POST /api/upload/strava-zip` (a Strava bulk export).
 //!
 //! Parts are streamed to anonymous temp files as they arrive (never the
-//! whole request in memory), each capped at 50 MiB; then the files are
-//! ingested one by one while progress goes out as server-sent events and
-//! into the admin job registry. With `?stream=false` the same results come
-//! back as one JSON document instead.
+//! whole request in memory), each capped at 50 MiB; the core then ingests
+//! them one by one ([`Activities::ingest_batch`]) while progress goes out
+//! as server-sent events and into the admin job registry. With
+//! `?stream=false` the same events come back as one JSON document.
+//!
+//! [`Activities::ingest_batch`]: bincio_core::activities::Activities::ingest_batch
 
 use std::convert::Infallible;
 use std::io::{Read, Seek, Write};
 
-use axum::extract::{Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use bincio_core::activities::batch::{BatchEvent, BatchFile};
 use bincio_core::activities::ingest::{IngestOptions, IngestStatus, MAX_UPLOAD_BYTES};
+use bincio_core::activities::strava_zip::StravaEvent;
 use bincio_core::model::User;
 use bincio_core::CoreError;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::AppState;
 
 /// Most files in one upload request.
 pub(crate) const MAX_FILES: usize = 1000;
+
+/// A multi-file upload: bounded by the file count and per-file cap.
+const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(strava_zip).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+}
 
 /// One received part.
 struct Received {
@@ -34,9 +50,128 @@ struct Received {
     file: Result<std::fs::File, String>,
 }
 
-#[derive(Deserialize)]
+/// How the results come back.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UploadParams {
+    /// `false`: one JSON document at the end instead of server-sent events.
     stream: Option<bool>,
+}
+
+/// The multipart form of `POST /api/upload`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct UploadForm {
+    /// Activity files (`.gpx`, `.tcx`, `.fit`, optionally `.gz`), at most
+    /// 1000, each at most 50 MiB; `file` is accepted too.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    files: Vec<Vec<u8>>,
+    /// Keep the original files (`true`, `1`, `yes`, `on`).
+    store_original: Option<bool>,
+    /// Re-extract over activities stored from the same file or with the
+    /// same id.
+    overwrite: Option<bool>,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FileStatus {
+    /// Stored as a new activity.
+    Imported,
+    /// Replaced an existing activity.
+    Overwritten,
+    /// The same file is stored already.
+    Duplicate,
+    /// Stored unlisted: a recording at least as good exists.
+    NearDuplicate,
+    /// Refused (see `detail`).
+    Error,
+}
+
+/// An event of the upload stream (one `data:` frame each).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum UploadEvent {
+    /// One file done.
+    Progress {
+        /// Files done, this one included.
+        n: usize,
+        /// Files in the upload.
+        total: usize,
+        /// The file's name.
+        name: String,
+        status: FileStatus,
+        /// The activity (absent on error).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        /// The activity this one duplicates (`near_duplicate` only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        duplicate_of: Option<String>,
+        /// Why it failed (`error` only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// The upload is finished.
+    Done {
+        /// New activities (near-duplicates included).
+        added: usize,
+        overwritten: usize,
+        duplicates: usize,
+        /// Files that failed.
+        errors: usize,
+    },
+}
+
+impl From<&IngestStatus> for FileStatus {
+    fn from(s: &IngestStatus) -> Self {
+        match s {
+            IngestStatus::Imported { .. } => Self::Imported,
+            IngestStatus::Overwritten { .. } => Self::Overwritten,
+            IngestStatus::Duplicate { .. } => Self::Duplicate,
+            IngestStatus::NearDuplicate { .. } => Self::NearDuplicate,
+        }
+    }
+}
+
+impl UploadEvent {
+    fn progress(
+        n: usize,
+        total: usize,
+        name: &str,
+        outcome: &Result<IngestStatus, String>,
+    ) -> Self {
+        let (status, id, duplicate_of, detail) = match outcome {
+            Ok(s) => {
+                let status = FileStatus::from(s);
+                let dup = match s {
+                    IngestStatus::NearDuplicate { duplicate_of, .. } => Some(duplicate_of.clone()),
+                    _ => None,
+                };
+                (status, Some(s.id().to_owned()), dup, None)
+            }
+            Err(e) => (FileStatus::Error, None, None, Some(e.clone())),
+        };
+        Self::Progress {
+            n,
+            total,
+            name: name.to_owned(),
+            status,
+            id,
+            duplicate_of,
+            detail,
+        }
+    }
+}
+
+/// `?stream=false`: every event at once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UploadResults {
+    ok: bool,
+    /// The `progress` events, one per file.
+    results: Vec<UploadEvent>,
+    /// The `done` event.
+    done: UploadEvent,
 }
 
 fn truthy(s: &str) -> bool {
@@ -46,8 +181,15 @@ fn truthy(s: &str) -> bool {
     )
 }
 
+fn bad(m: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, m)
+}
+
+fn spool_error(e: std::io::Error) -> ApiError {
+    CoreError::Internal(format!("spool: {e}")).into()
+}
+
 async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions)> {
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
     let mut files = Vec::new();
     let mut opts = IngestOptions::default();
     while let Some(mut field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
@@ -57,8 +199,7 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
                     return Err(bad(format!("too many files (max {MAX_FILES})")));
                 }
                 let name = field.file_name().unwrap_or("").to_owned();
-                let mut spool =
-                    tempfile::tempfile().map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                let mut spool = tempfile::tempfile().map_err(spool_error)?;
                 let mut size = 0usize;
                 let mut refused = None;
                 while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
@@ -67,9 +208,7 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
                         refused = Some(format!("{name}: file larger than 50 MiB"));
                         continue; // drain the part, keep nothing
                     }
-                    spool
-                        .write_all(&chunk)
-                        .map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                    spool.write_all(&chunk).map_err(spool_error)?;
                 }
                 files.push(Received {
                     name,
@@ -85,15 +224,7 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
             "overwrite" => {
                 opts.overwrite = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?)
             }
-            _ => {
-                // Unknown parts (e.g. a Strava CSV) are drained and ignored.
-                while field
-                    .chunk()
-                    .await
-                    .map_err(|e| bad(e.body_text()))?
-                    .is_some()
-                {}
-            }
+            _ => drain(&mut field).await?,
         }
     }
     if files.is_empty() {
@@ -104,6 +235,17 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
     Ok((files, opts))
 }
 
+/// Drain and ignore a part (e.g. a Strava CSV).
+async fn drain(field: &mut axum::extract::multipart::Field<'_>) -> ApiResult<()> {
+    while field
+        .chunk()
+        .await
+        .map_err(|e| bad(e.body_text()))?
+        .is_some()
+    {}
+    Ok(())
+}
+
 fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
     let mut v = Vec::new();
     f.rewind()
@@ -112,71 +254,58 @@ fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
     Ok(v)
 }
 
-fn status_name(s: &IngestStatus) -> &'static str {
-    match s {
-        IngestStatus::Imported { .. } => "imported",
-        IngestStatus::Overwritten { .. } => "overwritten",
-        IngestStatus::Duplicate { .. } => "duplicate",
-        IngestStatus::NearDuplicate { .. } => "near_duplicate",
-    }
-}
-
-/// Ingest every file, calling `emit` with each progress event; returns the
-/// final `done` event.
+/// Ingest every file through the core, calling `emit` with each progress
+/// event; returns the final `done` event.
 async fn process(
     st: AppState,
     user: User,
     files: Vec<Received>,
     opts: IngestOptions,
-    emit: impl Fn(Value),
-) -> Value {
+    mut emit: impl FnMut(UploadEvent) + Send,
+) -> UploadEvent {
     let total = files.len();
     let job = st.jobs().start(&user.handle, "upload", total as u64);
-    let (mut added, mut overwritten, mut duplicates, mut errors) = (0, 0, 0, 0);
-    for (i, r) in files.into_iter().enumerate() {
-        job.progress(i as u64, &r.name);
-        let outcome = match r.file.and_then(read_spool) {
-            Err(e) => Err(e),
-            Ok(bytes) => st
-                .activities()
-                .ingest(&user, &r.name, bytes, opts.clone())
-                .await
-                .map_err(|e| match e {
-                    CoreError::Store(_) | CoreError::Internal(_) => {
-                        tracing::error!(error = %e, file = %r.name, "upload failed");
-                        format!("{}: internal error", r.name)
-                    }
-                    e => e.to_string(),
-                }),
-        };
-        let mut ev = json!({"type": "progress", "n": i + 1, "total": total, "name": r.name});
-        match outcome {
-            Ok(s) => {
-                match &s {
-                    IngestStatus::Imported { .. } | IngestStatus::NearDuplicate { .. } => {
-                        added += 1
-                    }
-                    IngestStatus::Overwritten { .. } => overwritten += 1,
-                    IngestStatus::Duplicate { .. } => duplicates += 1,
-                }
-                ev["status"] = json!(status_name(&s));
-                ev["id"] = json!(s.id());
-                if let IngestStatus::NearDuplicate { duplicate_of, .. } = &s {
-                    ev["duplicate_of"] = json!(duplicate_of);
-                }
+    let batch = files
+        .into_iter()
+        .map(|r| match r.file {
+            Err(reason) => BatchFile::refused(r.name, reason),
+            Ok(f) => BatchFile::new(r.name, async move { read_spool(f) }),
+        })
+        .collect();
+    let report = st
+        .activities()
+        .ingest_batch(&user, batch, opts, 1, |ev| match ev {
+            BatchEvent::Started { index, name } => job.progress(index as u64, name),
+            BatchEvent::Finished { n, name, outcome } => {
+                emit(UploadEvent::progress(n, total, name, outcome))
             }
-            Err(detail) => {
-                errors += 1;
-                ev["status"] = json!("error");
-                ev["detail"] = json!(detail);
-            }
-        }
-        emit(ev);
-    }
+        })
+        .await;
     job.progress(total as u64, "");
-    json!({"type": "done", "added": added, "overwritten": overwritten, "duplicates": duplicates, "errors": errors})
+    UploadEvent::Done {
+        added: report.added(),
+        overwritten: report.overwritten,
+        duplicates: report.duplicates,
+        errors: report.errors.len(),
+    }
 }
 
+/// Upload activity files: progress as server-sent events (one JSON event
+/// per `data:` frame: `progress` per file, then `done`), or with
+/// `?stream=false` one JSON document.
+#[utoipa::path(post, path = "/api/upload", tag = "uploads",
+    params(UploadParams),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Server-sent events, or (`stream=false`) every event at once",
+            content(
+                (UploadEvent = "text/event-stream"),
+                (UploadResults = "application/json"),
+            )),
+        (status = 400, description = "No files, too many files, or a broken form", body = ErrorBody),
+    ),
+    security(("cookie" = []), ("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(handle = %a.user.handle))]
 pub(crate) async fn upload(
     State(st): State<AppState>,
     a: AuthUser,
@@ -185,15 +314,16 @@ pub(crate) async fn upload(
 ) -> ApiResult<Response> {
     let (files, opts) = receive(form).await?;
     if p.stream == Some(false) {
-        let results = std::sync::Mutex::new(Vec::new());
-        let done = process(st, a.user, files, opts, |e| {
-            results.lock().unwrap_or_else(|p| p.into_inner()).push(e)
+        let mut results = Vec::new();
+        let done = process(st, a.user, files, opts, |e| results.push(e)).await;
+        return Ok(Json(UploadResults {
+            ok: true,
+            results,
+            done,
         })
-        .await;
-        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-        return Ok(Json(json!({"ok": true, "results": results, "done": done})).into_response());
+        .into_response());
     }
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         let tx2 = tx.clone();
         let done = process(st, a.user, files, opts, move |e| {
@@ -205,15 +335,51 @@ pub(crate) async fn upload(
     Ok(sse(rx))
 }
 
-/// `POST /api/upload/strava-zip`: multipart `file` (a Strava bulk export),
-/// optional form `private` (true ⇒ unlisted). Streamed to a temp file, then
-/// imported with progress as server-sent events.
+/// The multipart form of `POST /api/upload/strava-zip`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct StravaZipForm {
+    /// The export (`*.zip` with `activities.csv` and `activities/`).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `true`: the activities are unlisted.
+    private: Option<bool>,
+}
+
+/// The import failed as a whole (the last event of the stream).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum ImportFailed {
+    /// Why.
+    Error { message: String },
+}
+
+/// An event of the Strava import stream.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub(crate) enum StravaZipEvent {
+    /// Progress of the import.
+    Import(StravaEvent),
+    /// The archive could not be imported.
+    Failed(ImportFailed),
+}
+
+/// Import a Strava bulk export: progress as server-sent events
+/// (`validating`, `extracting_csv`, `progress` per file, `done`, or
+/// `error`).
+#[utoipa::path(post, path = "/api/upload/strava-zip", tag = "uploads",
+    request_body(content = StravaZipForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "Server-sent events", body = StravaZipEvent, content_type = "text/event-stream"),
+        (status = 400, description = "Not a `.zip`, or no `file` field", body = ErrorBody),
+    ),
+    security(("cookie" = []), ("bearer" = [])))]
+#[tracing::instrument(skip_all, fields(handle = %a.user.handle))]
 pub(crate) async fn strava_zip(
     State(st): State<AppState>,
     a: AuthUser,
     mut form: Multipart,
 ) -> ApiResult<Response> {
-    let bad = |m: String| ApiError::new(StatusCode::BAD_REQUEST, m);
     let mut spool: Option<tempfile::NamedTempFile> = None;
     let mut private = false;
     while let Some(mut field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
@@ -223,28 +389,19 @@ pub(crate) async fn strava_zip(
                 if !name.ends_with(".zip") {
                     return Err(bad("Expected a .zip file (Strava bulk export)".into()));
                 }
-                let mut f = tempfile::NamedTempFile::new()
-                    .map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                let mut f = tempfile::NamedTempFile::new().map_err(spool_error)?;
                 while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
-                    f.write_all(&chunk)
-                        .map_err(|e| CoreError::Internal(format!("spool: {e}")))?;
+                    f.write_all(&chunk).map_err(spool_error)?;
                 }
                 spool = Some(f);
             }
             "private" => private = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?),
-            _ => {
-                while field
-                    .chunk()
-                    .await
-                    .map_err(|e| bad(e.body_text()))?
-                    .is_some()
-                {}
-            }
+            _ => drain(&mut field).await?,
         }
     }
     let spool = spool.ok_or_else(|| bad("Missing multipart field 'file'".into()))?;
     let privacy = private.then_some(bincio_core::model::Privacy::Unlisted);
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         let job = st.jobs().start(&a.user.handle, "strava-zip", 0);
         let path = spool.path().to_path_buf();
@@ -252,17 +409,11 @@ pub(crate) async fn strava_zip(
         let result = st
             .activities()
             .import_strava_zip(&a.user, path, privacy, move |ev| {
-                if let bincio_core::activities::strava_zip::StravaEvent::Progress {
-                    n,
-                    total,
-                    name,
-                    ..
-                } = &ev
-                {
+                if let StravaEvent::Progress { n, total, name, .. } = &ev {
                     job.set_total(*total as u64);
                     job.progress(*n as u64, name);
                 }
-                let _ = tx2.send(serde_json::to_value(&ev).unwrap_or_default());
+                let _ = tx2.send(StravaZipEvent::Import(ev));
             })
             .await;
         if let Err(e) = result {
@@ -270,21 +421,19 @@ pub(crate) async fn strava_zip(
                 CoreError::Store(_) | CoreError::Internal(_) => "internal error".to_owned(),
                 e => e.to_string(),
             };
-            let _ = tx.send(json!({"type": "error", "message": message}));
+            let _ = tx.send(StravaZipEvent::Failed(ImportFailed::Error { message }));
         }
         drop(spool);
     });
     Ok(sse(rx))
 }
 
-/// A server-sent-event response relaying JSON values from `rx`.
-fn sse(rx: tokio::sync::mpsc::UnboundedReceiver<Value>) -> Response {
+/// A server-sent-event response relaying JSON events from `rx`.
+fn sse<T: Serialize + Send + 'static>(rx: tokio::sync::mpsc::UnboundedReceiver<T>) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|v| {
-            (
-                Ok::<_, Infallible>(Event::default().data(v.to_string())),
-                rx,
-            )
+            let data = serde_json::to_string(&v).unwrap_or_default();
+            (Ok::<_, Infallible>(Event::default().data(data)), rx)
         })
     });
     let mut resp = Sse::new(stream).into_response();
@@ -293,72 +442,4 @@ fn sse(rx: tokio::sync::mpsc::UnboundedReceiver<Value>) -> Response {
     resp.headers_mut()
         .insert("x-accel-buffering", "no".parse().expect("static header"));
     resp
-}
-
-#[derive(Deserialize)]
-pub(crate) struct RawUpload {
-    filename: String,
-    base64: String,
-    user_title: Option<String>,
-}
-
-/// `POST /api/upload/raw` (mobile): one file as base64 in JSON; answers the
-/// stored documents.
-pub(crate) async fn raw(
-    State(st): State<AppState>,
-    a: AuthUser,
-    crate::json::ApiJson(b): crate::json::ApiJson<RawUpload>,
-) -> ApiResult<Json<Value>> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b.base64.trim())
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "Invalid base64"))?;
-    let opts = IngestOptions {
-        title: b.user_title.filter(|t| !t.trim().is_empty()),
-        ..IngestOptions::default()
-    };
-    let status = st
-        .activities()
-        .ingest(&a.user, &b.filename, bytes, opts)
-        .await
-        .map_err(|e| match e {
-            CoreError::Invalid(m) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("Could not extract activity: {m}"),
-            ),
-            e => e.into(),
-        })?;
-    let id = status.id().to_owned();
-    let acts = st.activities();
-    let detail = acts.detail(Some(&a.user), &a.user.handle, &id).await?;
-    let timeseries = acts
-        .timeseries(Some(&a.user), &a.user.handle, &id)
-        .await
-        .ok();
-    let geojson = acts.geojson(Some(&a.user), &a.user.handle, &id).await.ok();
-    let source_hash = detail
-        .get("source_hash")
-        .and_then(Value::as_str)
-        .map(|h| h.trim_start_matches("sha256:").to_owned());
-    Ok(Json(json!({
-        "ok": true,
-        "id": id,
-        "status": status_name(&status),
-        "detail": detail,
-        "timeseries": timeseries,
-        "geojson": geojson,
-        "source_hash": source_hash,
-    })))
-}
-
-/// `POST /api/upload/bas`: a BAS activity (`{activity, timeseries?,
-/// geojson?}`) extracted elsewhere (e.g. the mobile app), validated and
-/// stored for the caller → `{ok, id, status: "imported"|"duplicate"}`.
-pub(crate) async fn bas(
-    State(st): State<AppState>,
-    a: AuthUser,
-    crate::json::ApiJson(b): crate::json::ApiJson<bincio_core::activities::bas_upload::BasUpload>,
-) -> ApiResult<Json<Value>> {
-    let r = st.activities().import_bas(&a.user, b).await?;
-    Ok(Json(json!({"ok": true, "id": r.id, "status": r.status})))
 }

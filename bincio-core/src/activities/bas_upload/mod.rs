@@ -1,18 +1,102 @@
-//! Rebuilding the stored documents (detail, summary, tracks, edits) from a
-//! checked BAS upload: pure, no store (see [`super`]).
+//! `POST /api/upload/bas`: an activity that another bincio / BincioActivity
+//! (e.g. the mobile app) already extracted, sent as its BAS documents
+//! `{activity, timeseries?, geojson?}` and stored for the caller.
+//!
+//! The Python original stored the JSON verbatim. Here every document is
+//! validated and rebuilt, so what the store holds has the shape every
+//! reader (feeds, privacy cuts, the static render, DEM) relies on:
+//! * `activity.id` passes the activity-id rule; `started_at` is an ISO date
+//!   (RFC 3339, or without offset = UTC); `sport` is normalised like an
+//!   extracted file's; every numeric field is a finite number ≥ 0; texts
+//!   are bounded; `privacy` is one of the known values; unknown keys are
+//!   dropped; the server sets `bas_version`, `timeseries_url`,
+//!   `source_hash` and clears `duplicate_of`; `custom.highlight` and
+//!   `custom.hide_stats` become the owner's edits (enforced like any edit),
+//!   `custom.images` is dropped (photos are uploaded separately);
+//! * `timeseries` has a numeric `t` of at most [`MAX_BAS_POINTS`] samples
+//!   and every other known series is null or an array of numbers / nulls of
+//!   the same length;
+//! * `geojson` is a `Feature` whose geometry is a `LineString` of at most
+//!   [`MAX_BAS_POINTS`] `[lon, lat(, ele)]` numbers on the globe;
+//! * errors are 400 and name the field (`activity.started_at: …`).
+//!
+//! Dedup ([`bas_source_hash`]): the stored `source_hash` is the activity's
+//! own `source_hash` when it is a well-formed `sha256:<64 hex>` (BAS
+//! documents extracted by bincio name the original file's hash, so the same
+//! recording uploaded as a file and as BAS is one activity); otherwise
+//! `sha256:` + SHA-256 of the canonical JSON (keys sorted, no whitespace) of
+//! the uploaded activity object without its `id` and `source_hash`. The
+//! upload is a `duplicate` when the id or that hash already exists for the
+//! caller — decided atomically by the store's insert.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::check::{
-    bad, bas_source_hash, check_geojson, check_timeseries, flat_objects, given_preview, opt_bbox,
-    opt_latlng, opt_number, opt_pairs, opt_text, parse_started_at, preview_from_track,
+mod fields;
+mod tracks;
+
+pub use fields::bas_source_hash;
+use fields::{
+    bad, flat_objects, opt_bbox, opt_latlng, opt_number, opt_pairs, opt_text, parse_started_at,
 };
-use super::BasUpload;
+use tracks::given_preview;
+pub use tracks::{check_geojson, check_timeseries, preview_from_track};
+
+use super::Activities;
 use crate::error::CoreResult;
 use crate::extract::bas::BAS_VERSION;
 use crate::extract::sport::normalize_sport;
-use crate::model::{ActivityEdits, ActivityTracks, Privacy};
+use crate::model::{ActivityEdits, ActivityRecord, ActivityTracks, Privacy, User};
+use crate::store::InsertOutcome;
 use crate::validate;
+
+/// Largest request body of a BAS upload, bytes.
+pub const MAX_BAS_BODY_BYTES: usize = 20 * 1024 * 1024;
+/// Most timeseries samples / GeoJSON coordinates.
+pub const MAX_BAS_POINTS: usize = 500_000;
+/// Most laps, legs, `mmp` or `best_efforts` entries.
+pub const MAX_BAS_ENTRIES: usize = 10_000;
+/// Largest accepted number in a numeric field (no real activity gets near).
+const MAX_NUMBER: f64 = 1e12;
+
+/// The request body of a BAS upload.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BasUpload {
+    /// The BAS detail document (`activities/{id}.json`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub activity: Value,
+    /// The BAS timeseries (`activities/{id}.timeseries.json`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub timeseries: Option<Value>,
+    /// The BAS GeoJSON track (`activities/{id}.geojson`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub geojson: Option<Value>,
+}
+
+/// What happened to a BAS upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BasStatus {
+    /// Stored.
+    Imported,
+    /// The id or the content hash exists already for this user; nothing
+    /// was changed.
+    Duplicate,
+}
+
+/// Outcome of [`Activities::import_bas`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BasImport {
+    /// The stored activity (for a hash duplicate: the existing one).
+    pub id: String,
+    /// Imported or duplicate.
+    pub status: BasStatus,
+}
 
 /// Numeric detail fields (finite, ≥ 0).
 const NUMBERS: &[&str] = &[
@@ -227,9 +311,7 @@ pub fn build(upload: &BasUpload) -> CoreResult<BasDocuments> {
 /// `custom` without the keys the server derives (`highlight`, `hide_stats`
 /// become edits so they are enforced, not just displayed; `images` lists
 /// the stored photos, of which an upload has none).
-pub(super) fn custom_and_edits(
-    a: &Map<String, Value>,
-) -> CoreResult<(Map<String, Value>, ActivityEdits)> {
+fn custom_and_edits(a: &Map<String, Value>) -> CoreResult<(Map<String, Value>, ActivityEdits)> {
     let mut custom = match a.get("custom") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(c)) => c.clone(),
@@ -249,7 +331,7 @@ pub(super) fn custom_and_edits(
                 .iter()
                 .map(|v| {
                     v.as_str()
-                        .filter(|s| crate::activities::view::is_hideable(s))
+                        .filter(|s| super::view::is_hideable(s))
                         .map(str::to_owned)
                 })
                 .collect();
@@ -265,124 +347,52 @@ pub(super) fn custom_and_edits(
     Ok((custom, edits))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::super::check::is_sha256_ref;
-    use super::*;
-
-    fn upload(activity: Value) -> BasUpload {
-        BasUpload {
-            activity,
-            timeseries: None,
-            geojson: None,
-        }
-    }
-
-    fn minimal() -> Value {
-        json!({"id": "2024-06-01T073012Z-ride", "started_at": "2024-06-01T07:30:12+00:00",
-               "sport": "Ride", "distance_m": 1000.5, "title": "Ride"})
-    }
-
-    fn err(u: &BasUpload) -> String {
-        build(u).unwrap_err().to_string()
-    }
-
-    #[test]
-    fn builds_detail_and_summary_with_normalised_sport() {
-        let mut u = upload(minimal());
-        u.geojson = Some(json!({"type": "Feature", "geometry": {"type": "LineString",
-            "coordinates": (0..20).map(|i| [7.0 + f64::from(i) * 0.001, 45.0, 300.0]).collect::<Vec<_>>()},
-            "properties": {"id": "other"}}));
-        let d = build(&u).unwrap();
-        assert_eq!(d.detail["sport"], "cycling");
-        assert_eq!(d.detail["privacy"], "public");
-        assert_eq!(d.detail["timeseries_url"], Value::Null);
-        assert_eq!(d.detail["laps"], json!([]));
-        assert!(is_sha256_ref(d.detail["source_hash"].as_str().unwrap()));
-        assert_eq!(
-            d.summary["track_url"],
-            "activities/2024-06-01T073012Z-ride.geojson"
-        );
-        assert_eq!(d.summary["distance_m"], 1000.5);
-        // 20 coords: every 2nd, at most 9, as [lat, lon].
-        let p = d.summary["preview_coords"].as_array().unwrap();
-        assert_eq!(p.len(), 9);
-        assert_eq!(p[1], json!([45.0, 7.002]));
-        assert_eq!(
-            d.tracks.geojson.unwrap()["properties"]["id"],
-            "2024-06-01T073012Z-ride"
-        );
-    }
-
-    #[test]
-    fn refusals_name_the_field() {
-        let mut a = minimal();
-        a["id"] = json!("../etc/passwd");
-        assert!(err(&upload(a)).starts_with("activity.id:"));
-        let mut a = minimal();
-        a.as_object_mut().unwrap().remove("id");
-        assert!(err(&upload(a)).starts_with("activity.id:"));
-        let mut a = minimal();
-        a["started_at"] = json!("yesterday");
-        assert!(err(&upload(a)).starts_with("activity.started_at:"));
-        let mut a = minimal();
-        a["distance_m"] = json!("12");
-        assert!(err(&upload(a)).starts_with("activity.distance_m:"));
-        let mut a = minimal();
-        a["privacy"] = json!("secret");
-        assert!(err(&upload(a)).starts_with("activity.privacy:"));
-        let mut u = upload(minimal());
-        u.timeseries = Some(json!({"t": [0, 1, 2], "hr_bpm": [100, 101]}));
-        assert!(err(&u).starts_with("timeseries.hr_bpm:"));
-        let mut u = upload(minimal());
-        u.geojson =
-            Some(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [7, 45]}}));
-        assert!(err(&u).starts_with("geojson.geometry.type:"));
-        let mut u = upload(minimal());
-        u.geojson = Some(json!({"type": "Feature", "geometry": {"type": "LineString",
-            "coordinates": [[7, 45], [7, "x"]]}}));
-        assert!(err(&u).starts_with("geojson.geometry.coordinates[1]:"));
-    }
-
-    #[test]
-    fn custom_flags_become_edits() {
-        let mut a = minimal();
-        a["custom"] = json!({"highlight": true, "hide_stats": ["heart_rate"],
-                             "images": ["x.jpg"], "note": "kept"});
-        let d = build(&upload(a)).unwrap();
-        assert_eq!(d.detail["custom"], json!({"note": "kept"}));
-        assert_eq!(d.edits.highlight, Some(true));
-        assert_eq!(d.edits.hide_stats, Some(vec!["heart_rate".to_owned()]));
-        let mut a = minimal();
-        a["custom"] = json!({"hide_stats": ["everything"]});
-        assert!(err(&upload(a)).starts_with("activity.custom.hide_stats:"));
-    }
-
-    #[test]
-    fn naive_dates_are_utc() {
-        assert_eq!(parse_started_at("1970-01-01T00:01:00"), Some(60));
-        assert_eq!(parse_started_at("1970-01-01T01:01:00+01:00"), Some(60));
-        assert_eq!(parse_started_at("1970-01-01"), None);
-    }
-
-    #[test]
-    fn hash_ignores_key_order_and_id_but_prefers_a_given_file_hash() {
-        let a = json!({"id": "a", "x": {"b": 1, "a": [1, 2]}, "started_at": "s"});
-        let b = json!({"started_at": "s", "x": {"a": [1, 2], "b": 1}, "id": "b"});
-        let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
-        assert_eq!(bas_source_hash(a), bas_source_hash(b));
-        let given = format!("sha256:{}", "ab".repeat(32));
-        let mut c = a.clone();
-        c.insert("source_hash".into(), json!(given));
-        assert_eq!(bas_source_hash(&c), given);
-        c.insert("source_hash".into(), json!("sha256:nothex"));
-        assert_eq!(bas_source_hash(&c), bas_source_hash(a));
-    }
-
-    #[test]
-    fn preview_steps() {
-        assert_eq!(preview_from_track(&[]), None);
-        let pairs: Vec<[f64; 2]> = (0..5).map(|i| [f64::from(i), 1.0]).collect();
-        assert_eq!(preview_from_track(&pairs).unwrap().len(), 5);
+impl Activities {
+    /// Store a BAS activity uploaded by `owner` (validated and rebuilt, see
+    /// the module doc). A duplicate (same id or same content hash for this
+    /// owner) changes nothing; an import notifies the change listener.
+    #[tracing::instrument(skip_all, fields(handle = %owner.handle))]
+    pub async fn import_bas(&self, owner: &User, upload: BasUpload) -> CoreResult<BasImport> {
+        let docs = build(&upload)?;
+        drop(upload);
+        let rec = ActivityRecord {
+            handle: owner.handle.clone(),
+            id: docs.id.clone(),
+            started_at: docs.started_at,
+            source_hash: docs.source_hash,
+            privacy: docs.privacy,
+            distance_m: docs.detail.get("distance_m").and_then(Value::as_f64),
+            source: docs
+                .detail
+                .get("source")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            summary: docs.summary,
+            detail: docs.detail,
+            edits: docs.edits,
+            duplicate_of: None,
+            created_at: self.clock.unix(),
+        };
+        let outcome = self.store.insert_activity(rec, docs.tracks).await?;
+        Ok(match outcome {
+            InsertOutcome::Inserted => {
+                self.changed(&owner.handle);
+                BasImport {
+                    id: docs.id,
+                    status: BasStatus::Imported,
+                }
+            }
+            InsertOutcome::DuplicateHash(existing) => BasImport {
+                id: existing,
+                status: BasStatus::Duplicate,
+            },
+            InsertOutcome::IdTaken => BasImport {
+                id: docs.id,
+                status: BasStatus::Duplicate,
+            },
+        })
     }
 }
+
+#[cfg(test)]
+mod tests;
