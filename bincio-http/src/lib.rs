@@ -39,9 +39,16 @@ use axum::Router;
 /// to merge next to it.
 pub fn router(state: AppState) -> Router {
     web::router(state.clone())
-        .merge(routes::router(state.clone()))
+        .merge(api_router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(
             state,
             web::html_errors,
         ))
+}
+
+/// The JSON API alone (accounts and activities, the live BAS tree, health,
+/// API docs): exactly what `/api/openapi.json` documents, for embedders
+/// that want no pages.
+pub fn api_router(state: AppState) -> Router {
+    routes::router(state)
 }

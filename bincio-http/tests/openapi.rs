@@ -18,8 +18,8 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::Router;
-use serde_json::{json, Value};
 use openapi_support::{document, documented, fixture};
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 #[test]

@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 
 use axum::http::Method;
 use bincio_core::model::Role;
-use serde_json::json;
 use openapi_support::checker::{gpx, strava_zip, Checker};
 use openapi_support::{documented, fixture, ADA, STAFF_KEY};
+use serde_json::json;
 
 #[tokio::test]
 async fn app_bodies_match_their_schemas() {

@@ -94,7 +94,8 @@ pub async fn fixture() -> Fixture {
     )
     .await
     .expect("event");
-    let router = bincio_http::router(AppState::new(
+    // The JSON API without the web pages: what the document describes.
+    let router = bincio_http::api_router(AppState::new(
         accounts.clone(),
         activities,
         HttpConfig::default(),
