@@ -139,7 +139,7 @@ pub async fn fresh_store(base: &str) -> (MongoStore, DropDb) {
 /// calling test when `BINCIO_SKIP_MONGO=1` asked to skip (a notice is
 /// printed). Panics when `BINCIO_TEST_MONGO_URL` is unset otherwise.
 ///
-/// ```ignore
+/// ```text
 /// bincio_store_conformance::conformance_tests!(bincio_store_mongo::mongo_backend!());
 /// ```
 #[macro_export]
