@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::OkBody;
-use crate::auth::{MaybeUser, SESSION_COOKIE};
+use crate::auth::MaybeUser;
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
@@ -31,16 +31,10 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(register))
 }
 
-/// `bincio_session=…` (`max_age` 0 clears it).
+/// `bincio_session=…` (`max_age` 0 clears it): the one session-cookie
+/// format, shared with the web pages (`web::cookies::session`).
 pub(super) fn session_cookie(st: &AppState, token: &str, max_age: i64) -> HeaderValue {
-    let secure = if st.config().secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let v = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}"
-    );
+    let v = crate::web::cookies::session(token, max_age, st.config().secure_cookies);
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 

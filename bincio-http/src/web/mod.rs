@@ -18,7 +18,7 @@
 //! the core services directly and never the JSON API.
 
 mod assets;
-mod cookies;
+pub(crate) mod cookies;
 mod csrf;
 mod ctx;
 mod errors;
