@@ -456,3 +456,114 @@ pub async fn activity_listed_page_offsets(b: &dyn Backend) {
     assert!(past.is_empty());
     assert_eq!(total, 5);
 }
+
+/// The light read: records without their detail (`Null`), with summary,
+/// edits and `duplicate_of` as stored; listed = the *effective* privacy
+/// (edit over extracted); `since` inclusive, `until` exclusive; newest
+/// first by `(started_at, id)`; limit and cursor as in feeds; one owner or
+/// everyone.
+pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
+    use bincio_core::store::SummaryQuery;
+    let s = with_users(b, &["alice", "bob"]).await;
+    let a = &s.activities;
+    for (h, id, t, p) in [
+        ("alice", "a1", 100, Privacy::Public),
+        ("alice", "a2", 200, Privacy::Unlisted),
+        ("alice", "a3", 200, Privacy::NoGps),
+        ("alice", "a4", 300, Privacy::Public),
+        ("alice", "a5", 400, Privacy::Private),
+        ("bob", "b1", 200, Privacy::BlurStart),
+        ("bob", "b2", 500, Privacy::Public),
+    ] {
+        let mut r = rec(h, id, t, &format!("sha256:{h}{id}"));
+        r.privacy = p;
+        a.insert_activity(r, tracks()).await.unwrap();
+    }
+    // Edits over the extracted privacy: a4 unlisted, a5 made public.
+    for (id, p) in [("a4", Privacy::Unlisted), ("a5", Privacy::Public)] {
+        a.patch_edits(
+            "alice",
+            id,
+            ActivityEdits {
+                privacy: Some(p),
+                title: Some(format!("edited {id}")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    a.set_duplicate_of("alice", "a3", Some("a1")).await.unwrap();
+
+    let q = |handle: Option<&str>, listed_only, since, until, limit| SummaryQuery {
+        handle: handle.map(str::to_owned),
+        listed_only,
+        since,
+        until,
+        before: None,
+        limit,
+    };
+    let own = a
+        .summaries(q(Some("alice"), false, None, None, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&own), ["a5", "a4", "a3", "a2", "a1"], "newest first, id tiebreak");
+    for r in &own {
+        let full = a.get_activity("alice", &r.id).await.unwrap().unwrap();
+        assert_eq!(r.detail, serde_json::Value::Null, "no detail");
+        assert_ne!(full.detail, serde_json::Value::Null);
+        let mut expected = full;
+        expected.detail = serde_json::Value::Null;
+        assert_eq!(*r, expected, "everything but the detail as stored");
+    }
+    assert_eq!(own[0].edits.title.as_deref(), Some("edited a5"));
+    assert_eq!(own[2].duplicate_of.as_deref(), Some("a1"));
+
+    let listed = a
+        .summaries(q(Some("alice"), true, None, None, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&listed), ["a5", "a3", "a1"], "effective privacy decides");
+
+    // since inclusive, until exclusive.
+    let window = a
+        .summaries(q(Some("alice"), false, Some(200), Some(400), 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&window), ["a4", "a3", "a2"]);
+    let from = a
+        .summaries(q(Some("alice"), false, Some(300), None, 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&from), ["a5", "a4"]);
+    let empty = a
+        .summaries(q(Some("alice"), false, Some(300), Some(300), 100))
+        .await
+        .unwrap();
+    assert!(empty.is_empty());
+
+    // Everyone, listed, with a window; then limit and cursor.
+    let all = a
+        .summaries(q(None, true, Some(100), Some(500), 100))
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), ["a5", "b1", "a3", "a1"]);
+    let first = a
+        .summaries(q(None, false, None, None, 2))
+        .await
+        .unwrap();
+    assert_eq!(ids(&first), ["b2", "a5"]);
+    let last = first.last().unwrap();
+    let mut next = q(None, false, None, Some(400), 3);
+    next.before = Some(FeedCursor {
+        started_at: last.started_at,
+        id: last.id.clone(),
+    });
+    let page = a.summaries(next).await.unwrap();
+    assert_eq!(ids(&page), ["a4", "b1", "a3"], "cursor and until together");
+    assert!(a
+        .summaries(q(Some("nobody"), false, None, None, 10))
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -113,6 +113,7 @@ macro_rules! conformance_tests {
             activity_blobs::activity_large_original_and_tracks,
             activity_blobs::activity_generations_and_user_images,
             activities::activity_listed_page_offsets,
+            activities::activity_summaries_light_and_filtered,
         );
     };
     (event: $backend:expr) => {

@@ -25,10 +25,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::model::AthleteConfig;
+use super::calendar;
+use crate::model::{AthleteConfig, Season};
 
 /// How many cycling climbs `best_climbs` lists.
 pub const TOP_CLIMBS: usize = 10;
@@ -100,22 +102,79 @@ impl Meta {
     }
 }
 
-/// Per-duration maximum of `mmp` over `entries`, as `[[secs, watts]…]`
-/// sorted by duration.
-fn power_curve<'a>(entries: impl Iterator<Item = &'a Entry<'a>>) -> Value {
-    let mut best: BTreeMap<u64, f64> = BTreeMap::new();
+/// The power-curve rule, written once: per-duration maximum of `mmp` over
+/// `entries`, as `(secs, watts)` sorted by duration. Durations must be
+/// whole seconds up to 10⁹; malformed pairs are skipped.
+pub(crate) fn curve_points<'a>(entries: impl Iterator<Item = &'a Entry<'a>>) -> Vec<(u32, f64)> {
+    let mut best: BTreeMap<u32, f64> = BTreeMap::new();
     for e in entries {
         for (secs, watts) in pairs(e.summary.get("mmp")) {
             if secs.fract() != 0.0 || secs > 1.0e9 {
                 continue;
             }
-            let w = best.entry(secs as u64).or_insert(watts);
+            let w = best.entry(secs as u32).or_insert(watts);
             if watts > *w {
                 *w = watts;
             }
         }
     }
-    Value::Array(best.into_iter().map(|(d, w)| json!([d, num(w)])).collect())
+    best.into_iter().collect()
+}
+
+/// [`curve_points`] as `[[secs, watts]…]`.
+fn power_curve<'a>(entries: impl Iterator<Item = &'a Entry<'a>>) -> Value {
+    Value::Array(
+        curve_points(entries)
+            .into_iter()
+            .map(|(d, w)| json!([d, num(w)]))
+            .collect(),
+    )
+}
+
+/// The power curve of one of the member's seasons.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeasonCurve {
+    /// Season name.
+    pub name: String,
+    /// First day, `YYYY-MM-DD`.
+    pub start: String,
+    /// Last day, `YYYY-MM-DD` (inclusive).
+    pub end: String,
+    /// `(secs, watts)` sorted by duration, by the same per-duration-max
+    /// rule as `power_curve` of `athlete.json` (serialised as
+    /// `[[secs, watts]…]`).
+    pub curve: Vec<(u32, f64)>,
+}
+
+/// One curve per season, in the order given, over the entries whose
+/// *local* start date ([`calendar::local_date`]) is within
+/// `start..=end`. A season whose dates do not parse has an empty curve.
+pub fn season_curves(entries: &[Entry<'_>], seasons: &[Season]) -> Vec<SeasonCurve> {
+    let dated: Vec<(NaiveDate, &Entry<'_>)> = entries
+        .iter()
+        .map(|e| (calendar::local_date(e.summary, e.started_at), e))
+        .collect();
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    seasons
+        .iter()
+        .map(|s| {
+            let curve = match (day(&s.start), day(&s.end)) {
+                (Some(a), Some(b)) => curve_points(
+                    dated
+                        .iter()
+                        .filter(|(d, _)| (a..=b).contains(d))
+                        .map(|(_, e)| *e),
+                ),
+                _ => Vec::new(),
+            };
+            SeasonCurve {
+                name: s.name.clone(),
+                start: s.start.clone(),
+                end: s.end.clone(),
+                curve,
+            }
+        })
+        .collect()
 }
 
 /// A record slot: the best value so far and where it was set.
@@ -300,6 +359,59 @@ mod tests {
         );
         assert_eq!(d["power_curve"]["last_365d"], json!([[5, 800], [60, 420]]));
         assert_eq!(d["power_curve"]["last_90d"], json!([[5, 800], [60, 420]]));
+    }
+
+    #[test]
+    fn season_curves_use_local_dates_inclusive() {
+        let season = |n: &str, a: &str, b: &str| Season {
+            name: n.into(),
+            start: a.into(),
+            end: b.into(),
+        };
+        // 2026-05-04T01:30Z, written as May 3rd local; 2026-05-04T05:00Z.
+        let sun = json!({"started_at": "2026-05-03T23:30:00-02:00", "mmp": [[5, 900], [60, 400]]});
+        let mon = json!({"started_at": "2026-05-04T07:00:00+02:00", "mmp": [[5, 800], [60, 450]]});
+        let utc = json!({"mmp": [[1200, 250]]}); // 2026-05-05 by its Unix start
+        let entries = [
+            e("sun", 1_777_858_200, &sun),
+            e("mon", 1_777_870_800, &mon),
+            e("utc", 1_777_939_200, &utc),
+        ];
+        let c = season_curves(
+            &entries,
+            &[
+                season("to sunday", "2026-01-01", "2026-05-03"),
+                season("monday on", "2026-05-04", "2026-12-31"),
+                season("one day", "2026-05-05", "2026-05-05"),
+                season("none", "2025-01-01", "2025-12-31"),
+                season("broken", "2026-13-01", "2026-12-31"),
+            ],
+        );
+        let curves: Vec<(&str, Vec<(u32, f64)>)> =
+            c.iter().map(|s| (s.name.as_str(), s.curve.clone())).collect();
+        assert_eq!(
+            curves,
+            [
+                ("to sunday", vec![(5, 900.0), (60, 400.0)]),
+                ("monday on", vec![(5, 800.0), (60, 450.0), (1200, 250.0)]),
+                ("one day", vec![(1200, 250.0)]),
+                ("none", vec![]),
+                ("broken", vec![]),
+            ]
+        );
+        assert_eq!(c[0].start, "2026-01-01");
+        assert_eq!(c[0].end, "2026-05-03");
+        assert_eq!(
+            serde_json::to_value(&c[2]).unwrap(),
+            json!({"name": "one day", "start": "2026-05-05", "end": "2026-05-05",
+                   "curve": [[1200, 250.0]]})
+        );
+        // The same rule as athlete.json's curve.
+        let all = compute(&entries, NOW, "g");
+        assert_eq!(
+            all["power_curve"]["all_time"],
+            json!([[5, 900], [60, 450], [1200, 250]])
+        );
     }
 
     #[test]

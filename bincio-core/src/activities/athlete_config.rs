@@ -14,11 +14,11 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Number, Value};
 
+use super::athlete::SeasonCurve;
 use super::{athlete, view, Activities, AthleteDoc};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AthleteConfig, AthleteKey, AthletePatch, Season, User};
-use crate::store::{ActivityStore, StoreError};
-use crate::validate;
+use crate::store::{ActivityStore, StoreError, SummaryQuery};
 
 /// Most zones per list.
 pub const MAX_ZONES: usize = 20;
@@ -166,14 +166,24 @@ pub fn parse_patch(body: &Value) -> CoreResult<AthletePatch> {
     Ok(p)
 }
 
-/// Entries for [`athlete::compute`]: `(id, start, summary as seen)`.
+/// Entries for [`athlete::compute`]: `(id, start, summary as seen)`,
+/// duplicates left out, through the light store read (summaries only).
 /// `public`: listed activities only, as anonymous visitors see them.
 async fn summaries(
     store: &std::sync::Arc<dyn ActivityStore>,
     handle: &str,
     public: bool,
 ) -> CoreResult<Vec<(String, i64, Value)>> {
-    let records = super::owner_records(store, handle, public, usize::MAX).await?;
+    let (records, _) = super::light_records(
+        store,
+        SummaryQuery {
+            handle: Some(handle.to_owned()),
+            listed_only: public,
+            ..SummaryQuery::default()
+        },
+        usize::MAX,
+    )
+    .await?;
     Ok(records
         .into_iter()
         .filter(|r| r.duplicate_of.is_none())
@@ -188,6 +198,26 @@ async fn summaries(
         .collect())
 }
 
+fn entries(rows: &[(String, i64, Value)]) -> Vec<athlete::Entry<'_>> {
+    rows.iter()
+        .map(|(id, t, s)| athlete::Entry {
+            id,
+            started_at: *t,
+            summary: s,
+        })
+        .collect()
+}
+
+/// What `/u/{handle}/athlete/` shows ([`Activities::athlete_page`]).
+#[derive(Debug, Clone)]
+pub struct AthletePage {
+    /// `athlete.json` as the viewer may see it (power curve all-time /
+    /// 365 d / 90 d, records, climbs, the config).
+    pub doc: AthleteDoc,
+    /// One power curve per configured season, in the config's order.
+    pub seasons: Vec<SeasonCurve>,
+}
+
 /// `athlete.json` from `(id, start, summary)` rows with `config` laid over.
 pub fn document(
     rows: &[(String, i64, Value)],
@@ -195,15 +225,10 @@ pub fn document(
     now: i64,
     generated_at: &str,
 ) -> Value {
-    let entries: Vec<athlete::Entry<'_>> = rows
-        .iter()
-        .map(|(id, t, s)| athlete::Entry {
-            id,
-            started_at: *t,
-            summary: s,
-        })
-        .collect();
-    athlete::overlay(athlete::compute(&entries, now, generated_at), config)
+    athlete::overlay(
+        athlete::compute(&entries(rows), now, generated_at),
+        config,
+    )
 }
 
 impl Activities {
@@ -213,22 +238,67 @@ impl Activities {
     /// hidden stats cut.
     #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle))]
     pub async fn athlete(&self, viewer: Option<&User>, handle: &str) -> CoreResult<AthleteDoc> {
-        self.check_instance_access(viewer).await?;
-        let not_found = || CoreError::NotFound("User not found".into());
-        if !validate::is_valid_handle(handle) {
-            return Err(not_found());
-        }
-        self.users.get_user(handle).await?.ok_or_else(not_found)?;
-        let owner = viewer.is_some_and(|u| u.handle == handle);
+        let (rows, config) = self.athlete_rows(viewer, handle).await?;
+        Ok(self.athlete_doc(&rows, &config))
+    }
+
+    /// One power curve per season of `handle`'s athlete config, as
+    /// `viewer` may see them: the same access and the same activities as
+    /// [`Self::athlete`] (the owner: all of theirs; anyone else: the listed
+    /// ones with hidden stats cut, so a hidden power never reaches a
+    /// curve; duplicates left out). A season holds the activities whose
+    /// local start date is within `start..=end`.
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle))]
+    pub async fn season_curves(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+    ) -> CoreResult<Vec<SeasonCurve>> {
+        let (rows, config) = self.athlete_rows(viewer, handle).await?;
+        Ok(athlete::season_curves(
+            &entries(&rows),
+            config.seasons.as_deref().unwrap_or_default(),
+        ))
+    }
+
+    /// [`Self::athlete`] and [`Self::season_curves`] from one read, for the
+    /// athlete page.
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle))]
+    pub async fn athlete_page(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+    ) -> CoreResult<AthletePage> {
+        let (rows, config) = self.athlete_rows(viewer, handle).await?;
+        let seasons = athlete::season_curves(
+            &entries(&rows),
+            config.seasons.as_deref().unwrap_or_default(),
+        );
+        Ok(AthletePage {
+            doc: self.athlete_doc(&rows, &config),
+            seasons,
+        })
+    }
+
+    /// Access check, then the rows the viewer may see and the config.
+    async fn athlete_rows(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+    ) -> CoreResult<(Vec<(String, i64, Value)>, AthleteConfig)> {
+        let owner = self.member_access(viewer, handle).await?;
         let rows = summaries(&self.store, handle, !owner).await?;
         let config = self.users.get_athlete(handle).await?;
-        let now = self.clock.unix();
-        Ok(AthleteDoc(document(
-            &rows,
-            &config,
-            now,
+        Ok((rows, config))
+    }
+
+    fn athlete_doc(&self, rows: &[(String, i64, Value)], config: &AthleteConfig) -> AthleteDoc {
+        AthleteDoc(document(
+            rows,
+            config,
+            self.clock.unix(),
             &self.clock.now().to_rfc3339(),
-        )))
+        ))
     }
 
     /// The member's athlete config (for `owner.athlete` of their index).

@@ -13,18 +13,22 @@ pub mod athlete;
 pub mod athlete_config;
 pub mod bas_upload;
 pub mod batch;
+pub mod calendar;
 mod cpu_slots;
 pub mod dem;
 pub mod documents;
 pub mod elevation;
 pub mod export;
+pub mod feed_filter;
 pub mod ingest;
+pub mod leaderboard;
 pub mod live;
 /// The privacy cut of BAS documents (lives in `bincio-extract`).
 pub use crate::extract::privacy;
 pub mod render;
 pub mod render_worker;
 pub mod sniff;
+pub mod stats;
 pub mod strava_zip;
 pub mod tree_ingest;
 pub mod view;
@@ -38,11 +42,16 @@ use crate::accounts::settings::InstanceSettings;
 use crate::clock::Clock;
 use crate::error::{CoreError, CoreResult};
 use crate::model::{ActivityEdits, ActivityRecord, Blob, FeedCursor, Privacy, StorageUsage, User};
-use crate::store::{ActivityStore, FeedQuery, StoreError, UserStore};
+use crate::store::{ActivityStore, FeedQuery, StoreError, SummaryQuery, UserStore};
 use crate::validate;
+pub use athlete::SeasonCurve;
+pub use athlete_config::AthletePage;
 pub use documents::{
     AthleteDoc, DetailDoc, FeedDoc, GeoJsonDoc, IndexDoc, ManifestDoc, SummaryDoc, TimeseriesDoc,
 };
+pub use feed_filter::{FeedFacets, FeedFilter};
+pub use leaderboard::{Leaderboard, LeaderboardRow, Period};
+pub use stats::{DayActivity, MemberStats, SportTotals, StatsDay, Totals, YearStats};
 
 /// Largest feed page.
 pub const MAX_PAGE: usize = 200;
@@ -92,9 +101,30 @@ pub struct EditRequest {
     pub hide_stats: Option<Vec<String>>,
 }
 
-const SPORTS: &[&str] = &[
+/// The sports an activity may have (edits and filters are checked
+/// against it), in the order menus list them.
+pub const SPORTS: &[&str] = &[
     "cycling", "running", "hiking", "walking", "swimming", "skiing", "other",
 ];
+
+/// `sport` as one of [`SPORTS`]: itself when known, else `"other"` (also
+/// for a missing sport).
+pub fn known_sport(sport: Option<&str>) -> &'static str {
+    let s = sport.unwrap_or("other");
+    SPORTS.iter().copied().find(|k| *k == s).unwrap_or("other")
+}
+
+/// The sport in force of a record: the owner's edit, else the extracted
+/// one, as one of [`SPORTS`] (the same for every viewer: a public summary
+/// carries the edited sport too).
+pub fn effective_sport(rec: &ActivityRecord) -> &'static str {
+    known_sport(
+        rec.edits
+            .sport
+            .as_deref()
+            .or_else(|| rec.summary.get("sport").and_then(Value::as_str)),
+    )
+}
 
 impl EditRequest {
     fn into_edits(self) -> CoreResult<ActivityEdits> {
@@ -188,6 +218,41 @@ pub(crate) async fn owner_records(
         out.extend(page);
         if !full || out.len() >= max {
             return Ok(out);
+        }
+    }
+}
+
+/// Records matching `q` (its `before` and `limit` are the walk's own)
+/// through the light store read (no detail), newest first, at most `max`;
+/// with whether more were left out.
+pub(crate) async fn light_records(
+    store: &Arc<dyn ActivityStore>,
+    q: SummaryQuery,
+    max: usize,
+) -> CoreResult<(Vec<ActivityRecord>, bool)> {
+    const PAGE: usize = 2000;
+    let mut out: Vec<ActivityRecord> = Vec::new();
+    let mut before = None;
+    loop {
+        // One more than `max` in all, to know whether any were left out.
+        let want = PAGE.min(max.saturating_add(1).saturating_sub(out.len()));
+        let page = store
+            .summaries(SummaryQuery {
+                before,
+                limit: want,
+                ..q.clone()
+            })
+            .await?;
+        let full = page.len() == want;
+        before = page.last().map(|r| FeedCursor {
+            started_at: r.started_at,
+            id: r.id.clone(),
+        });
+        out.extend(page);
+        if !full || out.len() > max {
+            let truncated = out.len() > max;
+            out.truncate(max);
+            return Ok((out, truncated));
         }
     }
 }
@@ -442,7 +507,10 @@ impl Activities {
     }
 
     /// A feed page: `handle`'s activities (all of them for the owner, listed
-    /// ones for others), or every user's listed activities.
+    /// ones for others), or every user's listed activities. A valid handle
+    /// without activities (or without an account) is an empty page; the
+    /// pages use [`Self::feed_filtered`], which also narrows by sport and
+    /// year. Reads summaries only (the light store read).
     #[tracing::instrument(level = "debug", skip_all, fields(handle = ?handle))]
     pub async fn feed(
         &self,
@@ -458,30 +526,14 @@ impl Activities {
             }
         }
         let owner = matches!((viewer, handle), (Some(u), Some(h)) if u.handle == h);
-        let limit = limit.clamp(1, MAX_PAGE);
-        let rows = self
-            .store
-            .feed(FeedQuery {
-                handle: handle.map(str::to_owned),
-                listed_only: !owner,
-                before: cursor,
-                limit,
-            })
-            .await?;
-        let next = (rows.len() == limit)
-            .then(|| rows.last().map(|r| format!("{}:{}", r.started_at, r.id)))
-            .flatten();
-        let activities = rows
-            .iter()
-            .map(|r| {
-                let mut doc = feed_summary(r, owner);
-                if let Some(o) = doc.as_object_mut() {
-                    o.insert("handle".into(), Value::String(r.handle.clone()));
-                }
-                SummaryDoc(doc)
-            })
-            .collect();
-        Ok(FeedPage { activities, next })
+        self.feed_page(
+            owner,
+            handle,
+            &feed_filter::FeedFilter::default(),
+            cursor,
+            limit,
+        )
+        .await
     }
 
     /// Store a photo for one of the owner's activities. The type is sniffed

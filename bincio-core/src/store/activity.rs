@@ -42,6 +42,29 @@ pub struct FeedQuery {
     pub limit: usize,
 }
 
+/// Largest page of [`ActivityStore::summaries`] (backends cap `limit` at it).
+pub const MAX_SUMMARY_PAGE: usize = 5000;
+
+/// Which activities [`ActivityStore::summaries`] returns: like a
+/// [`FeedQuery`], plus a start-time window. Newest first by
+/// `(started_at, id)`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SummaryQuery {
+    /// One owner, or everyone.
+    pub handle: Option<String>,
+    /// Only listed activities (effective privacy public, `no_gps` or
+    /// `blur_start`).
+    pub listed_only: bool,
+    /// Only activities with `started_at >= since` (inclusive).
+    pub since: Option<i64>,
+    /// Only activities with `started_at < until` (exclusive).
+    pub until: Option<i64>,
+    /// Strictly older than this `(started_at, id)` (paging, as in feeds).
+    pub before: Option<FeedCursor>,
+    /// Page size (capped at [`MAX_SUMMARY_PAGE`]; 0 reads as 1).
+    pub limit: usize,
+}
+
 /// Storage of activities.
 #[async_trait::async_trait]
 pub trait ActivityStore: Send + Sync + 'static {
@@ -103,6 +126,13 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// A page of a feed, newest first.
     async fn feed(&self, q: FeedQuery) -> StoreResult<Vec<ActivityRecord>>;
+
+    /// A page of records *without* their detail document (`detail` is
+    /// `Value::Null`; everything else — summary, edits, privacy,
+    /// `duplicate_of` — as [`Self::get_activity`] returns it): the light
+    /// read of feeds, stats, leaderboards and power curves. Same order and
+    /// cursor rule as [`Self::feed`], with `since <= started_at < until`.
+    async fn summaries(&self, q: SummaryQuery) -> StoreResult<Vec<ActivityRecord>>;
 
     /// Id of the activity of `handle` stored from the file with this hash.
     async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>>;

@@ -12,7 +12,7 @@ mod attendee;
 mod puzzle;
 mod user;
 
-pub use activity::{ActivityStore, FeedQuery, InsertOutcome};
+pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
 pub use attendee::{AttendeeStore, ImportCounts};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use user::{RegisterClaim, RegisterError, UserStore};

@@ -48,6 +48,15 @@ pub(super) fn edits_doc(e: &ActivityEdits) -> StoreResult<Document> {
 }
 
 pub(super) fn record_from(d: &Document) -> StoreResult<ActivityRecord> {
+    record_of(d, true)
+}
+
+/// A record read with [`summary_projection`]: `detail` is `Value::Null`.
+pub(super) fn summary_from(d: &Document) -> StoreResult<ActivityRecord> {
+    record_of(d, false)
+}
+
+fn record_of(d: &Document, with_detail: bool) -> StoreResult<ActivityRecord> {
     let distance_m = match d.get("distance_m") {
         None | Some(Bson::Null) => None,
         Some(Bson::Double(f)) => Some(*f),
@@ -64,7 +73,11 @@ pub(super) fn record_from(d: &Document) -> StoreResult<ActivityRecord> {
         distance_m,
         source: opt_str_field(d, coll::ACTIVITIES, "source")?,
         summary: json_field(d, "summary")?,
-        detail: json_field(d, "detail")?,
+        detail: if with_detail {
+            json_field(d, "detail")?
+        } else {
+            serde_json::Value::Null
+        },
         edits: edits_from(d)?,
         duplicate_of: opt_str_field(d, coll::ACTIVITIES, "duplicate_of")?,
         created_at: i64_field(d, coll::ACTIVITIES, "created_at")?,
@@ -74,6 +87,11 @@ pub(super) fn record_from(d: &Document) -> StoreResult<ActivityRecord> {
 /// Projection of everything a record needs (not the bookkeeping fields).
 pub(super) fn record_projection() -> Document {
     doc! { "tracks_id": 0, "doc_bytes": 0 }
+}
+
+/// [`record_projection`] without the detail text (light reads).
+pub(super) fn summary_projection() -> Document {
+    doc! { "tracks_id": 0, "doc_bytes": 0, "detail": 0 }
 }
 
 pub(super) fn tracks_bytes(t: &ActivityTracks) -> StoreResult<Vec<u8>> {

@@ -49,7 +49,10 @@ mod payload;
 use bincio_core::model::{
     ActivityEdits, ActivityRecord, ActivityTracks, Blob, RawTracks, StorageUsage,
 };
-use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
+use bincio_core::store::{
+    ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult, SummaryQuery,
+    MAX_SUMMARY_PAGE,
+};
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::options::ReturnDocument;
@@ -60,7 +63,8 @@ use crate::connect::coll;
 use crate::error::{backend, is_duplicate_key};
 use crate::MongoStore;
 use codec::{
-    edits_doc, edits_from, extracted_fields, oid_field, record_from, record_projection, TracksJson,
+    edits_doc, edits_from, extracted_fields, oid_field, record_from, record_projection,
+    summary_from, summary_projection, TracksJson,
 };
 
 /// How often a reader retries when a concurrent replacement swapped the
@@ -386,6 +390,54 @@ impl ActivityStore for MongoStore {
             Some(q.limit.clamp(1, 1000) as i64),
         )
         .await
+    }
+
+    /// The feed's filter plus the time window, projected without the
+    /// `detail` text (it never leaves the server). Served by the
+    /// `(handle, started_at, id)` / `(started_at, id)` /
+    /// `(privacy, started_at, id)` indexes.
+    async fn summaries(&self, q: SummaryQuery) -> StoreResult<Vec<ActivityRecord>> {
+        let mut filter = Document::new();
+        if let Some(h) = &q.handle {
+            filter.insert("handle", h);
+        }
+        if q.listed_only {
+            filter.insert("privacy", doc! { "$in": LISTED.to_vec() });
+        }
+        let mut window = Document::new();
+        if let Some(since) = q.since {
+            // `>= since` written as `> since - 1` (the same set for
+            // integers): SecantusDB 0.7 treats `$gte` as `$gt` on the
+            // descending indexes (see `find_near`).
+            window.insert("$gt", since.saturating_sub(1));
+        }
+        if let Some(until) = q.until {
+            window.insert("$lt", until);
+        }
+        if !window.is_empty() {
+            filter.insert("started_at", window);
+        }
+        if let Some(cur) = &q.before {
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "started_at": { "$lt": cur.started_at } },
+                    doc! { "started_at": cur.started_at, "id": { "$lt": &cur.id } },
+                ],
+            );
+        }
+        let docs: Vec<Document> = self
+            .coll(coll::ACTIVITIES)
+            .find(filter)
+            .sort(doc! { "started_at": -1, "id": -1 })
+            .projection(summary_projection())
+            .limit(q.limit.clamp(1, MAX_SUMMARY_PAGE) as i64)
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        docs.iter().map(summary_from).collect()
     }
 
     async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>> {

@@ -11,6 +11,12 @@ pub(super) const COLS: &str =
     "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
                     summary, detail, edits, duplicate_of, created_at";
 
+/// [`COLS`] without the detail document (light reads): `detail` is `NULL`
+/// in its place, so [`summary_row`] reads the same positions.
+pub(super) const SUMMARY_COLS: &str =
+    "handle, id, started_at, source_hash, extracted_privacy, distance_m, source, \
+                    summary, NULL, edits, duplicate_of, created_at";
+
 pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         0,
@@ -25,6 +31,15 @@ pub(super) fn json_col(r: &Row<'_>, i: usize, what: &str) -> rusqlite::Result<se
 }
 
 pub(super) fn record_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+    row(r, true)
+}
+
+/// A row of [`SUMMARY_COLS`]: `detail` is `Value::Null`.
+pub(super) fn summary_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+    row(r, false)
+}
+
+fn row(r: &Row<'_>, with_detail: bool) -> rusqlite::Result<ActivityRecord> {
     let privacy: String = r.get(4)?;
     let edits: String = r.get(9)?;
     Ok(ActivityRecord {
@@ -36,7 +51,11 @@ pub(super) fn record_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
         distance_m: r.get(5)?,
         source: r.get(6)?,
         summary: json_col(r, 7, "summary")?,
-        detail: json_col(r, 8, "detail")?,
+        detail: if with_detail {
+            json_col(r, 8, "detail")?
+        } else {
+            serde_json::Value::Null
+        },
         edits: serde_json::from_str(&edits).map_err(|e| corrupt("edits", e))?,
         duplicate_of: r.get(10)?,
         created_at: r.get(11)?,

@@ -11,12 +11,15 @@ use bincio_core::model::{
     doc_bytes, ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks,
     StorageUsage,
 };
-use bincio_core::store::{ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult};
+use bincio_core::store::{
+    ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult, SummaryQuery,
+    MAX_SUMMARY_PAGE,
+};
 use rusqlite::{params, OptionalExtension};
 
 use crate::pool::backend;
 use crate::SqliteStore;
-use codec::{map_fk, record_row, write_tracks, COLS};
+use codec::{map_fk, record_row, summary_row, write_tracks, COLS, SUMMARY_COLS};
 
 #[async_trait::async_trait]
 impl ActivityStore for SqliteStore {
@@ -295,6 +298,51 @@ impl ActivityStore for SqliteStore {
             let mut s = c.prepare_cached(&sql).map_err(backend)?;
             let rows = s
                 .query_map(rusqlite::params_from_iter(args), record_row)
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    /// The feed's query without the `detail` column (never read from disk
+    /// beyond its page), over the same indexes: `activities_user_feed` for
+    /// one owner, `activities_feed` for everyone, the time window as a
+    /// range on `started_at`.
+    async fn summaries(&self, q: SummaryQuery) -> StoreResult<Vec<ActivityRecord>> {
+        self.read(move |c| {
+            let mut sql = format!("SELECT {SUMMARY_COLS} FROM activities WHERE 1 = 1");
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            if let Some(h) = &q.handle {
+                args.push(h.clone().into());
+                sql.push_str(&format!(" AND handle = ?{}", args.len()));
+            }
+            if q.listed_only {
+                sql.push_str(" AND privacy IN ('public', 'no_gps', 'blur_start')");
+            }
+            if let Some(since) = q.since {
+                args.push(since.into());
+                sql.push_str(&format!(" AND started_at >= ?{}", args.len()));
+            }
+            if let Some(until) = q.until {
+                args.push(until.into());
+                sql.push_str(&format!(" AND started_at < ?{}", args.len()));
+            }
+            if let Some(cur) = &q.before {
+                args.push(cur.started_at.into());
+                let a = args.len();
+                args.push(cur.id.clone().into());
+                let b = args.len();
+                sql.push_str(&format!(
+                    " AND (started_at < ?{a} OR (started_at = ?{a} AND id < ?{b}))"
+                ));
+            }
+            sql.push_str(&format!(
+                " ORDER BY started_at DESC, id DESC LIMIT {}",
+                q.limit.clamp(1, MAX_SUMMARY_PAGE)
+            ));
+            let mut s = c.prepare_cached(&sql).map_err(backend)?;
+            let rows = s
+                .query_map(rusqlite::params_from_iter(args), summary_row)
                 .map_err(backend)?;
             rows.collect::<Result<_, _>>().map_err(backend)
         })
