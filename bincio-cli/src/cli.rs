@@ -145,6 +145,14 @@ pub struct ServeArgs {
     /// https://api.open-elevation.com. Without it the DEM route answers 503.
     #[arg(long, env = "DEM_URL")]
     pub dem_url: Option<String>,
+    /// Map tiles of the activity pages: a raster URL template with {z},
+    /// {x}, {y} (and {s} for sub-domains). Empty = no tiles (the track is
+    /// drawn alone). Browsers fetch the tiles directly from that host.
+    #[arg(long, env = "BINCIO_TILE_URL", default_value = bincio_http::tiles::OSM_URL)]
+    pub tile_url: String,
+    /// The attribution shown under the map for those tiles.
+    #[arg(long, env = "BINCIO_TILE_ATTRIBUTION", default_value = bincio_http::tiles::OSM_ATTRIBUTION)]
+    pub tile_attribution: String,
     /// Seconds a connection may take to send a whole request head (from
     /// accept, or from its first byte after an idle pause).
     #[arg(long, env = "BINCIO_HEADER_READ_TIMEOUT", default_value_t = 10,

@@ -68,7 +68,7 @@ async fn main() {
     }
     let token = accounts.login("admin", PW).await.expect("login").token;
     let app = bincio_http::router(AppState::new(accounts, activities, HttpConfig::default()));
-    let assets = bincio_http::web::page_asset_bytes();
+    let assets = bincio_http::web::asset_bytes(bincio_http::web::LAYOUT_ASSETS);
     println!(
         "web pages on SQLite, {MEMBERS} members, {rounds} requests per page (in process; CSS + JS per page: {} B)",
         assets

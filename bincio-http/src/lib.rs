@@ -24,11 +24,13 @@ mod routes;
 pub mod serve;
 mod state;
 mod trace;
+pub mod tiles;
 pub mod web;
 
 pub use dem::HttpElevationSource;
 pub use serve::{serve, ServeConfig};
 pub use state::{AppState, HttpConfig};
+pub use tiles::TileSource;
 
 use axum::Router;
 

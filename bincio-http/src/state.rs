@@ -27,6 +27,8 @@ pub struct HttpConfig {
     /// Whether a DEM service is configured is not an HTTP option: it is the
     /// activities service's (`Activities::with_elevation_source`).
     pub data_dir: Option<std::path::PathBuf>,
+    /// Map tiles of the activity pages (OpenStreetMap unless set).
+    pub tiles: crate::tiles::TileSource,
 }
 
 /// Everything handlers need. Cheap to clone.

@@ -59,6 +59,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             trusted_proxy: a.trusted_proxy,
             public_url: a.public_url.clone(),
             data_dir: Some(a.store.data_dir.clone()).filter(|d| d.is_dir()),
+            tiles: bincio_http::TileSource::new(&a.tile_url, &a.tile_attribution)
+                .map_err(anyhow::Error::msg)?,
         },
     );
     let mut app = bincio_http::router(state);

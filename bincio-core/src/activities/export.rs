@@ -81,4 +81,15 @@ impl Activities {
             .to_owned();
         to_gpx(&title, &sport, rec.started_at, &ts)
     }
+
+    /// The owner's kept original file (`NotFound` when the activity is not
+    /// theirs or no original was kept). Only ever the owner's: an original
+    /// holds every coordinate, whatever the activity's privacy.
+    pub async fn original(&self, owner: &User, id: &str) -> CoreResult<crate::model::Blob> {
+        crate::validate::activity_id(id)?;
+        self.store
+            .get_original(&owner.handle, id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound("No original file kept for this activity".into()))
+    }
 }

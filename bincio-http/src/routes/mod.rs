@@ -13,13 +13,14 @@ mod admin;
 mod athlete;
 mod auth;
 mod blob;
+pub(crate) use blob::blob_response;
 mod data;
 mod docs;
 mod health;
 mod images;
 mod me;
 mod storage;
-mod upload;
+pub(crate) mod upload;
 mod upload_json;
 
 use axum::http::StatusCode;

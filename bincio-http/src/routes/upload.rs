@@ -37,6 +37,9 @@ pub(crate) const MAX_FILES: usize = 1000;
 /// A multi-file upload: bounded by the file count and per-file cap.
 const UPLOAD_BODY_LIMIT: usize = 2 * 1024 * 1024 * 1024;
 
+/// The body limit of a multi-file upload (the web page's too).
+pub(crate) const BODY_LIMIT: usize = UPLOAD_BODY_LIMIT;
+
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
@@ -44,10 +47,19 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// One received part.
-struct Received {
-    name: String,
+pub(crate) struct Received {
+    pub(crate) name: String,
     /// The spooled bytes, or why the part was refused while receiving.
-    file: Result<std::fs::File, String>,
+    pub(crate) file: Result<std::fs::File, String>,
+}
+
+/// A received upload form: the spooled files, the options, and the page
+/// form's `csrf` field when there is one (the web upload checks it; the
+/// API ignores it).
+pub(crate) struct ReceivedForm {
+    pub(crate) files: Vec<Received>,
+    pub(crate) opts: IngestOptions,
+    pub(crate) csrf: Option<String>,
 }
 
 /// How the results come back.
@@ -189,9 +201,10 @@ fn spool_error(e: std::io::Error) -> ApiError {
     CoreError::Internal(format!("spool: {e}")).into()
 }
 
-async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions)> {
+pub(crate) async fn receive(mut form: Multipart) -> ApiResult<ReceivedForm> {
     let mut files = Vec::new();
     let mut opts = IngestOptions::default();
+    let mut csrf = None;
     while let Some(mut field) = form.next_field().await.map_err(|e| bad(e.body_text()))? {
         match field.name().unwrap_or("") {
             "files" | "file" => {
@@ -224,6 +237,10 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
             "overwrite" => {
                 opts.overwrite = truthy(&field.text().await.map_err(|e| bad(e.body_text()))?)
             }
+            "csrf" if csrf.is_none() => {
+                let v = field.text().await.map_err(|e| bad(e.body_text()))?;
+                csrf = Some(v.chars().take(128).collect());
+            }
             _ => drain(&mut field).await?,
         }
     }
@@ -232,7 +249,7 @@ async fn receive(mut form: Multipart) -> ApiResult<(Vec<Received>, IngestOptions
             "no files in the upload (multipart field 'files')".into()
         ));
     }
-    Ok((files, opts))
+    Ok(ReceivedForm { files, opts, csrf })
 }
 
 /// Drain and ignore a part (e.g. a Strava CSV).
@@ -246,7 +263,7 @@ async fn drain(field: &mut axum::extract::multipart::Field<'_>) -> ApiResult<()>
     Ok(())
 }
 
-fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
+pub(crate) fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
     let mut v = Vec::new();
     f.rewind()
         .and_then(|_| f.read_to_end(&mut v))
@@ -256,7 +273,7 @@ fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
 
 /// Ingest every file through the core, calling `emit` with each progress
 /// event; returns the final `done` event.
-async fn process(
+pub(crate) async fn process(
     st: AppState,
     user: User,
     files: Vec<Received>,
@@ -312,7 +329,7 @@ pub(crate) async fn upload(
     Query(p): Query<UploadParams>,
     form: Multipart,
 ) -> ApiResult<Response> {
-    let (files, opts) = receive(form).await?;
+    let ReceivedForm { files, opts, .. } = receive(form).await?;
     if p.stream == Some(false) {
         let mut results = Vec::new();
         let done = process(st, a.user, files, opts, |e| results.push(e)).await;
@@ -429,7 +446,7 @@ pub(crate) async fn strava_zip(
 }
 
 /// A server-sent-event response relaying JSON events from `rx`.
-fn sse<T: Serialize + Send + 'static>(rx: tokio::sync::mpsc::UnboundedReceiver<T>) -> Response {
+pub(crate) fn sse<T: Serialize + Send + 'static>(rx: tokio::sync::mpsc::UnboundedReceiver<T>) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|v| {
             let data = serde_json::to_string(&v).unwrap_or_default();

@@ -22,25 +22,34 @@ use super::render::security_headers;
 struct Asset {
     name: &'static str,
     content_type: &'static str,
-    body: &'static str,
+    body: &'static [u8],
 }
 
+macro_rules! asset {
+    ($name:literal, $ty:expr, $path:literal) => {
+        Asset {
+            name: $name,
+            content_type: $ty,
+            body: include_bytes!($path),
+        }
+    };
+}
+
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
 const FILES: &[Asset] = &[
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_str!("../../assets/web/app.css"),
-    },
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_str!("../../assets/web/app.js"),
-    },
-    Asset {
-        name: "favicon.svg",
-        content_type: "image/svg+xml",
-        body: include_str!("../../assets/web/favicon.svg"),
-    },
+    asset!("app.css", CSS, "../../assets/web/app.css"),
+    asset!("app.js", JS, "../../assets/web/app.js"),
+    asset!("activity.js", JS, "../../assets/web/activity.js"),
+    asset!("upload.js", JS, "../../assets/web/upload.js"),
+    asset!("athlete.js", JS, "../../assets/web/athlete.js"),
+    asset!("favicon.svg", "image/svg+xml", "../../assets/web/favicon.svg"),
+    // Vendored (assets/README.md): Leaflet 1.9.4, uPlot 1.6.32.
+    asset!("leaflet.js", JS, "../../assets/leaflet/leaflet.js"),
+    asset!("leaflet.css", CSS, "../../assets/leaflet/leaflet.css"),
+    asset!("uplot.js", JS, "../../assets/uplot/uPlot.iife.min.js"),
+    asset!("uplot.css", CSS, "../../assets/uplot/uPlot.min.css"),
 ];
 
 /// `(name, version)` of every file, hashed once.
@@ -49,7 +58,7 @@ fn versions() -> &'static [(&'static str, String)] {
     V.get_or_init(|| {
         FILES
             .iter()
-            .map(|a| (a.name, tokens::sha256_hex(a.body)[..12].to_owned()))
+            .map(|a| (a.name, tokens::sha256_hex_bytes(a.body)[..12].to_owned()))
             .collect()
     })
 }
@@ -64,14 +73,18 @@ pub(crate) fn url(name: &str) -> String {
     format!("/assets/{v}/{name}")
 }
 
-/// The size in bytes of every asset a page loads (for the page bench).
-pub fn page_asset_bytes() -> usize {
-    FILES
+/// The size in bytes of the named assets (for the page-weight bench);
+/// unknown names count 0.
+pub fn asset_bytes(names: &[&str]) -> usize {
+    names
         .iter()
-        .filter(|a| a.name != "favicon.svg")
+        .filter_map(|n| FILES.iter().find(|a| a.name == *n))
         .map(|a| a.body.len())
         .sum()
 }
+
+/// The assets every page loads (the layout's stylesheet and script).
+pub const LAYOUT_ASSETS: &[&str] = &["app.css", "app.js"];
 
 /// `GET /assets/{version}/{name}`.
 pub(crate) async fn serve(Path((version, name)): Path<(String, String)>) -> Response {

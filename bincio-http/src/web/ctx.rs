@@ -310,6 +310,25 @@ impl Ctx {
         }
     }
 
+    /// The viewer's units (metric for visitors; one store read for members).
+    pub(crate) async fn units(&self) -> super::units::Units {
+        match &self.user {
+            Some(u) => self
+                .st
+                .accounts()
+                .prefs(u)
+                .await
+                .map(|p| super::units::Units::from_prefs(&p))
+                .unwrap_or(super::units::Units::Metric),
+            None => super::units::Units::Metric,
+        }
+    }
+
+    /// Whether the reader is on one of their own `/u/{handle}/…` pages.
+    pub(crate) fn at_member_pages(&self) -> bool {
+        !self.handle().is_empty() && self.at(&format!("/u/{}/", self.handle()))
+    }
+
     /// The name of a role in the reader's language.
     pub(crate) fn role_name(&self, role: bincio_core::model::Role) -> &'static str {
         use bincio_core::model::Role;

@@ -33,6 +33,14 @@ pub(crate) enum Notice {
     /// Handle and how many activities were deleted.
     Wiped(String, u64),
     UserDeleted(String),
+    ActivitySaved,
+    PhotoAdded,
+    PhotoRemoved,
+    /// The deleted activity's title.
+    ActivityDeleted(String),
+    /// The new elevation gain, formatted.
+    ElevationRecalculated(String),
+    AthleteSaved,
 }
 
 /// A notice as a page shows it.
@@ -66,6 +74,12 @@ impl Notice {
             Self::RoleChanged(h, r) => ("role_changed", vec![h.clone(), r.clone()]),
             Self::Wiped(h, n) => ("wiped", vec![h.clone(), n.to_string()]),
             Self::UserDeleted(h) => ("user_deleted", vec![h.clone()]),
+            Self::ActivitySaved => ("activity_saved", vec![]),
+            Self::PhotoAdded => ("photo_added", vec![]),
+            Self::PhotoRemoved => ("photo_removed", vec![]),
+            Self::ActivityDeleted(t) => ("activity_deleted", vec![t.clone()]),
+            Self::ElevationRecalculated(g) => ("elevation", vec![g.clone()]),
+            Self::AthleteSaved => ("athlete_saved", vec![]),
         };
         let mut raw = kind.to_owned();
         for a in args {
@@ -107,6 +121,12 @@ impl Notice {
             ("role_changed", [h, r]) => Self::RoleChanged(h.clone(), r.clone()),
             ("wiped", [h, c]) => Self::Wiped(h.clone(), n(c)?),
             ("user_deleted", [h]) => Self::UserDeleted(h.clone()),
+            ("activity_saved", []) => Self::ActivitySaved,
+            ("photo_added", []) => Self::PhotoAdded,
+            ("photo_removed", []) => Self::PhotoRemoved,
+            ("activity_deleted", [t]) => Self::ActivityDeleted(t.clone()),
+            ("elevation", [g]) => Self::ElevationRecalculated(g.clone()),
+            ("athlete_saved", []) => Self::AthleteSaved,
             _ => return None,
         })
     }
@@ -140,6 +160,12 @@ impl Notice {
             Self::RoleChanged(h, r) => plain(&fill(t.flash_role_changed, &[h, r])),
             Self::Wiped(h, n) => plain(&fill(t.flash_wiped, &[n, h])),
             Self::UserDeleted(h) => plain(&fill(t.flash_user_deleted, &[h])),
+            Self::ActivitySaved => plain(t.flash_activity_saved),
+            Self::PhotoAdded => plain(t.flash_photo_added),
+            Self::PhotoRemoved => plain(t.flash_photo_removed),
+            Self::ActivityDeleted(title) => plain(&fill(t.flash_activity_deleted, &[title])),
+            Self::ElevationRecalculated(g) => plain(&fill(t.flash_elevation, &[g])),
+            Self::AthleteSaved => plain(t.flash_athlete_saved),
         }
     }
 }

@@ -21,23 +21,30 @@ mod assets;
 pub(crate) mod cookies;
 mod csrf;
 mod ctx;
+mod draw;
 mod errors;
 mod flash;
+mod fmt;
 mod form;
 mod i18n;
+mod markdown;
+mod multipart;
 mod pages;
 mod render;
 mod units;
 
 use axum::middleware;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub use assets::page_asset_bytes;
+pub use assets::{asset_bytes, LAYOUT_ASSETS};
 pub(crate) use errors::html_errors;
 
 use crate::AppState;
-use pages::{account, admin, home, invites, join, prefs, session};
+use pages::{
+    account, activity, admin, athlete, community, feed, invites, join, prefs, session, stats, upload,
+};
 
 /// The link `bincio serve` prints for an empty instance: it opens the
 /// set-up page with the one-time code filled in.
@@ -46,7 +53,12 @@ pub fn setup_link(base_url: &str, code: &str) -> String {
 }
 
 /// Pages people type without the trailing slash, redirected to it.
+/// The photo form: one photo (10 MiB) and a few fields.
+const PHOTO_BODY_LIMIT: usize = 11 * 1024 * 1024;
+
 const SLASHLESS: &[&str] = &[
+    "/upload",
+    "/community",
     "/login",
     "/register",
     "/reset-password",
@@ -64,7 +76,41 @@ async fn add_slash(uri: axum::http::Uri) -> axum::response::Redirect {
 /// The page routes (merged into the app router by [`crate::router`]).
 pub(crate) fn router(state: AppState) -> Router {
     let mut r = Router::new()
-        .route("/", get(home::show))
+        .route("/", get(feed::home))
+        .route("/u/{handle}/", get(feed::member_feed))
+        .route("/u/{handle}/stats/", get(stats::show))
+        .route("/u/{handle}/athlete/", get(athlete::show).post(athlete::save))
+        .route("/community/", get(community::show))
+        .route("/u/{handle}/activity/{id}/", get(activity::show))
+        .route("/u/{handle}/activity/{id}/edit", post(activity::owner::edit))
+        .route(
+            "/u/{handle}/activity/{id}/photos",
+            post(activity::owner::add_photo).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
+        )
+        .route(
+            "/u/{handle}/activity/{id}/photos/{name}",
+            get(activity::photo),
+        )
+        .route(
+            "/u/{handle}/activity/{id}/photos/{name}/delete",
+            post(activity::owner::remove_photo),
+        )
+        .route(
+            "/u/{handle}/activity/{id}/elevation",
+            post(activity::owner::elevation),
+        )
+        .route("/u/{handle}/activity/{id}/delete", post(activity::owner::delete))
+        .route("/u/{handle}/activity/{id}/gpx", get(activity::owner::gpx))
+        .route(
+            "/u/{handle}/activity/{id}/original",
+            get(activity::owner::original),
+        )
+        .route(
+            "/upload/",
+            get(upload::form)
+                .post(upload::submit)
+                .layer(DefaultBodyLimit::max(crate::routes::upload::BODY_LIMIT)),
+        )
         .route("/login/", get(session::form).post(session::submit))
         .route(
             "/logout",

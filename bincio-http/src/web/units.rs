@@ -45,6 +45,67 @@ impl Units {
         }
     }
 
+    /// A distance without its unit, for tables and chart axes (factor from
+    /// metres).
+    pub(crate) fn distance_factor(self) -> f64 {
+        match self {
+            Self::Metric => 0.001,
+            Self::Imperial => 1.0 / 1609.344,
+        }
+    }
+
+    /// The distance unit's symbol (`km`, `mi`).
+    pub(crate) fn distance_unit(self) -> &'static str {
+        match self {
+            Self::Metric => "km",
+            Self::Imperial => "mi",
+        }
+    }
+
+    /// The elevation unit's symbol and factor from metres.
+    pub(crate) fn elevation_unit(self) -> (&'static str, f64) {
+        match self {
+            Self::Metric => ("m", 1.0),
+            Self::Imperial => ("ft", 1.0 / 0.3048),
+        }
+    }
+
+    /// The speed unit's symbol and factor from km/h.
+    pub(crate) fn speed_unit(self) -> (&'static str, f64) {
+        match self {
+            Self::Metric => ("km/h", 1.0),
+            Self::Imperial => ("mph", 1.0 / 1.609_344),
+        }
+    }
+
+    /// A speed given in km/h (one decimal).
+    pub(crate) fn speed(self, kmh: f64) -> String {
+        let (u, f) = self.speed_unit();
+        format!("{:.1} {u}", kmh * f)
+    }
+
+    /// The pace unit (`/km`, `/mi`) and seconds per unit from a km/h speed.
+    pub(crate) fn pace_secs(self, kmh: f64) -> Option<f64> {
+        if !(kmh.is_finite() && kmh > 0.5) {
+            return None;
+        }
+        let per_km = 3600.0 / kmh;
+        Some(match self {
+            Self::Metric => per_km,
+            Self::Imperial => per_km * 1.609_344,
+        })
+    }
+
+    /// A pace (`5:12 /km`) from a km/h speed; `None` when standing still.
+    pub(crate) fn pace(self, kmh: f64) -> Option<String> {
+        let s = self.pace_secs(kmh)?.round() as i64;
+        let u = match self {
+            Self::Metric => "/km",
+            Self::Imperial => "/mi",
+        };
+        Some(format!("{}:{:02} {u}", s / 60, s % 60))
+    }
+
     /// An elevation gain given in metres (whole units).
     pub(crate) fn elevation(self, metres: f64) -> String {
         match self {
@@ -81,6 +142,11 @@ mod tests {
         assert_eq!(Units::Metric.elevation(1000.0), "1000 m");
         assert_eq!(Units::Imperial.elevation(1000.0), "3281 ft");
         assert_eq!(Units::parse(" Imperial "), Units::Imperial);
+        assert_eq!(Units::Metric.speed(25.04), "25.0 km/h");
+        assert_eq!(Units::Imperial.speed(16.09344), "10.0 mph");
+        assert_eq!(Units::Metric.pace(12.0).as_deref(), Some("5:00 /km"));
+        assert_eq!(Units::Imperial.pace(12.0).as_deref(), Some("8:03 /mi"));
+        assert_eq!(Units::Metric.pace(0.0), None);
         assert_eq!(Units::parse("furlongs"), Units::Metric);
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(2048), "2 KB");

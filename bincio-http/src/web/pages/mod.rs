@@ -4,12 +4,19 @@
 //! page with the errors next to their fields.
 
 pub(crate) mod account;
+pub(crate) mod activity;
 pub(crate) mod admin;
+pub(crate) mod athlete;
+pub(crate) mod cards;
+pub(crate) mod community;
+pub(crate) mod feed;
 pub(crate) mod home;
 pub(crate) mod invites;
 pub(crate) mod join;
 pub(crate) mod prefs;
 pub(crate) mod session;
+pub(crate) mod stats;
+pub(crate) mod upload;
 
 use bincio_core::CoreError;
 
