@@ -23,8 +23,8 @@ mod rejection;
 mod routes;
 pub mod serve;
 mod state;
-mod trace;
 pub mod tiles;
+mod trace;
 pub mod web;
 
 pub use dem::HttpElevationSource;

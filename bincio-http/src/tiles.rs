@@ -56,7 +56,10 @@ impl TileSource {
         if scheme != "https" && scheme != "http" {
             return bad("expected http:// or https://");
         }
-        if url.chars().any(|c| c.is_whitespace() || c == '"' || c == '\'' || c.is_control()) {
+        if url
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c.is_control())
+        {
             return bad("spaces and quotes are not allowed");
         }
         if !(url.contains("{z}") && url.contains("{x}") && url.contains("{y}")) {
@@ -65,9 +68,9 @@ impl TileSource {
         let host = rest.split('/').next().unwrap_or("");
         let csp_host = host.replace("{s}", "*");
         let host_ok = !csp_host.is_empty()
-            && csp_host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b':' | b'[' | b']'));
+            && csp_host.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*' | b':' | b'[' | b']')
+            });
         if !host_ok {
             return bad("the host part is not a plain host name");
         }

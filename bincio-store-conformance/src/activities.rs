@@ -507,7 +507,11 @@ pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
         .summaries(q(Some("alice"), false, None, None, 100))
         .await
         .unwrap();
-    assert_eq!(ids(&own), ["a5", "a4", "a3", "a2", "a1"], "newest first, id tiebreak");
+    assert_eq!(
+        ids(&own),
+        ["a5", "a4", "a3", "a2", "a1"],
+        "newest first, id tiebreak"
+    );
     for r in &own {
         let full = a.get_activity("alice", &r.id).await.unwrap().unwrap();
         assert_eq!(r.detail, serde_json::Value::Null, "no detail");
@@ -523,7 +527,11 @@ pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
         .summaries(q(Some("alice"), true, None, None, 100))
         .await
         .unwrap();
-    assert_eq!(ids(&listed), ["a5", "a3", "a1"], "effective privacy decides");
+    assert_eq!(
+        ids(&listed),
+        ["a5", "a3", "a1"],
+        "effective privacy decides"
+    );
 
     // since inclusive, until exclusive.
     let window = a
@@ -548,10 +556,7 @@ pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
         .await
         .unwrap();
     assert_eq!(ids(&all), ["a5", "b1", "a3", "a1"]);
-    let first = a
-        .summaries(q(None, false, None, None, 2))
-        .await
-        .unwrap();
+    let first = a.summaries(q(None, false, None, None, 2)).await.unwrap();
     assert_eq!(ids(&first), ["b2", "a5"]);
     let last = first.last().unwrap();
     let mut next = q(None, false, None, Some(400), 3);

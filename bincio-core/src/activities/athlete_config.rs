@@ -225,10 +225,7 @@ pub fn document(
     now: i64,
     generated_at: &str,
 ) -> Value {
-    athlete::overlay(
-        athlete::compute(&entries(rows), now, generated_at),
-        config,
-    )
+    athlete::overlay(athlete::compute(&entries(rows), now, generated_at), config)
 }
 
 impl Activities {

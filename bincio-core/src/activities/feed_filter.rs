@@ -317,9 +317,9 @@ mod tests {
     fn facets_newest_year_first_sports_in_menu_order() {
         let f = facets_of(
             [
-                (1_767_225_600, "running"),   // 2026
-                (1_767_225_599, "cycling"),   // 2025
-                (0, "other"),                 // 1970
+                (1_767_225_600, "running"), // 2026
+                (1_767_225_599, "cycling"), // 2025
+                (0, "other"),               // 1970
                 (1_767_225_700, "running"),
             ]
             .into_iter(),

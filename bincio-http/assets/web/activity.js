@@ -9,10 +9,16 @@
   if (!el) return;
   var data;
   try { data = JSON.parse(el.textContent); } catch (e) { return; }
-  var css = getComputedStyle(document.documentElement);
+  // CSS colours are light-dark() pairs: resolve them through an element
+  // so canvas and Leaflet get the colour the current theme uses.
   function color(name, fallback) {
-    var v = css.getPropertyValue(name).trim();
-    return v || fallback;
+    var probe = document.createElement("span");
+    probe.style.color = "var(" + name + ")";
+    probe.hidden = true;
+    document.body.appendChild(probe);
+    var v = getComputedStyle(probe).color;
+    probe.remove();
+    return v && v !== "rgba(0, 0, 0, 0)" ? v : fallback;
   }
 
   // ---- map ----
@@ -83,6 +89,12 @@
     if (v == null) return "–";
     return s.key === "pace" ? clock(v) + " " + s.unit : (Math.round(v * 10) / 10) + " " + s.unit;
   }
+  // The y range of the data with a little room, not forced through 0.
+  function fit(u, min, max) {
+    if (min == null || max == null) return [0, 1];
+    var pad = (max - min) * 0.08 || Math.abs(max) * 0.1 || 1;
+    return [min - pad, max + pad];
+  }
   function build() {
     plots.forEach(function (p) { p.destroy(); });
     plots = [];
@@ -101,7 +113,7 @@
         height: width < 500 ? 140 : 170,
         legend: { show: true, live: true },
         cursor: { sync: { key: sync.key, setSeries: false }, drag: { x: false, y: false }, points: { size: 7 } },
-        scales: { x: { time: false }, y: { dir: s.key === "pace" ? -1 : 1 } },
+        scales: { x: { time: false }, y: { dir: s.key === "pace" ? -1 : 1, range: fit } },
         axes: [
           Object.assign({ values: function (u, vals) { return vals.map(fmtX); } }, axis),
           Object.assign({ size: 56, values: function (u, vals) { return vals.map(function (v) { return s.key === "pace" ? clock(v) : v; }); } }, axis),

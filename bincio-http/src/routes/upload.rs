@@ -446,7 +446,9 @@ pub(crate) async fn strava_zip(
 }
 
 /// A server-sent-event response relaying JSON events from `rx`.
-pub(crate) fn sse<T: Serialize + Send + 'static>(rx: tokio::sync::mpsc::UnboundedReceiver<T>) -> Response {
+pub(crate) fn sse<T: Serialize + Send + 'static>(
+    rx: tokio::sync::mpsc::UnboundedReceiver<T>,
+) -> Response {
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|v| {
             let data = serde_json::to_string(&v).unwrap_or_default();

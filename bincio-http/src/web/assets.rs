@@ -44,7 +44,11 @@ const FILES: &[Asset] = &[
     asset!("activity.js", JS, "../../assets/web/activity.js"),
     asset!("upload.js", JS, "../../assets/web/upload.js"),
     asset!("athlete.js", JS, "../../assets/web/athlete.js"),
-    asset!("favicon.svg", "image/svg+xml", "../../assets/web/favicon.svg"),
+    asset!(
+        "favicon.svg",
+        "image/svg+xml",
+        "../../assets/web/favicon.svg"
+    ),
     // Vendored (assets/README.md): Leaflet 1.9.4, uPlot 1.6.32.
     asset!("leaflet.js", JS, "../../assets/leaflet/leaflet.js"),
     asset!("leaflet.css", CSS, "../../assets/leaflet/leaflet.css"),

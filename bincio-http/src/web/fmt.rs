@@ -80,7 +80,12 @@ pub(crate) fn date_time(t: &Strings, d: &DateTime<FixedOffset>) -> String {
 /// `3 May 2026`.
 pub(crate) fn date(t: &Strings, d: &DateTime<FixedOffset>) -> String {
     use chrono::Datelike;
-    format!("{} {} {}", d.day(), t.months_short[d.month0() as usize], d.year())
+    format!(
+        "{} {} {}",
+        d.day(),
+        t.months_short[d.month0() as usize],
+        d.year()
+    )
 }
 
 #[cfg(test)]
@@ -101,7 +106,10 @@ mod tests {
     #[test]
     fn start_keeps_the_recorded_offset() {
         let d = start(&json!({"started_at": "2026-05-03T07:12:00+02:00"}), 0).unwrap();
-        assert_eq!(date_time(&super::super::i18n::EN, &d), "Sun 3 May 2026 · 07:12");
+        assert_eq!(
+            date_time(&super::super::i18n::EN, &d),
+            "Sun 3 May 2026 · 07:12"
+        );
         let d = start(&json!({}), 1_777_777_777).unwrap();
         assert_eq!(d.offset().local_minus_utc(), 0);
         assert_eq!(num(&json!({"a": -1, "b": "x", "c": 2.5}), "a"), None);

@@ -60,7 +60,9 @@ pub(crate) fn to_html(src: &str) -> String {
                 Some(Event::End(TagEnd::Link))
             }
         }
-        Event::Start(Tag::Image { dest_url, title, .. }) => {
+        Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) => {
             let ok = safe_url(&dest_url);
             depth_dropped.push(!ok);
             ok.then_some(Event::Start(Tag::Link {
@@ -81,7 +83,10 @@ pub(crate) fn to_html(src: &str) -> String {
     });
     let mut out = String::with_capacity(src.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut out, events);
-    out.replace("<a href=", "<a rel=\"nofollow noopener noreferrer ugc\" href=")
+    out.replace(
+        "<a href=",
+        "<a rel=\"nofollow noopener noreferrer ugc\" href=",
+    )
 }
 
 #[cfg(test)]
@@ -91,7 +96,10 @@ mod tests {
     #[test]
     fn formats_and_escapes() {
         let h = to_html("**Windy** day\n\n- one\n- two");
-        assert!(h.contains("<strong>Windy</strong>") && h.contains("<li>two</li>"), "{h}");
+        assert!(
+            h.contains("<strong>Windy</strong>") && h.contains("<li>two</li>"),
+            "{h}"
+        );
         let h = to_html("<script>alert(1)</script> <img src=x onerror=alert(1)>");
         assert!(!h.contains("<script") && !h.contains("<img"), "{h}");
         assert!(h.contains("&lt;script&gt;"), "{h}");
@@ -99,14 +107,21 @@ mod tests {
 
     #[test]
     fn links_are_filtered() {
-        let h = to_html("[ok](https://example.org) [bad](javascript:alert(1)) [d](data:text/html,x)");
+        let h =
+            to_html("[ok](https://example.org) [bad](javascript:alert(1)) [d](data:text/html,x)");
         assert!(h.contains("href=\"https://example.org\""), "{h}");
-        assert!(h.contains("rel=\"nofollow noopener noreferrer ugc\""), "{h}");
+        assert!(
+            h.contains("rel=\"nofollow noopener noreferrer ugc\""),
+            "{h}"
+        );
         assert!(!h.contains("href=\"javascript"), "{h}");
         assert!(!h.contains("href=\"data:"), "{h}");
         assert!(h.contains("bad"), "{h}");
         let h = to_html("![pic](https://example.org/p.jpg)");
-        assert!(!h.contains("<img") && h.contains("href=\"https://example.org/p.jpg\""), "{h}");
+        assert!(
+            !h.contains("<img") && h.contains("href=\"https://example.org/p.jpg\""),
+            "{h}"
+        );
         let h = to_html("<https://example.org/x>");
         assert!(h.contains("href=\"https://example.org/x\""), "{h}");
     }

@@ -33,8 +33,8 @@ mod pages;
 mod render;
 mod units;
 
-use axum::middleware;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -43,7 +43,8 @@ pub(crate) use errors::html_errors;
 
 use crate::AppState;
 use pages::{
-    account, activity, admin, athlete, community, feed, invites, join, prefs, session, stats, upload,
+    account, activity, admin, athlete, community, feed, invites, join, prefs, session, stats,
+    upload,
 };
 
 /// The link `bincio serve` prints for an empty instance: it opens the
@@ -79,10 +80,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/", get(feed::home))
         .route("/u/{handle}/", get(feed::member_feed))
         .route("/u/{handle}/stats/", get(stats::show))
-        .route("/u/{handle}/athlete/", get(athlete::show).post(athlete::save))
+        .route(
+            "/u/{handle}/athlete/",
+            get(athlete::show).post(athlete::save),
+        )
         .route("/community/", get(community::show))
         .route("/u/{handle}/activity/{id}/", get(activity::show))
-        .route("/u/{handle}/activity/{id}/edit", post(activity::owner::edit))
+        .route(
+            "/u/{handle}/activity/{id}/edit",
+            post(activity::owner::edit),
+        )
         .route(
             "/u/{handle}/activity/{id}/photos",
             post(activity::owner::add_photo).layer(DefaultBodyLimit::max(PHOTO_BODY_LIMIT)),
@@ -99,7 +106,10 @@ pub(crate) fn router(state: AppState) -> Router {
             "/u/{handle}/activity/{id}/elevation",
             post(activity::owner::elevation),
         )
-        .route("/u/{handle}/activity/{id}/delete", post(activity::owner::delete))
+        .route(
+            "/u/{handle}/activity/{id}/delete",
+            post(activity::owner::delete),
+        )
         .route("/u/{handle}/activity/{id}/gpx", get(activity::owner::gpx))
         .route(
             "/u/{handle}/activity/{id}/original",

@@ -71,13 +71,23 @@ pub struct App {
 pub const PW: &str = "correct horse battery";
 
 impl App {
-    /// A fresh app; `None` = MongoDB skipped on purpose.
+    /// A fresh app without map tiles (tests never reach the network);
+    /// `None` = MongoDB skipped on purpose.
     pub async fn new(backend: Backend, test: &str) -> Option<Self> {
+        let config = HttpConfig {
+            tiles: bincio_http::TileSource::none(),
+            ..HttpConfig::default()
+        };
+        Self::with_config(backend, test, config).await
+    }
+
+    /// A fresh app with `config`.
+    pub async fn with_config(backend: Backend, test: &str, config: HttpConfig) -> Option<Self> {
         let (users, acts, guard) = stores(backend, test).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let accounts = Accounts::new(users.clone(), clock.clone());
         let activities = Activities::new(acts, users, clock);
-        let state = AppState::new(accounts.clone(), activities.clone(), HttpConfig::default());
+        let state = AppState::new(accounts.clone(), activities.clone(), config);
         Some(Self {
             router: bincio_http::router(state.clone()),
             state,
@@ -110,6 +120,36 @@ impl App {
             jar: BTreeMap::new(),
             headers: Vec::new(),
         }
+    }
+
+    /// Ingest a fixture file (`tests/data/activities/{rel}`) for `handle`,
+    /// keeping the original; returns the activity id.
+    pub async fn ingest(&self, handle: &str, rel: &str) -> String {
+        let user = self.accounts.require_user(handle).await.expect("user");
+        let path = format!(
+            "{}/../tests/data/activities/{rel}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        let opts = bincio_core::activities::ingest::IngestOptions {
+            store_original: true,
+            ..Default::default()
+        };
+        self.activities
+            .ingest(&user, name, bytes, opts)
+            .await
+            .unwrap_or_else(|e| panic!("ingest {rel}: {e}"))
+            .id()
+            .to_owned()
+    }
+
+    /// Edit `handle`'s activity `id` through the service (JSON edit body).
+    pub async fn edit(&self, handle: &str, id: &str, body: serde_json::Value) {
+        let user = self.accounts.require_user(handle).await.expect("user");
+        let req: bincio_core::activities::EditRequest =
+            serde_json::from_value(body).expect("edit body");
+        self.activities.edit(&user, id, req).await.expect("edit");
     }
 
     /// A client logged in as `handle` (with [`PW`]) through the log-in page.
@@ -184,6 +224,24 @@ impl Client {
         body: Option<String>,
         extra: &[(&str, &str)],
     ) -> Page {
+        match body {
+            Some(b) => {
+                let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+                all.extend_from_slice(extra);
+                self.send_raw(method, path, b.into_bytes(), &all).await
+            }
+            None => self.send_raw(method, path, Vec::new(), extra).await,
+        }
+    }
+
+    /// Send a request with a raw body (headers in `extra`).
+    pub async fn send_raw(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        extra: &[(&str, &str)],
+    ) -> Page {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
@@ -207,13 +265,7 @@ impl Client {
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(b)),
-            None => req.body(Body::empty()),
-        }
-        .expect("request");
+        let req = req.body(Body::from(body)).expect("request");
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -251,6 +303,41 @@ impl Client {
             .extend_pairs(fields)
             .finish();
         self.send(Method::POST, action, Some(body), extra).await
+    }
+
+    /// Post a `multipart/form-data` body: text `fields`, then `files` as
+    /// `(field, file name, bytes)`.
+    pub async fn multipart(
+        &mut self,
+        action: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+        extra: &[(&str, &str)],
+    ) -> Page {
+        const B: &str = "----bincio-test-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!("--{B}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (k, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{B}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{B}--\r\n").as_bytes());
+        let ct = format!("multipart/form-data; boundary={B}");
+        let mut all: Vec<(&str, &str)> = vec![("content-type", ct.as_str())];
+        all.extend_from_slice(extra);
+        self.send_raw(Method::POST, action, body, &all).await
     }
 
     /// Open `page`, take its form token and post `fields` to `action`, as a

@@ -77,7 +77,12 @@ fn curve_points(v: Option<&Value>) -> Vec<(u32, f64)> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|p| Some((u32::try_from(p.get(0)?.as_u64()?).ok()?, p.get(1)?.as_f64()?)))
+                .filter_map(|p| {
+                    Some((
+                        u32::try_from(p.get(0)?.as_u64()?).ok()?,
+                        p.get(1)?.as_f64()?,
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -125,28 +130,46 @@ fn records(c: &Ctx, u: Units, handle: &str, doc: &Value) -> Vec<SportRecords> {
                 "" => c.t.untitled.to_owned(),
                 t => t.to_owned(),
             },
-            fmt::start(r, 0).map(|d| fmt::date(c.t, &d)).unwrap_or_default(),
+            fmt::start(r, 0)
+                .map(|d| fmt::date(c.t, &d))
+                .unwrap_or_default(),
         )
     };
     let mut out = Vec::new();
     for (sport, recs) in by_sport {
-        let Some(recs) = recs.as_object() else { continue };
+        let Some(recs) = recs.as_object() else {
+            continue;
+        };
         let mut rows: Vec<(f64, Record)> = Vec::new();
         for (key, r) in recs {
             let (href, title, date) = meta(r);
             let row = match key.as_str() {
-                "longest_m" => num(r, "value").map(|m| (1e9, Record {
-                    what: c.t.record_longest.to_owned(),
-                    value: u.distance(m),
-                    extra: String::new(),
-                    href, title, date,
-                })),
-                "most_elevation_m" => num(r, "value").map(|m| (1e9 + 1.0, Record {
-                    what: c.t.record_most_elevation.to_owned(),
-                    value: u.elevation(m),
-                    extra: String::new(),
-                    href, title, date,
-                })),
+                "longest_m" => num(r, "value").map(|m| {
+                    (
+                        1e9,
+                        Record {
+                            what: c.t.record_longest.to_owned(),
+                            value: u.distance(m),
+                            extra: String::new(),
+                            href,
+                            title,
+                            date,
+                        },
+                    )
+                }),
+                "most_elevation_m" => num(r, "value").map(|m| {
+                    (
+                        1e9 + 1.0,
+                        Record {
+                            what: c.t.record_most_elevation.to_owned(),
+                            value: u.elevation(m),
+                            extra: String::new(),
+                            href,
+                            title,
+                            date,
+                        },
+                    )
+                }),
                 km => num(r, "time_s").map(|s| {
                     let k = km.parse::<f64>().unwrap_or(0.0);
                     let kmh = if s > 0.0 { k / (s / 3600.0) } else { 0.0 };
@@ -155,12 +178,17 @@ fn records(c: &Ctx, u: Units, handle: &str, doc: &Value) -> Vec<SportRecords> {
                     } else {
                         u.speed(kmh)
                     };
-                    (k, Record {
-                        what: effort_name(km, u),
-                        value: fmt::clock(s),
-                        extra,
-                        href, title, date,
-                    })
+                    (
+                        k,
+                        Record {
+                            what: effort_name(km, u),
+                            value: fmt::clock(s),
+                            extra,
+                            href,
+                            title,
+                            date,
+                        },
+                    )
                 }),
             };
             if let Some(r) = row {
@@ -191,7 +219,12 @@ fn pairs_text(v: Option<&Value>) -> String {
 
 impl AthleteForm {
     fn from_doc(doc: &Value) -> Self {
-        let n = |k: &str| doc.get(k).filter(|v| v.is_number()).map(Value::to_string).unwrap_or_default();
+        let n = |k: &str| {
+            doc.get(k)
+                .filter(|v| v.is_number())
+                .map(Value::to_string)
+                .unwrap_or_default()
+        };
         Self {
             ftp: n("ftp_w"),
             max_hr: n("max_hr"),
@@ -202,7 +235,14 @@ impl AthleteForm {
                 .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()
-                        .map(|s| format!("{}, {}, {}", text(s, "name"), text(s, "start"), text(s, "end")))
+                        .map(|s| {
+                            format!(
+                                "{}, {}, {}",
+                                text(s, "name"),
+                                text(s, "start"),
+                                text(s, "end")
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("\n")
                 })
@@ -233,17 +273,36 @@ async fn page<'a>(
     let m = member(c, handle).await?;
     let acts = c.st.activities();
     let viewer = c.user.as_ref();
-    let doc = acts.athlete(viewer, &m.handle).await.map_err(|e| c.fail(e))?.into_value();
-    let seasons = acts.season_curves(viewer, &m.handle).await.map_err(|e| c.fail(e))?;
+    let doc = acts
+        .athlete(viewer, &m.handle)
+        .await
+        .map_err(|e| c.fail(e))?
+        .into_value();
+    let seasons = acts
+        .season_curves(viewer, &m.handle)
+        .await
+        .map_err(|e| c.fail(e))?;
     let u = c.units().await;
     let t = c.t;
     let mut series = vec![
-        CurveSeries { label: t.curve_all_time.to_owned(), points: curve_points(doc.pointer("/power_curve/all_time")) },
-        CurveSeries { label: t.curve_365.to_owned(), points: curve_points(doc.pointer("/power_curve/last_365d")) },
-        CurveSeries { label: t.curve_90.to_owned(), points: curve_points(doc.pointer("/power_curve/last_90d")) },
+        CurveSeries {
+            label: t.curve_all_time.to_owned(),
+            points: curve_points(doc.pointer("/power_curve/all_time")),
+        },
+        CurveSeries {
+            label: t.curve_365.to_owned(),
+            points: curve_points(doc.pointer("/power_curve/last_365d")),
+        },
+        CurveSeries {
+            label: t.curve_90.to_owned(),
+            points: curve_points(doc.pointer("/power_curve/last_90d")),
+        },
     ];
     for s in seasons.into_iter().take(bincio_svg::MAX_SERIES - 3) {
-        series.push(CurveSeries { label: s.name, points: s.curve });
+        series.push(CurveSeries {
+            label: s.name,
+            points: s.curve,
+        });
     }
     let ftp = num(&doc, "ftp_w");
     let curve = bincio_svg::power_curve(
@@ -265,8 +324,13 @@ async fn page<'a>(
                         value: u.elevation(num(r, "climb_m")?),
                         extra: String::new(),
                         href: activity_href(&m.handle, text(r, "activity_id")),
-                        title: match text(r, "title") { "" => t.untitled.to_owned(), s => s.to_owned() },
-                        date: fmt::start(r, 0).map(|d| fmt::date(t, &d)).unwrap_or_default(),
+                        title: match text(r, "title") {
+                            "" => t.untitled.to_owned(),
+                            s => s.to_owned(),
+                        },
+                        date: fmt::start(r, 0)
+                            .map(|d| fmt::date(t, &d))
+                            .unwrap_or_default(),
                     })
                 })
                 .collect()
@@ -332,7 +396,8 @@ fn body(form: &PageForm, old_gear: Option<&Map<String, Value>>) -> Value {
         if v.is_empty() {
             Value::Null
         } else {
-            v.parse::<i64>().map_or(Value::String(v.to_owned()), Value::from)
+            v.parse::<i64>()
+                .map_or(Value::String(v.to_owned()), Value::from)
         }
     };
     let seasons: Vec<Value> = form
@@ -347,10 +412,19 @@ fn body(form: &PageForm, old_gear: Option<&Map<String, Value>>) -> Value {
         })
         .collect();
     let mut gear = Map::new();
-    for l in form.get("gear").lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let (name, note) = l.split_once(':').map_or((l, ""), |(a, b)| (a.trim(), b.trim()));
+    for l in form
+        .get("gear")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let (name, note) = l
+            .split_once(':')
+            .map_or((l, ""), |(a, b)| (a.trim(), b.trim()));
         // Keep what another client stored under a name that stays.
-        let kept = old_gear.and_then(|g| g.get(name)).filter(|v| !v.is_string());
+        let kept = old_gear
+            .and_then(|g| g.get(name))
+            .filter(|v| !v.is_string());
         let v = match (kept, note.is_empty()) {
             (Some(v), true) => v.clone(),
             (_, false) => Value::String(note.to_owned()),
@@ -369,7 +443,11 @@ fn body(form: &PageForm, old_gear: Option<&Map<String, Value>>) -> Value {
 }
 
 /// `POST /u/{handle}/athlete/` (the owner's form).
-pub(crate) async fn save(Member(c, user): Member, Path(handle): Path<String>, form: PageForm) -> Response {
+pub(crate) async fn save(
+    Member(c, user): Member,
+    Path(handle): Path<String>,
+    form: PageForm,
+) -> Response {
     if user.handle != handle {
         return c.fail(CoreError::NotFound("User not found".into()));
     }
@@ -399,4 +477,3 @@ pub(crate) async fn save(Member(c, user): Member, Path(handle): Path<String>, fo
         Err(e) => c.fail(e),
     }
 }
-

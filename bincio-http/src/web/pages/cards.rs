@@ -50,14 +50,29 @@ pub(crate) fn stats(c: &Ctx, u: Units, doc: &Value, full: bool) -> Vec<Stat> {
             out.push(Stat { label, value });
         }
     };
-    push(t.stat_distance, num(doc, "distance_m").map(|m| u.distance(m)));
-    push(t.stat_moving_time, num(doc, "moving_time_s").map(fmt::duration));
+    push(
+        t.stat_distance,
+        num(doc, "distance_m").map(|m| u.distance(m)),
+    );
+    push(
+        t.stat_moving_time,
+        num(doc, "moving_time_s").map(fmt::duration),
+    );
     if full {
-        push(t.stat_elapsed_time, num(doc, "duration_s").map(fmt::duration));
+        push(
+            t.stat_elapsed_time,
+            num(doc, "duration_s").map(fmt::duration),
+        );
     }
-    push(t.stat_elevation, num(doc, "elevation_gain_m").map(|m| u.elevation(m)));
+    push(
+        t.stat_elevation,
+        num(doc, "elevation_gain_m").map(|m| u.elevation(m)),
+    );
     if full {
-        push(t.stat_descent, num(doc, "elevation_loss_m").map(|m| u.elevation(m)));
+        push(
+            t.stat_descent,
+            num(doc, "elevation_loss_m").map(|m| u.elevation(m)),
+        );
     }
     match num(doc, "avg_speed_kmh") {
         Some(kmh) if uses_pace(sport) => push(t.stat_avg_pace, u.pace(kmh)),
@@ -65,17 +80,38 @@ pub(crate) fn stats(c: &Ctx, u: Units, doc: &Value, full: bool) -> Vec<Stat> {
         None => {}
     }
     if full {
-        push(t.stat_max_speed, num(doc, "max_speed_kmh").map(|k| u.speed(k)));
+        push(
+            t.stat_max_speed,
+            num(doc, "max_speed_kmh").map(|k| u.speed(k)),
+        );
     }
-    push(t.stat_avg_hr, num(doc, "avg_hr_bpm").map(|v| format!("{v:.0} bpm")));
+    push(
+        t.stat_avg_hr,
+        num(doc, "avg_hr_bpm").map(|v| format!("{v:.0} bpm")),
+    );
     if full {
-        push(t.stat_max_hr, num(doc, "max_hr_bpm").map(|v| format!("{v:.0} bpm")));
+        push(
+            t.stat_max_hr,
+            num(doc, "max_hr_bpm").map(|v| format!("{v:.0} bpm")),
+        );
     }
-    push(t.stat_avg_cadence, num(doc, "avg_cadence_rpm").map(|v| format!("{v:.0} rpm")));
-    push(t.stat_avg_power, num(doc, "avg_power_w").map(|v| format!("{v:.0} W")));
+    push(
+        t.stat_avg_cadence,
+        num(doc, "avg_cadence_rpm").map(|v| format!("{v:.0} rpm")),
+    );
+    push(
+        t.stat_avg_power,
+        num(doc, "avg_power_w").map(|v| format!("{v:.0} W")),
+    );
     if full {
-        push(t.stat_max_power, num(doc, "max_power_w").map(|v| format!("{v:.0} W")));
-        push(t.stat_best_climb, num(doc, "best_climb_m").map(|m| u.elevation(m)));
+        push(
+            t.stat_max_power,
+            num(doc, "max_power_w").map(|v| format!("{v:.0} W")),
+        );
+        push(
+            t.stat_best_climb,
+            num(doc, "best_climb_m").map(|m| u.elevation(m)),
+        );
     }
     out
 }

@@ -68,7 +68,11 @@ pub(crate) async fn show(c: Ctx) -> Response {
     let u = c.units().await;
     let t = c.t;
     let mut rows = board.rows;
-    rows.sort_by(|a, b| key(&sort, b).total_cmp(&key(&sort, a)).then_with(|| a.handle.cmp(&b.handle)));
+    rows.sort_by(|a, b| {
+        key(&sort, b)
+            .total_cmp(&key(&sort, a))
+            .then_with(|| a.handle.cmp(&b.handle))
+    });
     let me = c.handle().to_owned();
     let rows = rows
         .into_iter()
@@ -76,7 +80,11 @@ pub(crate) async fn show(c: Ctx) -> Response {
         .map(|(i, r)| Row {
             rank: i + 1,
             me: r.handle == me,
-            name: if r.display_name.trim().is_empty() { r.handle.clone() } else { r.display_name },
+            name: if r.display_name.trim().is_empty() {
+                r.handle.clone()
+            } else {
+                r.display_name
+            },
             handle: r.handle,
             count: r.count,
             distance: u.distance(r.distance_m),
@@ -92,13 +100,26 @@ pub(crate) async fn show(c: Ctx) -> Response {
         (Period::All, t.period_all),
     ]
     .into_iter()
-    .map(|(p, label)| Tab { label, href: href(p, &sort), on: p == period })
+    .map(|(p, label)| Tab {
+        label,
+        href: href(p, &sort),
+        on: p == period,
+    })
     .collect();
-    let sorts = [t.stat_distance, t.stat_count, t.stat_elevation, t.stat_moving_time]
-        .into_iter()
-        .zip(SORTS)
-        .map(|(label, s)| Tab { label, href: href(period, s), on: *s == sort })
-        .collect();
+    let sorts = [
+        t.stat_distance,
+        t.stat_count,
+        t.stat_elevation,
+        t.stat_moving_time,
+    ]
+    .into_iter()
+    .zip(SORTS)
+    .map(|(label, s)| Tab {
+        label,
+        href: href(period, s),
+        on: *s == sort,
+    })
+    .collect();
     let range = match (board.from, board.to) {
         (Some(a), Some(b)) => {
             let d = |x: i64| {
@@ -110,5 +131,15 @@ pub(crate) async fn show(c: Ctx) -> Response {
         }
         _ => t.period_all.to_owned(),
     };
-    html(&c, StatusCode::OK, &CommunityPage { c: &c, periods, sorts, rows, range })
+    html(
+        &c,
+        StatusCode::OK,
+        &CommunityPage {
+            c: &c,
+            periods,
+            sorts,
+            rows,
+            range,
+        },
+    )
 }

@@ -129,7 +129,10 @@ async fn feed_view(c: &Ctx, handle: Option<&str>, base: &str) -> Result<FeedView
         .feed_filtered(viewer, handle, &filter, cursor, PAGE)
         .await
         .map_err(|e| c.fail(e))?;
-    let facets = acts.feed_facets(viewer, handle).await.map_err(|e| c.fail(e))?;
+    let facets = acts
+        .feed_facets(viewer, handle)
+        .await
+        .map_err(|e| c.fail(e))?;
     let units = c.units().await;
     let owner_view = matches!((viewer, handle), (Some(u), Some(h)) if u.handle == h);
     let cards = page

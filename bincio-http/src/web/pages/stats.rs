@@ -94,7 +94,11 @@ fn calendar(c: &Ctx, u: Units, base: &str, y: &YearStats) -> String {
         .iter()
         .filter_map(|d| {
             let mut it = d.date.split('-');
-            let (_, m, day) = (it.next()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+            let (_, m, day) = (
+                it.next()?,
+                it.next()?.parse().ok()?,
+                it.next()?.parse().ok()?,
+            );
             // Intensity by distance; a day without distance (indoor, a
             // swim without GPS) by its time, scaled to stay comparable.
             let value = if d.totals.distance_m > 0.0 {
@@ -128,7 +132,12 @@ pub(crate) async fn show(c: Ctx, Path(handle): Path<String>) -> Response {
         Ok(m) => m,
         Err(r) => return r,
     };
-    let stats = match c.st.activities().member_stats(c.user.as_ref(), &m.handle).await {
+    let stats = match c
+        .st
+        .activities()
+        .member_stats(c.user.as_ref(), &m.handle)
+        .await
+    {
         Ok(s) => s,
         Err(e) => return c.fail(e),
     };
@@ -149,7 +158,11 @@ pub(crate) async fn show(c: Ctx, Path(handle): Path<String>) -> Response {
                     .iter()
                     .map(|a| DayItem {
                         href: activity_href(&m.handle, &a.id),
-                        title: if a.title.is_empty() { c.t.untitled.to_owned() } else { a.title.clone() },
+                        title: if a.title.is_empty() {
+                            c.t.untitled.to_owned()
+                        } else {
+                            a.title.clone()
+                        },
                         sport: c.t.sport_name(&a.sport),
                         line: [
                             a.distance_m.filter(|d| *d > 0.0).map(|d| u.distance(d)),

@@ -94,7 +94,12 @@ fn file_outcome(t: &Strings, handle: &str, ev: &UploadEvent) -> Option<Outcome> 
         FileStatus::NearDuplicate => Outcome {
             href: link(id),
             other_href: link(duplicate_of),
-            ..Outcome::new("file", name, "duplicate", t.upload_near_duplicate.to_owned())
+            ..Outcome::new(
+                "file",
+                name,
+                "duplicate",
+                t.upload_near_duplicate.to_owned(),
+            )
         },
         FileStatus::Error => Outcome::new(
             "file",
@@ -124,7 +129,12 @@ fn zip_outcome(t: &Strings, handle: &str, zip: &str, ev: &StravaEvent) -> Option
                     detail.clone().unwrap_or_else(|| t.upload_failed.to_owned()),
                 )
             } else {
-                Outcome::new("zip", zip, "progress", fill(t.upload_zip_progress, &[n, total]))
+                Outcome::new(
+                    "zip",
+                    zip,
+                    "progress",
+                    fill(t.upload_zip_progress, &[n, total]),
+                )
             };
             o.n = *n;
             o.total = *total;
@@ -139,7 +149,11 @@ fn zip_outcome(t: &Strings, handle: &str, zip: &str, ev: &StravaEvent) -> Option
         } => Some(Outcome::new(
             "zip",
             zip,
-            if *error_count > 0 && *imported == 0 { "error" } else { "new" },
+            if *error_count > 0 && *imported == 0 {
+                "error"
+            } else {
+                "new"
+            },
             fill(t.upload_zip_done, &[imported, skipped, error_count]),
         )),
         _ => None,
@@ -241,19 +255,18 @@ async fn run(c: Ctx, user: User, form: ReceivedForm, mut emit: impl FnMut(Outcom
         };
         let job = c.st.jobs().start(&handle, "strava-zip", 0);
         let mut outs = Vec::new();
-        let result = c
-            .st
-            .activities()
-            .import_strava_zip(&user, named.path().to_path_buf(), None, |ev| {
-                if let StravaEvent::Progress { n, total, name, .. } = &ev {
-                    job.set_total(*total as u64);
-                    job.progress(*n as u64, name);
-                }
-                if let Some(o) = zip_outcome(t, &handle, &name, &ev) {
-                    outs.push(o);
-                }
-            })
-            .await;
+        let result =
+            c.st.activities()
+                .import_strava_zip(&user, named.path().to_path_buf(), None, |ev| {
+                    if let StravaEvent::Progress { n, total, name, .. } = &ev {
+                        job.set_total(*total as u64);
+                        job.progress(*n as u64, name);
+                    }
+                    if let Some(o) = zip_outcome(t, &handle, &name, &ev) {
+                        outs.push(o);
+                    }
+                })
+                .await;
         if let Ok(StravaEvent::Done {
             imported, skipped, ..
         }) = &result

@@ -147,11 +147,20 @@ pub(crate) fn chart_data(t_: &Strings, u: Units, sport: &str, ts: &Value) -> Opt
     }
     if let Some(v) = &speed {
         if uses_pace(sport) {
+            // Standing still is an endless pace: leave out what is slower
+            // than three times the typical pace, so the axis shows running.
+            let mut paces: Vec<f64> = v.iter().flatten().filter_map(|x| u.pace_secs(*x)).collect();
+            paces.sort_by(f64::total_cmp);
+            let cap = paces
+                .get(paces.len() / 2)
+                .map_or(3600.0, |m| (m * 3.0).min(3600.0));
             series.push(Series {
                 key: "pace",
                 label: t_.stat_pace_chart,
                 unit: if u == Units::Metric { "/km" } else { "/mi" },
-                values: pick(v, &|x| u.pace_secs(x).filter(|s| *s < 3600.0).map(|s| s.round())),
+                values: pick(v, &|x| {
+                    u.pace_secs(x).filter(|s| *s <= cap).map(|s| s.round())
+                }),
             });
         } else {
             series.push(Series {
@@ -188,10 +197,8 @@ pub(crate) fn chart_data(t_: &Strings, u: Units, sport: &str, ts: &Value) -> Opt
             values: pick(&v, &|x| Some(round(f(x), 10.0))),
         });
     }
-    let keep_pos = |v: &Option<Vec<Option<f64>>>| {
-        v.as_ref()
-            .map(|v| pick(v, &|x| Some(round(x, 100_000.0))))
-    };
+    let keep_pos =
+        |v: &Option<Vec<Option<f64>>>| v.as_ref().map(|v| pick(v, &|x| Some(round(x, 100_000.0))));
     let (lat_k, lon_k) = (keep_pos(&lat), keep_pos(&lon));
     Some(ChartData {
         t: idx.iter().map(|&i| t_all[i]).collect(),
@@ -291,10 +298,18 @@ mod tests {
         let d = chart_data(&EN, Units::Metric, "cycling", &ts).unwrap();
         assert_eq!(d.t.len(), MAX_POINTS);
         assert_eq!(*d.t.last().unwrap(), f64::from(n - 1));
-        assert_eq!(d.series.len(), 2, "elevation and speed; a null series is not drawn");
+        assert_eq!(
+            d.series.len(),
+            2,
+            "elevation and speed; a null series is not drawn"
+        );
         assert!(d.lat.is_none() && d.lon.is_none());
         let km = d.d.unwrap();
-        assert!((km.last().unwrap() - 347.2).abs() < 0.1, "{}", km.last().unwrap());
+        assert!(
+            (km.last().unwrap() - 347.2).abs() < 0.1,
+            "{}",
+            km.last().unwrap()
+        );
         let run = chart_data(&EN, Units::Metric, "running", &ts).unwrap();
         assert_eq!(run.series[1].key, "pace");
         assert_eq!(run.series[1].values[1], Some(144.0));
@@ -303,7 +318,12 @@ mod tests {
     #[test]
     fn zones_split_the_time() {
         let ts = json!({"t": [0, 10, 20, 30, 40], "hr_bpm": [100, 130, 130, 170, 170]});
-        let z = zone_times(&ts, "hr_bpm", &[(0.0, 120.0), (120.0, 150.0), (150.0, 200.0)], "bpm");
+        let z = zone_times(
+            &ts,
+            "hr_bpm",
+            &[(0.0, 120.0), (120.0, 150.0), (150.0, 200.0)],
+            "bpm",
+        );
         let times: Vec<&str> = z.iter().map(|r| r.time.as_str()).collect();
         assert_eq!(times, ["0:10", "0:20", "0:10"]);
         assert!(zone_times(&json!({"t": [0, 1]}), "hr_bpm", &[(0.0, 1.0)], "bpm").is_empty());

@@ -27,7 +27,7 @@ use crate::web::fmt::{self, num, text};
 use crate::web::markdown;
 use crate::web::render::{html, CSP};
 use crate::web::units::Units;
-use charts::{ZoneRow, chart_data, zone_pairs, zone_times};
+use charts::{chart_data, zone_pairs, zone_times, ZoneRow};
 
 /// A photo of the activity.
 pub(crate) struct Photo {
@@ -133,13 +133,21 @@ fn laps(u: Units, doc: &Value) -> Vec<Lap> {
         .map(|(i, l)| Lap {
             n: (i + 1).to_string(),
             time: num(l, "duration_s").map(fmt::clock).unwrap_or_default(),
-            distance: num(l, "distance_m").map(|m| u.distance(m)).unwrap_or_default(),
+            distance: num(l, "distance_m")
+                .map(|m| u.distance(m))
+                .unwrap_or_default(),
             elevation: num(l, "elevation_gain_m")
                 .map(|m| u.elevation(m))
                 .unwrap_or_default(),
-            speed: num(l, "avg_speed_kmh").map(|k| u.speed(k)).unwrap_or_default(),
-            hr: num(l, "avg_hr_bpm").map(|v| format!("{v:.0}")).unwrap_or_default(),
-            power: num(l, "avg_power_w").map(|v| format!("{v:.0}")).unwrap_or_default(),
+            speed: num(l, "avg_speed_kmh")
+                .map(|k| u.speed(k))
+                .unwrap_or_default(),
+            hr: num(l, "avg_hr_bpm")
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_default(),
+            power: num(l, "avg_power_w")
+                .map(|v| format!("{v:.0}"))
+                .unwrap_or_default(),
         })
         .filter(|l| !l.time.is_empty() || !l.distance.is_empty())
         .collect()
@@ -175,7 +183,10 @@ pub(crate) async fn build<'a>(
         s => s.to_owned(),
     };
     let base = cards::activity_href(&m.handle, id);
-    let points = geo.as_ref().map(|g| track_points(g.as_value())).unwrap_or_default();
+    let points = geo
+        .as_ref()
+        .map(|g| track_points(g.as_value()))
+        .unwrap_or_default();
     let map_svg = draw::map_track(&points, &title);
     let ts_value = ts.as_ref().map(|t| t.as_value());
     let chart = ts_value.and_then(|ts| chart_data(t, u, &sport, ts));
@@ -201,7 +212,12 @@ pub(crate) async fn build<'a>(
     let hidden: Vec<String> = doc
         .pointer("/custom/hide_stats")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     let hidden_note = (is_owner && !hidden.is_empty()).then(|| {
         crate::web::i18n::fill(
@@ -278,7 +294,11 @@ pub(crate) async fn build<'a>(
 pub(crate) fn respond(c: &Ctx, status: StatusCode, page: &ActivityPage<'_>) -> Response {
     let mut r = html(c, status, page);
     if let Some(host) = c.st.config().tiles.csp_source() {
-        let csp = CSP.replacen("img-src 'self' data:", &format!("img-src 'self' data: {host}"), 1);
+        let csp = CSP.replacen(
+            "img-src 'self' data:",
+            &format!("img-src 'self' data: {host}"),
+            1,
+        );
         if let Ok(v) = HeaderValue::from_str(&csp) {
             r.headers_mut().insert("content-security-policy", v);
         }

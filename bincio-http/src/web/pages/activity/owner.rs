@@ -58,7 +58,12 @@ impl EditForm {
             hidden: doc
                 .pointer("/custom/hide_stats")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default(),
             error: None,
         }
@@ -149,7 +154,9 @@ pub(crate) async fn add_photo(
     let form = match PageMultipart::read(&c, mp, 1, max).await {
         Ok(f) => f,
         Err(Refused::Page(r)) => return r,
-        Err(Refused::TooLarge) => return photo_refused(&c, &handle, &id, c.t.photo_too_large).await,
+        Err(Refused::TooLarge) => {
+            return photo_refused(&c, &handle, &id, c.t.photo_too_large).await
+        }
     };
     let Some(file) = form.files.into_iter().find(|f| f.field == "photo") else {
         return photo_refused(&c, &handle, &id, c.t.photo_missing).await;
@@ -267,7 +274,10 @@ fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
         h.insert(CONTENT_DISPOSITION, v);
     }
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         "content-security-policy",
         HeaderValue::from_static("default-src 'none'; sandbox"),
