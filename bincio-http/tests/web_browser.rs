@@ -133,7 +133,7 @@ async fn life_of_an_instance(b: Backend) {
     )
     .await;
     wait_for_path(&ada, "/").await;
-    wait_for_text(&ada, "Welcome, Ada").await;
+    wait_for_text(&ada, "Latest activities").await;
 
     // Mint an invite and read its link.
     ada.goto(&format!("{base}/invites/")).await.unwrap();

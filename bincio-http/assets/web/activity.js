@@ -41,6 +41,13 @@
     L.circleMarker(first, { radius: 6, color: "#fff", weight: 2, fillColor: "#16a34a", fillOpacity: 1 }).addTo(map);
     L.circleMarker(last, { radius: 6, color: "#fff", weight: 2, fillColor: "#dc2626", fillOpacity: 1 }).addTo(map);
     map.fitBounds(line.getBounds(), { padding: [16, 16] });
+    var lastMapWidth = mapEl.clientWidth;
+    window.addEventListener("resize", function () {
+      if (mapEl.clientWidth === lastMapWidth) return;
+      lastMapWidth = mapEl.clientWidth;
+      map.invalidateSize();
+      map.fitBounds(line.getBounds(), { padding: [16, 16] });
+    });
     marker = L.circleMarker(first, { radius: 7, color: "#fff", weight: 3, fillColor: accent, fillOpacity: 1, className: "map-cursor" });
   }
   function moveMarker(i) {
@@ -142,9 +149,12 @@
       build();
     });
   }
-  var resizeTimer = null;
+  var resizeTimer = null, lastWidth = document.documentElement.clientWidth;
   window.addEventListener("resize", function () {
+    var w = document.documentElement.clientWidth;
+    if (w === lastWidth) return;
+    lastWidth = w;
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(build, 200);
+    resizeTimer = setTimeout(build, 120);
   });
 })();

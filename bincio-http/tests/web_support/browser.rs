@@ -89,6 +89,16 @@ impl Browser {
     /// A new browser with its own fresh profile (cookies, storage): a
     /// separate person.
     pub async fn person(&mut self) -> Client {
+        self.person_with(true).await
+    }
+
+    /// A person whose browser runs no JavaScript at all (Chromium's own
+    /// content setting), to prove the pages work without it.
+    pub async fn person_without_js(&mut self) -> Client {
+        self.person_with(false).await
+    }
+
+    async fn person_with(&mut self, javascript: bool) -> Client {
         let profile = tempfile::tempdir().expect("profile dir");
         let args = vec![
             "--headless".to_owned(),
@@ -111,7 +121,10 @@ impl Browser {
             "goog:chromeOptions": {
                 "binary": self.chromium.display().to_string(),
                 "args": args,
-                "prefs": {"intl.accept_languages": "en-US,en"},
+                "prefs": {
+                    "intl.accept_languages": "en-US,en",
+                    "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 },
+                },
             },
         });
         let serde_json::Value::Object(caps) = caps else {
@@ -218,6 +231,8 @@ pub async fn wait_for_text(c: &Client, needle: &str) {
 /// [`screenshot_dir`] as `name.png`.
 pub async fn screenshot(c: &Client, width: u32, name: &str) {
     c.set_window_size(width, 900).await.expect("resize");
+    // Let the page's resize handlers (map, charts) settle first.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let h = c
         .execute("return document.documentElement.scrollHeight", vec![])
         .await
@@ -226,6 +241,7 @@ pub async fn screenshot(c: &Client, width: u32, name: &str) {
         .unwrap_or(900)
         .clamp(600, 6000) as u32;
     c.set_window_size(width, h).await.expect("resize");
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     let png = c.screenshot().await.expect("screenshot");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
     c.set_window_size(1280, 900).await.expect("resize back");
