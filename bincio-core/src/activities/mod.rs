@@ -276,6 +276,54 @@ fn image_not_found() -> CoreError {
     CoreError::NotFound("Image not found".into())
 }
 
+/// What the activity page shows ([`Activities::view`]).
+#[derive(Debug, Clone)]
+pub struct ActivityView {
+    /// The detail as the viewer may see it.
+    pub detail: DetailDoc,
+    /// The track, when the viewer may see one.
+    pub geojson: Option<GeoJsonDoc>,
+    /// The timeseries, cut for the viewer.
+    pub timeseries: Option<TimeseriesDoc>,
+}
+
+/// The detail: the owner's overlay, or the public cut (privacy over the
+/// track's coordinates, hidden stats).
+fn detail_as_seen(
+    rec: &ActivityRecord,
+    owner: bool,
+    images: &[String],
+    geojson: Option<&Value>,
+) -> DetailDoc {
+    if owner {
+        return DetailDoc(view::overlay(rec, &rec.detail, images));
+    }
+    let coords = geojson.and_then(|g| g.pointer("/geometry/coordinates"));
+    DetailDoc(view::public_doc(rec, &rec.detail, images, coords))
+}
+
+/// The track: whole for the owner, cut by privacy for anyone else (`None`
+/// when nothing may be shown).
+fn geojson_as_seen(rec: &ActivityRecord, owner: bool, geo: Value) -> Option<GeoJsonDoc> {
+    if owner {
+        return Some(GeoJsonDoc(geo));
+    }
+    privacy::cut_geojson(&geo, rec.effective_privacy()).map(GeoJsonDoc)
+}
+
+/// The timeseries: whole for the owner; for anyone else cut by privacy
+/// and with hidden series nulled (`None` when nothing may be shown).
+fn timeseries_as_seen(rec: &ActivityRecord, owner: bool, ts: Value) -> Option<TimeseriesDoc> {
+    if owner {
+        return Some(TimeseriesDoc(ts));
+    }
+    let mut ts = privacy::cut_timeseries(&ts, rec.effective_privacy())?;
+    if let Some(h) = &rec.edits.hide_stats {
+        view::hide_series(&mut ts, h);
+    }
+    Some(TimeseriesDoc(ts))
+}
+
 /// Parse a `started_at:id` feed cursor.
 pub fn parse_cursor(s: &str) -> CoreResult<FeedCursor> {
     let (t, id) = s
@@ -386,16 +434,34 @@ impl Activities {
             return Ok(DetailDoc(view::overlay(&rec, &rec.detail, &images)));
         }
         let tracks = self.store.get_tracks(handle, id).await?.unwrap_or_default();
-        let coords = tracks
-            .geojson
-            .as_ref()
-            .and_then(|g| g.pointer("/geometry/coordinates"));
-        Ok(DetailDoc(view::public_doc(
-            &rec,
-            &rec.detail,
-            &images,
-            coords,
-        )))
+        Ok(detail_as_seen(&rec, false, &images, tracks.geojson.as_ref()))
+    }
+
+    /// Everything the activity page shows of `handle`'s activity `id`, as
+    /// `viewer` may see it, in one read of the tracks: the same documents
+    /// as [`Self::detail`], [`Self::geojson`] and [`Self::timeseries`]
+    /// (`None` where those answer "no track" / "no timeseries"), by the
+    /// same rules.
+    #[tracing::instrument(level = "debug", skip_all, fields(handle = %handle, id = %id))]
+    pub async fn view(
+        &self,
+        viewer: Option<&User>,
+        handle: &str,
+        id: &str,
+    ) -> CoreResult<ActivityView> {
+        let (rec, owner) = self.readable(viewer, handle, id).await?;
+        let images = self.store.list_images(handle, id).await?;
+        let tracks = self.store.get_tracks(handle, id).await?.unwrap_or_default();
+        let detail = detail_as_seen(&rec, owner, &images, tracks.geojson.as_ref());
+        Ok(ActivityView {
+            detail,
+            geojson: tracks
+                .geojson
+                .and_then(|g| geojson_as_seen(&rec, owner, g)),
+            timeseries: tracks
+                .timeseries
+                .and_then(|t| timeseries_as_seen(&rec, owner, t)),
+        })
     }
 
     /// The GeoJSON track as `viewer` may see it (404 when none may be shown).
@@ -407,18 +473,14 @@ impl Activities {
         id: &str,
     ) -> CoreResult<GeoJsonDoc> {
         let (rec, owner) = self.readable(viewer, handle, id).await?;
+        let no_track = || CoreError::NotFound("No track for this activity".into());
         let geo = self
             .store
             .get_tracks(handle, id)
             .await?
             .and_then(|t| t.geojson)
-            .ok_or_else(|| CoreError::NotFound("No track for this activity".into()))?;
-        if owner {
-            return Ok(GeoJsonDoc(geo));
-        }
-        privacy::cut_geojson(&geo, rec.effective_privacy())
-            .map(GeoJsonDoc)
-            .ok_or_else(|| CoreError::NotFound("No track for this activity".into()))
+            .ok_or_else(no_track)?;
+        geojson_as_seen(&rec, owner, geo).ok_or_else(no_track)
     }
 
     /// The timeseries as `viewer` may see it.
@@ -436,14 +498,7 @@ impl Activities {
             .await?
             .and_then(|t| t.timeseries)
             .ok_or_else(|| CoreError::NotFound("No timeseries for this activity".into()))?;
-        if owner {
-            return Ok(TimeseriesDoc(ts));
-        }
-        let mut ts = privacy::cut_timeseries(&ts, rec.effective_privacy()).ok_or_else(not_found)?;
-        if let Some(h) = &rec.edits.hide_stats {
-            view::hide_series(&mut ts, h);
-        }
-        Ok(TimeseriesDoc(ts))
+        timeseries_as_seen(&rec, owner, ts).ok_or_else(not_found)
     }
 
     /// Apply an owner's edit; returns the new detail (owner's view).

@@ -41,6 +41,7 @@
     target.out.textContent = ev.message + " ";
     if (ev.href) target.out.appendChild(link(ev.href, s("open")));
     if (ev.other_href) { target.out.appendChild(document.createTextNode(" ")); target.out.appendChild(link(ev.other_href, s("open-existing"))); }
+    if (ev.counts) { totals.added += ev.counts[0]; totals.dup += ev.counts[1]; }
     if (ev.type === "file") {
       if (ev.status === "new") totals.added++; else if (ev.status === "duplicate") totals.dup++; else if (ev.status === "error") totals.err++;
     }

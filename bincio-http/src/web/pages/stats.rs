@@ -24,16 +24,19 @@ use crate::web::units::Units;
 pub(crate) struct TotalsRow {
     pub label: String,
     pub count: u64,
+    /// `1 activity`, `12 activities`.
+    pub count_text: String,
     pub distance: String,
     pub time: String,
     pub elevation: String,
 }
 
 impl TotalsRow {
-    pub(crate) fn new(label: String, t: &Totals, u: Units) -> Self {
+    pub(crate) fn new(c: &Ctx, label: String, t: &Totals, u: Units) -> Self {
         Self {
             label,
             count: t.count,
+            count_text: fill_count(c.t, t.count),
             distance: u.distance(t.distance_m),
             time: fmt::duration(t.moving_time_s),
             elevation: u.elevation(t.elevation_gain_m),
@@ -178,11 +181,11 @@ pub(crate) async fn show(c: Ctx, Path(handle): Path<String>) -> Response {
             }
             YearView {
                 year: y.year,
-                total: TotalsRow::new(y.year.to_string(), &y.totals, u),
+                total: TotalsRow::new(&c, y.year.to_string(), &y.totals, u),
                 sports: y
                     .sports
                     .iter()
-                    .map(|s| TotalsRow::new(c.t.sport_name(&s.sport).to_owned(), &s.totals, u))
+                    .map(|s| TotalsRow::new(&c, c.t.sport_name(&s.sport).to_owned(), &s.totals, u))
                     .collect(),
                 calendar: calendar(&c, u, &base, y),
             }

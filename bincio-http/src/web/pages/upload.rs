@@ -47,6 +47,8 @@ pub(crate) struct Outcome {
     /// Archive progress: done / total.
     pub n: usize,
     pub total: usize,
+    /// An archive's closing figures: new, already there, failed.
+    pub counts: Option<[usize; 3]>,
 }
 
 impl Outcome {
@@ -60,6 +62,7 @@ impl Outcome {
             other_href: None,
             n: 0,
             total: 0,
+            counts: None,
         }
     }
 }

@@ -16,7 +16,6 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use bincio_core::CoreError;
 use serde_json::Value;
 
 use super::cards::{self, Stat};
@@ -114,15 +113,6 @@ pub(crate) fn script_json(v: &impl serde::Serialize) -> String {
         .replace('&', "\\u0026")
 }
 
-/// What a core read that may legitimately be absent gives.
-fn optional<T>(r: Result<T, CoreError>) -> Result<Option<T>, CoreError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(CoreError::NotFound(_)) | Err(CoreError::Unprocessable(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 fn laps(u: Units, doc: &Value) -> Vec<Lap> {
     let Some(laps) = doc.get("laps").and_then(Value::as_array) else {
         return Vec::new();
@@ -163,13 +153,9 @@ pub(crate) async fn build<'a>(
     let m = member(c, handle).await?;
     let acts = c.st.activities();
     let viewer = c.user.as_ref();
-    let doc = acts
-        .detail(viewer, &m.handle, id)
-        .await
-        .map_err(|e| c.fail(e))?
-        .into_value();
-    let geo = optional(acts.geojson(viewer, &m.handle, id).await).map_err(|e| c.fail(e))?;
-    let ts = optional(acts.timeseries(viewer, &m.handle, id).await).map_err(|e| c.fail(e))?;
+    let view = acts.view(viewer, &m.handle, id).await.map_err(|e| c.fail(e))?;
+    let doc = view.detail.into_value();
+    let (geo, ts) = (view.geojson, view.timeseries);
     let config = acts
         .athlete_config(&m.handle)
         .await
