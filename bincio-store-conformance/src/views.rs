@@ -41,16 +41,11 @@ struct Act {
     mmp: Value,
 }
 
+/// The fixture's activities, as a table.
+#[rustfmt::skip]
 fn acts() -> Vec<Act> {
     let a = |handle, id, at, iso, privacy, sport, num, mmp| Act {
-        handle,
-        id,
-        at,
-        iso,
-        privacy,
-        sport,
-        num,
-        mmp,
+        handle, id, at, iso, privacy, sport, num, mmp,
     };
     use Privacy::*;
     vec![
@@ -79,6 +74,7 @@ fn acts() -> Vec<Act> {
           [30000.0, 3000.0, 200.0], json!([[5, 3000]])),
         a("bob", "b1", t(5, 5, 7), "2026-05-05T09:00:00+02:00", Public, "running",
           [5000.0, 1500.0, 10.0], Value::Null),
+        // Unlisted: ranked nowhere, not even for bob.
         a("bob", "b2", t(5, 5, 9), "2026-05-05T11:00:00+02:00", Unlisted, "cycling",
           [200000.0, 25000.0, 3000.0], json!([[5, 5000]])),
         a("bob", "b3", t(4, 1, 10), "2026-04-01T12:00:00+02:00", NoGps, "cycling",
@@ -404,7 +400,11 @@ pub async fn views_member_stats(b: &dyn Backend) {
     );
     let day = &own.years[0].days[3].activities[0];
     assert_eq!(
-        (day.title.as_str(), day.sport.as_str(), day.started_at.as_str()),
+        (
+            day.title.as_str(),
+            day.sport.as_str(),
+            day.started_at.as_str()
+        ),
         ("Title a2", "running", "2026-05-03T23:30:00-02:00")
     );
     // Bob's own unlisted ride counts for him only.
@@ -434,8 +434,14 @@ pub async fn views_leaderboard(b: &dyn Backend) {
         l.rows
             .iter()
             .map(|r| {
-                json!([r.handle, r.display_name, r.count, r.distance_m, r.elevation_gain_m,
-                       r.moving_time_s])
+                json!([
+                    r.handle,
+                    r.display_name,
+                    r.count,
+                    r.distance_m,
+                    r.elevation_gain_m,
+                    r.moving_time_s
+                ])
             })
             .collect()
     };
@@ -487,7 +493,12 @@ pub async fn views_season_curves(b: &dyn Backend) {
             .collect()
     };
     let public = vec![
-        json!(["Spring 2026", "2026-03-01", "2026-05-04", [[5, 900.0], [60, 400.0]]]),
+        json!([
+            "Spring 2026",
+            "2026-03-01",
+            "2026-05-04",
+            [[5, 900.0], [60, 400.0]]
+        ]),
         json!(["May 5th", "2026-05-05", "2026-05-05", [[5, 3000.0]]]),
         json!(["2025", "2025-01-01", "2025-12-31", []]),
     ];
@@ -505,7 +516,12 @@ pub async fn views_season_curves(b: &dyn Backend) {
     let own = svc.season_curves(Some(&f.alice), "alice").await.unwrap();
     assert_eq!(
         curves(&own)[0],
-        json!(["Spring 2026", "2026-03-01", "2026-05-04", [[5, 1500.0], [60, 700.0]]])
+        json!([
+            "Spring 2026",
+            "2026-03-01",
+            "2026-05-04",
+            [[5, 1500.0], [60, 700.0]]
+        ])
     );
     assert!(svc
         .season_curves(Some(&f.alice), "bob")

@@ -387,8 +387,10 @@ mod tests {
                 season("broken", "2026-13-01", "2026-12-31"),
             ],
         );
-        let curves: Vec<(&str, Vec<(u32, f64)>)> =
-            c.iter().map(|s| (s.name.as_str(), s.curve.clone())).collect();
+        let curves: Vec<(&str, Vec<(u32, f64)>)> = c
+            .iter()
+            .map(|s| (s.name.as_str(), s.curve.clone()))
+            .collect();
         assert_eq!(
             curves,
             [

@@ -179,6 +179,7 @@ async fn summaries(
         SummaryQuery {
             handle: Some(handle.to_owned()),
             listed_only: public,
+            lean: true,
             ..SummaryQuery::default()
         },
         usize::MAX,
@@ -225,10 +226,7 @@ pub fn document(
     now: i64,
     generated_at: &str,
 ) -> Value {
-    athlete::overlay(
-        athlete::compute(&entries(rows), now, generated_at),
-        config,
-    )
+    athlete::overlay(athlete::compute(&entries(rows), now, generated_at), config)
 }
 
 impl Activities {

@@ -25,7 +25,9 @@ pub fn midnight_utc(date: NaiveDate) -> i64 {
 /// years chrono can represent.
 pub fn year_bounds(year: i32) -> CoreResult<(i64, i64)> {
     let first = NaiveDate::from_ymd_opt(year, 1, 1);
-    let next = year.checked_add(1).and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1));
+    let next = year
+        .checked_add(1)
+        .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1));
     match (first, next) {
         (Some(a), Some(b)) => Ok((midnight_utc(a), midnight_utc(b))),
         _ => Err(CoreError::invalid(format!("unknown year {year}"))),

@@ -173,6 +173,7 @@ impl Activities {
                 listed_only: true,
                 since: bounds.map(|b| b.0),
                 until: bounds.map(|b| b.1),
+                lean: true,
                 ..SummaryQuery::default()
             },
             LEADERBOARD_MAX,
@@ -221,10 +222,7 @@ mod tests {
         }
         assert!(matches!(Period::parse("Week"), Err(CoreError::Invalid(_))));
         assert!(Period::parse("").is_err());
-        assert_eq!(
-            serde_json::to_value(Period::Month).unwrap(),
-            json!("month")
-        );
+        assert_eq!(serde_json::to_value(Period::Month).unwrap(), json!("month"));
         // Wednesday → from Monday 00:00 to the next Monday.
         let wed = at(2026, 5, 6, 12);
         assert_eq!(
@@ -268,7 +266,8 @@ mod tests {
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
             .collect();
         let ride = json!({"distance_m": 40000.0, "elevation_gain_m": 500.0, "moving_time_s": 3600});
-        let hidden = json!({"distance_m": 20000.0, "elevation_gain_m": null, "moving_time_s": 1800});
+        let hidden =
+            json!({"distance_m": 20000.0, "elevation_gain_m": null, "moving_time_s": 1800});
         let run = json!({"distance_m": 50000.0});
         let short = json!({"distance_m": 60000.0, "elevation_gain_m": 10.0});
         let ghost = json!({"distance_m": 1.0e9});

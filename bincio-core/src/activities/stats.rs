@@ -147,7 +147,11 @@ pub fn years_of(entries: &[StatsEntry<'_>]) -> Vec<YearStats> {
     let mut sorted: Vec<&StatsEntry<'_>> = entries.iter().collect();
     sorted.sort_by(|a, b| (a.started_at, a.id).cmp(&(b.started_at, b.id)));
     // year → (totals, sport → totals, date → day)
-    type Year = (Totals, BTreeMap<&'static str, Totals>, BTreeMap<NaiveDate, StatsDay>);
+    type Year = (
+        Totals,
+        BTreeMap<&'static str, Totals>,
+        BTreeMap<NaiveDate, StatsDay>,
+    );
     let mut years: BTreeMap<i32, Year> = BTreeMap::new();
     for e in sorted {
         let date = calendar::local_date(e.summary, e.started_at);
@@ -227,6 +231,7 @@ impl Activities {
             SummaryQuery {
                 handle: Some(handle.to_owned()),
                 listed_only: !owner,
+                lean: true,
                 ..SummaryQuery::default()
             },
             STATS_MAX,
@@ -301,7 +306,11 @@ mod tests {
             .collect();
         assert_eq!(
             sports,
-            [("cycling", 2, 60000.0), ("running", 1, 10000.0), ("other", 1, 1.0)],
+            [
+                ("cycling", 2, 60000.0),
+                ("running", 1, 10000.0),
+                ("other", 1, 1.0)
+            ],
             "most distance first; unknown sports are other"
         );
         assert_eq!(y[1].totals.count, 1);
@@ -328,11 +337,19 @@ mod tests {
         let days: Vec<(&str, Vec<&str>)> = y[0]
             .days
             .iter()
-            .map(|d| (d.date.as_str(), d.activities.iter().map(|a| a.id.as_str()).collect()))
+            .map(|d| {
+                (
+                    d.date.as_str(),
+                    d.activities.iter().map(|a| a.id.as_str()).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             days,
-            [("2026-05-03", vec!["late"]), ("2026-05-04", vec!["early", "utc"])]
+            [
+                ("2026-05-03", vec!["late"]),
+                ("2026-05-04", vec!["early", "utc"])
+            ]
         );
         let late = &y[0].days[0].activities[0];
         assert_eq!(
@@ -347,7 +364,10 @@ mod tests {
             }
         );
         assert_eq!(y[0].days[1].totals.distance_m, 31000.0);
-        assert_eq!(y[0].days[1].activities[1].started_at, "2026-05-04T09:00:00+00:00");
+        assert_eq!(
+            y[0].days[1].activities[1].started_at,
+            "2026-05-04T09:00:00+00:00"
+        );
         assert_eq!(y[1].year, 2025, "New Year's Eve in New York");
         assert!(years_of(&[]).is_empty());
     }
