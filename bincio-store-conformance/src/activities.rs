@@ -461,7 +461,7 @@ pub async fn activity_listed_page_offsets(b: &dyn Backend) {
 /// edits and `duplicate_of` as stored; listed = the *effective* privacy
 /// (edit over extracted); `since` inclusive, `until` exclusive; newest
 /// first by `(started_at, id)`; limit and cursor as in feeds; one owner or
-/// everyone.
+/// everyone; `lean` leaves only `preview_coords` out of the summary.
 pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
     use bincio_core::store::SummaryQuery;
     let s = with_users(b, &["alice", "bob"]).await;
@@ -502,6 +502,7 @@ pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
         until,
         before: None,
         limit,
+        lean: false,
     };
     let own = a
         .summaries(q(Some("alice"), false, None, None, 100))
@@ -571,4 +572,27 @@ pub async fn activity_summaries_light_and_filtered(b: &dyn Backend) {
         .await
         .unwrap()
         .is_empty());
+
+    // Lean: the summary without its track preview, all else the same.
+    let mut r = rec("bob", "b3", 50, "sha256:bobb3");
+    r.summary = json!({"id": "b3", "title": "Preview", "distance_m": 1.5, "big": 12345678901234_i64,
+                       "preview_coords": [[46.1, 7.25], [46.2, 7.3]], "mmp": [[5, 900]]});
+    a.insert_activity(r.clone(), tracks()).await.unwrap();
+    let mut lean = q(Some("bob"), false, None, Some(100), 10);
+    lean.lean = true;
+    let got = a.summaries(lean).await.unwrap();
+    assert_eq!(ids(&got), ["b3"]);
+    let mut want = r.summary.clone();
+    want.as_object_mut().unwrap().remove("preview_coords");
+    assert_eq!(got[0].summary, want);
+    assert_eq!(got[0].detail, serde_json::Value::Null);
+    assert_eq!(got[0].edits, r.edits);
+    let full = a
+        .summaries(q(Some("bob"), false, None, Some(100), 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        full[0].summary, r.summary,
+        "not lean: the summary as stored"
+    );
 }

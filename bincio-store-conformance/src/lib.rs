@@ -22,6 +22,7 @@ pub mod checkin;
 pub mod puzzles;
 pub mod secrets;
 pub mod users;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -114,6 +115,10 @@ macro_rules! conformance_tests {
             activity_blobs::activity_generations_and_user_images,
             activities::activity_listed_page_offsets,
             activities::activity_summaries_light_and_filtered,
+            views::views_feed_filters_and_facets,
+            views::views_member_stats,
+            views::views_leaderboard,
+            views::views_season_curves,
         );
     };
     (event: $backend:expr) => {

@@ -179,6 +179,7 @@ async fn summaries(
         SummaryQuery {
             handle: Some(handle.to_owned()),
             listed_only: public,
+            lean: true,
             ..SummaryQuery::default()
         },
         usize::MAX,

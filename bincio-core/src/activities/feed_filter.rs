@@ -162,6 +162,7 @@ impl Activities {
             until,
             before,
             limit,
+            lean: false,
         };
         let show = |r: &crate::model::ActivityRecord| {
             let mut doc = feed_summary(r, owner);
@@ -188,9 +189,13 @@ impl Activities {
         let mut activities = Vec::new();
         let mut last = cursor;
         let mut scanned = 0;
+        // Pages grow from `limit` to SCAN_PAGE: a common sport is found in
+        // the first page without reading (and parsing) many more records.
+        let mut size = limit;
         loop {
-            let page = self.store.summaries(query(last.clone(), SCAN_PAGE)).await?;
-            let exhausted = page.len() < SCAN_PAGE;
+            let page = self.store.summaries(query(last.clone(), size)).await?;
+            let exhausted = page.len() < size;
+            size = (size * 2).min(SCAN_PAGE);
             for r in &page {
                 scanned += 1;
                 last = Some(key(r));
@@ -242,6 +247,7 @@ impl Activities {
             SummaryQuery {
                 handle: handle.map(str::to_owned),
                 listed_only: !owner,
+                lean: true,
                 ..SummaryQuery::default()
             },
             FACETS_MAX,

@@ -173,6 +173,7 @@ impl Activities {
                 listed_only: true,
                 since: bounds.map(|b| b.0),
                 until: bounds.map(|b| b.1),
+                lean: true,
                 ..SummaryQuery::default()
             },
             LEADERBOARD_MAX,

@@ -231,6 +231,7 @@ impl Activities {
             SummaryQuery {
                 handle: Some(handle.to_owned()),
                 listed_only: !owner,
+                lean: true,
                 ..SummaryQuery::default()
             },
             STATS_MAX,

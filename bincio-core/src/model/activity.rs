@@ -90,6 +90,73 @@ impl ActivityRecord {
     }
 }
 
+/// The summary key of the track preview (`[[lat, lon]…]`): most of a
+/// summary's bytes, and needed only to draw a card.
+pub const PREVIEW_KEY: &str = "preview_coords";
+
+/// Parse a stored summary (JSON text) leaving out [`PREVIEW_KEY`] without
+/// building it (it is skipped by the tokenizer, not parsed into values):
+/// the *lean* summaries of [`crate::store::SummaryQuery::lean`], which
+/// totals, curves and records read. Every other key is kept as parsed.
+pub fn parse_lean_summary(text: &str) -> serde_json::Result<Value> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Lean;
+    impl<'de> Visitor<'de> for Lean {
+        type Value = Option<Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(k) = map.next_key::<String>()? {
+                if k == PREVIEW_KEY {
+                    map.next_value::<IgnoredAny>()?;
+                } else {
+                    out.insert(k, map.next_value()?);
+                }
+            }
+            Ok(Some(Value::Object(out)))
+        }
+        // Not an object (never written so, but stored data is data): read
+        // it in full below.
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_str(text);
+    match de.deserialize_any(Lean)? {
+        Some(v) => {
+            de.end()?;
+            Ok(v)
+        }
+        None => serde_json::from_str(text),
+    }
+}
+
 /// The large per-activity documents, stored and fetched separately.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ActivityTracks {
@@ -153,4 +220,29 @@ pub struct FeedCursor {
     pub started_at: i64,
     /// Id tiebreak.
     pub id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lean_summary_drops_only_the_preview() {
+        let full = json!({"id": "a", "distance_m": 30000.0, "n": 12345678901234_i64,
+                          "mmp": [[5, 900]], "preview_coords": [[46.1, 7.2], [46.2, 7.3]],
+                          "nested": {"preview_coords": [1]}, "title": "x\"y"});
+        let lean = parse_lean_summary(&full.to_string()).unwrap();
+        let mut want = full.clone();
+        want.as_object_mut().unwrap().remove(PREVIEW_KEY);
+        assert_eq!(lean, want);
+        for other in ["[1, 2]", "3", "\"s\"", "null", "true", "-1.5"] {
+            assert_eq!(
+                parse_lean_summary(other).unwrap(),
+                serde_json::from_str::<Value>(other).unwrap()
+            );
+        }
+        assert!(parse_lean_summary("{\"a\": 1} x").is_err());
+        assert!(parse_lean_summary("{\"preview_coords\": [1,").is_err());
+    }
 }

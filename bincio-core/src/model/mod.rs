@@ -5,8 +5,8 @@ mod athlete;
 mod user;
 
 pub use activity::{
-    doc_bytes, ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Privacy, RawTracks,
-    StorageUsage,
+    doc_bytes, parse_lean_summary, ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor,
+    Privacy, RawTracks, StorageUsage, PREVIEW_KEY,
 };
 
 pub use athlete::{AthleteConfig, AthleteKey, AthletePatch, Season};

@@ -63,6 +63,11 @@ pub struct SummaryQuery {
     pub before: Option<FeedCursor>,
     /// Page size (capped at [`MAX_SUMMARY_PAGE`]; 0 reads as 1).
     pub limit: usize,
+    /// Leave the track preview (`preview_coords`, most of a summary's
+    /// bytes) out of each summary, as [`crate::model::parse_lean_summary`]
+    /// does: for readers of totals, curves and records, which never draw
+    /// a card.
+    pub lean: bool,
 }
 
 /// Storage of activities.
@@ -129,7 +134,8 @@ pub trait ActivityStore: Send + Sync + 'static {
 
     /// A page of records *without* their detail document (`detail` is
     /// `Value::Null`; everything else — summary, edits, privacy,
-    /// `duplicate_of` — as [`Self::get_activity`] returns it): the light
+    /// `duplicate_of` — as [`Self::get_activity`] returns it, the summary
+    /// without `preview_coords` when `q.lean`): the light
     /// read of feeds, stats, leaderboards and power curves. Same order and
     /// cursor rule as [`Self::feed`], with `since <= started_at < until`.
     async fn summaries(&self, q: SummaryQuery) -> StoreResult<Vec<ActivityRecord>>;

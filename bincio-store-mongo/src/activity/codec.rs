@@ -2,7 +2,7 @@
 //! its edits and tracks become BSON documents and back (the layout is in the
 //! module doc of [`super`]). Pure functions, no I/O.
 
-use bincio_core::model::doc_bytes;
+use bincio_core::model::{doc_bytes, parse_lean_summary};
 use bincio_core::model::{ActivityEdits, ActivityRecord, ActivityTracks, Privacy};
 use bincio_core::store::{StoreError, StoreResult};
 use mongodb::bson::{self, doc, oid::ObjectId, Bson, Document};
@@ -56,7 +56,21 @@ pub(super) fn summary_from(d: &Document) -> StoreResult<ActivityRecord> {
     record_of(d, false)
 }
 
+/// [`summary_from`] with a lean summary (no `preview_coords`).
+pub(super) fn lean_summary_from(d: &Document) -> StoreResult<ActivityRecord> {
+    let s = str_field(d, coll::ACTIVITIES, "summary")?;
+    let summary = parse_lean_summary(&s).map_err(|e| corrupt(format_args!("summary: {e}")))?;
+    Ok(ActivityRecord {
+        summary,
+        ..record_with(d, false, false)?
+    })
+}
+
 fn record_of(d: &Document, with_detail: bool) -> StoreResult<ActivityRecord> {
+    record_with(d, with_detail, true)
+}
+
+fn record_with(d: &Document, with_detail: bool, with_summary: bool) -> StoreResult<ActivityRecord> {
     let distance_m = match d.get("distance_m") {
         None | Some(Bson::Null) => None,
         Some(Bson::Double(f)) => Some(*f),
@@ -72,7 +86,11 @@ fn record_of(d: &Document, with_detail: bool) -> StoreResult<ActivityRecord> {
         privacy: privacy_field(d, "extracted_privacy")?,
         distance_m,
         source: opt_str_field(d, coll::ACTIVITIES, "source")?,
-        summary: json_field(d, "summary")?,
+        summary: if with_summary {
+            json_field(d, "summary")?
+        } else {
+            serde_json::Value::Null
+        },
         detail: if with_detail {
             json_field(d, "detail")?
         } else {

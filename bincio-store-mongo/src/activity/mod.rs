@@ -63,8 +63,8 @@ use crate::connect::coll;
 use crate::error::{backend, is_duplicate_key};
 use crate::MongoStore;
 use codec::{
-    edits_doc, edits_from, extracted_fields, oid_field, record_from, record_projection,
-    summary_from, summary_projection, TracksJson,
+    edits_doc, edits_from, extracted_fields, lean_summary_from, oid_field, record_from,
+    record_projection, summary_from, summary_projection, TracksJson,
 };
 
 /// How often a reader retries when a concurrent replacement swapped the
@@ -437,7 +437,12 @@ impl ActivityStore for MongoStore {
             .try_collect()
             .await
             .map_err(backend)?;
-        docs.iter().map(summary_from).collect()
+        let decode = if q.lean {
+            lean_summary_from
+        } else {
+            summary_from
+        };
+        docs.iter().map(decode).collect()
     }
 
     async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>> {

@@ -1,7 +1,7 @@
 //! Rows ↔ domain for the activity tables: the record columns, JSON text
 //! columns, tracks rows, and foreign-key errors as store errors.
 
-use bincio_core::model::{ActivityRecord, ActivityTracks, Privacy};
+use bincio_core::model::{parse_lean_summary, ActivityRecord, ActivityTracks, Privacy};
 use bincio_core::store::StoreError;
 use rusqlite::{params, Row, Transaction};
 
@@ -39,7 +39,25 @@ pub(super) fn summary_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
     row(r, false)
 }
 
+/// A row of [`SUMMARY_COLS`] with a lean summary (no `preview_coords`).
+pub(super) fn lean_summary_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+    let s: String = r.get(7)?;
+    let summary = parse_lean_summary(&s).map_err(|e| corrupt("summary", e))?;
+    Ok(ActivityRecord {
+        summary,
+        ..row_with(r, false, false)?
+    })
+}
+
 fn row(r: &Row<'_>, with_detail: bool) -> rusqlite::Result<ActivityRecord> {
+    row_with(r, with_detail, true)
+}
+
+fn row_with(
+    r: &Row<'_>,
+    with_detail: bool,
+    with_summary: bool,
+) -> rusqlite::Result<ActivityRecord> {
     let privacy: String = r.get(4)?;
     let edits: String = r.get(9)?;
     Ok(ActivityRecord {
@@ -50,7 +68,11 @@ fn row(r: &Row<'_>, with_detail: bool) -> rusqlite::Result<ActivityRecord> {
         privacy: Privacy::parse(&privacy).ok_or_else(|| corrupt("privacy", &privacy))?,
         distance_m: r.get(5)?,
         source: r.get(6)?,
-        summary: json_col(r, 7, "summary")?,
+        summary: if with_summary {
+            json_col(r, 7, "summary")?
+        } else {
+            serde_json::Value::Null
+        },
         detail: if with_detail {
             json_col(r, 8, "detail")?
         } else {

@@ -19,7 +19,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::pool::backend;
 use crate::SqliteStore;
-use codec::{map_fk, record_row, summary_row, write_tracks, COLS, SUMMARY_COLS};
+use codec::{lean_summary_row, map_fk, record_row, summary_row, write_tracks, COLS, SUMMARY_COLS};
 
 #[async_trait::async_trait]
 impl ActivityStore for SqliteStore {
@@ -342,7 +342,14 @@ impl ActivityStore for SqliteStore {
             ));
             let mut s = c.prepare_cached(&sql).map_err(backend)?;
             let rows = s
-                .query_map(rusqlite::params_from_iter(args), summary_row)
+                .query_map(
+                    rusqlite::params_from_iter(args),
+                    if q.lean {
+                        lean_summary_row
+                    } else {
+                        summary_row
+                    },
+                )
                 .map_err(backend)?;
             rows.collect::<Result<_, _>>().map_err(backend)
         })
