@@ -119,6 +119,7 @@ macro_rules! conformance_tests {
             views::views_member_stats,
             views::views_leaderboard,
             views::views_season_curves,
+            views::views_follow_changes,
         );
     };
     (event: $backend:expr) => {

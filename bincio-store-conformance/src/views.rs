@@ -537,3 +537,74 @@ pub async fn views_season_curves(b: &dyn Backend) {
         public
     );
 }
+
+/// The read models are kept per change (`activity_generations`): a change
+/// written by another process straight into the store — a new activity,
+/// a privacy edit, a deletion — shows in the next answer of a service that
+/// answered before, for the owner and for everyone else alike, and the
+/// owner's view never leaks into the public one.
+pub async fn views_follow_changes(b: &dyn Backend) {
+    let f = fixture(b).await;
+    let svc = &f.svc;
+    let count = |s: &bincio_core::activities::MemberStats| {
+        s.years.iter().map(|y| y.totals.count).sum::<u64>()
+    };
+    // Owner first, so a shared entry would leak the private a4.
+    let own = count(&svc.member_stats(Some(&f.alice), "alice").await.unwrap());
+    let public = count(&svc.member_stats(Some(&f.bob), "alice").await.unwrap());
+    assert_eq!((own, public), (8, 6));
+    let board = |l: &bincio_core::activities::Leaderboard| {
+        l.rows
+            .iter()
+            .map(|r| (r.handle.clone(), r.count))
+            .collect::<Vec<_>>()
+    };
+    let before = board(&svc.leaderboard(None, Period::All).await.unwrap());
+    let years_before = svc.feed_facets(None, Some("alice")).await.unwrap().years;
+    let curve_before = svc.athlete(None, "alice").await.unwrap();
+
+    // Another process: a2 becomes private, a1 is deleted, a new 2024 run.
+    let store = &f._stores.activities;
+    store
+        .patch_edits(
+            "alice",
+            "a2",
+            ActivityEdits {
+                privacy: Some(Privacy::Private),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(store.delete_activity("alice", "a1").await.unwrap());
+    let rec = ActivityRecord {
+        handle: "alice".into(),
+        id: "z1".into(),
+        started_at: 1_717_243_200, // 2024-06-01
+        source_hash: "sha256:z1".into(),
+        privacy: Privacy::Public,
+        distance_m: Some(1000.0),
+        source: None,
+        detail: json!({}),
+        summary: json!({"id": "z1", "title": "Late", "sport": "running",
+            "started_at": "2024-06-01T12:00:00+00:00", "distance_m": 1000.0,
+            "mmp": [[1, 999]], "privacy": "public"}),
+        edits: ActivityEdits::default(),
+        duplicate_of: None,
+        created_at: 2,
+    };
+    store.insert_activity(rec, tracks()).await.unwrap();
+
+    let own = count(&svc.member_stats(Some(&f.alice), "alice").await.unwrap());
+    let public = count(&svc.member_stats(Some(&f.bob), "alice").await.unwrap());
+    assert_eq!((own, public), (8, 5), "a1 gone, z1 new, a2 private");
+    let after = board(&svc.leaderboard(None, Period::All).await.unwrap());
+    assert_ne!(before, after);
+    let alice_row = |b: &[(String, u64)]| b.iter().find(|(h, _)| h == "alice").map(|r| r.1);
+    assert_eq!(alice_row(&after), alice_row(&before).map(|n| n - 1));
+    let years = svc.feed_facets(None, Some("alice")).await.unwrap().years;
+    assert!(years.contains(&2024) && !years_before.contains(&2024));
+    let curve = svc.athlete(None, "alice").await.unwrap();
+    assert_ne!(curve.0["power_curve"], curve_before.0["power_curve"]);
+    assert_eq!(curve.0["power_curve"]["all_time"][0], json!([1, 999]));
+}

@@ -14,11 +14,14 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Number, Value};
 
+use std::sync::Arc;
+
 use super::athlete::SeasonCurve;
-use super::{athlete, view, Activities, AthleteDoc};
+use super::read_cache::SeenRows;
+use super::{athlete, Activities, AthleteDoc};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{AthleteConfig, AthleteKey, AthletePatch, Season, User};
-use crate::store::{ActivityStore, StoreError, SummaryQuery};
+use crate::store::StoreError;
 
 /// Most zones per list.
 pub const MAX_ZONES: usize = 20;
@@ -166,45 +169,25 @@ pub fn parse_patch(body: &Value) -> CoreResult<AthletePatch> {
     Ok(p)
 }
 
-/// Entries for [`athlete::compute`]: `(id, start, summary as seen)`,
-/// duplicates left out, through the light store read (summaries only).
-/// `public`: listed activities only, as anonymous visitors see them.
-async fn summaries(
-    store: &std::sync::Arc<dyn ActivityStore>,
-    handle: &str,
-    public: bool,
-) -> CoreResult<Vec<(String, i64, Value)>> {
-    let (records, _) = super::light_records(
-        store,
-        SummaryQuery {
-            handle: Some(handle.to_owned()),
-            listed_only: public,
-            lean: true,
-            ..SummaryQuery::default()
-        },
-        usize::MAX,
-    )
-    .await?;
-    Ok(records
-        .into_iter()
-        .filter(|r| r.duplicate_of.is_none())
-        .map(|rec| {
-            let doc = if public {
-                view::public_doc(&rec, &rec.summary, &[], None)
-            } else {
-                view::overlay(&rec, &rec.summary, &[])
-            };
-            (rec.id, rec.started_at, doc)
-        })
-        .collect())
-}
-
 fn entries(rows: &[(String, i64, Value)]) -> Vec<athlete::Entry<'_>> {
     rows.iter()
         .map(|(id, t, s)| athlete::Entry {
             id,
             started_at: *t,
             summary: s,
+        })
+        .collect()
+}
+
+/// Entries of the non-duplicate rows (the better copy counts, not both).
+fn seen_entries(rows: &SeenRows) -> Vec<athlete::Entry<'_>> {
+    rows.rows
+        .iter()
+        .filter(|r| !r.duplicate)
+        .map(|r| athlete::Entry {
+            id: &r.id,
+            started_at: r.started_at,
+            summary: &r.doc,
         })
         .collect()
 }
@@ -254,7 +237,7 @@ impl Activities {
     ) -> CoreResult<Vec<SeasonCurve>> {
         let (rows, config) = self.athlete_rows(viewer, handle).await?;
         Ok(athlete::season_curves(
-            &entries(&rows),
+            &seen_entries(&rows),
             config.seasons.as_deref().unwrap_or_default(),
         ))
     }
@@ -269,7 +252,7 @@ impl Activities {
     ) -> CoreResult<AthletePage> {
         let (rows, config) = self.athlete_rows(viewer, handle).await?;
         let seasons = athlete::season_curves(
-            &entries(&rows),
+            &seen_entries(&rows),
             config.seasons.as_deref().unwrap_or_default(),
         );
         Ok(AthletePage {
@@ -283,19 +266,21 @@ impl Activities {
         &self,
         viewer: Option<&User>,
         handle: &str,
-    ) -> CoreResult<(Vec<(String, i64, Value)>, AthleteConfig)> {
+    ) -> CoreResult<(Arc<SeenRows>, AthleteConfig)> {
         let owner = self.member_access(viewer, handle).await?;
-        let rows = summaries(&self.store, handle, !owner).await?;
+        let rows = self.seen.rows(&self.store, Some(handle), owner, usize::MAX).await?;
         let config = self.users.get_athlete(handle).await?;
         Ok((rows, config))
     }
 
-    fn athlete_doc(&self, rows: &[(String, i64, Value)], config: &AthleteConfig) -> AthleteDoc {
-        AthleteDoc(document(
-            rows,
+    fn athlete_doc(&self, rows: &SeenRows, config: &AthleteConfig) -> AthleteDoc {
+        AthleteDoc(athlete::overlay(
+            athlete::compute(
+                &seen_entries(rows),
+                self.clock.unix(),
+                &self.clock.now().to_rfc3339(),
+            ),
             config,
-            self.clock.unix(),
-            &self.clock.now().to_rfc3339(),
         ))
     }
 

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::calendar::{utc_year, year_bounds};
 use super::{
-    effective_sport, feed_summary, light_records, Activities, FeedPage, SummaryDoc, MAX_PAGE,
+    effective_sport, feed_summary, Activities, FeedPage, SummaryDoc, MAX_PAGE,
     SPORTS,
 };
 use crate::error::{CoreError, CoreResult};
@@ -242,20 +242,10 @@ impl Activities {
                 false
             }
         };
-        let (rows, truncated) = light_records(
-            &self.store,
-            SummaryQuery {
-                handle: handle.map(str::to_owned),
-                listed_only: !owner,
-                lean: true,
-                ..SummaryQuery::default()
-            },
-            FACETS_MAX,
-        )
-        .await?;
+        let seen = self.seen.rows(&self.store, handle, owner, FACETS_MAX).await?;
         Ok(facets_of(
-            rows.iter().map(|r| (r.started_at, effective_sport(r))),
-            truncated,
+            seen.rows.iter().map(|r| (r.started_at, r.sport)),
+            seen.truncated,
         ))
     }
 }

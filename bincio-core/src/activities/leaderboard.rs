@@ -24,11 +24,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::calendar::{midnight_utc, next_month, week_start};
-use super::stats::{seen, Totals};
-use super::{light_records, Activities};
+use super::stats::Totals;
+use super::Activities;
 use crate::error::{CoreError, CoreResult};
 use crate::model::User;
-use crate::store::SummaryQuery;
 
 /// Most activities one leaderboard counts (the newest in the period).
 pub const LEADERBOARD_MAX: usize = 100_000;
@@ -166,19 +165,13 @@ impl Activities {
     ) -> CoreResult<Leaderboard> {
         self.check_instance_access(viewer).await?;
         let bounds = period.bounds(self.clock.now());
-        let (rows, truncated) = light_records(
-            &self.store,
-            SummaryQuery {
-                handle: None,
-                listed_only: true,
-                since: bounds.map(|b| b.0),
-                until: bounds.map(|b| b.1),
-                lean: true,
-                ..SummaryQuery::default()
-            },
-            LEADERBOARD_MAX,
-        )
-        .await?;
+        // The whole instance's listed rows, cached per change; a period is
+        // a window of them.
+        let seen = self
+            .seen
+            .rows(&self.store, None, false, LEADERBOARD_MAX)
+            .await?;
+        let truncated = seen.truncated;
         let names: HashMap<String, String> = self
             .users
             .list_users()
@@ -186,16 +179,18 @@ impl Activities {
             .into_iter()
             .map(|u| (u.handle, u.display_name))
             .collect();
-        let docs: Vec<(&str, Value)> = rows
+        let inside = |t: i64| bounds.is_none_or(|(a, b)| t >= a && t < b);
+        let docs: Vec<(&str, &Value)> = seen
+            .rows
             .iter()
-            .filter(|r| r.duplicate_of.is_none())
-            .map(|r| (r.handle.as_str(), seen(r, false)))
+            .filter(|r| !r.duplicate && inside(r.started_at))
+            .map(|r| (r.handle.as_str(), &r.doc))
             .collect();
         Ok(Leaderboard {
             period,
             from: bounds.map(|b| b.0),
             to: bounds.map(|b| b.1),
-            rows: rank(docs.iter().map(|(h, s)| (*h, s)), &names),
+            rows: rank(docs.iter().map(|(h, s)| (*h, *s)), &names),
             truncated,
         })
     }

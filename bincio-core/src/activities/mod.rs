@@ -23,6 +23,7 @@ pub mod feed_filter;
 pub mod ingest;
 pub mod leaderboard;
 pub mod live;
+mod read_cache;
 /// The privacy cut of BAS documents (lives in `bincio-extract`).
 pub use crate::extract::privacy;
 pub mod render;
@@ -187,6 +188,8 @@ pub struct Activities {
     elevation: Option<Arc<dyn dem::ElevationSource>>,
     /// Bounds concurrent decompression and parsing (shared by clones).
     cpu: cpu_slots::CpuSlots,
+    /// Members' activities as seen, per change (shared by clones).
+    seen: Arc<read_cache::ReadCache>,
 }
 
 /// Every record of `handle` (listed ones only if asked), newest first, at
@@ -351,6 +354,7 @@ impl Activities {
             listener: None,
             elevation: None,
             cpu: cpu_slots::CpuSlots::per_core(),
+            seen: Arc::default(),
         }
     }
 

@@ -19,10 +19,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{calendar, known_sport, light_records, view, Activities};
+use super::{calendar, known_sport, view, Activities};
 use crate::error::CoreResult;
 use crate::model::{ActivityRecord, User};
-use crate::store::SummaryQuery;
 
 /// Most activities the stats consider (the newest).
 pub const STATS_MAX: usize = 20_000;
@@ -226,30 +225,21 @@ impl Activities {
         handle: &str,
     ) -> CoreResult<MemberStats> {
         let owner = self.member_access(viewer, handle).await?;
-        let (rows, truncated) = light_records(
-            &self.store,
-            SummaryQuery {
-                handle: Some(handle.to_owned()),
-                listed_only: !owner,
-                lean: true,
-                ..SummaryQuery::default()
-            },
-            STATS_MAX,
-        )
-        .await?;
-        let docs: Vec<(&ActivityRecord, Value)> = rows
+        let seen = self
+            .seen
+            .rows(&self.store, Some(handle), owner, STATS_MAX)
+            .await?;
+        let entries: Vec<StatsEntry<'_>> = seen
+            .rows
             .iter()
-            .filter(|r| r.duplicate_of.is_none())
-            .map(|r| (r, seen(r, owner)))
-            .collect();
-        let entries: Vec<StatsEntry<'_>> = docs
-            .iter()
-            .map(|(r, s)| StatsEntry {
+            .filter(|r| !r.duplicate)
+            .map(|r| StatsEntry {
                 id: &r.id,
                 started_at: r.started_at,
-                summary: s,
+                summary: &r.doc,
             })
             .collect();
+        let truncated = seen.truncated;
         Ok(MemberStats {
             handle: handle.to_owned(),
             years: years_of(&entries),
