@@ -104,9 +104,9 @@ async fn main() {
     let rider = accounts.require_user("rider").await.expect("rider");
     let t0 = Instant::now();
     // 1 000 rides of 20 minutes at 10-second samples, one a day or so.
-    let first = 1_700_000_000;
+    let first = 1_680_000_000; // 2023-03-28
     for i in 0..count {
-        let gpx = ride(first + i as i64 * 97_000, 120, 10, i as u64);
+        let gpx = ride(first + i as i64 * 86_000, 120, 10, i as u64);
         activities
             .ingest(&rider, &format!("r{i}.gpx"), gpx, IngestOptions::default())
             .await
@@ -141,16 +141,23 @@ async fn main() {
         tiles: bincio_http::TileSource::none(),
         ..HttpConfig::default()
     };
+    let editor = activities.clone();
     let app = bincio_http::router(AppState::new(accounts, activities, config));
     let activity = format!("/u/rider/activity/{big_id}/");
     let map_page: &[&str] = &["leaflet.js", "leaflet.css", "uplot.js", "uplot.css", "activity.js"];
+    // "cold": every request follows an edit of the big ride (a new
+    // generation), so nothing kept from the previous request is reused.
     let pages: Vec<(&str, String, &[&str])> = vec![
         ("feed /", "/".into(), &[]),
         ("member feed", "/u/rider/".into(), &[]),
         ("activity (50k samples)", activity.clone(), map_page),
+        ("activity, cold", activity.clone(), map_page),
         ("stats", "/u/rider/stats/".into(), &[]),
+        ("stats, cold", "/u/rider/stats/".into(), &[]),
         ("athlete", "/u/rider/athlete/".into(), &["athlete.js"]),
+        ("athlete, cold", "/u/rider/athlete/".into(), &["athlete.js"]),
         ("community (all)", "/community/?period=all".into(), &[]),
+        ("community, cold", "/community/?period=all".into(), &[]),
         ("upload", "/upload/".into(), &["upload.js"]),
         ("baseline: /api/feed", "/api/feed?handle=rider".into(), &[]),
         (
@@ -174,7 +181,12 @@ async fn main() {
         assert_eq!(status, StatusCode::OK, "{path}");
         let mut times = Vec::with_capacity(rounds);
         let mut bytes = 0;
-        for _ in 0..rounds {
+        for round in 0..rounds {
+            if name.ends_with("cold") {
+                let req = serde_json::from_value(serde_json::json!({"title": format!("Big ride {round}")}))
+                    .expect("edit");
+                editor.edit(&rider, &big_id, req).await.expect("edit");
+            }
             let t = Instant::now();
             let (status, n) = get(&app, path, &cookie).await;
             times.push(t.elapsed());

@@ -46,6 +46,8 @@ struct Inner {
     /// Set by the first request with proxy headers while they are not
     /// trusted (the warning is logged once).
     proxy_warned: AtomicBool,
+    /// The activity pages' kept drawings.
+    drawn: crate::web::DrawCache,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
                 activities,
                 config,
                 proxy_warned: AtomicBool::new(false),
+                drawn: crate::web::DrawCache::default(),
             }),
         }
     }
@@ -87,6 +90,11 @@ impl AppState {
     /// Deployment options.
     pub fn config(&self) -> &HttpConfig {
         &self.inner.config
+    }
+
+    /// The activity pages' kept drawings.
+    pub(crate) fn drawn(&self) -> &crate::web::DrawCache {
+        &self.inner.drawn
     }
 
     /// True exactly once: for the first request with untrusted proxy

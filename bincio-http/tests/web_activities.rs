@@ -538,7 +538,43 @@ async fn tiles_are_in_the_csp(b: Backend) {
     assert!(p.body.contains("data-tiles=\"\""));
 }
 
+/// The activity page keeps its drawings per change: a privacy change, a
+/// recalculated elevation or new zones show at once, for every viewer.
+async fn drawings_follow_changes(b: Backend) {
+    let app = app!(b);
+    app.user("alice", Role::User).await;
+    app.user("bob", Role::User).await;
+    let id = app.ingest("alice", "brut/1034867910.gpx").await;
+    let page = format!("/u/alice/activity/{id}/");
+    let digits = coordinate_digits(&app, &id).await;
+    let mut bob = app.logged_in("bob").await;
+    let mut alice = app.logged_in("alice").await;
+    for _ in 0..2 {
+        let p = bob.get(&page).await;
+        assert!(p.body.contains("id=\"map\"") && p.body.contains(&digits[2]));
+        assert!(!alice.get(&page).await.body.contains("Time in heart-rate zones"));
+    }
+    app.edit("alice", &id, json!({"privacy": "no_gps"})).await;
+    let p = bob.get(&page).await;
+    assert!(!p.body.contains("id=\"map\""), "no map after the change");
+    assert_none_of(&p, &digits, "bob after no_gps");
+    assert!(alice.get(&page).await.body.contains("id=\"map\""), "the owner still sees it");
+    let user = app.accounts.require_user("alice").await.unwrap();
+    app.activities
+        .set_athlete(&user, &json!({"hr_zones": [[0, 150], [150, 200]]}))
+        .await
+        .unwrap();
+    assert!(alice.get(&page).await.body.contains("Time in heart-rate zones"));
+    app.edit("alice", &id, json!({"privacy": "public", "hide_stats": ["heart_rate"]}))
+        .await;
+    let p = bob.get(&page).await;
+    assert!(p.body.contains("id=\"map\""));
+    assert!(!p.body.contains("data-chart=\"hr\"") && !p.body.contains("Time in heart-rate zones"));
+    assert!(alice.get(&page).await.body.contains("data-chart=\"hr\""));
+}
+
 web_cases!(
+    drawings_follow_changes,
     privacy_on_every_page,
     owner_forms_work_without_js,
     upload_form_without_js,

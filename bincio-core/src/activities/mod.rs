@@ -437,8 +437,30 @@ impl Activities {
         if owner {
             return Ok(DetailDoc(view::overlay(&rec, &rec.detail, &images)));
         }
-        let tracks = self.store.get_tracks(handle, id).await?.unwrap_or_default();
-        Ok(detail_as_seen(&rec, false, &images, tracks.geojson.as_ref()))
+        // Only the track is needed for the cut: leave the timeseries text
+        // unparsed (it is most of the bytes).
+        let geojson = match self.store.get_tracks_raw(handle, id).await? {
+            Some(raw) => raw
+                .geojson
+                .map(|g| serde_json::from_str::<Value>(&g))
+                .transpose()
+                .map_err(|e| CoreError::Internal(format!("stored track: {e}")))?,
+            None => None,
+        };
+        Ok(detail_as_seen(&rec, false, &images, geojson.as_ref()))
+    }
+
+    /// A number that changes whenever anything any viewer sees of
+    /// `handle`'s activities changes (the store's activity generation):
+    /// for callers that keep what they computed from those documents.
+    pub async fn generation(&self, handle: &str) -> CoreResult<u64> {
+        Ok(self
+            .store
+            .activity_generations()
+            .await?
+            .into_iter()
+            .find(|(h, _)| h == handle)
+            .map_or(0, |(_, n)| n))
     }
 
     /// Everything the activity page shows of `handle`'s activity `id`, as

@@ -39,6 +39,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use assets::{asset_bytes, LAYOUT_ASSETS};
+pub(crate) use pages::activity::drawn::DrawCache;
 pub(crate) use errors::html_errors;
 
 use crate::AppState;

@@ -217,7 +217,7 @@ pub(crate) fn chart_data(t_: &Strings, u: Units, sport: &str, ts: &Value) -> Opt
 }
 
 /// One row of the zones table.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ZoneRow {
     pub name: String,
     pub range: String,

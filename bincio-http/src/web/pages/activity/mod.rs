@@ -10,7 +10,10 @@
 //! track. The page never re-decides privacy; it shows what it is given.
 
 pub(crate) mod charts;
+pub(crate) mod drawn;
 pub(crate) mod owner;
+
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::Path;
@@ -27,6 +30,7 @@ use crate::web::markdown;
 use crate::web::render::{html, CSP};
 use crate::web::units::Units;
 use charts::{chart_data, zone_pairs, zone_times, ZoneRow};
+use drawn::Drawn;
 
 /// A photo of the activity.
 pub(crate) struct Photo {
@@ -46,6 +50,7 @@ pub(crate) struct Lap {
 }
 
 /// A chart slot: the server-drawn fallback and its caption.
+#[derive(Debug, Clone)]
 pub(crate) struct ChartSlot {
     pub key: &'static str,
     pub label: &'static str,
@@ -144,39 +149,20 @@ fn laps(u: Units, doc: &Value) -> Vec<Lap> {
 }
 
 /// Build the page for `viewer`; `edit` carries a refused form back.
-pub(crate) async fn build<'a>(
-    c: &'a Ctx,
-    handle: &str,
-    id: &str,
-    edit: Option<owner::EditForm>,
-) -> Result<ActivityPage<'a>, Response> {
-    let m = member(c, handle).await?;
-    let acts = c.st.activities();
-    let viewer = c.user.as_ref();
-    let view = acts.view(viewer, &m.handle, id).await.map_err(|e| c.fail(e))?;
-    let doc = view.detail.into_value();
-    let (geo, ts) = (view.geojson, view.timeseries);
-    let config = acts
-        .athlete_config(&m.handle)
-        .await
-        .map_err(|e| c.fail(e))?;
-    let u = c.units().await;
+/// Draw the map, charts and zones from the documents as seen.
+fn draw_parts(
+    c: &Ctx,
+    u: Units,
+    sport: &str,
+    title: &str,
+    geo: Option<&Value>,
+    ts: Option<&Value>,
+    config: &bincio_core::model::AthleteConfig,
+) -> Drawn {
     let t = c.t;
-    let is_owner = viewer.is_some_and(|v| v.handle == m.handle);
-    let sport = text(&doc, "sport").to_owned();
-    let title = match text(&doc, "title") {
-        "" => t.untitled.to_owned(),
-        s => s.to_owned(),
-    };
-    let base = cards::activity_href(&m.handle, id);
-    let points = geo
-        .as_ref()
-        .map(|g| track_points(g.as_value()))
-        .unwrap_or_default();
-    let map_svg = draw::map_track(&points, &title);
-    let ts_value = ts.as_ref().map(|t| t.as_value());
-    let chart = ts_value.and_then(|ts| chart_data(t, u, &sport, ts));
-    let chart_slots = chart
+    let points = geo.map(track_points).unwrap_or_default();
+    let chart = ts.and_then(|ts| chart_data(t, u, sport, ts));
+    let charts = chart
         .as_ref()
         .map(|d| {
             d.series
@@ -190,11 +176,96 @@ pub(crate) async fn build<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    let tiles = &c.st.config().tiles;
+    let round = |x: f64| (x * 1e5).round() / 1e5;
     let data = serde_json::json!({
-        "track": points.iter().map(|p| [ (p[0] * 1e5).round() / 1e5, (p[1] * 1e5).round() / 1e5 ]).collect::<Vec<_>>(),
+        "track": points.iter().map(|p| [round(p[0]), round(p[1])]).collect::<Vec<_>>(),
         "charts": chart,
     });
+    let (hr_zones, power_zones) = match ts {
+        Some(ts) => (
+            zone_times(ts, "hr_bpm", &zone_pairs(config.hr_zones.as_ref()), "bpm"),
+            zone_times(ts, "power_w", &zone_pairs(config.power_zones.as_ref()), "W"),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Drawn {
+        has_track: !points.is_empty(),
+        map_svg: draw::map_track(&points, title),
+        charts,
+        data_json: script_json(&data),
+        hr_zones,
+        power_zones,
+    }
+}
+
+/// Build the page for `viewer`; `edit` carries a refused form back.
+pub(crate) async fn build<'a>(
+    c: &'a Ctx,
+    handle: &str,
+    id: &str,
+    edit: Option<owner::EditForm>,
+) -> Result<ActivityPage<'a>, Response> {
+    let m = member(c, handle).await?;
+    let acts = c.st.activities();
+    let viewer = c.user.as_ref();
+    let is_owner = viewer.is_some_and(|v| v.handle == m.handle);
+    // The generation first: a drawing is never older than it says.
+    let generation = acts.generation(&m.handle).await.map_err(|e| c.fail(e))?;
+    let config = acts
+        .athlete_config(&m.handle)
+        .await
+        .map_err(|e| c.fail(e))?;
+    let u = c.units().await;
+    let t = c.t;
+    let key: drawn::Key = (
+        m.handle.clone(),
+        id.to_owned(),
+        is_owner,
+        u.value(),
+        c.lang.code(),
+        format!("{:?}{:?}", config.hr_zones, config.power_zones),
+    );
+    let kept = c.st.drawn().get(&key, generation);
+    // Kept: the detail alone (no track parse). Else everything at once.
+    let (doc, fresh) = if kept.is_some() {
+        let d = acts.detail(viewer, &m.handle, id).await.map_err(|e| c.fail(e))?;
+        (d.into_value(), None)
+    } else {
+        let v = acts.view(viewer, &m.handle, id).await.map_err(|e| c.fail(e))?;
+        (v.detail.into_value(), Some((v.geojson, v.timeseries)))
+    };
+    let sport = text(&doc, "sport").to_owned();
+    let title = match text(&doc, "title") {
+        "" => t.untitled.to_owned(),
+        s => s.to_owned(),
+    };
+    let drawn = match (kept, fresh) {
+        (Some(d), _) => d,
+        (None, fresh) => {
+            let (geo, ts) = fresh.unwrap_or_default();
+            let d = Arc::new(draw_parts(
+                c,
+                u,
+                &sport,
+                &title,
+                geo.as_ref().map(|g| g.as_value()),
+                ts.as_ref().map(|t| t.as_value()),
+                &config,
+            ));
+            c.st.drawn().put(key, generation, d.clone());
+            d
+        }
+    };
+    let Drawn {
+        has_track,
+        map_svg,
+        charts,
+        data_json,
+        hr_zones,
+        power_zones,
+    } = (*drawn).clone();
+    let base = cards::activity_href(&m.handle, id);
+    let tiles = &c.st.config().tiles;
     let hidden: Vec<String> = doc
         .pointer("/custom/hide_stats")
         .and_then(Value::as_array)
@@ -228,13 +299,6 @@ pub(crate) async fn build<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    let (hr_zones, power_zones) = match ts_value {
-        Some(ts) => (
-            zone_times(ts, "hr_bpm", &zone_pairs(config.hr_zones.as_ref()), "bpm"),
-            zone_times(ts, "power_w", &zone_pairs(config.power_zones.as_ref()), "W"),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
     let privacy = text(&doc, "privacy").to_owned();
     let edit = if is_owner {
         Some(edit.unwrap_or_else(|| owner::EditForm::from_doc(&doc)))
@@ -257,12 +321,12 @@ pub(crate) async fn build<'a>(
         photos,
         stats: cards::stats(c, u, &doc, true),
         hidden_note,
-        has_track: !points.is_empty(),
+        has_track,
         map_svg,
         tiles_url: tiles.url().to_owned(),
         tiles_attribution: tiles.attribution().to_owned(),
-        charts: chart_slots,
-        data_json: script_json(&data),
+        charts,
+        data_json,
         laps: laps(u, &doc),
         hr_zones,
         power_zones,
