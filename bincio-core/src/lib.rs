@@ -14,6 +14,7 @@ pub mod activities;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod generation_cache;
 /// The extraction engine (the `bincio-extract` crate).
 pub use bincio_extract as extract;
 pub mod import;

@@ -144,7 +144,13 @@ async fn main() {
     let editor = activities.clone();
     let app = bincio_http::router(AppState::new(accounts, activities, config));
     let activity = format!("/u/rider/activity/{big_id}/");
-    let map_page: &[&str] = &["leaflet.js", "leaflet.css", "uplot.js", "uplot.css", "activity.js"];
+    let map_page: &[&str] = &[
+        "leaflet.js",
+        "leaflet.css",
+        "uplot.js",
+        "uplot.css",
+        "activity.js",
+    ];
     // "cold": every request follows an edit of the big ride (a new
     // generation), so nothing kept from the previous request is reused.
     let pages: Vec<(&str, String, &[&str])> = vec![
@@ -183,8 +189,10 @@ async fn main() {
         let mut bytes = 0;
         for round in 0..rounds {
             if name.ends_with("cold") {
-                let req = serde_json::from_value(serde_json::json!({"title": format!("Big ride {round}")}))
-                    .expect("edit");
+                let req = serde_json::from_value(
+                    serde_json::json!({"title": format!("Big ride {round}")}),
+                )
+                .expect("edit");
                 editor.edit(&rider, &big_id, req).await.expect("edit");
             }
             let t = Instant::now();

@@ -502,9 +502,9 @@ async fn filters_stats_and_athlete_form(b: Backend) {
 /// The activity page's CSP allows images from the tile host and nowhere
 /// else; other pages keep the strict one; no tiles = no host.
 async fn tiles_are_in_the_csp(b: Backend) {
-    let app = match App::with_config(b, module_path!(), bincio_http::HttpConfig::default()).await {
-        Some(a) => a,
-        None => return,
+    let Some(app) = App::with_config(b, module_path!(), bincio_http::HttpConfig::default()).await
+    else {
+        return;
     };
     app.user("alice", Role::User).await;
     let id = app.ingest("alice", "brut/1026973739.gpx").await;
@@ -552,21 +552,36 @@ async fn drawings_follow_changes(b: Backend) {
     for _ in 0..2 {
         let p = bob.get(&page).await;
         assert!(p.body.contains("id=\"map\"") && p.body.contains(&digits[2]));
-        assert!(!alice.get(&page).await.body.contains("Time in heart-rate zones"));
+        assert!(!alice
+            .get(&page)
+            .await
+            .body
+            .contains("Time in heart-rate zones"));
     }
     app.edit("alice", &id, json!({"privacy": "no_gps"})).await;
     let p = bob.get(&page).await;
     assert!(!p.body.contains("id=\"map\""), "no map after the change");
     assert_none_of(&p, &digits, "bob after no_gps");
-    assert!(alice.get(&page).await.body.contains("id=\"map\""), "the owner still sees it");
+    assert!(
+        alice.get(&page).await.body.contains("id=\"map\""),
+        "the owner still sees it"
+    );
     let user = app.accounts.require_user("alice").await.unwrap();
     app.activities
         .set_athlete(&user, &json!({"hr_zones": [[0, 150], [150, 200]]}))
         .await
         .unwrap();
-    assert!(alice.get(&page).await.body.contains("Time in heart-rate zones"));
-    app.edit("alice", &id, json!({"privacy": "public", "hide_stats": ["heart_rate"]}))
-        .await;
+    assert!(alice
+        .get(&page)
+        .await
+        .body
+        .contains("Time in heart-rate zones"));
+    app.edit(
+        "alice",
+        &id,
+        json!({"privacy": "public", "hide_stats": ["heart_rate"]}),
+    )
+    .await;
     let p = bob.get(&page).await;
     assert!(p.body.contains("id=\"map\""));
     assert!(!p.body.contains("data-chart=\"hr\"") && !p.body.contains("Time in heart-rate zones"));

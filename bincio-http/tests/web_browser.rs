@@ -17,12 +17,11 @@ use std::time::Duration;
 
 use bincio_core::activities::ingest::IngestOptions;
 use bincio_core::model::Role;
-use bincio_http::ServeConfig;
 use fantoccini::{Client, Locator};
 use web_support::browser::{
-    fill_and_submit, screenshot, text, wait_for_path, wait_for_text, Browser,
+    fill_and_submit, screenshot, serve, text, wait_for_path, wait_for_text, Browser,
 };
-use web_support::{App, Backend, PW};
+use web_support::{Backend, PW};
 
 const NEW_PW: &str = "a brand new password";
 
@@ -44,24 +43,6 @@ fn gpx() -> Vec<u8> {
          <trk><name>Morning ride</name><type>cycling</type><trkseg>{pts}</trkseg></trk></gpx>"
     )
     .into_bytes()
-}
-
-/// Serve `app` on a loopback port; the server stops when the sender drops.
-async fn serve(app: &App) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(bincio_http::serve(
-        listener,
-        app.router.clone(),
-        ServeConfig::default(),
-        async {
-            let _ = rx.await;
-        },
-    ));
-    (format!("http://{addr}"), tx)
 }
 
 async fn copy_value(c: &Client) -> String {
@@ -227,7 +208,7 @@ async fn life_of_an_instance(b: Backend) {
     )
     .await;
     wait_for_path(&bob, "/").await;
-    wait_for_text(&bob, "Welcome, Bob").await;
+    wait_for_text(&bob, "Latest activities").await;
 
     // The admin sees bob in /admin/ (with his activity), makes him staff,
     // wipes his activities.

@@ -19,15 +19,20 @@ use std::time::Duration;
 
 use bincio_core::accounts::settings;
 use bincio_core::model::Role;
-use bincio_http::ServeConfig;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, Locator};
-use web_support::browser::{fill_and_submit, screenshot, text, wait_for_path, wait_for_text, Browser};
-use web_support::{App, Backend, PW};
+use web_support::browser::{
+    click, fill_and_submit, screenshot, serve, text, type_into, wait_for_path, wait_for_text,
+    Browser,
+};
+use web_support::{Backend, PW};
 
 /// A fixture's canonical path (chromedriver refuses `..` in a path).
 fn fixture(rel: &str) -> PathBuf {
-    let p = format!("{}/../tests/data/activities/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let p = format!(
+        "{}/../tests/data/activities/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::canonicalize(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
@@ -51,30 +56,30 @@ fn strava_zip(dir: &std::path::Path) -> PathBuf {
     )
     .unwrap();
     w.start_file("activities/840534997.gpx", opts).unwrap();
-    w.write_all(&std::fs::read(fixture("brut/840534997.gpx")).unwrap()).unwrap();
+    w.write_all(&std::fs::read(fixture("brut/840534997.gpx")).unwrap())
+        .unwrap();
     let path = dir.join("export_strava.zip");
     std::fs::write(&path, w.finish().unwrap().into_inner()).unwrap();
     path
 }
 
-async fn serve(app: &App) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(bincio_http::serve(listener, app.router.clone(), ServeConfig::default(), async {
-        let _ = rx.await;
-    }));
-    (format!("http://{addr}"), tx)
-}
-
 async fn log_in(c: &Client, base: &str, handle: &str) {
     c.goto(&format!("{base}/login/")).await.unwrap();
-    fill_and_submit(c, "form[action=\"/login/\"]", &[("handle", handle), ("password", PW)], "button").await;
+    fill_and_submit(
+        c,
+        "form[action=\"/login/\"]",
+        &[("handle", handle), ("password", PW)],
+        "button",
+    )
+    .await;
     wait_for_path(c, "/").await;
 }
 
 async fn count(c: &Client, css: &str) -> usize {
-    c.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    c.find_all(Locator::Css(css))
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0)
 }
 
 /// Wait until `css` matches at least `n` elements.
@@ -160,14 +165,12 @@ async fn activities_in_a_browser(b: Backend) {
         broken,
         strava_zip(tmp.path()),
     ];
-    let list = files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n");
-    alice
-        .find(Locator::Css("input[type=file]"))
-        .await
-        .unwrap()
-        .send_keys(&list)
-        .await
-        .unwrap();
+    let list = files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    type_into(&alice, "input[type=file]", &list, false).await;
     // One row per file (the ZIP adds none), each with its outcome.
     wait_for_count(&alice, ".upload-item:not(.status-waiting)", 7).await;
     for _ in 0..400 {
@@ -180,12 +183,33 @@ async fn activities_in_a_browser(b: Backend) {
     }
     let page = text(&alice).await;
     assert_eq!(count(&alice, ".upload-item.status-new").await, 5, "{page}");
-    assert_eq!(count(&alice, ".upload-item.status-duplicate").await, 1, "{page}");
-    assert_eq!(count(&alice, ".upload-item.status-error").await, 1, "{page}");
-    assert!(page.contains("Already uploaded.") && page.contains("Open the existing one"), "{page}");
+    assert_eq!(
+        count(&alice, ".upload-item.status-duplicate").await,
+        1,
+        "{page}"
+    );
+    assert_eq!(
+        count(&alice, ".upload-item.status-error").await,
+        1,
+        "{page}"
+    );
+    assert!(
+        page.contains("Already uploaded.") && page.contains("Open the existing one"),
+        "{page}"
+    );
     assert!(page.contains("broken.gpx"), "{page}");
-    assert!(page.contains("Strava export: 1 new, 0 already there, 0 failed."), "{page}");
-    assert_eq!(app.activities.storage("alice").await.unwrap().activities_count, 5);
+    assert!(
+        page.contains("Strava export: 1 new, 0 already there, 0 failed."),
+        "{page}"
+    );
+    assert_eq!(
+        app.activities
+            .storage("alice")
+            .await
+            .unwrap()
+            .activities_count,
+        5
+    );
     if shots {
         screenshot(&alice, 1280, "upload-results-1280-light").await;
         screenshot(&alice, 390, "upload-results-390-light").await;
@@ -194,7 +218,10 @@ async fn activities_in_a_browser(b: Backend) {
     // ---- the feed ----
     alice.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(count(&alice, ".activity-card").await, 5);
-    assert!(count(&alice, ".activity-card svg.svg-map").await >= 4, "tracks drawn");
+    assert!(
+        count(&alice, ".activity-card svg.svg-map").await >= 4,
+        "tracks drawn"
+    );
     assert!(text(&alice).await.contains("Lake loop from the export"));
 
     // ---- one activity: map, charts, hover ----
@@ -203,10 +230,16 @@ async fn activities_in_a_browser(b: Backend) {
     alice.goto(&page).await.unwrap();
     wait_for_count(&alice, ".leaflet-pane", 1).await;
     let charts = count(&alice, "[data-chart]").await;
-    assert!(charts >= 3, "elevation, pace, heart rate, cadence: {charts}");
+    assert!(
+        charts >= 3,
+        "elevation, pace, heart rate, cadence: {charts}"
+    );
     wait_for_count(&alice, ".chart-plot canvas", charts).await;
     assert_eq!(marker(&alice).await, serde_json::Value::Null);
-    let over = alice.find(Locator::Css("[data-chart] .u-over")).await.unwrap();
+    let over = alice
+        .find(Locator::Css("[data-chart] .u-over"))
+        .await
+        .unwrap();
     hover(&alice, over.clone(), -200.0).await;
     let first = marker(&alice).await;
     assert!(first.is_array(), "hovering a chart shows the marker");
@@ -214,53 +247,43 @@ async fn activities_in_a_browser(b: Backend) {
     let second = marker(&alice).await;
     assert_ne!(first, second, "the marker follows the pointer");
     // Time ↔ distance.
-    alice.find(Locator::Css("[data-x=d]")).await.unwrap().click().await.unwrap();
+    click(&alice, "[data-x=d]").await;
     wait_for_count(&alice, ".chart-plot canvas", charts).await;
 
     // ---- edit title and privacy ----
-    alice.find(Locator::Css("#f-title")).await.unwrap().clear().await.unwrap();
-    alice.find(Locator::Css("#f-title")).await.unwrap().send_keys("Ride along the lake").await.unwrap();
-    alice
-        .find(Locator::Css("#f-privacy option[value=unlisted]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    alice
-        .find(Locator::Css("form[action$=\"/edit\"] button.button-primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&alice, "#f-title", "Ride along the lake", true).await;
+    click(&alice, "#f-privacy option[value=unlisted]").await;
+    click(&alice, "form[action$=\"/edit\"] button.button-primary").await;
     wait_for_text(&alice, "Activity saved.").await;
-    let h1 = alice.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let h1 = alice
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(h1, "Ride along the lake");
     let owner = app.accounts.require_user("alice").await.unwrap();
-    let d = app.activities.detail(Some(&owner), "alice", id).await.unwrap().into_value();
+    let d = app
+        .activities
+        .detail(Some(&owner), "alice", id)
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(d["privacy"], "unlisted");
 
     // ---- a photo ----
     let png = tmp.path().join("summit.png");
     std::fs::write(&png, PNG).unwrap();
-    alice
-        .find(Locator::Css("#f-photo"))
-        .await
-        .unwrap()
-        .send_keys(&png.display().to_string())
-        .await
-        .unwrap();
-    alice
-        .find(Locator::Css("form[action$=\"/photos\"] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&alice, "#f-photo", &png.display().to_string(), false).await;
+    click(&alice, "form[action$=\"/photos\"] button").await;
     wait_for_text(&alice, "Photo added.").await;
     wait_for_count(&alice, ".photo-grid img", 1).await;
-    let loaded = js(&alice, "var i = document.querySelector('.photo-grid img'); return i.complete && i.naturalWidth;").await;
+    let loaded = js(
+        &alice,
+        "var i = document.querySelector('.photo-grid img'); return i.complete && i.naturalWidth;",
+    )
+    .await;
     assert_eq!(loaded, serde_json::json!(1), "the photo is shown");
     if shots {
         alice.goto(&page).await.unwrap();
@@ -273,19 +296,29 @@ async fn activities_in_a_browser(b: Backend) {
     let noscript = browser.person_without_js().await;
     log_in(&noscript, &base, "alice").await;
     noscript.goto(&format!("{base}/upload/")).await.unwrap();
+    type_into(
+        &noscript,
+        "#f-files",
+        &fixture("brut/2251973623.gpx").display().to_string(),
+        false,
+    )
+    .await;
+    click(&noscript, "[data-upload-submit]").await;
+    wait_for_text(&noscript, "1 new, 0 duplicates, 0 failed.").await;
     noscript
-        .find(Locator::Css("#f-files"))
-        .await
-        .unwrap()
-        .send_keys(&fixture("brut/2251973623.gpx").display().to_string())
+        .goto(&format!("{base}/u/alice/activity/2019-03-30T125235Z/"))
         .await
         .unwrap();
-    noscript.find(Locator::Css("[data-upload-submit]")).await.unwrap().click().await.unwrap();
-    wait_for_text(&noscript, "1 new, 0 duplicates, 0 failed.").await;
-    noscript.goto(&format!("{base}/u/alice/activity/2019-03-30T125235Z/")).await.unwrap();
     assert_eq!(count(&noscript, ".leaflet-pane").await, 0);
-    assert_eq!(count(&noscript, "#map svg.svg-map").await, 1, "the server-drawn track");
-    assert!(count(&noscript, ".chart-plot svg.svg-profile").await >= 2, "server-drawn profiles");
+    assert_eq!(
+        count(&noscript, "#map svg.svg-map").await,
+        1,
+        "the server-drawn track"
+    );
+    assert!(
+        count(&noscript, ".chart-plot svg.svg-profile").await >= 2,
+        "server-drawn profiles"
+    );
     if shots {
         screenshot(&noscript, 1280, "activity-nojs-1280-light").await;
         screenshot(&noscript, 390, "activity-nojs-390-light").await;
@@ -313,12 +346,16 @@ async fn activities_in_a_browser(b: Backend) {
 
     // ---- delete, confirmed twice (the box and the dialog) ----
     alice.goto(&page).await.unwrap();
-    alice.find(Locator::Css("input[name=confirm]")).await.unwrap().click().await.unwrap();
-    alice.find(Locator::Css(".danger-form button")).await.unwrap().click().await.unwrap();
+    click(&alice, "input[name=confirm]").await;
+    click(&alice, ".danger-form button").await;
     alice.accept_alert().await.unwrap();
     wait_for_path(&alice, "/u/alice/").await;
     wait_for_text(&alice, "was deleted").await;
-    assert!(app.activities.detail(Some(&owner), "alice", id).await.is_err());
+    assert!(app
+        .activities
+        .detail(Some(&owner), "alice", id)
+        .await
+        .is_err());
     let _ = alice.close().await;
 }
 

@@ -268,7 +268,10 @@ impl Activities {
         handle: &str,
     ) -> CoreResult<(Arc<SeenRows>, AthleteConfig)> {
         let owner = self.member_access(viewer, handle).await?;
-        let rows = self.seen.rows(&self.store, Some(handle), owner, usize::MAX).await?;
+        let rows = self
+            .seen
+            .rows(&self.store, Some(handle), owner, usize::MAX)
+            .await?;
         let config = self.users.get_athlete(handle).await?;
         Ok((rows, config))
     }

@@ -23,10 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::calendar::{utc_year, year_bounds};
-use super::{
-    effective_sport, feed_summary, Activities, FeedPage, SummaryDoc, MAX_PAGE,
-    SPORTS,
-};
+use super::{effective_sport, feed_summary, Activities, FeedPage, SummaryDoc, MAX_PAGE, SPORTS};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{FeedCursor, User};
 use crate::store::SummaryQuery;
@@ -242,7 +239,10 @@ impl Activities {
                 false
             }
         };
-        let seen = self.seen.rows(&self.store, handle, owner, FACETS_MAX).await?;
+        let seen = self
+            .seen
+            .rows(&self.store, handle, owner, FACETS_MAX)
+            .await?;
         Ok(facets_of(
             seen.rows.iter().map(|r| (r.started_at, r.sport)),
             seen.truncated,

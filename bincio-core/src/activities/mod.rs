@@ -481,9 +481,7 @@ impl Activities {
         let detail = detail_as_seen(&rec, owner, &images, tracks.geojson.as_ref());
         Ok(ActivityView {
             detail,
-            geojson: tracks
-                .geojson
-                .and_then(|g| geojson_as_seen(&rec, owner, g)),
+            geojson: tracks.geojson.and_then(|g| geojson_as_seen(&rec, owner, g)),
             timeseries: tracks
                 .timeseries
                 .and_then(|t| timeseries_as_seen(&rec, owner, t)),

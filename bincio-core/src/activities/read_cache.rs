@@ -22,13 +22,13 @@
 //! * bounded: at most [`MAX_ENTRIES`] entries; when full, the oldest built
 //!   is dropped.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::{effective_sport, light_records};
 use crate::error::CoreResult;
+use crate::generation_cache::GenerationCache;
 use crate::store::{ActivityStore, SummaryQuery};
 
 /// Most cached entries (two per member seen: owner's and public).
@@ -59,11 +59,13 @@ pub(crate) struct SeenRows {
 type Key = (Option<String>, bool);
 
 /// The cache (shared by clones of the service).
-#[derive(Debug, Default)]
-pub(crate) struct ReadCache {
-    entries: Mutex<HashMap<Key, (u64, u64, Arc<SeenRows>)>>,
-    /// Build counter, for "oldest built".
-    built: std::sync::atomic::AtomicU64,
+#[derive(Debug)]
+pub(crate) struct ReadCache(GenerationCache<Key, SeenRows>);
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        Self(GenerationCache::new(MAX_ENTRIES))
+    }
 }
 
 impl ReadCache {
@@ -82,10 +84,8 @@ impl ReadCache {
             None => gens.iter().map(|(_, n)| *n).fold(0u64, u64::wrapping_add),
         };
         let key: Key = (handle.map(str::to_owned), owner);
-        if let Some((g, _, rows)) = self.lock().get(&key) {
-            if *g == generation {
-                return Ok(rows.clone());
-            }
+        if let Some(rows) = self.0.get(&key, generation) {
+            return Ok(rows);
         }
         let (records, truncated) = light_records(
             store,
@@ -110,25 +110,7 @@ impl ReadCache {
             })
             .collect();
         let built = Arc::new(SeenRows { rows, truncated });
-        let n = self
-            .built
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut map = self.lock();
-        if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
-            if let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, (_, b, _))| *b)
-                .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(key, (generation, n, built.clone()));
+        self.0.put(key, generation, built.clone());
         Ok(built)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (u64, u64, Arc<SeenRows>)>> {
-        // A panic while holding the lock leaves a map that is still valid.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

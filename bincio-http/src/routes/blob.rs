@@ -21,6 +21,23 @@ pub(crate) async fn image(
     Ok(blob_response(blob))
 }
 
+/// A stored binary as a download (`Content-Disposition: attachment`, a
+/// file name of plain characters only), never cached by shared caches.
+pub(crate) fn attachment(blob: Blob) -> Response {
+    let safe: String = blob
+        .name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let mut r = blob_response(blob);
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        h.insert(CONTENT_DISPOSITION, v);
+    }
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r
+}
+
 pub(crate) fn blob_response(blob: Blob) -> Response {
     let mut r = blob.bytes.into_response();
     let h = r.headers_mut();

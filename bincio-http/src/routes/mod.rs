@@ -13,7 +13,7 @@ mod admin;
 mod athlete;
 mod auth;
 mod blob;
-pub(crate) use blob::blob_response;
+pub(crate) use blob::{attachment, blob_response};
 mod data;
 mod docs;
 mod health;

@@ -22,6 +22,20 @@ pub(crate) fn text<'a>(doc: &'a Value, key: &str) -> &'a str {
     doc.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// The strings of an array field at `pointer` (e.g. `/custom/hide_stats`,
+/// `/custom/images`); empty when absent.
+pub(crate) fn strings(doc: &Value, pointer: &str) -> Vec<String> {
+    doc.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A duration as `1 h 05 min`, `42 min 10 s`, `35 s`.
 pub(crate) fn duration(secs: f64) -> String {
     if !secs.is_finite() || secs < 0.0 {

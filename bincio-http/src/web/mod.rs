@@ -39,8 +39,8 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub use assets::{asset_bytes, LAYOUT_ASSETS};
-pub(crate) use pages::activity::drawn::DrawCache;
 pub(crate) use errors::html_errors;
+pub(crate) use pages::activity::drawn::DrawCache;
 
 use crate::AppState;
 use pages::{

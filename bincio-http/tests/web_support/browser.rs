@@ -246,3 +246,49 @@ pub async fn screenshot(c: &Client, width: u32, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
     c.set_window_size(1280, 900).await.expect("resize back");
 }
+
+/// Serve `app` on a loopback port, as `bincio serve` does (the same
+/// connection loop); the server stops when the returned sender drops.
+pub async fn serve(app: &super::App) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(bincio_http::serve(
+        listener,
+        app.router.clone(),
+        bincio_http::ServeConfig::default(),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    (format!("http://{addr}"), tx)
+}
+
+/// Click the first element matching `css`.
+pub async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Type `text` into the first element matching `css` (cleared first when
+/// `clear`; a file input takes paths, one per line).
+pub async fn type_into(c: &Client, css: &str, text: &str, clear: bool) {
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    if clear {
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    }
+    el.send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+}

@@ -117,9 +117,8 @@ async fn feed_view(c: &Ctx, handle: Option<&str>, base: &str) -> Result<FeedView
     let q = Query::read(c);
     let acts = c.st.activities();
     let viewer = c.user.as_ref();
-    let cursor = match q.before.as_deref().map(parse_cursor).transpose() {
-        Ok(cur) => cur,
-        Err(_) => return Err(c.fail(PageError::BadRequest)),
+    let Ok(cursor) = q.before.as_deref().map(parse_cursor).transpose() else {
+        return Err(c.fail(PageError::BadRequest));
     };
     let filter = FeedFilter {
         sport: q.sport.clone(),

@@ -15,8 +15,9 @@
 //!   page reads them each time (they are cheap);
 //! * bounded: at most [`MAX_ENTRIES`]; when full, the oldest is dropped.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use bincio_core::generation_cache::GenerationCache;
 
 use super::charts::ZoneRow;
 use super::ChartSlot;
@@ -39,38 +40,23 @@ pub(crate) struct Drawn {
 pub(crate) type Key = (String, String, bool, &'static str, &'static str, String);
 
 /// The kept drawings of one app.
-#[derive(Debug, Default)]
-pub struct DrawCache {
-    map: Mutex<HashMap<Key, (u64, u64, Arc<Drawn>)>>,
-    next: std::sync::atomic::AtomicU64,
+#[derive(Debug)]
+pub struct DrawCache(GenerationCache<Key, Drawn>);
+
+impl Default for DrawCache {
+    fn default() -> Self {
+        Self(GenerationCache::new(MAX_ENTRIES))
+    }
 }
 
 impl DrawCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, (u64, u64, Arc<Drawn>)>> {
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The drawing for `key` made under `generation`, if kept.
     pub(crate) fn get(&self, key: &Key, generation: u64) -> Option<Arc<Drawn>> {
-        self.lock()
-            .get(key)
-            .filter(|(g, _, _)| *g == generation)
-            .map(|(_, _, d)| d.clone())
+        self.0.get(key, generation)
     }
 
     /// Keep `drawn` for `key` under `generation`.
     pub(crate) fn put(&self, key: Key, generation: u64, drawn: Arc<Drawn>) {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut map = self.lock();
-        if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
-            if let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, (_, at, _))| *at)
-                .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(key, (generation, n, drawn));
+        self.0.put(key, generation, drawn);
     }
 }

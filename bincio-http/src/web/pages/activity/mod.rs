@@ -228,10 +228,16 @@ pub(crate) async fn build<'a>(
     let kept = c.st.drawn().get(&key, generation);
     // Kept: the detail alone (no track parse). Else everything at once.
     let (doc, fresh) = if kept.is_some() {
-        let d = acts.detail(viewer, &m.handle, id).await.map_err(|e| c.fail(e))?;
+        let d = acts
+            .detail(viewer, &m.handle, id)
+            .await
+            .map_err(|e| c.fail(e))?;
         (d.into_value(), None)
     } else {
-        let v = acts.view(viewer, &m.handle, id).await.map_err(|e| c.fail(e))?;
+        let v = acts
+            .view(viewer, &m.handle, id)
+            .await
+            .map_err(|e| c.fail(e))?;
         (v.detail.into_value(), Some((v.geojson, v.timeseries)))
     };
     let sport = text(&doc, "sport").to_owned();
@@ -266,16 +272,7 @@ pub(crate) async fn build<'a>(
     } = (*drawn).clone();
     let base = cards::activity_href(&m.handle, id);
     let tiles = &c.st.config().tiles;
-    let hidden: Vec<String> = doc
-        .pointer("/custom/hide_stats")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let hidden = fmt::strings(&doc, "/custom/hide_stats");
     let hidden_note = (is_owner && !hidden.is_empty()).then(|| {
         crate::web::i18n::fill(
             t.hidden_stats_note,
@@ -286,19 +283,13 @@ pub(crate) async fn build<'a>(
                 .join(", ")],
         )
     });
-    let photos = doc
-        .pointer("/custom/images")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(|n| Photo {
-                    url: format!("{base}photos/{n}"),
-                    name: n.to_owned(),
-                })
-                .collect()
+    let photos = fmt::strings(&doc, "/custom/images")
+        .into_iter()
+        .map(|name| Photo {
+            url: format!("{base}photos/{name}"),
+            name,
         })
-        .unwrap_or_default();
+        .collect();
     let privacy = text(&doc, "privacy").to_owned();
     let edit = if is_owner {
         Some(edit.unwrap_or_else(|| owner::EditForm::from_doc(&doc)))

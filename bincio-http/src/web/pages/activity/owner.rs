@@ -5,11 +5,11 @@
 //! JavaScript; each calls one core service, which checks ownership again.
 
 use axum::extract::{Multipart, Path};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use bincio_core::activities::view::HIDEABLE;
 use bincio_core::activities::EditRequest;
+use bincio_core::model::Blob;
 use bincio_core::CoreError;
 use serde_json::Value;
 
@@ -55,16 +55,7 @@ impl EditForm {
                 .pointer("/custom/highlight")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            hidden: doc
-                .pointer("/custom/hide_stats")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            hidden: crate::web::fmt::strings(doc, "/custom/hide_stats"),
             error: None,
         }
     }
@@ -85,12 +76,12 @@ fn back(handle: &str, id: &str) -> String {
 }
 
 /// Only the owner posts here: another member gets the 404 page (as if the
-/// activity did not exist for them).
-fn require_owner(c: &Ctx, handle: &str) -> Result<(), Response> {
+/// activity did not exist for them); `None` for the owner.
+fn not_owner(c: &Ctx, handle: &str) -> Option<Response> {
     if c.user.as_ref().is_some_and(|u| u.handle == handle) {
-        Ok(())
+        None
     } else {
-        Err(PageError::NotFound.render(Some(c)))
+        Some(PageError::NotFound.render(Some(c)))
     }
 }
 
@@ -100,7 +91,7 @@ pub(crate) async fn edit(
     Path((handle, id)): Path<(String, String)>,
     form: PageForm,
 ) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
+    if let Some(r) = not_owner(&c, &handle) {
         return r;
     }
     let hidden: Vec<String> = HIDEABLE
@@ -147,7 +138,7 @@ pub(crate) async fn add_photo(
     Path((handle, id)): Path<(String, String)>,
     mp: Multipart,
 ) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
+    if let Some(r) = not_owner(&c, &handle) {
         return r;
     }
     let max = bincio_core::activities::sniff::MAX_IMAGE_BYTES;
@@ -191,7 +182,7 @@ pub(crate) async fn remove_photo(
     Path((handle, id, name)): Path<(String, String, String)>,
     _form: PageForm,
 ) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
+    if let Some(r) = not_owner(&c, &handle) {
         return r;
     }
     match c.st.activities().delete_image(&user, &id, &name).await {
@@ -207,7 +198,7 @@ pub(crate) async fn elevation(
     Path((handle, id)): Path<(String, String)>,
     form: PageForm,
 ) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
+    if let Some(r) = not_owner(&c, &handle) {
         return r;
     }
     let acts = c.st.activities();
@@ -243,7 +234,7 @@ pub(crate) async fn delete(
     Path((handle, id)): Path<(String, String)>,
     form: PageForm,
 ) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
+    if let Some(r) = not_owner(&c, &handle) {
         return r;
     }
     if !form.checked("confirm") {
@@ -259,56 +250,35 @@ pub(crate) async fn delete(
     }
 }
 
-fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_str(content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let safe: String = filename
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-        .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        h.insert(CONTENT_DISPOSITION, v);
+/// The owner's GPX export (`original = false`) or kept original file, as
+/// a download.
+async fn owned_file(m: Member, handle: String, id: String, original: bool) -> Response {
+    let Member(c, user) = m;
+    if let Some(r) = not_owner(&c, &handle) {
+        return r;
     }
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    r
+    let acts = c.st.activities();
+    let blob = if original {
+        acts.original(&user, &id).await
+    } else {
+        acts.export_gpx(&user, &id).await.map(|bytes| Blob {
+            name: format!("{id}.gpx"),
+            content_type: "application/gpx+xml".into(),
+            bytes,
+        })
+    };
+    match blob {
+        Ok(b) => crate::routes::attachment(b),
+        Err(e) => c.fail(e),
+    }
 }
 
 /// `GET …/gpx`: the owner's activity as GPX.
-pub(crate) async fn gpx(
-    Member(c, user): Member,
-    Path((handle, id)): Path<(String, String)>,
-) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
-        return r;
-    }
-    match c.st.activities().export_gpx(&user, &id).await {
-        Ok(b) => download(b, "application/gpx+xml", &format!("{id}.gpx")),
-        Err(e) => c.fail(e),
-    }
+pub(crate) async fn gpx(m: Member, Path((handle, id)): Path<(String, String)>) -> Response {
+    owned_file(m, handle, id, false).await
 }
 
 /// `GET …/original`: the kept original file.
-pub(crate) async fn original(
-    Member(c, user): Member,
-    Path((handle, id)): Path<(String, String)>,
-) -> Response {
-    if let Err(r) = require_owner(&c, &handle) {
-        return r;
-    }
-    match c.st.activities().original(&user, &id).await {
-        Ok(b) => download(b.bytes, &b.content_type, &b.name),
-        Err(e) => c.fail(e),
-    }
+pub(crate) async fn original(m: Member, Path((handle, id)): Path<(String, String)>) -> Response {
+    owned_file(m, handle, id, true).await
 }
