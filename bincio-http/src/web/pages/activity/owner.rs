@@ -4,7 +4,10 @@
 //! (CSRF-checked, redirect-after-post), so all of it works without
 //! JavaScript; each calls one core service, which checks ownership again.
 
-use axum::extract::{Multipart, Path};
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Multipart, Path};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
 use bincio_core::activities::view::HIDEABLE;
@@ -21,6 +24,7 @@ use crate::web::form::PageForm;
 use crate::web::multipart::{PageMultipart, Refused};
 use crate::web::pages::core_message;
 use crate::web::render::PageError;
+use crate::AppState;
 
 /// The sports a member can pick (the core's list).
 pub(crate) const SPORTS: &[&str] = &[
@@ -75,25 +79,49 @@ fn back(handle: &str, id: &str) -> String {
     super::cards::activity_href(handle, id)
 }
 
-/// Only the owner posts here: another member gets the 404 page (as if the
-/// activity did not exist for them); `None` for the owner.
-fn not_owner(c: &Ctx, handle: &str) -> Option<Response> {
-    if c.user.as_ref().is_some_and(|u| u.handle == handle) {
-        None
-    } else {
-        Some(PageError::NotFound.render(Some(c)))
+/// The owner of the activity the path names (`/u/{handle}/activity/{id}/…`):
+/// anonymous visitors are sent to log in, any other member gets the 404
+/// page (as if the activity did not exist for them). Every owner action
+/// takes it first; the core checks ownership again.
+pub(crate) struct Owner {
+    pub c: Ctx,
+    pub user: bincio_core::model::User,
+    pub handle: String,
+    pub id: String,
+}
+
+impl FromRequestParts<AppState> for Owner {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Response> {
+        let Member(c, user) = Member::from_request_parts(parts, st).await?;
+        let not_found = |c: &Ctx| PageError::NotFound.render(Some(c));
+        let Ok(Path(p)) = Path::<HashMap<String, String>>::from_request_parts(parts, st).await
+        else {
+            return Err(not_found(&c));
+        };
+        match (p.get("handle"), p.get("id")) {
+            (Some(h), Some(id)) if *h == user.handle => Ok(Self {
+                handle: h.clone(),
+                id: id.clone(),
+                c,
+                user,
+            }),
+            _ => Err(not_found(&c)),
+        }
     }
 }
 
 /// `POST …/edit`.
 pub(crate) async fn edit(
-    Member(c, user): Member,
-    Path((handle, id)): Path<(String, String)>,
+    Owner {
+        c,
+        user,
+        handle,
+        id,
+    }: Owner,
     form: PageForm,
 ) -> Response {
-    if let Some(r) = not_owner(&c, &handle) {
-        return r;
-    }
     let hidden: Vec<String> = HIDEABLE
         .iter()
         .map(|(s, _, _)| *s)
@@ -134,13 +162,14 @@ pub(crate) async fn edit(
 
 /// `POST …/photos` (multipart: `csrf`, `photo`).
 pub(crate) async fn add_photo(
-    Member(c, user): Member,
-    Path((handle, id)): Path<(String, String)>,
+    Owner {
+        c,
+        user,
+        handle,
+        id,
+    }: Owner,
     mp: Multipart,
 ) -> Response {
-    if let Some(r) = not_owner(&c, &handle) {
-        return r;
-    }
     let max = bincio_core::activities::sniff::MAX_IMAGE_BYTES;
     let form = match PageMultipart::read(&c, mp, 1, max).await {
         Ok(f) => f,
@@ -178,13 +207,15 @@ async fn photo_refused(c: &Ctx, handle: &str, id: &str, msg: &str) -> Response {
 
 /// `POST …/photos/{name}/delete`.
 pub(crate) async fn remove_photo(
-    Member(c, user): Member,
-    Path((handle, id, name)): Path<(String, String, String)>,
+    Owner {
+        c,
+        user,
+        handle,
+        id,
+    }: Owner,
+    Path((_, _, name)): Path<(String, String, String)>,
     _form: PageForm,
 ) -> Response {
-    if let Some(r) = not_owner(&c, &handle) {
-        return r;
-    }
     match c.st.activities().delete_image(&user, &id, &name).await {
         Ok(()) => c.done(&back(&handle, &id), Notice::PhotoRemoved),
         Err(e) => c.fail(e),
@@ -194,13 +225,14 @@ pub(crate) async fn remove_photo(
 /// `POST …/elevation`: recalculate the gain from the stored elevation
 /// (`method=hysteresis`) or from the DEM service (`method=dem`).
 pub(crate) async fn elevation(
-    Member(c, user): Member,
-    Path((handle, id)): Path<(String, String)>,
+    Owner {
+        c,
+        user,
+        handle,
+        id,
+    }: Owner,
     form: PageForm,
 ) -> Response {
-    if let Some(r) = not_owner(&c, &handle) {
-        return r;
-    }
     let acts = c.st.activities();
     let gain = match form.get("method") {
         "dem" => acts
@@ -230,13 +262,14 @@ pub(crate) async fn elevation(
 
 /// `POST …/delete`: only with the confirmation box ticked.
 pub(crate) async fn delete(
-    Member(c, user): Member,
-    Path((handle, id)): Path<(String, String)>,
+    Owner {
+        c,
+        user,
+        handle,
+        id,
+    }: Owner,
     form: PageForm,
 ) -> Response {
-    if let Some(r) = not_owner(&c, &handle) {
-        return r;
-    }
     if !form.checked("confirm") {
         return photo_refused(&c, &handle, &id, c.t.delete_confirm_missing).await;
     }
@@ -252,11 +285,8 @@ pub(crate) async fn delete(
 
 /// The owner's GPX export (`original = false`) or kept original file, as
 /// a download.
-async fn owned_file(m: Member, handle: String, id: String, original: bool) -> Response {
-    let Member(c, user) = m;
-    if let Some(r) = not_owner(&c, &handle) {
-        return r;
-    }
+async fn owned_file(o: Owner, original: bool) -> Response {
+    let Owner { c, user, id, .. } = o;
     let acts = c.st.activities();
     let blob = if original {
         acts.original(&user, &id).await
@@ -274,11 +304,11 @@ async fn owned_file(m: Member, handle: String, id: String, original: bool) -> Re
 }
 
 /// `GET …/gpx`: the owner's activity as GPX.
-pub(crate) async fn gpx(m: Member, Path((handle, id)): Path<(String, String)>) -> Response {
-    owned_file(m, handle, id, false).await
+pub(crate) async fn gpx(o: Owner) -> Response {
+    owned_file(o, false).await
 }
 
 /// `GET …/original`: the kept original file.
-pub(crate) async fn original(m: Member, Path((handle, id)): Path<(String, String)>) -> Response {
-    owned_file(m, handle, id, true).await
+pub(crate) async fn original(o: Owner) -> Response {
+    owned_file(o, true).await
 }
