@@ -63,6 +63,29 @@ fn strava_zip(dir: &std::path::Path) -> PathBuf {
     path
 }
 
+/// An hour's ride with a power meter (1 Hz), for the power curve.
+fn power_ride() -> Vec<u8> {
+    let mut pts = String::new();
+    for i in 0..3600u32 {
+        let watts = 180 + (i * 37 % 90) + if i % 600 < 60 { 220 } else { 0 };
+        pts.push_str(&format!(
+            "<trkpt lat=\"{:.6}\" lon=\"{:.6}\"><ele>{}</ele><time>2017-02-20T09:{:02}:{:02}Z</time>\
+             <extensions><power>{watts}</power></extensions></trkpt>",
+            45.0 + f64::from(i) * 0.00005,
+            7.0 + (f64::from(i) / 300.0).sin() * 0.01,
+            300 + i / 20,
+            i / 60,
+            i % 60
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\"?><gpx version=\"1.1\" creator=\"test\" \
+         xmlns=\"http://www.topografix.com/GPX/1/1\"><trk><name>Power hour</name>\
+         <type>cycling</type><trkseg>{pts}</trkseg></trk></gpx>"
+    )
+    .into_bytes()
+}
+
 async fn log_in(c: &Client, base: &str, handle: &str) {
     c.goto(&format!("{base}/login/")).await.unwrap();
     fill_and_submit(
@@ -325,8 +348,21 @@ async fn activities_in_a_browser(b: Backend) {
     }
     let _ = noscript.close().await;
 
-    // ---- the other pages, looked at ----
+    // ---- the other pages, looked at (with a power meter ride and an FTP) ----
     if shots {
+        let owner = app.accounts.require_user("alice").await.unwrap();
+        app.activities
+            .ingest(&owner, "power.gpx", power_ride(), Default::default())
+            .await
+            .unwrap();
+        app.activities
+            .set_athlete(
+                &owner,
+                &serde_json::json!({"ftp_w": 240, "hr_zones": [[0, 130], [130, 150], [150, 170], [170, 200]],
+                    "seasons": [{"name": "Winter 2017", "start": "2017-01-01", "end": "2017-03-31"}]}),
+            )
+            .await
+            .unwrap();
         let ride = "2017-02-11T093632Z";
         pages_in_themes(
             &alice,
