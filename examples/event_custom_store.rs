@@ -22,6 +22,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use bincio::core::event::audit::{
+    self, AuditEntry, AuditFilter, AuditKind, UndoRefusal, UndoRequest,
+};
 use bincio::core::event::model::{
     Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, TOTAL,
 };
@@ -41,6 +44,8 @@ struct State {
     attendees: Vec<Attendee>,
     /// Announcements in insertion order.
     announcements: Vec<Announcement>,
+    /// The audit log, oldest first.
+    audit: Vec<AuditEntry>,
     /// Puzzle counters in creation order.
     counters: Vec<PuzzleCounter>,
     /// Puzzle buckets by public token.
@@ -157,19 +162,113 @@ impl AttendeeStore for MemoryEventStore {
     }
 
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
+        // One lock held for the whole step: the use, its pieces and its log
+        // entry are one outcome, as the trait asks.
         let mut s = self.lock()?;
-        let Some(stored) = s.attendee_mut(&req.token) else {
+        let found = s.attendee_mut(&req.token).map(|a| a.clone());
+        if let Some(nonce) = req.audit.as_ref().and_then(|d| d.nonce.as_deref()) {
+            if let Some(first) = s.audit.iter().find(|e| e.nonce.as_deref() == Some(nonce)) {
+                return Ok(audit::replay(first, found, &req));
+            }
+        }
+        let Some(before) = found else {
+            if let Some(d) = &req.audit {
+                let e = audit::use_entry(d, req.now, None, &req.scenario_id, Err("invalid token"));
+                s.audit.push(e);
+            }
             return Ok(Err(UseRefusal::UnknownToken));
         };
-        let mut a = stored.clone();
+        let mut a = before.clone();
         if let Err(r) = rules::apply_use(&mut a, &req) {
+            if let Some(d) = &req.audit {
+                let e = audit::use_entry(
+                    d,
+                    req.now,
+                    Some(&before),
+                    &req.scenario_id,
+                    Err(r.message()),
+                );
+                s.audit.push(e);
+            }
             return Ok(Err(r));
         }
-        *stored = a.clone();
-        if let Some(pieces) = req.pieces_for(&a.role) {
+        if let Some(stored) = s.attendee_mut(&req.token) {
+            *stored = a.clone();
+        }
+        let pieces = req.pieces_for(&a.role).unwrap_or_default();
+        if !pieces.is_empty() {
             s.add_pieces(&a.id, &a.public_token(), pieces, req.now);
         }
+        if let Some(d) = &req.audit {
+            let detail = audit::use_detail(&before, &a, pieces.len());
+            s.audit.push(audit::use_entry(
+                d,
+                req.now,
+                Some(&a),
+                &req.scenario_id,
+                Ok(detail),
+            ));
+        }
         Ok(Ok(a))
+    }
+
+    async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>> {
+        let mut s = self.lock()?;
+        let found = s.attendee_mut(&req.token).map(|a| a.clone());
+        let last = found.as_ref().and_then(|a| {
+            s.audit
+                .iter()
+                .rev()
+                .find(|e| {
+                    e.kind == AuditKind::Use
+                        && e.ok
+                        && e.undone_by.is_none()
+                        && e.attendee_id.as_deref() == Some(a.id.as_str())
+                        && e.scenario.as_deref() == Some(req.scenario_id.as_str())
+                })
+                .cloned()
+        });
+        let mut after = found.clone();
+        let outcome = audit::decide_undo(after.as_mut(), &req.scenario_id, last.as_ref());
+        let use_id = last.as_ref().map(|u| u.id.clone());
+        let e = audit::undo_entry(
+            &req,
+            found.as_ref(),
+            use_id.as_deref(),
+            outcome.as_ref().err(),
+        );
+        s.audit.push(e);
+        match (outcome, after) {
+            (Ok(()), Some(a)) => {
+                if let Some(stored) = s.attendee_mut(&req.token) {
+                    *stored = a.clone();
+                }
+                if let Some(u) = s.audit.iter_mut().find(|e| Some(&e.id) == use_id.as_ref()) {
+                    u.undone_by = Some(req.audit.id.clone());
+                }
+                Ok(Ok(a))
+            }
+            (Err(r), _) => Ok(Err(r)),
+            (Ok(()), None) => Ok(Err(UndoRefusal::UnknownToken)),
+        }
+    }
+
+    async fn list_audit(&self, f: AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+        let s = self.lock()?;
+        let keep = |e: &&AuditEntry| {
+            f.attendee_id
+                .as_ref()
+                .is_none_or(|v| e.attendee_id.as_ref() == Some(v))
+                && f.actor.as_ref().is_none_or(|v| &e.actor == v)
+                && f.kind.is_none_or(|k| e.kind == k)
+                && f.since.is_none_or(|t| e.at >= t)
+                && f.until.is_none_or(|t| e.at < t)
+                && f.before.as_ref().is_none_or(|b| &e.id < b)
+        };
+        let mut out: Vec<AuditEntry> = s.audit.iter().filter(keep).cloned().collect();
+        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.truncate(f.limit.clamp(1, 1000));
+        Ok(out)
     }
 
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>> {

@@ -11,7 +11,7 @@ use bincio_core::event::rules::{
 };
 use bincio_core::store::ImportCounts;
 
-const T: i64 = 1_900_000_000;
+pub(crate) const T: i64 = 1_900_000_000;
 
 fn scenario(id: &str, order: i64, disabled: Option<&str>) -> Scenario {
     Scenario {
@@ -57,7 +57,7 @@ pub(crate) fn row(token: &str, name: &str, role: &str) -> ImportAttendee {
     }
 }
 
-fn use_req(token: &str, id: &str, now: i64, effects: Vec<RelatedEffect>) -> UseRequest {
+pub(crate) fn use_req(token: &str, id: &str, now: i64, effects: Vec<RelatedEffect>) -> UseRequest {
     let mut m = BTreeMap::new();
     m.insert("audience".to_owned(), effects);
     UseRequest {
@@ -66,10 +66,11 @@ fn use_req(token: &str, id: &str, now: i64, effects: Vec<RelatedEffect>) -> UseR
         now,
         effects: m,
         deliver: BTreeMap::new(),
+        audit: None,
     }
 }
 
-fn checkin_effects() -> Vec<RelatedEffect> {
+pub(crate) fn checkin_effects() -> Vec<RelatedEffect> {
     vec![
         RelatedEffect {
             target: "kit".into(),

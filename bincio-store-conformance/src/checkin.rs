@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 const T: i64 = 1_900_000_000;
 
-fn use_with_pieces(token: &str, id: &str, now: i64, pieces: &[&str]) -> UseRequest {
+pub(crate) fn use_with_pieces(token: &str, id: &str, now: i64, pieces: &[&str]) -> UseRequest {
     let mut deliver = BTreeMap::new();
     deliver.insert(
         "audience".to_owned(),
@@ -24,6 +24,7 @@ fn use_with_pieces(token: &str, id: &str, now: i64, pieces: &[&str]) -> UseReque
         now,
         effects: BTreeMap::new(),
         deliver,
+        audit: None,
     }
 }
 

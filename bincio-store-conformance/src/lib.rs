@@ -18,6 +18,7 @@ pub mod activities;
 pub mod activity_blobs;
 pub mod athlete;
 pub mod attendees;
+pub mod audit;
 pub mod checkin;
 pub mod puzzles;
 pub mod secrets;
@@ -133,6 +134,9 @@ macro_rules! conformance_tests {
             checkin::checkin_use_delivers_its_pieces,
             checkin::checkin_first_use_creates_the_bucket,
             checkin::checkin_concurrent_mix_keeps_counters_exact,
+            audit::audit_use_and_undo,
+            audit::audit_nonce_replays,
+            audit::audit_concurrent_scans,
             puzzles::puzzle_counters_upsert,
             puzzles::puzzle_bucket_created_once,
             puzzles::puzzle_deliver_and_dedupe,

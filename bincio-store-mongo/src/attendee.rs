@@ -15,6 +15,7 @@
 //! multi-document transaction (see `txn.rs` for why, and what it needs of
 //! the server).
 
+use bincio_core::event::audit::{self, AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
@@ -254,8 +255,8 @@ fn use_update(
         let Some(s) = before.scenario(id) else {
             continue;
         };
-        // `used` is only ever tested for presence by the rules, and is
-        // never cleared once set.
+        // `used` is only ever tested for presence by the rules (an undo
+        // clears it through its own compare-and-set, `state_update`).
         let used = if s.used.is_some() {
             doc! { "$ne": Bson::Null }.into()
         } else {
@@ -281,6 +282,43 @@ fn use_update(
                 None => unset.insert(format!("scenario.{}.disabled", s.id), ""),
             };
         }
+    }
+    let mut update = Document::new();
+    if !set.is_empty() {
+        update.insert("$set", set);
+    }
+    if !unset.is_empty() {
+        update.insert("$unset", unset);
+    }
+    (filter, update)
+}
+
+/// A compare-and-set from `current` to `target` (an undo): the filter holds
+/// the current `used` / `disabled` of every scenario that changes, the
+/// update sets or unsets them to the target's.
+fn state_update(id: Bson, current: &Attendee, target: &Attendee) -> (Document, Document) {
+    let mut filter = doc! { "_id": id };
+    let mut set = Document::new();
+    let mut unset = Document::new();
+    for t in &target.scenarios {
+        let Some(old) = current.scenario(&t.id) else {
+            continue;
+        };
+        if t.used == old.used && t.disabled == old.disabled {
+            continue;
+        }
+        let used = format!("scenario.{}.used", t.id);
+        let disabled = format!("scenario.{}.disabled", t.id);
+        filter.insert(used.clone(), old.used.map_or(Bson::Null, int));
+        filter.insert(disabled.clone(), opt_eq(&old.disabled));
+        match t.used {
+            Some(u) => set.insert(used, int(u)),
+            None => unset.insert(used, ""),
+        };
+        match &t.disabled {
+            Some(m) => set.insert(disabled, m.clone()),
+            None => unset.insert(disabled, ""),
+        };
     }
     let mut update = Document::new();
     if !set.is_empty() {
@@ -469,12 +507,33 @@ impl AttendeeStore for MongoStore {
                 .find_one(doc! { "token": &req.token })
                 .session(&mut *s)
                 .await?;
-            let Some(raw) = raw else {
+            let found = raw.as_ref().map(attendee_from).transpose()?;
+            // A nonce already logged: that first outcome, nothing written.
+            if let Some(nonce) = req.audit.as_ref().and_then(|d| d.nonce.as_deref()) {
+                if let Some(first) = self.audit_by_nonce(s, nonce).await? {
+                    return Ok(audit::replay(&first, found, &req));
+                }
+            }
+            let (Some(raw), Some(before)) = (raw, found) else {
+                if let Some(d) = &req.audit {
+                    let refusal = UseRefusal::UnknownToken.message();
+                    let e = audit::use_entry(d, req.now, None, &req.scenario_id, Err(refusal));
+                    self.audit_insert(s, &e).await?;
+                }
                 return Ok(Err(UseRefusal::UnknownToken));
             };
-            let before = attendee_from(&raw)?;
             let mut after = before.clone();
             if let Err(r) = rules::apply_use(&mut after, &req) {
+                if let Some(d) = &req.audit {
+                    let e = audit::use_entry(
+                        d,
+                        req.now,
+                        Some(&before),
+                        &req.scenario_id,
+                        Err(r.message()),
+                    );
+                    self.audit_insert(s, &e).await?;
+                }
                 return Ok(Err(r));
             }
             let (filter, update) = use_update(
@@ -492,12 +551,64 @@ impl AttendeeStore for MongoStore {
                 return Err(TxError::Retry);
             };
             let a = attendee_from(&d)?;
-            if let Some(pieces) = req.pieces_for(&a.role) {
+            let pieces = req.pieces_for(&a.role).unwrap_or_default();
+            if !pieces.is_empty() {
                 self.deliver_pieces_in(s, &a.id, &a.public_token(), pieces)
                     .await?;
             }
+            if let Some(d) = &req.audit {
+                let detail = audit::use_detail(&before, &a, pieces.len());
+                let e = audit::use_entry(d, req.now, Some(&a), &req.scenario_id, Ok(detail));
+                self.audit_insert(s, &e).await?;
+            }
             Ok(Ok(a))
         })
+    }
+
+    async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>> {
+        let c = self.coll(coll::ATTENDEE);
+        in_transaction!(self, |s| {
+            let raw = c
+                .find_one(doc! { "token": &req.token })
+                .session(&mut *s)
+                .await?;
+            let found = raw.as_ref().map(attendee_from).transpose()?;
+            let last = match &found {
+                Some(a) => self.audit_last_use(s, &a.id, &req.scenario_id).await?,
+                None => None,
+            };
+            let mut after = found.clone();
+            let outcome = audit::decide_undo(after.as_mut(), &req.scenario_id, last.as_ref());
+            let use_id = last.as_ref().map(|u| u.id.clone());
+            let e = audit::undo_entry(
+                &req,
+                found.as_ref(),
+                use_id.as_deref(),
+                outcome.as_ref().err(),
+            );
+            self.audit_insert(s, &e).await?;
+            let (Ok(()), Some(before), Some(a), Some(raw)) = (&outcome, &found, &after, &raw)
+            else {
+                return Ok(Err(outcome.err().unwrap_or(UndoRefusal::UnknownToken)));
+            };
+            let (filter, update) =
+                state_update(raw.get("_id").cloned().unwrap_or(Bson::Null), before, a);
+            if c.find_one_and_update(filter, update)
+                .session(&mut *s)
+                .await?
+                .is_none()
+            {
+                return Err(TxError::Retry);
+            }
+            if let Some(u) = &use_id {
+                self.audit_mark_undone(s, u, &req.audit.id).await?;
+            }
+            Ok(Ok(a.clone()))
+        })
+    }
+
+    async fn list_audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+        self.audit_list(&filter).await
     }
 
     /// Natural (insertion) order, as CS's `Attendee.objects(role=…)`.

@@ -165,6 +165,17 @@ pub(crate) fn needs() -> Vec<Need> {
         plain(coll::ACTIVITY_CHUNKS, doc! { "c": 1, "n": 1 }, "c_1_n_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "aid": 1 }, "aid_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "handle": 1 }, "handle_1"),
+        plain(
+            crate::audit::AUDIT,
+            doc! { "attendee_id": 1, "scenario": 1, "_id": -1 },
+            "attendee_id_1_scenario_1__id_-1",
+        ),
+        plain(
+            crate::audit::AUDIT,
+            doc! { "actor": 1, "_id": -1 },
+            "actor_1__id_-1",
+        ),
+        plain(crate::audit::AUDIT, doc! { "at": 1 }, "at_1"),
         mongoengine(plain(coll::ATTENDEE, doc! { "event_id": 1 }, "event_id_1")),
         mongoengine(unique(coll::ATTENDEE, doc! { "token": 1 }, "token_1")),
         mongoengine(plain(coll::ATTENDEE, doc! { "role": 1 }, "role_1")),

@@ -29,6 +29,7 @@
 mod activity;
 mod athlete;
 mod attendee;
+mod audit;
 mod bsonx;
 mod connect;
 mod error;

@@ -6,6 +6,7 @@
 //! that also delivers the use's puzzle pieces (same transaction), as does
 //! the first `/status` for the bucket.
 
+use bincio_core::event::audit::{self, AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
@@ -177,19 +178,80 @@ impl AttendeeStore for SqliteStore {
 
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
         self.write(move |tx| {
-            let Some(mut a) = get_by(tx, "token", &req.token)? else {
+            let found = get_by(tx, "token", &req.token)?;
+            // A nonce already logged: that first outcome, nothing written.
+            if let Some(nonce) = req.audit.as_ref().and_then(|d| d.nonce.as_deref()) {
+                if let Some(first) = crate::audit::by_nonce(tx, nonce)? {
+                    return Ok(audit::replay(&first, found, &req));
+                }
+            }
+            let Some(mut a) = found else {
+                if let Some(d) = &req.audit {
+                    let refusal = UseRefusal::UnknownToken.message();
+                    let e = audit::use_entry(d, req.now, None, &req.scenario_id, Err(refusal));
+                    crate::audit::insert(tx, &e)?;
+                }
                 return Ok(Err(UseRefusal::UnknownToken));
             };
-            if let Err(r) = rules::apply_use(&mut a, &req) {
+            let before = a.clone();
+            let outcome = rules::apply_use(&mut a, &req);
+            if let Err(r) = outcome {
+                if let Some(d) = &req.audit {
+                    let e = audit::use_entry(
+                        d,
+                        req.now,
+                        Some(&before),
+                        &req.scenario_id,
+                        Err(r.message()),
+                    );
+                    crate::audit::insert(tx, &e)?;
+                }
                 return Ok(Err(r));
             }
             write_state(tx, &a)?;
-            if let Some(pieces) = req.pieces_for(&a.role) {
+            let pieces = req.pieces_for(&a.role).unwrap_or_default();
+            if !pieces.is_empty() {
                 crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), pieces, req.now)?;
+            }
+            if let Some(d) = &req.audit {
+                let detail = audit::use_detail(&before, &a, pieces.len());
+                let e = audit::use_entry(d, req.now, Some(&a), &req.scenario_id, Ok(detail));
+                crate::audit::insert(tx, &e)?;
             }
             Ok(Ok(a))
         })
         .await
+    }
+
+    async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>> {
+        self.write(move |tx| {
+            let found = get_by(tx, "token", &req.token)?;
+            let last = match &found {
+                Some(a) => crate::audit::last_use(tx, &a.id, &req.scenario_id)?,
+                None => None,
+            };
+            let mut after = found.clone();
+            let outcome = audit::decide_undo(after.as_mut(), &req.scenario_id, last.as_ref());
+            let use_id = last.as_ref().map(|u| u.id.as_str());
+            let e = audit::undo_entry(&req, found.as_ref(), use_id, outcome.as_ref().err());
+            crate::audit::insert(tx, &e)?;
+            match (outcome, after) {
+                (Ok(()), Some(a)) => {
+                    write_state(tx, &a)?;
+                    if let Some(u) = use_id {
+                        crate::audit::mark_undone(tx, u, &req.audit.id)?;
+                    }
+                    Ok(Ok(a))
+                }
+                (Err(r), _) => Ok(Err(r)),
+                (Ok(()), None) => Ok(Err(UndoRefusal::UnknownToken)),
+            }
+        })
+        .await
+    }
+
+    async fn list_audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditEntry>> {
+        self.read(move |c| crate::audit::list(c, &filter)).await
     }
 
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>> {

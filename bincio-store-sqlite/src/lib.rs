@@ -14,6 +14,7 @@
 mod activity;
 mod athlete;
 mod attendee;
+mod audit;
 pub mod migrations;
 mod pool;
 mod puzzle;

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     sql!("0100_event_attendees"),
     sql!("0101_event_puzzle"),
+    sql!("0102_event_audit"),
     sql!("0200_activities"),
     sql!("0210_activity_generations"),
     sql!("0300_athlete_config"),

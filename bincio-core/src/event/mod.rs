@@ -4,11 +4,13 @@
 //! * [`config`] loads `event.toml` and the CCIP files, validated;
 //! * [`import`] binds attendee CSVs (all-or-nothing, line-numbered errors);
 //! * [`rules`] holds the pure transitions stores apply atomically;
+//! * [`audit`] the audit log, idempotent scans (nonces) and exact undo;
 //! * [`service`] is the one place route rules live ([`announcement`] holds
 //!   the bounds of a posted announcement);
 //! * [`wire`] renders CS's JSON byte-for-byte.
 
 pub mod announcement;
+pub mod audit;
 pub mod config;
 pub mod import;
 pub mod model;

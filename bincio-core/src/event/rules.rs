@@ -51,6 +51,10 @@ pub struct UseRequest {
     /// An empty list still creates the bucket (`deliver_puzzle` set but no
     /// pieces configured). A role missing here delivers nothing.
     pub deliver: BTreeMap<String, Vec<String>>,
+    /// Record the use (or its refusal) in the audit log in the same step,
+    /// with this actor and nonce; a nonce already in the log answers that
+    /// use's outcome again without a second effect.
+    pub audit: Option<super::audit::AuditDraft>,
 }
 
 impl UseRequest {
@@ -74,9 +78,27 @@ pub enum UseRefusal {
     AlreadyUsed,
     /// `disabled` is set (`disabled scenario`).
     Disabled,
+    /// The nonce was already used for a scan of another attendee or
+    /// scenario.
+    NonceReused,
 }
 
 impl UseRefusal {
+    /// Every refusal (for reading a stored message back).
+    pub const ALL: [Self; 6] = [
+        Self::UnknownToken,
+        Self::UnknownScenario,
+        Self::OutsideWindow,
+        Self::AlreadyUsed,
+        Self::Disabled,
+        Self::NonceReused,
+    ];
+
+    /// The refusal whose [`Self::message`] is `m`.
+    pub fn from_message(m: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.message() == m)
+    }
+
     /// CS's message for the refusal.
     pub fn message(self) -> &'static str {
         match self {
@@ -85,6 +107,7 @@ impl UseRefusal {
             Self::OutsideWindow => "link expired/not available now",
             Self::AlreadyUsed => "has been used",
             Self::Disabled => "disabled scenario",
+            Self::NonceReused => "nonce already used for another scan",
         }
     }
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::audit::{AuditDraft, AuditEntry, AuditFilter, UndoRequest};
 use super::config::EventConfig;
 use super::import::bind_csv;
 use super::model::{
@@ -240,12 +241,52 @@ impl EventService {
     /// `GET /use/<scenario_id>`: one atomic store call decides the use, its
     /// related effects and the `deliver_puzzle` pieces (see
     /// [`UseRequest::deliver`]): a check-in and its pieces are one outcome.
+    /// Logged as the attendee's, or as `staff-query` (CCIP's flag, which
+    /// carries no identity).
     #[tracing::instrument(skip_all, fields(scenario = %scenario_id, staff = staff_query))]
     pub async fn use_scenario(
         &self,
         token: Option<&str>,
         scenario_id: &str,
         staff_query: bool,
+    ) -> CoreResult<Attendee> {
+        let actor = if staff_query {
+            "staff-query"
+        } else {
+            "attendee"
+        };
+        self.use_logged(token, scenario_id, staff_query, actor, None)
+            .await
+    }
+
+    /// A use by identified staff (`actor`, e.g. `staff:<handle>`), with the
+    /// staff rules of `StaffQuery`, logged; with a `nonce` (≤ 128 printable
+    /// characters) the same nonce again answers the first outcome without
+    /// a second effect.
+    #[tracing::instrument(skip_all, fields(scenario = %scenario_id, actor = %actor))]
+    pub async fn staff_use(
+        &self,
+        token: Option<&str>,
+        scenario_id: &str,
+        actor: &str,
+        nonce: Option<&str>,
+    ) -> CoreResult<Attendee> {
+        if let Some(n) = nonce {
+            if n.is_empty() || n.len() > 128 || n.chars().any(|c| c.is_control()) {
+                return Err(CoreError::invalid("nonce: 1 to 128 printable characters"));
+            }
+        }
+        self.use_logged(token, scenario_id, true, actor, nonce)
+            .await
+    }
+
+    async fn use_logged(
+        &self,
+        token: Option<&str>,
+        scenario_id: &str,
+        staff_query: bool,
+        actor: &str,
+        nonce: Option<&str>,
     ) -> CoreResult<Attendee> {
         let token = token.ok_or_else(|| invalid(msg::TOKEN_REQUIRED))?;
         let now = self.clock.unix();
@@ -255,6 +296,11 @@ impl EventService {
             now,
             effects: self.effects(scenario_id, staff_query, now),
             deliver: self.pieces_for_use(scenario_id).await?,
+            audit: Some(AuditDraft {
+                id: new_oid(now),
+                actor: actor.to_owned(),
+                nonce: nonce.map(str::to_owned),
+            }),
         };
         let a = self
             .attendees
@@ -262,6 +308,60 @@ impl EventService {
             .await?
             .map_err(|r| invalid(r.message()))?;
         Ok(a)
+    }
+
+    /// Undo the newest logged use of `scenario_id` by the attendee with
+    /// `token`, with a reason (1–500 characters), atomically and logged;
+    /// refused with the reason in words when it cannot be reverted
+    /// exactly ([`super::audit::apply_undo`]).
+    #[tracing::instrument(skip_all, fields(scenario = %scenario_id, actor = %actor))]
+    pub async fn undo(
+        &self,
+        token: &str,
+        scenario_id: &str,
+        actor: &str,
+        reason: &str,
+    ) -> CoreResult<Attendee> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(CoreError::invalid("reason: 1 to 500 characters"));
+        }
+        let now = self.clock.unix();
+        let req = UndoRequest {
+            token: token.to_owned(),
+            scenario_id: scenario_id.to_owned(),
+            now,
+            reason: reason.to_owned(),
+            audit: AuditDraft {
+                id: new_oid(now),
+                actor: actor.to_owned(),
+                nonce: None,
+            },
+        };
+        self.attendees
+            .undo_use(req)
+            .await?
+            .map_err(|r| CoreError::Conflict(r.message()))
+    }
+
+    /// Audit entries, newest first (at most 1 000 a page).
+    pub async fn audit(&self, mut filter: AuditFilter) -> CoreResult<Vec<AuditEntry>> {
+        filter.limit = filter.limit.clamp(1, 1000);
+        Ok(self.attendees.list_audit(filter).await?)
+    }
+
+    /// Whether `token` is an attendee's, with their role and display name —
+    /// for partner apps that used `/status` as a check and stamped
+    /// `first_use` by accident: this reads only, never writes.
+    pub async fn check_token(&self, token: &str) -> CoreResult<Option<(String, String)>> {
+        if token.is_empty() || token.len() > 1024 {
+            return Ok(None);
+        }
+        Ok(self
+            .attendees
+            .get_attendee(token)
+            .await?
+            .map(|a| (a.role, a.user_id)))
     }
 
     async fn deliver_piece(

@@ -12,7 +12,14 @@
 //! * [`AttendeeStore::mark_first_use`] — a conditional set, with the puzzle
 //!   bucket created in the same step;
 //! * [`AttendeeStore::import_attendees`] — all rows or none, as seen by
-//!   every reader.
+//!   every reader;
+//! * [`AttendeeStore::undo_use`] — the reversal, the undo's audit entry and
+//!   the use marked undone.
+//!
+//! With [`UseRequest::audit`] set, `use_scenario` writes the use's audit
+//! entry (refusals included) in its own step, and a nonce already logged
+//! answers that first outcome again, writing nothing
+//! ([`crate::event::audit`]).
 //!
 //! Because each of these is one step, a process killed at any instant
 //! leaves either the whole outcome or none of it: a check-in is never
@@ -23,6 +30,7 @@
 //! [`crate::event::rules`], shared by every backend.
 
 use super::StoreResult;
+use crate::event::audit::{AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
 use crate::event::model::{Announcement, Attendee, RoleStats};
 use crate::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 
@@ -75,6 +83,15 @@ pub trait AttendeeStore: Send + Sync + 'static {
     /// `currency` incremented). Returns the attendee after the use, or why
     /// it was refused (nothing written).
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>>;
+
+    /// Reverse the newest logged, not yet undone, successful use of the
+    /// scenario by [`crate::event::audit::apply_undo`], in one atomic step
+    /// with its audit entry (the refusal is logged too, alone), and mark
+    /// the use as undone by it.
+    async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>>;
+
+    /// Audit entries matching `filter`, newest first (by id).
+    async fn list_audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditEntry>>;
 
     /// Attendees of `role`, in insertion order.
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>>;

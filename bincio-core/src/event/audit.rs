@@ -1,0 +1,350 @@
+//! The event audit log: who did what to which attendee, when, with what
+//! result — every scenario use (by the attendee or by staff, refusals
+//! included) and every undo, written by the store **in the same atomic
+//! step** as the change it records, so a log entry exists exactly when its
+//! change does.
+//!
+//! It also makes staff scans idempotent: a use may carry a client `nonce`;
+//! the store keeps it on the use's entry (unique), and a second use with
+//! the same nonce answers the first outcome without a second effect — a
+//! retry after a dropped connection is safe, and scans made offline can be
+//! sent again.
+//!
+//! And it makes a use reversible exactly: the use's entry records the
+//! state before and after of every scenario the use changed (the used one
+//! and its related effects). [`apply_undo`] puts the *before* back only
+//! when every one of them is still in its *after* state and the use
+//! delivered no puzzle pieces; otherwise it refuses and says why.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::model::{Attendee, Scenario};
+use super::rules::{UseRefusal, UseRequest};
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditKind {
+    /// A scenario use (by the attendee or by staff), or its refusal.
+    Use,
+    /// An undo of a use, or its refusal.
+    Undo,
+}
+
+impl AuditKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Use => "use",
+            Self::Undo => "undo",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "use" => Some(Self::Use),
+            "undo" => Some(Self::Undo),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// 24-hex, time-ordered ([`super::oid::new_oid`]); the log's order.
+    pub id: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub kind: AuditKind,
+    /// Who: `attendee`, `staff-query` (the CCIP flag, unauthenticated),
+    /// `staff:<handle>`, `staff-key`, `cli`.
+    pub actor: String,
+    /// The attendee concerned (`None` for an unknown token).
+    pub attendee_id: Option<String>,
+    pub role: Option<String>,
+    pub scenario: Option<String>,
+    /// Whether the change happened.
+    pub ok: bool,
+    /// `ok`, or the refusal in words.
+    pub result: String,
+    /// Why (undo).
+    pub reason: Option<String>,
+    /// The client's nonce (uses), unique across the log.
+    pub nonce: Option<String>,
+    /// The undo that reversed this use, if any.
+    pub undone_by: Option<String>,
+    /// For a successful use: `{"changes": [{scenario, before, after}],
+    /// "pieces": n}`; for an undo: the use's id.
+    pub detail: Value,
+}
+
+/// Who acts and how, for a use or an undo the store records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDraft {
+    /// The entry's id, made by the caller (so a retry of the same call
+    /// can be recognised in logs).
+    pub id: String,
+    pub actor: String,
+    pub nonce: Option<String>,
+}
+
+/// Which entries to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub attendee_id: Option<String>,
+    pub actor: Option<String>,
+    pub kind: Option<AuditKind>,
+    /// `at >= since`.
+    pub since: Option<i64>,
+    /// `at < until`.
+    pub until: Option<i64>,
+    /// Entries strictly older than this id (paging cursor).
+    pub before: Option<String>,
+    /// Page size (capped at 1000 by stores).
+    pub limit: usize,
+}
+
+/// An undo to apply.
+#[derive(Debug, Clone)]
+pub struct UndoRequest {
+    pub token: String,
+    pub scenario_id: String,
+    pub now: i64,
+    pub reason: String,
+    pub audit: AuditDraft,
+}
+
+/// Why an undo was refused (nothing changed; the refusal is logged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoRefusal {
+    UnknownToken,
+    UnknownScenario,
+    /// The scenario is not used.
+    NotUsed,
+    /// Used, but no logged use to reverse (used before the log existed,
+    /// or already undone and used again outside it).
+    NoRecord,
+    /// The use delivered puzzle pieces; revoke them instead.
+    PiecesDelivered,
+    /// This scenario changed after the use (by another use, an import …).
+    ChangedSince(String),
+}
+
+impl UndoRefusal {
+    /// The refusal in words.
+    pub fn message(&self) -> String {
+        match self {
+            Self::UnknownToken => "invalid token".into(),
+            Self::UnknownScenario => "invalid scenario_id".into(),
+            Self::NotUsed => "not used: nothing to undo".into(),
+            Self::NoRecord => "no logged use to undo (used before the audit log)".into(),
+            Self::PiecesDelivered => {
+                "this use delivered puzzle pieces: it cannot be undone exactly".into()
+            }
+            Self::ChangedSince(s) => {
+                format!("scenario {s} changed after the use: it cannot be undone exactly")
+            }
+        }
+    }
+}
+
+fn state(s: &Scenario) -> Value {
+    json!({"used": s.used, "disabled": s.disabled})
+}
+
+/// The `detail` of a successful use: every scenario whose state differs
+/// between `before` and `after`, and how many pieces it delivered.
+pub fn use_detail(before: &Attendee, after: &Attendee, pieces: usize) -> Value {
+    let changes: Vec<Value> = after
+        .scenarios
+        .iter()
+        .filter_map(|a| {
+            let b = before.scenario(&a.id)?;
+            (b.used != a.used || b.disabled != a.disabled)
+                .then(|| json!({"scenario": a.id, "before": state(b), "after": state(a)}))
+        })
+        .collect();
+    json!({"changes": changes, "pieces": pieces})
+}
+
+/// Reverse the use recorded in `detail` on `att` (see the module doc).
+pub fn apply_undo(att: &mut Attendee, detail: &Value) -> Result<(), UndoRefusal> {
+    if detail.get("pieces").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        return Err(UndoRefusal::PiecesDelivered);
+    }
+    let changes = detail
+        .get("changes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let parse = |v: &Value| -> (Option<i64>, Option<String>) {
+        (
+            v.get("used").and_then(Value::as_i64),
+            v.get("disabled").and_then(Value::as_str).map(str::to_owned),
+        )
+    };
+    for c in &changes {
+        let id = c.get("scenario").and_then(Value::as_str).unwrap_or("");
+        let (used, disabled) = parse(c.get("after").unwrap_or(&Value::Null));
+        match att.scenario(id) {
+            Some(s) if s.used == used && s.disabled == disabled => {}
+            _ => return Err(UndoRefusal::ChangedSince(id.to_owned())),
+        }
+    }
+    for c in &changes {
+        let id = c.get("scenario").and_then(Value::as_str).unwrap_or("");
+        let (used, disabled) = parse(c.get("before").unwrap_or(&Value::Null));
+        if let Some(s) = att.scenario_mut(id) {
+            s.used = used;
+            s.disabled = disabled;
+        }
+    }
+    Ok(())
+}
+
+/// The answer to a use whose nonce the log already holds as `first`:
+/// that use's outcome again — the attendee as it is now when it succeeded,
+/// the same refusal when it did not — so a retried scan gets the answer
+/// the lost one had. `NonceReused` when the nonce was for another attendee
+/// or scenario.
+pub fn replay(
+    first: &AuditEntry,
+    current: Option<Attendee>,
+    req: &UseRequest,
+) -> Result<Attendee, UseRefusal> {
+    let same_scan = first.kind == AuditKind::Use
+        && first.scenario.as_deref() == Some(req.scenario_id.as_str())
+        && first.attendee_id.as_deref() == current.as_ref().map(|a| a.id.as_str());
+    if !same_scan {
+        return Err(UseRefusal::NonceReused);
+    }
+    if first.ok {
+        current.ok_or(UseRefusal::UnknownToken)
+    } else {
+        Err(UseRefusal::from_message(&first.result).unwrap_or(UseRefusal::AlreadyUsed))
+    }
+}
+
+/// Decide an undo of `scenario` on `att` (changed in place when it
+/// succeeds) given the newest logged use not yet undone.
+pub fn decide_undo(
+    att: Option<&mut Attendee>,
+    scenario: &str,
+    last_use: Option<&AuditEntry>,
+) -> Result<(), UndoRefusal> {
+    let att = att.ok_or(UndoRefusal::UnknownToken)?;
+    let sc = att.scenario(scenario).ok_or(UndoRefusal::UnknownScenario)?;
+    if sc.used.is_none() {
+        return Err(UndoRefusal::NotUsed);
+    }
+    let u = last_use.ok_or(UndoRefusal::NoRecord)?;
+    apply_undo(att, &u.detail)
+}
+
+/// A use's entry (`ok`: the change happened).
+pub fn use_entry(
+    draft: &AuditDraft,
+    now: i64,
+    attendee: Option<&Attendee>,
+    scenario: &str,
+    outcome: Result<Value, &str>,
+) -> AuditEntry {
+    let (ok, result, detail) = match outcome {
+        Ok(d) => (true, "ok".to_owned(), d),
+        Err(m) => (false, m.to_owned(), json!({})),
+    };
+    AuditEntry {
+        id: draft.id.clone(),
+        at: now,
+        kind: AuditKind::Use,
+        actor: draft.actor.clone(),
+        attendee_id: attendee.map(|a| a.id.clone()),
+        role: attendee.map(|a| a.role.clone()),
+        scenario: Some(scenario.to_owned()),
+        ok,
+        result,
+        reason: None,
+        nonce: draft.nonce.clone(),
+        undone_by: None,
+        detail,
+    }
+}
+
+/// An undo's entry.
+pub fn undo_entry(
+    req: &UndoRequest,
+    attendee: Option<&Attendee>,
+    use_id: Option<&str>,
+    refusal: Option<&UndoRefusal>,
+) -> AuditEntry {
+    AuditEntry {
+        id: req.audit.id.clone(),
+        at: req.now,
+        kind: AuditKind::Undo,
+        actor: req.audit.actor.clone(),
+        attendee_id: attendee.map(|a| a.id.clone()),
+        role: attendee.map(|a| a.role.clone()),
+        scenario: Some(req.scenario_id.clone()),
+        ok: refusal.is_none(),
+        result: refusal.map_or_else(|| "ok".to_owned(), UndoRefusal::message),
+        reason: Some(req.reason.clone()),
+        nonce: None,
+        undone_by: None,
+        detail: json!({"use": use_id}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn att(used: Option<i64>, other: (Option<i64>, Option<&str>)) -> Attendee {
+        let sc = |id: &str, used: Option<i64>, disabled: Option<&str>| Scenario {
+            id: id.into(),
+            order: 0,
+            display_text: vec![],
+            available_time: 0,
+            expire_time: i64::MAX,
+            used,
+            disabled: disabled.map(str::to_owned),
+            countdown: 0,
+            attr: vec![],
+        };
+        Attendee {
+            id: "a".into(),
+            event_id: "e".into(),
+            token: "t".into(),
+            user_id: "u".into(),
+            attr: vec![],
+            first_use: None,
+            role: "audience".into(),
+            scenarios: vec![sc("day1", used, None), sc("lunch", other.0, other.1)],
+        }
+    }
+
+    #[test]
+    fn undo_restores_what_the_use_changed() {
+        let before = att(None, (None, Some("locked")));
+        let after = att(Some(10), (None, None));
+        let d = use_detail(&before, &after, 0);
+        assert_eq!(d["changes"].as_array().unwrap().len(), 2);
+        let mut now = after.clone();
+        apply_undo(&mut now, &d).unwrap();
+        assert_eq!(now, before);
+        // Changed since: refused, nothing touched.
+        let mut moved = att(Some(10), (Some(20), None));
+        assert_eq!(
+            apply_undo(&mut moved, &d),
+            Err(UndoRefusal::ChangedSince("lunch".into()))
+        );
+        assert_eq!(moved, att(Some(10), (Some(20), None)));
+        let d = use_detail(&before, &after, 2);
+        assert_eq!(
+            apply_undo(&mut after.clone(), &d),
+            Err(UndoRefusal::PiecesDelivered)
+        );
+    }
+}

@@ -1,0 +1,455 @@
+//! Conformance cases of the event audit log, idempotent scans and undo
+//! (`bincio_core::event::audit`), on every backend: each use and undo is
+//! logged with who / when / result in the same step as its change; a
+//! nonce answers its first outcome again without a second effect, also
+//! under concurrency; an undo restores exactly what the use changed, or is
+//! refused with the reason (and logged).
+
+use std::sync::Arc;
+
+use bincio_core::event::audit::{AuditDraft, AuditFilter, AuditKind, UndoRefusal, UndoRequest};
+use bincio_core::event::oid::new_oid;
+use bincio_core::event::rules::{UseRefusal, UseRequest};
+
+use super::attendees::{checkin_effects, row, use_req, T};
+use super::checkin::use_with_pieces;
+use super::Backend;
+
+fn draft(actor: &str, nonce: Option<&str>) -> Option<AuditDraft> {
+    Some(AuditDraft {
+        id: new_oid(T),
+        actor: actor.into(),
+        nonce: nonce.map(str::to_owned),
+    })
+}
+
+fn staff(mut r: UseRequest, actor: &str, nonce: Option<&str>) -> UseRequest {
+    r.audit = draft(actor, nonce);
+    r
+}
+
+fn undo(token: &str, scenario: &str, now: i64) -> UndoRequest {
+    UndoRequest {
+        token: token.into(),
+        scenario_id: scenario.into(),
+        now,
+        reason: "scanned the wrong badge".into(),
+        audit: draft("staff:ann", None).unwrap(),
+    }
+}
+
+fn all() -> AuditFilter {
+    AuditFilter {
+        limit: 1000,
+        ..AuditFilter::default()
+    }
+}
+
+/// Uses, refusals and undos are logged; an undo reverses the use and its
+/// related effects exactly; the scenario can be used again; an undo that
+/// cannot be exact is refused with its reason, logged, and changes nothing.
+pub async fn audit_use_and_undo(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let st = &s.attendees;
+    st.import_attendees(vec![
+        row("tok-a", "Ada", "audience"),
+        row("tok-b", "Bob", "audience"),
+    ])
+    .await
+    .unwrap();
+    let fresh = st.get_attendee("tok-a").await.unwrap().unwrap();
+    let used = st
+        .use_scenario(staff(
+            use_req("tok-a", "checkin", T + 5, checkin_effects()),
+            "staff:ann",
+            None,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.scenario("kit").unwrap().used, Some(T + 5));
+    let refused = st
+        .use_scenario(staff(
+            use_req("tok-a", "checkin", T + 6, checkin_effects()),
+            "staff:bo",
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused, Err(UseRefusal::AlreadyUsed));
+    let unknown = st
+        .use_scenario(staff(
+            use_req("nope", "checkin", T + 7, vec![]),
+            "attendee",
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(unknown, Err(UseRefusal::UnknownToken));
+    let log = st.list_audit(all()).await.unwrap();
+    let view: Vec<_> = log
+        .iter()
+        .map(|e| {
+            (
+                e.kind,
+                e.actor.as_str(),
+                e.ok,
+                e.result.as_str(),
+                e.attendee_id.clone(),
+                e.at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        view,
+        vec![
+            (
+                AuditKind::Use,
+                "attendee",
+                false,
+                "invalid token",
+                None,
+                T + 7
+            ),
+            (
+                AuditKind::Use,
+                "staff:bo",
+                false,
+                "has been used",
+                Some(fresh.id.clone()),
+                T + 6
+            ),
+            (
+                AuditKind::Use,
+                "staff:ann",
+                true,
+                "ok",
+                Some(fresh.id.clone()),
+                T + 5
+            ),
+        ],
+        "newest first, refusals included"
+    );
+    assert_eq!(log[2].scenario.as_deref(), Some("checkin"));
+    assert_eq!(log[2].role.as_deref(), Some("audience"));
+
+    // Undo: back to exactly the imported state, logged, the use marked.
+    let back = st
+        .undo_use(undo("tok-a", "checkin", T + 10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        back.scenarios, fresh.scenarios,
+        "related effects reverted too"
+    );
+    assert_eq!(
+        st.get_attendee("tok-a").await.unwrap().unwrap().scenarios,
+        fresh.scenarios
+    );
+    let log = st
+        .list_audit(AuditFilter {
+            attendee_id: Some(fresh.id.clone()),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log[0].kind, AuditKind::Undo);
+    assert!(log[0].ok);
+    assert_eq!(log[0].reason.as_deref(), Some("scanned the wrong badge"));
+    let the_use = log
+        .iter()
+        .find(|e| e.kind == AuditKind::Use && e.ok)
+        .unwrap();
+    assert_eq!(the_use.undone_by.as_deref(), Some(log[0].id.as_str()));
+
+    // Use again, then undo again.
+    st.use_scenario(staff(
+        use_req("tok-a", "checkin", T + 20, checkin_effects()),
+        "staff:ann",
+        None,
+    ))
+    .await
+    .unwrap()
+    .unwrap();
+    st.undo_use(undo("tok-a", "checkin", T + 21))
+        .await
+        .unwrap()
+        .unwrap();
+
+    // Refusals: not used; unknown token / scenario; changed since; pieces.
+    let r = st.undo_use(undo("tok-a", "checkin", T + 22)).await.unwrap();
+    assert_eq!(r, Err(UndoRefusal::NotUsed));
+    assert_eq!(
+        st.undo_use(undo("nope", "checkin", T + 22)).await.unwrap(),
+        Err(UndoRefusal::UnknownToken)
+    );
+    assert_eq!(
+        st.undo_use(undo("tok-a", "nope", T + 22)).await.unwrap(),
+        Err(UndoRefusal::UnknownScenario)
+    );
+    // The check-in unlocks `kit`; then `kit` is used: the check-in cannot
+    // be undone exactly any more.
+    let unlock_kit = vec![bincio_core::event::rules::RelatedEffect {
+        target: "kit".into(),
+        unlock: true,
+        mark_used: false,
+        disable: None,
+    }];
+    st.use_scenario(staff(
+        use_req("tok-b", "checkin", T + 30, unlock_kit),
+        "staff:ann",
+        None,
+    ))
+    .await
+    .unwrap()
+    .unwrap();
+    st.use_scenario(staff(
+        use_req("tok-b", "kit", T + 31, vec![]),
+        "staff:ann",
+        None,
+    ))
+    .await
+    .unwrap()
+    .unwrap();
+    let before = st.get_attendee("tok-b").await.unwrap().unwrap();
+    let r = st.undo_use(undo("tok-b", "checkin", T + 32)).await.unwrap();
+    assert_eq!(
+        r,
+        Err(UndoRefusal::ChangedSince("kit".into())),
+        "{before:?}"
+    );
+    assert_eq!(
+        st.get_attendee("tok-b").await.unwrap().unwrap(),
+        before,
+        "nothing changed"
+    );
+    let undos = st
+        .list_audit(AuditFilter {
+            kind: Some(AuditKind::Undo),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        undos.iter().filter(|e| !e.ok).count(),
+        4,
+        "refused undos are logged"
+    );
+    assert!(
+        undos[0].result.contains("kit changed after the use"),
+        "{}",
+        undos[0].result
+    );
+    // Pieces delivered: refused.
+    st.import_attendees(vec![row("tok-c", "Cy", "audience")])
+        .await
+        .unwrap();
+    st.use_scenario(staff(
+        use_with_pieces("tok-c", "checkin", T + 40, &["p1"]),
+        "staff:ann",
+        None,
+    ))
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        st.undo_use(undo("tok-c", "checkin", T + 41)).await.unwrap(),
+        Err(UndoRefusal::PiecesDelivered)
+    );
+    // Filters: actor, time window, paging.
+    let by_bo = st
+        .list_audit(AuditFilter {
+            actor: Some("staff:bo".into()),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_bo.len(), 1);
+    let window = st
+        .list_audit(AuditFilter {
+            since: Some(T + 20),
+            until: Some(T + 22),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        window.iter().map(|e| e.at).collect::<Vec<_>>(),
+        vec![T + 21, T + 20]
+    );
+    let everything = st.list_audit(all()).await.unwrap();
+    let page1 = st
+        .list_audit(AuditFilter { limit: 3, ..all() })
+        .await
+        .unwrap();
+    let page2 = st
+        .list_audit(AuditFilter {
+            limit: 3,
+            before: Some(page1[2].id.clone()),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page1[..], everything[..3]);
+    assert_eq!(page2[..], everything[3..6]);
+}
+
+/// A nonce answers its first outcome again, writing nothing; one nonce for
+/// another scan is refused.
+pub async fn audit_nonce_replays(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let st = &s.attendees;
+    st.import_attendees(vec![row("tok-a", "Ada", "audience")])
+        .await
+        .unwrap();
+    let first = st
+        .use_scenario(staff(
+            use_req("tok-a", "checkin", T + 5, checkin_effects()),
+            "staff:ann",
+            Some("n-1"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let again = st
+        .use_scenario(staff(
+            use_req("tok-a", "checkin", T + 9, checkin_effects()),
+            "staff:ann",
+            Some("n-1"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        Ok(first.clone()),
+        "the first answer, not `has been used`"
+    );
+    let refused = st
+        .use_scenario(staff(
+            use_req("tok-a", "checkin", T + 9, vec![]),
+            "staff:ann",
+            Some("n-2"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(refused, Err(UseRefusal::AlreadyUsed));
+    let replay = st
+        .use_scenario(staff(
+            use_req("tok-a", "checkin", T + 12, vec![]),
+            "staff:ann",
+            Some("n-2"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        replay,
+        Err(UseRefusal::AlreadyUsed),
+        "a refusal replays as itself"
+    );
+    let other = st
+        .use_scenario(staff(
+            use_req("tok-a", "lunch", T + 12, vec![]),
+            "staff:ann",
+            Some("n-1"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(other, Err(UseRefusal::NonceReused));
+    let log = st.list_audit(all()).await.unwrap();
+    assert_eq!(log.len(), 2, "replays write nothing: {log:?}");
+    assert_eq!(log[1].nonce.as_deref(), Some("n-1"));
+}
+
+/// 300 staff scans of one attendee with 300 nonces at once: one success,
+/// 299 logged refusals. The same nonce 50 times at once: one effect, 50
+/// identical answers, one log entry.
+pub async fn audit_concurrent_scans(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let st = s.attendees.clone();
+    st.import_attendees(vec![
+        row("tok-a", "Ada", "audience"),
+        row("tok-b", "Bob", "audience"),
+    ])
+    .await
+    .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let st = st.clone();
+        tasks.push(tokio::spawn(async move {
+            let nonce = format!("scan-{i}");
+            st.use_scenario(staff(
+                use_req("tok-a", "checkin", T + 5, checkin_effects()),
+                "staff:ann",
+                Some(&nonce),
+            ))
+            .await
+            .unwrap()
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(r) => assert_eq!(r, UseRefusal::AlreadyUsed),
+        }
+    }
+    assert_eq!(ok, 1);
+    let a = st.get_attendee("tok-a").await.unwrap().unwrap();
+    let log = st
+        .list_audit(AuditFilter {
+            attendee_id: Some(a.id.clone()),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 300);
+    assert_eq!(log.iter().filter(|e| e.ok).count(), 1);
+    assert_eq!(
+        log.iter().filter(|e| e.result == "has been used").count(),
+        299
+    );
+
+    let answers = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (st, answers) = (st.clone(), answers.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = st
+                .use_scenario(staff(
+                    use_with_pieces("tok-b", "checkin", T + 6, &["p1"]),
+                    "staff:bo",
+                    Some("same"),
+                ))
+                .await
+                .unwrap();
+            answers.lock().await.push(r);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let answers = answers.lock().await;
+    assert_eq!(answers.len(), 50);
+    assert!(
+        answers.iter().all(|r| r == &answers[0]),
+        "identical answers"
+    );
+    assert!(answers[0].is_ok());
+    let b_att = st.get_attendee("tok-b").await.unwrap().unwrap();
+    let log = st
+        .list_audit(AuditFilter {
+            attendee_id: Some(b_att.id.clone()),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1, "one entry for one nonce");
+    let bucket = s
+        .puzzles
+        .bucket(&b_att.public_token())
+        .await
+        .unwrap()
+        .expect("bucket");
+    assert_eq!(bucket.puzzle.len(), 1, "one delivery: {bucket:?}");
+}
