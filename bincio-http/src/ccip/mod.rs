@@ -18,6 +18,7 @@
 mod announcement;
 mod attendee;
 mod dashboard;
+mod desk;
 pub mod error;
 mod import;
 mod input;
@@ -147,6 +148,11 @@ pub(crate) fn api() -> OpenApiRouter<CcipState> {
         .routes(routes!(dashboard::roles))
         .routes(routes!(dashboard::scenarios))
         .routes(routes!(import::import).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)))
+        .routes(routes!(desk::use_scan))
+        .routes(routes!(desk::scans))
+        .routes(routes!(desk::undo))
+        .routes(routes!(desk::audit))
+        .routes(routes!(desk::token_check))
 }
 
 /// 404 `{"message": "not found"}` for an app that serves only CCIP.

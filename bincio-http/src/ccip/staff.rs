@@ -14,8 +14,11 @@ use axum::http::request::Parts;
 use super::error::CcipError;
 use super::CcipState;
 
-/// Proof that the caller is staff.
-pub struct Staff;
+/// Proof that the caller is staff, and who: `staff-key` (the shared
+/// header) or `staff:<handle>` (an account), as the audit log records it.
+pub struct Staff {
+    pub actor: String,
+}
 
 /// Compare without an early exit on the first differing byte.
 fn same(a: &[u8], b: &[u8]) -> bool {
@@ -34,7 +37,9 @@ impl FromRequestParts<CcipState> for Staff {
             parts.headers.get("ccip"),
         ) {
             if same(key.as_bytes(), given.as_bytes()) {
-                return Ok(Staff);
+                return Ok(Staff {
+                    actor: "staff-key".into(),
+                });
             }
         }
         if crate::auth::cookie_token(&parts.headers).is_some()
@@ -52,7 +57,9 @@ impl FromRequestParts<CcipState> for Staff {
         {
             if let Some(user) = accounts.authenticate(&token).await? {
                 if user.is_staff() {
-                    return Ok(Staff);
+                    return Ok(Staff {
+                        actor: format!("staff:{}", user.handle),
+                    });
                 }
             }
         }
