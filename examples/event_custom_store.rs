@@ -166,9 +166,15 @@ impl AttendeeStore for MemoryEventStore {
         // entry are one outcome, as the trait asks.
         let mut s = self.lock()?;
         let found = s.attendee_mut(&req.token).map(|a| a.clone());
-        if let Some(nonce) = req.audit.as_ref().and_then(|d| d.nonce.as_deref()) {
-            if let Some(first) = s.audit.iter().find(|e| e.nonce.as_deref() == Some(nonce)) {
-                return Ok(audit::replay(first, found, &req));
+        // This attendee's nonce already logged: that first outcome.
+        if let (Some(nonce), Some(a)) =
+            (req.audit.as_ref().and_then(|d| d.nonce.as_deref()), &found)
+        {
+            let mine = |e: &&AuditEntry| {
+                e.nonce.as_deref() == Some(nonce) && e.attendee_id.as_deref() == Some(a.id.as_str())
+            };
+            if let Some(first) = s.audit.iter().find(mine) {
+                return Ok(audit::replay(first, found.clone(), &req));
             }
         }
         let Some(before) = found else {

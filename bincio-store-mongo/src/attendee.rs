@@ -508,10 +508,13 @@ impl AttendeeStore for MongoStore {
                 .session(&mut *s)
                 .await?;
             let found = raw.as_ref().map(attendee_from).transpose()?;
-            // A nonce already logged: that first outcome, nothing written.
-            if let Some(nonce) = req.audit.as_ref().and_then(|d| d.nonce.as_deref()) {
-                if let Some(first) = self.audit_by_nonce(s, nonce).await? {
-                    return Ok(audit::replay(&first, found, &req));
+            // This attendee's nonce already logged: that first outcome,
+            // nothing written.
+            if let (Some(nonce), Some(a)) =
+                (req.audit.as_ref().and_then(|d| d.nonce.as_deref()), &found)
+            {
+                if let Some(first) = self.audit_by_nonce(s, &a.id, nonce).await? {
+                    return Ok(audit::replay(&first, found.clone(), &req));
                 }
             }
             let (Some(raw), Some(before)) = (raw, found) else {

@@ -1,9 +1,10 @@
 //! The event audit log on MongoDB: collection `bincio_event_audit` (one
 //! document per entry, `_id` the entry's time-ordered id), which
 //! CCIP-Server does not know, so its database still hands back. Nonces are
-//! claimed in `bincio_event_nonce` (`_id` = nonce): two concurrent scans
-//! with one nonce cannot both insert, the loser's transaction is retried
-//! and then answers from the winner's entry. Written inside the attendee
+//! claimed per attendee in `bincio_event_nonce` (`_id` =
+//! `<attendee id>:<nonce>`): two concurrent scans with one nonce cannot
+//! both insert, the loser's transaction is retried and then answers from
+//! the winner's entry. Written inside the attendee
 //! store's transactions, so an entry commits exactly with its change.
 
 use bincio_core::event::audit::{AuditEntry, AuditFilter, AuditKind};
@@ -66,9 +67,9 @@ impl MongoStore {
         s: &mut ClientSession,
         e: &AuditEntry,
     ) -> Result<(), TxError> {
-        if let Some(n) = &e.nonce {
+        if let (Some(n), Some(a)) = (&e.nonce, &e.attendee_id) {
             self.coll(NONCE)
-                .insert_one(doc! { "_id": n, "entry": &e.id })
+                .insert_one(doc! { "_id": format!("{a}:{n}"), "entry": &e.id })
                 .session(&mut *s)
                 .await?;
         }
@@ -79,15 +80,16 @@ impl MongoStore {
         Ok(())
     }
 
-    /// The entry that claimed `nonce`.
+    /// The entry that claimed `nonce` for the attendee `attendee_id`.
     pub(crate) async fn audit_by_nonce(
         &self,
         s: &mut ClientSession,
+        attendee_id: &str,
         nonce: &str,
     ) -> Result<Option<AuditEntry>, TxError> {
         let Some(claim) = self
             .coll(NONCE)
-            .find_one(doc! { "_id": nonce })
+            .find_one(doc! { "_id": format!("{attendee_id}:{nonce}") })
             .session(&mut *s)
             .await?
         else {

@@ -179,46 +179,64 @@ impl AttendeeStore for SqliteStore {
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
         self.write(move |tx| {
             let found = get_by(tx, "token", &req.token)?;
-            // A nonce already logged: that first outcome, nothing written.
-            if let Some(nonce) = req.audit.as_ref().and_then(|d| d.nonce.as_deref()) {
-                if let Some(first) = crate::audit::by_nonce(tx, nonce)? {
-                    return Ok(audit::replay(&first, found, &req));
+            let Some(d) = &req.audit else {
+                // Unlogged (the store's own callers and tests): the use alone.
+                let Some(mut a) = found else {
+                    return Ok(Err(UseRefusal::UnknownToken));
+                };
+                if let Err(r) = rules::apply_use(&mut a, &req) {
+                    return Ok(Err(r));
                 }
-            }
+                write_state(tx, &a)?;
+                if let Some(pieces) = req.pieces_for(&a.role) {
+                    crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), pieces, req.now)?;
+                }
+                return Ok(Ok(a));
+            };
             let Some(mut a) = found else {
-                if let Some(d) = &req.audit {
-                    let refusal = UseRefusal::UnknownToken.message();
-                    let e = audit::use_entry(d, req.now, None, &req.scenario_id, Err(refusal));
-                    crate::audit::insert(tx, &e)?;
-                }
+                let refusal = UseRefusal::UnknownToken.message();
+                let e = audit::use_entry(d, req.now, None, &req.scenario_id, Err(refusal));
+                crate::audit::insert(tx, &e)?;
                 return Ok(Err(UseRefusal::UnknownToken));
             };
+            let mut refs = crate::audit::refs(tx, &req.token)?;
+            // This attendee's nonce already logged: that first outcome.
+            if let Some(nonce) = &d.nonce {
+                if let Some(id) = refs.nonces.get(nonce) {
+                    if let Some(first) = crate::audit::get(tx, id)? {
+                        return Ok(audit::replay(&first, Some(a), &req));
+                    }
+                }
+            }
             let before = a.clone();
             let outcome = rules::apply_use(&mut a, &req);
-            if let Err(r) = outcome {
-                if let Some(d) = &req.audit {
-                    let e = audit::use_entry(
-                        d,
-                        req.now,
-                        Some(&before),
-                        &req.scenario_id,
-                        Err(r.message()),
-                    );
-                    crate::audit::insert(tx, &e)?;
+            let entry = match &outcome {
+                Err(r) => audit::use_entry(
+                    d,
+                    req.now,
+                    Some(&before),
+                    &req.scenario_id,
+                    Err(r.message()),
+                ),
+                Ok(()) => {
+                    write_state(tx, &a)?;
+                    let pieces = req.pieces_for(&a.role).unwrap_or_default();
+                    if !pieces.is_empty() {
+                        crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), pieces, req.now)?;
+                    }
+                    let detail = audit::use_detail(&before, &a, pieces.len());
+                    refs.uses.insert(req.scenario_id.clone(), d.id.clone());
+                    audit::use_entry(d, req.now, Some(&a), &req.scenario_id, Ok(detail))
                 }
-                return Ok(Err(r));
+            };
+            crate::audit::insert(tx, &entry)?;
+            if let Some(nonce) = &d.nonce {
+                refs.nonces.insert(nonce.clone(), d.id.clone());
             }
-            write_state(tx, &a)?;
-            let pieces = req.pieces_for(&a.role).unwrap_or_default();
-            if !pieces.is_empty() {
-                crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), pieces, req.now)?;
+            if d.nonce.is_some() || outcome.is_ok() {
+                crate::audit::set_refs(tx, &req.token, &refs)?;
             }
-            if let Some(d) = &req.audit {
-                let detail = audit::use_detail(&before, &a, pieces.len());
-                let e = audit::use_entry(d, req.now, Some(&a), &req.scenario_id, Ok(detail));
-                crate::audit::insert(tx, &e)?;
-            }
-            Ok(Ok(a))
+            Ok(outcome.map(|()| a))
         })
         .await
     }
@@ -226,8 +244,9 @@ impl AttendeeStore for SqliteStore {
     async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>> {
         self.write(move |tx| {
             let found = get_by(tx, "token", &req.token)?;
-            let last = match &found {
-                Some(a) => crate::audit::last_use(tx, &a.id, &req.scenario_id)?,
+            let mut refs = crate::audit::refs(tx, &req.token)?;
+            let last = match refs.uses.get(&req.scenario_id) {
+                Some(id) => crate::audit::get(tx, id)?.filter(|e| e.undone_by.is_none()),
                 None => None,
             };
             let mut after = found.clone();
@@ -241,6 +260,8 @@ impl AttendeeStore for SqliteStore {
                     if let Some(u) = use_id {
                         crate::audit::mark_undone(tx, u, &req.audit.id)?;
                     }
+                    refs.uses.remove(&req.scenario_id);
+                    crate::audit::set_refs(tx, &req.token, &refs)?;
                     Ok(Ok(a))
                 }
                 (Err(r), _) => Ok(Err(r)),

@@ -57,25 +57,41 @@ pub(crate) fn insert(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
     Ok(())
 }
 
-/// The entry carrying `nonce`.
-pub(crate) fn by_nonce(c: &Connection, nonce: &str) -> StoreResult<Option<AuditEntry>> {
-    c.prepare_cached(&format!("SELECT {COLS} FROM event_audit WHERE nonce = ?1"))
-        .and_then(|mut s| s.query_row(params![nonce], row).optional())
-        .map_err(backend)
+/// An attendee's look-ups into the log (`event_attendee.audit_refs`):
+/// nonce → entry, scenario → newest successful use not undone.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Refs {
+    #[serde(default, rename = "n")]
+    pub nonces: std::collections::BTreeMap<String, String>,
+    #[serde(default, rename = "u")]
+    pub uses: std::collections::BTreeMap<String, String>,
 }
 
-/// The newest successful use of `scenario` by `attendee_id` not undone.
-pub(crate) fn last_use(
-    c: &Connection,
-    attendee_id: &str,
-    scenario: &str,
-) -> StoreResult<Option<AuditEntry>> {
-    c.prepare_cached(&format!(
-        "SELECT {COLS} FROM event_audit WHERE attendee_id = ?1 AND scenario = ?2
-         AND kind = 'use' AND ok = 1 AND undone_by IS NULL ORDER BY id DESC LIMIT 1"
-    ))
-    .and_then(|mut s| s.query_row(params![attendee_id, scenario], row).optional())
-    .map_err(backend)
+/// The refs of the attendee with `token` (empty for an unknown one).
+pub(crate) fn refs(c: &Connection, token: &str) -> StoreResult<Refs> {
+    let text: Option<String> = c
+        .prepare_cached("SELECT audit_refs FROM event_attendee WHERE token = ?1")
+        .and_then(|mut s| s.query_row(params![token], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    Ok(text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default())
+}
+
+/// Store the refs of the attendee with `token`.
+pub(crate) fn set_refs(c: &Connection, token: &str, refs: &Refs) -> StoreResult<()> {
+    let text = serde_json::to_string(refs).map_err(|e| StoreError::Backend(e.to_string()))?;
+    c.prepare_cached("UPDATE event_attendee SET audit_refs = ?2 WHERE token = ?1")
+        .and_then(|mut s| s.execute(params![token, text]))
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// One entry by id.
+pub(crate) fn get(c: &Connection, id: &str) -> StoreResult<Option<AuditEntry>> {
+    c.prepare_cached(&format!("SELECT {COLS} FROM event_audit WHERE id = ?1"))
+        .and_then(|mut s| s.query_row(params![id], row).optional())
+        .map_err(backend)
 }
 
 /// Mark use `id` as undone by `undo_id`.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use bincio_core::event::audit::{AuditFilter, AuditKind};
 use bincio_core::event::wire::{attendee_doc, bucket_doc};
 use bincio_core::event::{EventConfig, EventService, NewAnnouncement};
 use bincio_core::store::{AttendeeStore, PuzzleStore};
@@ -54,6 +55,40 @@ pub enum EventCommand {
     Show {
         /// The attendee's private token.
         token: String,
+    },
+    /// Print the audit log (newest first): uses and undos with who, when
+    /// and the result.
+    Audit {
+        /// Only this attendee (their private token).
+        #[arg(long)]
+        token: Option<String>,
+        /// Only this actor (`attendee`, `staff-key`, `staff:<handle>`, `cli` …).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only `use` or `undo`.
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Undo an attendee's newest logged use of a scenario (logged as `cli`).
+    Undo {
+        /// Event directory.
+        #[arg(long)]
+        event: PathBuf,
+        /// The attendee's private token.
+        #[arg(long)]
+        token: String,
+        /// The scenario.
+        #[arg(long)]
+        scenario: String,
+        /// Why (kept in the log).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -152,6 +187,90 @@ pub async fn run_to(
                     )?;
                 }
             }
+        }
+        EventCommand::Audit {
+            token,
+            actor,
+            kind,
+            limit,
+            csv,
+        } => {
+            let attendee_id = match &token {
+                Some(t) => Some(
+                    attendees
+                        .get_attendee(t)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no attendee with this token"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let kind = kind
+                .map(|k| AuditKind::parse(&k).ok_or_else(|| anyhow::anyhow!("--kind: use or undo")))
+                .transpose()?;
+            let entries = attendees
+                .list_audit(AuditFilter {
+                    attendee_id,
+                    actor,
+                    kind,
+                    limit: limit.clamp(1, 1000),
+                    ..AuditFilter::default()
+                })
+                .await?;
+            if csv {
+                writeln!(
+                    out,
+                    "id,at,kind,actor,attendee_id,scenario,ok,result,reason"
+                )?;
+            }
+            for e in entries {
+                let at = chrono::DateTime::from_timestamp(e.at, 0)
+                    .map(|d| d.to_rfc3339())
+                    .unwrap_or_default();
+                let o = |v: &Option<String>| v.clone().unwrap_or_default();
+                if csv {
+                    let q = |s: &str| {
+                        if s.contains([',', '"', '\n']) {
+                            format!("\"{}\"", s.replace('"', "\"\""))
+                        } else {
+                            s.to_owned()
+                        }
+                    };
+                    writeln!(
+                        out,
+                        "{},{at},{},{},{},{},{},{},{}",
+                        e.id,
+                        e.kind.as_str(),
+                        q(&e.actor),
+                        o(&e.attendee_id),
+                        q(&o(&e.scenario)),
+                        e.ok,
+                        q(&e.result),
+                        q(&o(&e.reason))
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "{at}  {:<4} {:<20} {:<24} {:<16} {}{}",
+                        e.kind.as_str(),
+                        e.actor,
+                        o(&e.attendee_id),
+                        o(&e.scenario),
+                        e.result,
+                        e.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                    )?;
+                }
+            }
+        }
+        EventCommand::Undo {
+            event,
+            token,
+            scenario,
+            reason,
+        } => {
+            let svc = service(&event, attendees, puzzles, clock)?;
+            let a = svc.undo(&token, &scenario, "cli", &reason).await?;
+            writeln!(out, "Undone: {scenario} of {} ({})", a.user_id, a.role)?;
         }
         EventCommand::Show { token } => {
             let a = attendees
@@ -263,5 +382,65 @@ mod tests {
         )
         .await
         .is_err());
+    }
+
+    #[tokio::test]
+    async fn undo_and_audit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open(dir.path().join("i.db")).unwrap());
+        exec(
+            &store,
+            EventCommand::Import {
+                event: fixture(),
+                role: "audience".into(),
+                file: fixture().join("attendees.csv"),
+            },
+        )
+        .await
+        .unwrap();
+        let ada = "6513270e269e0d37f2a74de452e6b438";
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::at(1_903_827_600));
+        let svc = service(&fixture(), store.clone(), store.clone(), clock).unwrap();
+        svc.staff_use(Some(ada), "sponsor_gift", "staff:ann", Some("n1"))
+            .await
+            .unwrap();
+        let undo = |reason: &str| EventCommand::Undo {
+            event: fixture(),
+            token: ada.into(),
+            scenario: "sponsor_gift".into(),
+            reason: reason.into(),
+        };
+        let o = exec(&store, undo("wrong badge")).await.unwrap();
+        assert!(o.contains("Undone: sponsor_gift of Ada"), "{o}");
+        let e = exec(&store, undo("again")).await.unwrap_err();
+        assert!(
+            format!("{e:#}").contains("not used: nothing to undo"),
+            "{e:#}"
+        );
+        let audit = |csv: bool, kind: Option<&str>| EventCommand::Audit {
+            token: Some(ada.into()),
+            actor: None,
+            kind: kind.map(str::to_owned),
+            limit: 10,
+            csv,
+        };
+        let o = exec(&store, audit(false, None)).await.unwrap();
+        let lines: Vec<&str> = o.lines().collect();
+        assert_eq!(lines.len(), 3, "{o}");
+        assert!(
+            lines[0].contains("undo") && lines[0].contains("cli") && lines[0].contains("not used")
+        );
+        assert!(
+            lines[1].contains("undo") && lines[1].contains("ok (wrong badge)"),
+            "{o}"
+        );
+        assert!(
+            lines[2].contains("use") && lines[2].contains("staff:ann"),
+            "{o}"
+        );
+        let o = exec(&store, audit(true, Some("use"))).await.unwrap();
+        assert_eq!(o.lines().count(), 2, "{o}");
+        assert!(o.starts_with("id,at,kind,actor"), "{o}");
+        assert!(exec(&store, audit(false, Some("nope"))).await.is_err());
     }
 }

@@ -4,11 +4,12 @@
 //! step** as the change it records, so a log entry exists exactly when its
 //! change does.
 //!
-//! It also makes staff scans idempotent: a use may carry a client `nonce`;
-//! the store keeps it on the use's entry (unique), and a second use with
-//! the same nonce answers the first outcome without a second effect — a
-//! retry after a dropped connection is safe, and scans made offline can be
-//! sent again.
+//! It also makes staff scans idempotent: a use may carry a client `nonce`
+//! naming one scan of one attendee; the store keeps it with the use's
+//! entry, and a second use of that attendee with the same nonce answers
+//! the first outcome without a second effect — a retry after a dropped
+//! connection is safe, and scans made offline can be sent again. (A scan
+//! of an unknown token is refused, and logged, each time it is sent.)
 //!
 //! And it makes a use reversible exactly: the use's entry records the
 //! state before and after of every scenario the use changed (the used one
@@ -72,7 +73,7 @@ pub struct AuditEntry {
     pub result: String,
     /// Why (undo).
     pub reason: Option<String>,
-    /// The client's nonce (uses), unique across the log.
+    /// The client's nonce (uses), unique per attendee.
     pub nonce: Option<String>,
     /// The undo that reversed this use, if any.
     pub undone_by: Option<String>,

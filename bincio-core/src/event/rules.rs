@@ -78,8 +78,8 @@ pub enum UseRefusal {
     AlreadyUsed,
     /// `disabled` is set (`disabled scenario`).
     Disabled,
-    /// The nonce was already used for a scan of another attendee or
-    /// scenario.
+    /// The nonce was already used for a scan of another scenario of this
+    /// attendee.
     NonceReused,
 }
 
