@@ -6,7 +6,9 @@
 //! race-prone method is one step under one lock, so the atomicity contract
 //! holds: a use of a scenario stores its puzzle pieces (bucket, pieces,
 //! counters) in the same step, `mark_first_use` creates the bucket in the
-//! same step, an import is all rows or none.
+//! same step, an import is all rows or none, and every logged action
+//! (use, undo, delivery, revoke, coupon, import, announcement) appends its
+//! audit entry under the lock that makes its change.
 //!
 //! It passes the event cases of the store conformance suite:
 //! `cargo test --example event_custom_store` runs them (the `tests` module
@@ -15,7 +17,8 @@
 //!
 //! `main` loads an event directory (default: the repository's fixture
 //! event), imports its attendees through `EventService`, and checks one in,
-//! with the clock set inside the fixture's check-in window.
+//! with the clock set inside the fixture's check-in window, then prints
+//! the audit log.
 //!
 //! Run: `cargo run --example event_custom_store [EVENT_DIR]`
 
@@ -23,7 +26,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bincio::core::event::audit::{
-    self, AuditEntry, AuditFilter, AuditKind, UndoRefusal, UndoRequest,
+    self, ActionDraft, AuditEntry, AuditFilter, AuditKind, UndoRefusal, UndoRequest,
 };
 use bincio::core::event::model::{
     Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, TOTAL,
@@ -121,7 +124,11 @@ impl AttendeeStore for MemoryEventStore {
         "memory"
     }
 
-    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts> {
+    async fn import_attendees_logged(
+        &self,
+        batch: Vec<ImportAttendee>,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<ImportCounts> {
         let mut s = self.lock()?;
         let mut counts = ImportCounts::default();
         for row in &batch {
@@ -135,6 +142,9 @@ impl AttendeeStore for MemoryEventStore {
                     counts.inserted += 1;
                 }
             }
+        }
+        if let Some(d) = &audit {
+            s.audit.push(audit::import_entry(d, counts));
         }
         Ok(counts)
     }
@@ -286,8 +296,16 @@ impl AttendeeStore for MemoryEventStore {
             .collect())
     }
 
-    async fn add_announcement(&self, a: Announcement) -> StoreResult<()> {
-        self.lock()?.announcements.push(a);
+    async fn add_announcement_logged(
+        &self,
+        a: Announcement,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<()> {
+        let mut s = self.lock()?;
+        if let Some(d) = &audit {
+            s.audit.push(audit::announcement_entry(d, &a));
+        }
+        s.announcements.push(a);
         Ok(())
     }
 
@@ -337,11 +355,21 @@ impl PuzzleStore for MemoryEventStore {
         Ok(self.lock()?.buckets.get(public_token).cloned())
     }
 
-    async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
+    async fn deliver_logged(
+        &self,
+        d: Delivery,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<DeliverOutcome> {
         let mut s = self.lock()?;
+        let entry = |outcome| {
+            audit
+                .as_ref()
+                .map(|a| audit::deliver_entry(a, d.piece.as_deref(), outcome))
+        };
         let b = s.bucket_mut(&d.attendee_id, &d.public_token, d.now);
         if let Some(stamp) = &d.deliverer {
             if b.deliverer.iter().any(|x| x.deliverer == stamp.deliverer) {
+                s.audit.extend(entry(DeliverOutcome::AlreadyFromDeliverer));
                 return Ok(DeliverOutcome::AlreadyFromDeliverer);
             }
             b.deliverer.push(DelivererStamp::clone(stamp));
@@ -354,15 +382,28 @@ impl PuzzleStore for MemoryEventStore {
                 d.now,
             );
         }
+        s.audit.extend(entry(DeliverOutcome::Delivered));
         Ok(DeliverOutcome::Delivered)
     }
 
-    async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
+    async fn revoke_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<RevokeOutcome> {
         let mut s = self.lock()?;
+        let entry = |outcome, pieces| {
+            audit
+                .as_ref()
+                .map(|a| audit::revoke_entry(a, outcome, pieces))
+        };
         let Some(b) = s.buckets.get_mut(public_token) else {
+            s.audit.extend(entry(RevokeOutcome::NoBucket, 0));
             return Ok(RevokeOutcome::NoBucket);
         };
         if b.valid.is_some() {
+            s.audit.extend(entry(RevokeOutcome::AlreadyRevoked, 0));
             return Ok(RevokeOutcome::AlreadyRevoked);
         }
         b.valid = Some(now);
@@ -374,17 +415,28 @@ impl PuzzleStore for MemoryEventStore {
         if !held.is_empty() {
             s.bump(TOTAL, 0, -(held.len() as i64), now);
         }
+        s.audit.extend(entry(RevokeOutcome::Revoked, held.len()));
         Ok(RevokeOutcome::Revoked)
     }
 
-    async fn use_coupon(&self, public_token: &str, now: i64) -> StoreResult<bool> {
-        Ok(match self.lock()?.buckets.get_mut(public_token) {
+    async fn use_coupon_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<bool> {
+        let mut s = self.lock()?;
+        let found = match s.buckets.get_mut(public_token) {
             Some(b) => {
                 b.coupon = Some(now);
                 true
             }
             None => false,
-        })
+        };
+        if let Some(a) = &audit {
+            s.audit.push(audit::coupon_entry(a, found));
+        }
+        Ok(found)
     }
 }
 
@@ -409,7 +461,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     service.init().await?;
 
     let csv = std::fs::read(dir.join("attendees.csv"))?;
-    let counts = service.import_csv("audience", &csv).await?;
+    let counts = service.import_csv_as("audience", &csv, "cli").await?;
     println!("imported {} attendees", counts.inserted);
 
     let first = store.list_attendees("audience").await?.remove(0);
@@ -430,6 +482,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "counter {}: quantity {}, currency {}",
             c.puzzle, c.quantity, c.currency
+        );
+    }
+    let log = service
+        .audit(AuditFilter {
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .await?;
+    for e in log.iter().rev() {
+        println!(
+            "audit: {} {} by {}: {}",
+            e.kind.as_str(),
+            e.detail,
+            e.actor,
+            e.result
         );
     }
     Ok(())

@@ -3,17 +3,27 @@
 //! logged with who / when / result in the same step as its change; a
 //! nonce answers its first outcome again without a second effect, also
 //! under concurrency; an undo restores exactly what the use changed, or is
-//! refused with the reason (and logged).
+//! refused with the reason (and logged). Booth deliveries (a refused one
+//! included), revokes, coupons, imports and announcements are logged too,
+//! through the service, each in its change's step; an import refused
+//! whole leaves neither attendees nor an entry.
 
 use std::sync::Arc;
 
-use bincio_core::event::audit::{AuditDraft, AuditFilter, AuditKind, UndoRefusal, UndoRequest};
+use bincio_core::event::audit::{
+    AuditDraft, AuditEntry, AuditFilter, AuditKind, UndoRefusal, UndoRequest,
+};
+use bincio_core::event::config::{PuzzleConfig, RoleConfig, ScenarioDef};
 use bincio_core::event::oid::new_oid;
 use bincio_core::event::rules::{UseRefusal, UseRequest};
+use bincio_core::event::service::msg;
+use bincio_core::event::{EventConfig, EventService, NewAnnouncement};
+use bincio_core::{Clock, CoreError, ManualClock};
+use serde_json::json;
 
 use super::attendees::{checkin_effects, row, use_req, T};
 use super::checkin::use_with_pieces;
-use super::Backend;
+use super::{Backend, Stores};
 
 fn draft(actor: &str, nonce: Option<&str>) -> Option<AuditDraft> {
     Some(AuditDraft {
@@ -452,4 +462,274 @@ pub async fn audit_concurrent_scans(b: &dyn Backend) {
         .unwrap()
         .expect("bucket");
     assert_eq!(bucket.puzzle.len(), 1, "one delivery: {bucket:?}");
+}
+
+/// An event over `s`: role `audience` with one scenario, one puzzle piece
+/// `p1`, deliverers `Booth` (token `booth-tok`) and `Stall`; the clock at
+/// `T`.
+fn event(s: &Stores) -> (EventService, Arc<ManualClock>) {
+    let checkin = ScenarioDef {
+        id: "checkin".into(),
+        order: 0,
+        display_text: vec![("en-US".into(), "Check-in".into())],
+        available_time: 0,
+        expire_time: i64::from(i32::MAX),
+        countdown: 0,
+        lock_message: None,
+        attr: vec![],
+        not_lock_rule: None,
+        show_rule: None,
+        related_scenario: vec![],
+        deliver_puzzle: 0,
+    };
+    let config = EventConfig {
+        event_id: "conformance".into(),
+        announcement_default_role: "audience".into(),
+        staff_key: None,
+        roles: vec![RoleConfig {
+            name: "audience".into(),
+            scenarios: vec![checkin],
+        }],
+        puzzle: Some(PuzzleConfig {
+            pieces: vec![("p1".into(), 1.0)],
+        }),
+        delivery_permission: Some(vec![
+            ("booth-tok".into(), "Booth".into()),
+            ("stall-tok".into(), "Stall".into()),
+        ]),
+    };
+    let clock = Arc::new(ManualClock::at(T));
+    let svc = EventService::new(
+        config,
+        s.attendees.clone(),
+        s.puzzles.clone(),
+        clock.clone() as Arc<dyn Clock>,
+    );
+    (svc, clock)
+}
+
+type Row = (AuditKind, String, bool, String, Option<String>, i64);
+
+fn rows(log: &[AuditEntry]) -> Vec<Row> {
+    log.iter()
+        .map(|e| {
+            (
+                e.kind,
+                e.actor.clone(),
+                e.ok,
+                e.result.clone(),
+                e.attendee_id.clone(),
+                e.at,
+            )
+        })
+        .collect()
+}
+
+fn r(kind: AuditKind, actor: &str, ok: bool, result: &str, who: Option<&str>, at: i64) -> Row {
+    (
+        kind,
+        actor.into(),
+        ok,
+        result.into(),
+        who.map(str::to_owned),
+        at,
+    )
+}
+
+fn refused(e: CoreError) -> String {
+    match e {
+        CoreError::Invalid(m) => m,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+/// Booth deliveries are logged as `deliverer:<name>` with the piece, a
+/// second one by the same booth as refused (the bucket unchanged); revokes
+/// and coupons with their actor, the ones that change nothing as not done;
+/// requests refused before the store (unknown receiver) are not logged.
+pub async fn audit_puzzle_actions(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let (svc, clock) = event(&s);
+    svc.import_csv("audience", b"token,display_name\ntok-a,Ada\ntok-b,Bob\n")
+        .await
+        .unwrap();
+    let ada = svc.show("tok-a").await.unwrap();
+    let bob = svc.show("tok-b").await.unwrap();
+    clock.set(T + 1);
+    let got = svc.deliver(Some("booth-tok"), Some("tok-a")).await.unwrap();
+    assert_eq!(got, "Ada");
+    clock.set(T + 2);
+    let e = svc.deliver(Some("booth-tok"), Some("tok-a")).await;
+    assert_eq!(refused(e.unwrap_err()), msg::ALREADY_TAKEN);
+    let e = svc.deliver(Some("booth-tok"), Some("nope")).await;
+    assert_eq!(refused(e.unwrap_err()), msg::INVALID_RECEIVER);
+    let bucket = s
+        .puzzles
+        .bucket(&ada.public_token())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (bucket.puzzle.len(), bucket.deliverer.len()),
+        (1, 1),
+        "the refusal changed nothing: {bucket:?}"
+    );
+    clock.set(T + 3);
+    svc.coupon_as(Some("tok-a"), "staff:ann").await.unwrap();
+    clock.set(T + 4);
+    svc.revoke_as(Some("tok-a"), "staff:ann").await.unwrap();
+    clock.set(T + 5);
+    svc.revoke(Some("tok-a")).await.unwrap();
+    clock.set(T + 6);
+    let e = svc.revoke_as(Some("tok-b"), "staff:bo").await;
+    assert_eq!(refused(e.unwrap_err()), msg::INVALID_TOKEN);
+    clock.set(T + 7);
+    let e = svc.coupon_as(Some("tok-b"), "staff:bo").await;
+    assert_eq!(refused(e.unwrap_err()), msg::INVALID_TOKEN);
+
+    let log = s.attendees.list_audit(all()).await.unwrap();
+    let (a, b_) = (Some(ada.id.as_str()), Some(bob.id.as_str()));
+    use AuditKind::{Coupon, Deliver, Revoke};
+    assert_eq!(
+        rows(&log),
+        vec![
+            r(Coupon, "staff:bo", false, msg::NO_BUCKET, b_, T + 7),
+            r(Revoke, "staff:bo", false, msg::NO_BUCKET, b_, T + 6),
+            r(
+                Revoke,
+                "staff-query",
+                false,
+                "already revoked: nothing changed",
+                a,
+                T + 5
+            ),
+            r(Revoke, "staff:ann", true, "ok", a, T + 4),
+            r(Coupon, "staff:ann", true, "ok", a, T + 3),
+            r(
+                Deliver,
+                "deliverer:Booth",
+                false,
+                msg::ALREADY_TAKEN,
+                a,
+                T + 2
+            ),
+            r(Deliver, "deliverer:Booth", true, "ok", a, T + 1),
+        ],
+        "newest first, refusals the store decided included"
+    );
+    assert_eq!(log[6].detail, json!({"piece": "p1"}));
+    assert_eq!(log[6].role.as_deref(), Some("audience"));
+    assert_eq!(log[5].detail, json!({"piece": null}));
+    assert_eq!(log[3].detail, json!({"pieces": 1}));
+    let delivered = s
+        .attendees
+        .list_audit(AuditFilter {
+            kind: Some(Deliver),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(delivered[..], log[5..]);
+    let by_ann = s
+        .attendees
+        .list_audit(AuditFilter {
+            actor: Some("staff:ann".into()),
+            kind: Some(Revoke),
+            ..all()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_ann.len(), 1);
+}
+
+/// An import is logged with its counts exactly when it committed (a file
+/// refused whole leaves neither attendees nor an entry); the unlogged
+/// `import_csv` writes none; an announcement is logged with its id and
+/// roles, one refused by its bounds is not.
+pub async fn audit_import_and_announcement(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let (svc, clock) = event(&s);
+    clock.set(T + 1);
+    let c = svc
+        .import_csv_as(
+            "audience",
+            b"token,display_name\ntok-a,Ada\ntok-b,Bob\n",
+            "staff:ann",
+        )
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated), (2, 0));
+    clock.set(T + 2);
+    let dup = b"token,display_name\ntok-c,Cy\ntok-c,Cy again\n";
+    let e = svc.import_csv_as("audience", dup, "staff:ann").await;
+    assert!(refused(e.unwrap_err()).contains("duplicate token"));
+    assert!(s.attendees.get_attendee("tok-c").await.unwrap().is_none());
+    clock.set(T + 3);
+    let c = svc
+        .import_csv_as(
+            "audience",
+            b"token,display_name\ntok-a,Ada L.\ntok-c,Cy\n",
+            "cli",
+        )
+        .await
+        .unwrap();
+    assert_eq!((c.inserted, c.updated), (1, 1));
+    svc.import_csv("audience", b"token,display_name\ntok-d,Dee\n")
+        .await
+        .unwrap();
+    clock.set(T + 4);
+    let ann = svc
+        .announce_as(
+            NewAnnouncement {
+                msg_en: Some("Lunch at noon".into()),
+                role: vec!["audience".into()],
+                ..NewAnnouncement::default()
+            },
+            "staff:ann",
+        )
+        .await
+        .unwrap();
+    let empty = NewAnnouncement {
+        role: vec!["audience".into()],
+        ..NewAnnouncement::default()
+    };
+    svc.announce_as(empty, "staff:ann").await.unwrap_err();
+
+    let log = s.attendees.list_audit(all()).await.unwrap();
+    use AuditKind::{Announcement, Import};
+    assert_eq!(
+        rows(&log),
+        vec![
+            r(Announcement, "staff:ann", true, "ok", None, T + 4),
+            r(Import, "cli", true, "ok", None, T + 3),
+            r(Import, "staff:ann", true, "ok", None, T + 1),
+        ],
+        "committed imports and the stored announcement only"
+    );
+    assert_eq!(log[0].detail, json!({"id": ann.id, "role": ["audience"]}));
+    assert_eq!(
+        log[1].detail,
+        json!({"role": "audience", "inserted": 1, "updated": 1})
+    );
+    assert_eq!(log[2].role.as_deref(), Some("audience"));
+    assert_eq!(
+        log[2].detail,
+        json!({"role": "audience", "inserted": 2, "updated": 0})
+    );
+    assert_eq!(
+        s.attendees.announcements("audience").await.unwrap(),
+        vec![ann]
+    );
+    for (kind, n) in [(Import, 2), (Announcement, 1), (AuditKind::Use, 0)] {
+        let got = s
+            .attendees
+            .list_audit(AuditFilter {
+                kind: Some(kind),
+                ..all()
+            })
+            .await
+            .unwrap();
+        assert_eq!(got.len(), n, "{kind:?}");
+        assert!(got.iter().all(|e| e.kind == kind));
+    }
 }

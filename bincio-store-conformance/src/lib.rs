@@ -137,6 +137,8 @@ macro_rules! conformance_tests {
             audit::audit_use_and_undo,
             audit::audit_nonce_replays,
             audit::audit_concurrent_scans,
+            audit::audit_puzzle_actions,
+            audit::audit_import_and_announcement,
             puzzles::puzzle_counters_upsert,
             puzzles::puzzle_bucket_created_once,
             puzzles::puzzle_deliver_and_dedupe,

@@ -15,7 +15,9 @@
 //! multi-document transaction (see `txn.rs` for why, and what it needs of
 //! the server).
 
-use bincio_core::event::audit::{self, AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
+use bincio_core::event::audit::{
+    self, ActionDraft, AuditEntry, AuditFilter, UndoRefusal, UndoRequest,
+};
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
@@ -396,10 +398,14 @@ impl AttendeeStore for MongoStore {
     /// duplicate tokens refused). Inside it: one `$in` read per 500 tokens,
     /// new attendees inserted in bulk, existing ones replaced by
     /// [`rules::merge_import`] (id, `first_use`, `used` and use-set
-    /// `disabled` kept). A concurrent `/use` on an imported attendee makes
-    /// one of the two transactions retry from a fresh read, so neither
-    /// write is lost.
-    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts> {
+    /// `disabled` kept), then the import's audit entry when logged. A
+    /// concurrent `/use` on an imported attendee makes one of the two
+    /// transactions retry from a fresh read, so neither write is lost.
+    async fn import_attendees_logged(
+        &self,
+        batch: Vec<ImportAttendee>,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<ImportCounts> {
         let mut seen = std::collections::HashSet::new();
         for row in &batch {
             if !seen.insert(row.token.as_str()) {
@@ -432,6 +438,10 @@ impl AttendeeStore for MongoStore {
             for chunk in new_docs.chunks(IMPORT_READ_CHUNK) {
                 c.insert_many(chunk.to_vec()).session(&mut *s).await?;
                 counts.inserted += chunk.len() as u64;
+            }
+            if let Some(d) = &audit {
+                self.audit_insert(s, &audit::import_entry(d, counts))
+                    .await?;
             }
             Ok(counts)
         })
@@ -627,12 +637,29 @@ impl AttendeeStore for MongoStore {
         docs.iter().map(attendee_from).collect()
     }
 
-    async fn add_announcement(&self, a: Announcement) -> StoreResult<()> {
-        self.coll(coll::ANNOUNCEMENT)
-            .insert_one(announcement_doc(&a)?)
-            .await
-            .map_err(backend)?;
-        Ok(())
+    /// One insert; logged, the insert and the entry in one transaction.
+    async fn add_announcement_logged(
+        &self,
+        a: Announcement,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<()> {
+        let d = announcement_doc(&a)?;
+        let Some(draft) = audit else {
+            self.coll(coll::ANNOUNCEMENT)
+                .insert_one(d)
+                .await
+                .map_err(backend)?;
+            return Ok(());
+        };
+        let e = audit::announcement_entry(&draft, &a);
+        in_transaction!(self, |s| {
+            self.coll(coll::ANNOUNCEMENT)
+                .insert_one(d.clone())
+                .session(&mut *s)
+                .await?;
+            self.audit_insert(s, &e).await?;
+            Ok(())
+        })
     }
 
     /// `{role: role}` (array contains), newest `_id` first (as CS).

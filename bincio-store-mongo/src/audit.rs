@@ -4,8 +4,8 @@
 //! claimed per attendee in `bincio_event_nonce` (`_id` =
 //! `<attendee id>:<nonce>`): two concurrent scans with one nonce cannot
 //! both insert, the loser's transaction is retried and then answers from
-//! the winner's entry. Written inside the attendee
-//! store's transactions, so an entry commits exactly with its change.
+//! the winner's entry. Written inside the attendee and puzzle stores'
+//! transactions, so an entry commits exactly with its change.
 
 use bincio_core::event::audit::{AuditEntry, AuditFilter, AuditKind};
 use bincio_core::store::{StoreError, StoreResult};

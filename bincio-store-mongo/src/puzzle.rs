@@ -8,7 +8,8 @@
 //!
 //! Every step that writes a bucket and counters is one multi-document
 //! transaction (`txn.rs`), so the counters equal the buckets' contents
-//! after any crash.
+//! after any crash; a logged step inserts its audit entry
+//! (`bincio_event_audit`) in that same transaction.
 //!
 //! **Counter documents.** CS's `puzzle_1` index is not unique (and bincio
 //! keeps CS's indexes so the database can go back), so two processes
@@ -19,6 +20,7 @@
 
 use std::collections::BTreeMap;
 
+use bincio_core::event::audit::{self, ActionDraft};
 use bincio_core::event::model::{DelivererStamp, PuzzleBucket, PuzzleCounter, TOTAL};
 use bincio_core::store::{
     DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome, StoreError, StoreResult,
@@ -303,10 +305,20 @@ impl PuzzleStore for MongoStore {
     /// One transaction (see `txn.rs`): create the bucket when missing,
     /// then the deliverer dedupe and the append in one `update_one`
     /// (filter `deliverer.deliverer: {$ne: name}`, `$push` of stamp and
-    /// piece), then the piece's and `total`'s counters. All of it commits
-    /// or none: counters always equal the buckets' contents.
-    async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
+    /// piece), then the piece's and `total`'s counters, and the audit
+    /// entry (a refusal's alone). All of it commits or none: counters
+    /// always equal the buckets' contents.
+    async fn deliver_logged(
+        &self,
+        d: Delivery,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<DeliverOutcome> {
         let pieces: Vec<String> = d.piece.iter().cloned().collect();
+        let entry = |outcome| {
+            audit
+                .as_ref()
+                .map(|a| audit::deliver_entry(a, d.piece.as_deref(), outcome))
+        };
         let _queue = self.counters_lock.lock().await;
         in_transaction!(self, |s| {
             self.deliver_pieces_in(s, &d.attendee_id, &d.public_token, &[])
@@ -327,19 +339,31 @@ impl PuzzleStore for MongoStore {
                     .session(&mut *s)
                     .await?;
                 if r.matched_count == 0 {
+                    if let Some(e) = entry(DeliverOutcome::AlreadyFromDeliverer) {
+                        self.audit_insert(s, &e).await?;
+                    }
                     return Ok(DeliverOutcome::AlreadyFromDeliverer);
                 }
             }
             self.count_in(s, &pieces, false).await?;
+            if let Some(e) = entry(DeliverOutcome::Delivered) {
+                self.audit_insert(s, &e).await?;
+            }
             Ok(DeliverOutcome::Delivered)
         })
     }
 
     /// One transaction: `valid = now, coupon = 0` on a bucket whose `valid`
     /// is unset, and the pieces it held taken out of circulation
-    /// (`currency` −1 per piece held, `total` by their number). A second
-    /// revoke matches nothing and changes nothing.
-    async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
+    /// (`currency` −1 per piece held, `total` by their number), and the
+    /// audit entry. A second revoke matches nothing and changes nothing
+    /// (but its entry).
+    async fn revoke_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<RevokeOutcome> {
         let _queue = self.counters_lock.lock().await;
         in_transaction!(self, |s| {
             let c = self.coll(coll::PUZZLE_BUCKET);
@@ -357,28 +381,55 @@ impl PuzzleStore for MongoStore {
                     .session(&mut *s)
                     .await?
                     .is_some();
-                return Ok(if exists {
+                let outcome = if exists {
                     RevokeOutcome::AlreadyRevoked
                 } else {
                     RevokeOutcome::NoBucket
-                });
+                };
+                if let Some(a) = &audit {
+                    self.audit_insert(s, &audit::revoke_entry(a, outcome, 0))
+                        .await?;
+                }
+                return Ok(outcome);
             };
             let b = bucket_from(&before)?;
             self.count_in(s, &b.puzzle, true).await?;
+            if let Some(a) = &audit {
+                let e = audit::revoke_entry(a, RevokeOutcome::Revoked, b.puzzle.len());
+                self.audit_insert(s, &e).await?;
+            }
             Ok(RevokeOutcome::Revoked)
         })
     }
 
-    /// `coupon = now`: one update, no precondition (as CS).
-    async fn use_coupon(&self, public_token: &str, now: i64) -> StoreResult<bool> {
-        let r = self
-            .coll(coll::PUZZLE_BUCKET)
-            .update_one(
-                doc! { "public_token": public_token },
-                doc! { "$set": { "coupon": int(now) } },
-            )
-            .await
-            .map_err(backend)?;
-        Ok(r.matched_count > 0)
+    /// `coupon = now`: one update, no precondition (as CS); logged, the
+    /// update and the entry in one transaction.
+    async fn use_coupon_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<bool> {
+        let filter = doc! { "public_token": public_token };
+        let update = doc! { "$set": { "coupon": int(now) } };
+        let Some(a) = audit else {
+            let r = self
+                .coll(coll::PUZZLE_BUCKET)
+                .update_one(filter, update)
+                .await
+                .map_err(backend)?;
+            return Ok(r.matched_count > 0);
+        };
+        in_transaction!(self, |s| {
+            let r = self
+                .coll(coll::PUZZLE_BUCKET)
+                .update_one(filter.clone(), update.clone())
+                .session(&mut *s)
+                .await?;
+            let found = r.matched_count > 0;
+            self.audit_insert(s, &audit::coupon_entry(&a, found))
+                .await?;
+            Ok(found)
+        })
     }
 }

@@ -1,6 +1,7 @@
 -- The event audit log (bincio_core::event::audit): every scenario use and
--- undo with who, when and the result, written in the same transaction as
--- the change. Ordered by `id` (time-ordered 24-hex).
+-- undo, puzzle delivery, revoke and coupon, import and announcement, with
+-- who, when and the result, written in the same transaction as the change.
+-- Ordered by `id` (time-ordered 24-hex).
 --
 -- Only the primary key is indexed: a check-in then writes one page of the
 -- log beside its attendee's, not three (each index is a page per commit
@@ -11,7 +12,8 @@
 CREATE TABLE event_audit (
     id          TEXT PRIMARY KEY,
     at          INTEGER NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('use', 'undo')),
+    kind        TEXT NOT NULL CHECK (kind IN ('use', 'undo', 'deliver', 'revoke',
+                                       'coupon', 'import', 'announcement')),
     actor       TEXT NOT NULL,
     attendee_id TEXT,
     role        TEXT,

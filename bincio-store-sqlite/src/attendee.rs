@@ -6,7 +6,9 @@
 //! that also delivers the use's puzzle pieces (same transaction), as does
 //! the first `/status` for the bucket.
 
-use bincio_core::event::audit::{self, AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
+use bincio_core::event::audit::{
+    self, ActionDraft, AuditEntry, AuditFilter, UndoRefusal, UndoRequest,
+};
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
@@ -99,7 +101,11 @@ impl AttendeeStore for SqliteStore {
         "sqlite"
     }
 
-    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts> {
+    async fn import_attendees_logged(
+        &self,
+        batch: Vec<ImportAttendee>,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<ImportCounts> {
         self.write(move |tx| {
             let mut counts = ImportCounts::default();
             for row in &batch {
@@ -143,6 +149,9 @@ impl AttendeeStore for SqliteStore {
                     .map_err(backend)?;
                     counts.inserted += 1;
                 }
+            }
+            if let Some(d) = &audit {
+                crate::audit::insert(tx, &audit::import_entry(d, counts))?;
             }
             Ok(counts)
         })
@@ -291,7 +300,11 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
-    async fn add_announcement(&self, a: Announcement) -> StoreResult<()> {
+    async fn add_announcement_logged(
+        &self,
+        a: Announcement,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute(
                 "INSERT INTO event_announcement (oid, datetime, msg_zh, msg_en, uri, role)
@@ -299,6 +312,9 @@ impl AttendeeStore for SqliteStore {
                 params![a.id, a.datetime, a.msg_zh, a.msg_en, a.uri, json(&a.role)?],
             )
             .map_err(backend)?;
+            if let Some(d) = &audit {
+                crate::audit::insert(tx, &audit::announcement_entry(d, &a))?;
+            }
             Ok(())
         })
         .await

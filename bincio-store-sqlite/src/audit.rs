@@ -1,6 +1,6 @@
 //! The event audit log on SQLite (`event_audit`, migration 0102): written
-//! inside the attendee store's `BEGIN IMMEDIATE` transactions, so an entry
-//! commits exactly with the change it records.
+//! inside the attendee and puzzle stores' `BEGIN IMMEDIATE` transactions,
+//! so an entry commits exactly with the change it records.
 
 use bincio_core::event::audit::{AuditEntry, AuditFilter, AuditKind};
 use bincio_core::store::{StoreError, StoreResult};

@@ -1,6 +1,8 @@
 //! `PuzzleStore` on SQLite: buckets (pieces and deliverers as JSON arrays)
-//! and counters; every mutation is one `BEGIN IMMEDIATE` transaction.
+//! and counters; every mutation is one `BEGIN IMMEDIATE` transaction, with
+//! its audit entry when logged.
 
+use bincio_core::event::audit::{self, ActionDraft};
 use bincio_core::event::model::{DelivererStamp, PuzzleBucket, PuzzleCounter, TOTAL};
 use bincio_core::event::oid::new_oid;
 use bincio_core::store::{
@@ -166,13 +168,24 @@ impl PuzzleStore for SqliteStore {
         self.read(move |c| get_bucket(c, &p)).await
     }
 
-    async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
+    async fn deliver_logged(
+        &self,
+        d: Delivery,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<DeliverOutcome> {
         self.write(move |tx| {
+            let log = |outcome| match &audit {
+                Some(a) => {
+                    crate::audit::insert(tx, &audit::deliver_entry(a, d.piece.as_deref(), outcome))
+                }
+                None => Ok(()),
+            };
             insert_bucket(tx, &d.attendee_id, &d.public_token, d.now)?;
             let mut b = get_bucket(tx, &d.public_token)?
                 .ok_or_else(|| StoreError::Backend("bucket vanished".into()))?;
             if let Some(s) = &d.deliverer {
                 if b.deliverer.iter().any(|x| x.deliverer == s.deliverer) {
+                    log(DeliverOutcome::AlreadyFromDeliverer)?;
                     return Ok(DeliverOutcome::AlreadyFromDeliverer);
                 }
                 b.deliverer.push(s.clone());
@@ -188,18 +201,30 @@ impl PuzzleStore for SqliteStore {
             .map_err(backend)?
             .execute(params![d.public_token, json(&b.puzzle)?, json(&b.deliverer)?])
             .map_err(backend)?;
+            log(DeliverOutcome::Delivered)?;
             Ok(DeliverOutcome::Delivered)
         })
         .await
     }
 
-    async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
+    async fn revoke_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<RevokeOutcome> {
         let p = public_token.to_owned();
         self.write(move |tx| {
+            let log = |outcome, pieces| match &audit {
+                Some(a) => crate::audit::insert(tx, &audit::revoke_entry(a, outcome, pieces)),
+                None => Ok(()),
+            };
             let Some(b) = get_bucket(tx, &p)? else {
+                log(RevokeOutcome::NoBucket, 0)?;
                 return Ok(RevokeOutcome::NoBucket);
             };
             if b.valid.is_some() {
+                log(RevokeOutcome::AlreadyRevoked, 0)?;
                 return Ok(RevokeOutcome::AlreadyRevoked);
             }
             tx.execute(
@@ -213,12 +238,18 @@ impl PuzzleStore for SqliteStore {
             if !b.puzzle.is_empty() {
                 bump(tx, TOTAL, 0, -(b.puzzle.len() as i64), now)?;
             }
+            log(RevokeOutcome::Revoked, b.puzzle.len())?;
             Ok(RevokeOutcome::Revoked)
         })
         .await
     }
 
-    async fn use_coupon(&self, public_token: &str, now: i64) -> StoreResult<bool> {
+    async fn use_coupon_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<bool> {
         let p = public_token.to_owned();
         self.write(move |tx| {
             let n = tx
@@ -227,6 +258,9 @@ impl PuzzleStore for SqliteStore {
                     params![p, now],
                 )
                 .map_err(backend)?;
+            if let Some(a) = &audit {
+                crate::audit::insert(tx, &audit::coupon_entry(a, n > 0))?;
+            }
             Ok(n > 0)
         })
         .await

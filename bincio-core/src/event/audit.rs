@@ -1,8 +1,12 @@
 //! The event audit log: who did what to which attendee, when, with what
 //! result — every scenario use (by the attendee or by staff, refusals
-//! included) and every undo, written by the store **in the same atomic
-//! step** as the change it records, so a log entry exists exactly when its
-//! change does.
+//! included) and every undo, every booth delivery of a puzzle piece (a
+//! refused one included), revoke and coupon, every import and every
+//! announcement — written by the store **in the same atomic step** as the
+//! change it records, so a log entry exists exactly when its change does
+//! (a refusal the store decides is logged alone; a request refused before
+//! it reaches the store — an unknown token, an invalid CSV or announcement
+//! — changes nothing and is not logged, except a use of an unknown token).
 //!
 //! It also makes staff scans idempotent: a use may carry a client `nonce`
 //! naming one scan of one attendee; the store keeps it with the use's
@@ -20,8 +24,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::model::{Attendee, Scenario};
+use super::model::{Announcement, Attendee, Scenario};
 use super::rules::{UseRefusal, UseRequest};
+use super::service::msg;
+use crate::store::{DeliverOutcome, ImportCounts, RevokeOutcome};
 
 /// What an entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,24 +37,48 @@ pub enum AuditKind {
     Use,
     /// An undo of a use, or its refusal.
     Undo,
+    /// A puzzle piece delivered by a booth, or its refusal (the same
+    /// deliverer twice).
+    Deliver,
+    /// A puzzle bucket revoked (its pieces out of circulation), or not
+    /// (no bucket, already revoked).
+    Revoke,
+    /// A bucket's coupon used, or not (no bucket).
+    Coupon,
+    /// An attendee import (one entry per committed batch).
+    Import,
+    /// An announcement posted.
+    Announcement,
 }
 
 impl AuditKind {
+    /// Every kind, in the order above.
+    pub const ALL: [AuditKind; 7] = [
+        Self::Use,
+        Self::Undo,
+        Self::Deliver,
+        Self::Revoke,
+        Self::Coupon,
+        Self::Import,
+        Self::Announcement,
+    ];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Use => "use",
             Self::Undo => "undo",
+            Self::Deliver => "deliver",
+            Self::Revoke => "revoke",
+            Self::Coupon => "coupon",
+            Self::Import => "import",
+            Self::Announcement => "announcement",
         }
     }
 
     /// From the stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "use" => Some(Self::Use),
-            "undo" => Some(Self::Undo),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -60,12 +90,16 @@ pub struct AuditEntry {
     /// Unix seconds.
     pub at: i64,
     pub kind: AuditKind,
-    /// Who: `attendee`, `staff-query` (the CCIP flag, unauthenticated),
-    /// `staff:<handle>`, `staff-key`, `cli`.
+    /// Who: `attendee`, `staff-query` (the CCIP flag, unauthenticated; also
+    /// staff actions whose caller names no one), `staff:<handle>`,
+    /// `staff-key`, `cli`, `deliverer:<name>` (a booth delivery).
     pub actor: String,
-    /// The attendee concerned (`None` for an unknown token).
+    /// The attendee concerned (`None` for an unknown token, an import, an
+    /// announcement).
     pub attendee_id: Option<String>,
+    /// The attendee's role; an import's role.
     pub role: Option<String>,
+    /// Uses and undos.
     pub scenario: Option<String>,
     /// Whether the change happened.
     pub ok: bool,
@@ -78,7 +112,10 @@ pub struct AuditEntry {
     /// The undo that reversed this use, if any.
     pub undone_by: Option<String>,
     /// For a successful use: `{"changes": [{scenario, before, after}],
-    /// "pieces": n}`; for an undo: the use's id.
+    /// "pieces": n}`; for an undo: `{"use": id}`; for a delivery:
+    /// `{"piece": name | null}`; for a revoke: `{"pieces": n}` (taken out
+    /// of circulation); for an import: `{"role", "inserted", "updated"}`;
+    /// for an announcement: `{"id", "role": [..]}`.
     pub detail: Value,
 }
 
@@ -90,6 +127,21 @@ pub struct AuditDraft {
     pub id: String,
     pub actor: String,
     pub nonce: Option<String>,
+}
+
+/// Who does an action the store logs with its change (a delivery, a
+/// revoke, a coupon, an import, an announcement), when, and to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionDraft {
+    /// The entry's id ([`super::oid::new_oid`]).
+    pub id: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub actor: String,
+    /// The attendee concerned, if any.
+    pub attendee_id: Option<String>,
+    /// The attendee's role, or an import's.
+    pub role: Option<String>,
 }
 
 /// Which entries to list, newest first.
@@ -298,6 +350,75 @@ pub fn undo_entry(
     }
 }
 
+fn action_entry(d: &ActionDraft, kind: AuditKind, outcome: Result<Value, String>) -> AuditEntry {
+    let (ok, result, detail) = match outcome {
+        Ok(v) => (true, "ok".to_owned(), v),
+        Err(m) => (false, m, json!({})),
+    };
+    AuditEntry {
+        id: d.id.clone(),
+        at: d.at,
+        kind,
+        actor: d.actor.clone(),
+        attendee_id: d.attendee_id.clone(),
+        role: d.role.clone(),
+        scenario: None,
+        ok,
+        result,
+        reason: None,
+        nonce: None,
+        undone_by: None,
+        detail,
+    }
+}
+
+/// A delivery's entry: `ok` with `{"piece": …}`, or the refusal
+/// (`Already take from this deliverer`, `{"piece": null}`).
+pub fn deliver_entry(d: &ActionDraft, piece: Option<&str>, outcome: DeliverOutcome) -> AuditEntry {
+    match outcome {
+        DeliverOutcome::Delivered => {
+            action_entry(d, AuditKind::Deliver, Ok(json!({"piece": piece})))
+        }
+        DeliverOutcome::AlreadyFromDeliverer => AuditEntry {
+            detail: json!({"piece": null}),
+            ..action_entry(d, AuditKind::Deliver, Err(msg::ALREADY_TAKEN.to_owned()))
+        },
+    }
+}
+
+/// A revoke's entry: `ok` with the number of pieces taken out of
+/// circulation, or why nothing changed (no bucket, already revoked).
+pub fn revoke_entry(d: &ActionDraft, outcome: RevokeOutcome, pieces: usize) -> AuditEntry {
+    let outcome = match outcome {
+        RevokeOutcome::Revoked => Ok(json!({"pieces": pieces})),
+        RevokeOutcome::NoBucket => Err(msg::NO_BUCKET.to_owned()),
+        RevokeOutcome::AlreadyRevoked => Err("already revoked: nothing changed".to_owned()),
+    };
+    action_entry(d, AuditKind::Revoke, outcome)
+}
+
+/// A coupon's entry: `ok`, or no bucket.
+pub fn coupon_entry(d: &ActionDraft, found: bool) -> AuditEntry {
+    let outcome = if found {
+        Ok(json!({}))
+    } else {
+        Err(msg::NO_BUCKET.to_owned())
+    };
+    action_entry(d, AuditKind::Coupon, outcome)
+}
+
+/// An import's entry (written only with the import's commit).
+pub fn import_entry(d: &ActionDraft, counts: ImportCounts) -> AuditEntry {
+    let detail = json!({"role": d.role, "inserted": counts.inserted, "updated": counts.updated});
+    action_entry(d, AuditKind::Import, Ok(detail))
+}
+
+/// An announcement's entry.
+pub fn announcement_entry(d: &ActionDraft, a: &Announcement) -> AuditEntry {
+    let detail = json!({"id": a.id, "role": a.role});
+    action_entry(d, AuditKind::Announcement, Ok(detail))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +445,47 @@ mod tests {
             role: "audience".into(),
             scenarios: vec![sc("day1", used, None), sc("lunch", other.0, other.1)],
         }
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        assert_eq!(AuditKind::parse("delete"), None);
+    }
+
+    #[test]
+    fn action_entries() {
+        let d = ActionDraft {
+            id: "e1".into(),
+            at: 7,
+            actor: "deliverer:Booth".into(),
+            attendee_id: Some("a".into()),
+            role: Some("audience".into()),
+        };
+        let e = deliver_entry(&d, Some("p1"), DeliverOutcome::Delivered);
+        assert_eq!((e.kind, e.ok, e.at), (AuditKind::Deliver, true, 7));
+        assert_eq!(e.detail, json!({"piece": "p1"}));
+        let e = deliver_entry(&d, Some("p1"), DeliverOutcome::AlreadyFromDeliverer);
+        assert_eq!((e.ok, e.result.as_str()), (false, msg::ALREADY_TAKEN));
+        assert_eq!(e.detail, json!({"piece": null}));
+        let e = revoke_entry(&d, RevokeOutcome::Revoked, 3);
+        assert_eq!(e.detail, json!({"pieces": 3}));
+        assert!(!revoke_entry(&d, RevokeOutcome::AlreadyRevoked, 0).ok);
+        assert_eq!(coupon_entry(&d, false).result, msg::NO_BUCKET);
+        let e = import_entry(
+            &d,
+            ImportCounts {
+                inserted: 2,
+                updated: 1,
+            },
+        );
+        assert_eq!(
+            e.detail,
+            json!({"role": "audience", "inserted": 2, "updated": 1})
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::audit::{AuditDraft, AuditEntry, AuditFilter, UndoRequest};
+use super::audit::{ActionDraft, AuditDraft, AuditEntry, AuditFilter, UndoRequest};
 use super::config::EventConfig;
 use super::import::bind_csv;
 use super::model::{
@@ -364,10 +364,24 @@ impl EventService {
             .map(|a| (a.role, a.user_id)))
     }
 
+    /// The audit draft of a staff action on `a` (or on no attendee) by
+    /// `actor`, now.
+    fn action(&self, actor: &str, a: Option<&Attendee>) -> ActionDraft {
+        let now = self.clock.unix();
+        ActionDraft {
+            id: new_oid(now),
+            at: now,
+            actor: actor.to_owned(),
+            attendee_id: a.map(|a| a.id.clone()),
+            role: a.map(|a| a.role.clone()),
+        }
+    }
+
     async fn deliver_piece(
         &self,
         a: &Attendee,
         deliverer: Option<DelivererStamp>,
+        audit: Option<ActionDraft>,
     ) -> CoreResult<DeliverOutcome> {
         let piece = if self.rates.is_empty() {
             None
@@ -377,13 +391,16 @@ impl EventService {
         };
         Ok(self
             .puzzles
-            .deliver(Delivery {
-                attendee_id: a.id.clone(),
-                public_token: a.public_token(),
-                piece,
-                deliverer,
-                now: self.clock.unix(),
-            })
+            .deliver_logged(
+                Delivery {
+                    attendee_id: a.id.clone(),
+                    public_token: a.public_token(),
+                    piece,
+                    deliverer,
+                    now: audit.as_ref().map_or_else(|| self.clock.unix(), |d| d.at),
+                },
+                audit,
+            )
             .await?)
     }
 
@@ -404,13 +421,22 @@ impl EventService {
         Ok((a.user_id, b))
     }
 
-    /// `/event/puzzle/revoke`: idempotent (a second call changes nothing).
-    #[tracing::instrument(skip_all)]
+    /// `/event/puzzle/revoke`: [`EventService::revoke_as`] logged as
+    /// `staff-query` (this signature names no one).
     pub async fn revoke(&self, token: Option<&str>) -> CoreResult<()> {
+        self.revoke_as(token, "staff-query").await
+    }
+
+    /// `/event/puzzle/revoke` by `actor`: idempotent (a second call changes
+    /// nothing); logged with the revoke in one store step (a second
+    /// revoke, or an attendee without a bucket, as not done).
+    #[tracing::instrument(skip_all, fields(actor = %actor))]
+    pub async fn revoke_as(&self, token: Option<&str>, actor: &str) -> CoreResult<()> {
         let a = self.attendee(token).await?;
+        let audit = self.action(actor, Some(&a));
         match self
             .puzzles
-            .revoke(&a.public_token(), self.clock.unix())
+            .revoke_logged(&a.public_token(), audit.at, Some(audit))
             .await?
         {
             RevokeOutcome::NoBucket => Err(invalid(msg::INVALID_TOKEN)),
@@ -418,13 +444,21 @@ impl EventService {
         }
     }
 
-    /// `/event/puzzle/coupon`: `coupon = now` (repeatable).
-    #[tracing::instrument(skip_all)]
+    /// `/event/puzzle/coupon`: [`EventService::coupon_as`] logged as
+    /// `staff-query` (this signature names no one).
     pub async fn coupon(&self, token: Option<&str>) -> CoreResult<()> {
+        self.coupon_as(token, "staff-query").await
+    }
+
+    /// `/event/puzzle/coupon` by `actor`: `coupon = now` (repeatable),
+    /// logged in the same store step.
+    #[tracing::instrument(skip_all, fields(actor = %actor))]
+    pub async fn coupon_as(&self, token: Option<&str>, actor: &str) -> CoreResult<()> {
         let a = self.attendee(token).await?;
+        let audit = self.action(actor, Some(&a));
         if self
             .puzzles
-            .use_coupon(&a.public_token(), self.clock.unix())
+            .use_coupon_logged(&a.public_token(), audit.at, Some(audit))
             .await?
         {
             Ok(())
@@ -455,6 +489,9 @@ impl EventService {
 
     /// `POST /event/puzzle/deliver`: one piece from a booth (deduped by
     /// deliverer name, atomically). Returns the receiver's `user_id`.
+    /// Logged as `deliverer:<name>` in the delivery's store step, the
+    /// refusal of a second delivery by the same name included (an unknown
+    /// receiver or deliverer token changes nothing and is not logged).
     #[tracing::instrument(skip_all)]
     pub async fn deliver(&self, token: Option<&str>, receiver: Option<&str>) -> CoreResult<String> {
         let (Some(token), Some(receiver)) = (token, receiver) else {
@@ -474,7 +511,8 @@ impl EventService {
             deliverer: name.clone(),
             timestamp: self.clock.unix_f64(),
         };
-        match self.deliver_piece(&a, Some(stamp)).await? {
+        let audit = self.action(&format!("deliverer:{name}"), Some(&a));
+        match self.deliver_piece(&a, Some(stamp), Some(audit)).await? {
             DeliverOutcome::Delivered => {
                 tracing::info!(deliverer = %name, receiver = %a.user_id, "puzzle piece delivered");
                 Ok(a.user_id)
@@ -501,12 +539,20 @@ impl EventService {
         Ok(self.attendees.announcements(&role).await?)
     }
 
-    /// `POST /announcement` (staff only), within the bounds of
-    /// [`super::announcement::check`].
-    #[tracing::instrument(skip_all, fields(roles = ?n.role))]
+    /// `POST /announcement` (staff only): [`EventService::announce_as`]
+    /// logged as `staff-query` (this signature names no one).
     pub async fn announce(&self, n: NewAnnouncement) -> CoreResult<Announcement> {
+        self.announce_as(n, "staff-query").await
+    }
+
+    /// `POST /announcement` by `actor`, within the bounds of
+    /// [`super::announcement::check`]; stored and logged in one store step
+    /// (one out of bounds is refused before, and not logged).
+    #[tracing::instrument(skip_all, fields(roles = ?n.role, actor = %actor))]
+    pub async fn announce_as(&self, n: NewAnnouncement, actor: &str) -> CoreResult<Announcement> {
         super::announcement::check(&n, &self.config)?;
-        let now = self.clock.unix();
+        let audit = self.action(actor, None);
+        let now = audit.at;
         let a = Announcement {
             id: new_oid(now),
             datetime: now,
@@ -515,7 +561,9 @@ impl EventService {
             uri: n.uri,
             role: n.role,
         };
-        self.attendees.add_announcement(a.clone()).await?;
+        self.attendees
+            .add_announcement_logged(a.clone(), Some(audit))
+            .await?;
         Ok(a)
     }
 
@@ -556,11 +604,39 @@ impl EventService {
     }
 
     /// Import a CSV for `role`: validated whole, then one atomic upsert.
+    /// **Not logged**: [`EventService::import_csv_as`] logs it.
     #[tracing::instrument(skip_all, fields(role = %role, bytes = csv.len()))]
     pub async fn import_csv(&self, role: &str, csv: &[u8]) -> CoreResult<ImportCounts> {
+        self.import_logged(role, csv, None).await
+    }
+
+    /// Import a CSV for `role` by `actor`: validated whole, then one atomic
+    /// upsert with its audit entry (`{"role", "inserted", "updated"}`): the
+    /// entry exists exactly when the import committed (an invalid file is
+    /// refused before the store, and not logged).
+    #[tracing::instrument(skip_all, fields(role = %role, bytes = csv.len(), actor = %actor))]
+    pub async fn import_csv_as(
+        &self,
+        role: &str,
+        csv: &[u8],
+        actor: &str,
+    ) -> CoreResult<ImportCounts> {
+        let audit = ActionDraft {
+            role: Some(role.to_owned()),
+            ..self.action(actor, None)
+        };
+        self.import_logged(role, csv, Some(audit)).await
+    }
+
+    async fn import_logged(
+        &self,
+        role: &str,
+        csv: &[u8],
+        audit: Option<ActionDraft>,
+    ) -> CoreResult<ImportCounts> {
         let batch = bind_csv(&self.config, role, csv, self.clock.unix())
             .map_err(|e| CoreError::Invalid(e.to_string()))?;
-        Ok(self.attendees.import_attendees(batch).await?)
+        Ok(self.attendees.import_attendees_logged(batch, audit).await?)
     }
 
     /// The public token of a private token.

@@ -19,7 +19,11 @@
 //! With [`UseRequest::audit`] set, `use_scenario` writes the use's audit
 //! entry (refusals included) in its own step, and a nonce already logged
 //! answers that first outcome again, writing nothing
-//! ([`crate::event::audit`]).
+//! ([`crate::event::audit`]). Likewise
+//! [`AttendeeStore::import_attendees_logged`] and
+//! [`AttendeeStore::add_announcement_logged`] write their entry in the
+//! import's / announcement's own step (an import that fails leaves no
+//! entry); the plain methods are these without an entry.
 //!
 //! Because each of these is one step, a process killed at any instant
 //! leaves either the whole outcome or none of it: a check-in is never
@@ -30,7 +34,7 @@
 //! [`crate::event::rules`], shared by every backend.
 
 use super::StoreResult;
-use crate::event::audit::{AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
+use crate::event::audit::{ActionDraft, AuditEntry, AuditFilter, UndoRefusal, UndoRequest};
 use crate::event::model::{Announcement, Attendee, RoleStats};
 use crate::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 
@@ -59,8 +63,20 @@ pub trait AttendeeStore: Send + Sync + 'static {
     /// Upsert every attendee of a validated import in one atomic step (all
     /// or nothing), keyed by token; each stored record becomes
     /// [`rules::merge_import`]`(existing, row)` (keeps id, `first_use`,
-    /// `used`, use-set `disabled`).
-    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts>;
+    /// `used`, use-set `disabled`). Unlogged.
+    async fn import_attendees(&self, batch: Vec<ImportAttendee>) -> StoreResult<ImportCounts> {
+        self.import_attendees_logged(batch, None).await
+    }
+
+    /// [`AttendeeStore::import_attendees`]; with `audit`, the import's
+    /// entry ([`crate::event::audit::import_entry`], with the counts) in
+    /// the same atomic step: the rows and the entry commit together or
+    /// neither does.
+    async fn import_attendees_logged(
+        &self,
+        batch: Vec<ImportAttendee>,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<ImportCounts>;
 
     /// The attendee with private `token`.
     async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>>;
@@ -104,8 +120,19 @@ pub trait AttendeeStore: Send + Sync + 'static {
         Ok(rules::role_stats(role, scenario_ids, &list))
     }
 
-    /// Store an announcement.
-    async fn add_announcement(&self, a: Announcement) -> StoreResult<()>;
+    /// Store an announcement. Unlogged.
+    async fn add_announcement(&self, a: Announcement) -> StoreResult<()> {
+        self.add_announcement_logged(a, None).await
+    }
+
+    /// [`AttendeeStore::add_announcement`]; with `audit`, its entry
+    /// ([`crate::event::audit::announcement_entry`]) in the same atomic
+    /// step.
+    async fn add_announcement_logged(
+        &self,
+        a: Announcement,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<()>;
 
     /// Announcements whose `role` contains `role`, newest first (by
     /// insertion, not by `datetime`, as CS).

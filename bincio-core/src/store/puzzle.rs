@@ -10,8 +10,15 @@
 //! * [`PuzzleStore::revoke`] — conditional on `valid` being unset, so a
 //!   second revoke changes nothing;
 //! * counters are upserted: created on first need, never duplicated.
+//!
+//! The `*_logged` methods take an [`ActionDraft`]: with `Some`, the store
+//! writes the action's audit entry ([`crate::event::audit`]) in the same
+//! atomic step as the change (a refusal it decides is logged alone), into
+//! the log that [`super::AttendeeStore::list_audit`] of the same backend
+//! reads. The plain methods are the `_logged` ones without an entry.
 
 use super::StoreResult;
+use crate::event::audit::ActionDraft;
 use crate::event::model::{DelivererStamp, PuzzleBucket, PuzzleCounter};
 
 /// One piece delivery.
@@ -74,13 +81,49 @@ pub trait PuzzleStore: Send + Sync + 'static {
     /// The bucket of `public_token`.
     async fn bucket(&self, public_token: &str) -> StoreResult<Option<PuzzleBucket>>;
 
-    /// Deliver atomically (see the module docs).
-    async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome>;
+    /// Deliver atomically (see the module docs), unlogged.
+    async fn deliver(&self, d: Delivery) -> StoreResult<DeliverOutcome> {
+        self.deliver_logged(d, None).await
+    }
+
+    /// Deliver atomically (see the module docs); with `audit`, its entry
+    /// ([`crate::event::audit::deliver_entry`]: the piece, or the refusal
+    /// `AlreadyFromDeliverer`) in the same step.
+    async fn deliver_logged(
+        &self,
+        d: Delivery,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<DeliverOutcome>;
 
     /// Revoke the bucket once: `valid = now`, `coupon = 0`, `currency` of
     /// each held piece and of `total` decremented (per piece held).
-    async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome>;
+    /// Unlogged.
+    async fn revoke(&self, public_token: &str, now: i64) -> StoreResult<RevokeOutcome> {
+        self.revoke_logged(public_token, now, None).await
+    }
 
-    /// `coupon = now`; false when there is no bucket.
-    async fn use_coupon(&self, public_token: &str, now: i64) -> StoreResult<bool>;
+    /// [`PuzzleStore::revoke`]; with `audit`, its entry
+    /// ([`crate::event::audit::revoke_entry`], with the number of pieces
+    /// taken out of circulation; `NoBucket` / `AlreadyRevoked` logged as
+    /// not done) in the same step.
+    async fn revoke_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<RevokeOutcome>;
+
+    /// `coupon = now`; false when there is no bucket. Unlogged.
+    async fn use_coupon(&self, public_token: &str, now: i64) -> StoreResult<bool> {
+        self.use_coupon_logged(public_token, now, None).await
+    }
+
+    /// [`PuzzleStore::use_coupon`]; with `audit`, its entry
+    /// ([`crate::event::audit::coupon_entry`]) in the same step.
+    async fn use_coupon_logged(
+        &self,
+        public_token: &str,
+        now: i64,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<bool>;
 }
