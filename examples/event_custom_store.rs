@@ -211,12 +211,13 @@ impl AttendeeStore for MemoryEventStore {
         if let Some(stored) = s.attendee_mut(&req.token) {
             *stored = a.clone();
         }
-        let pieces = req.pieces_for(&a.role).unwrap_or_default();
-        if !pieces.is_empty() {
-            s.add_pieces(&a.id, &a.public_token(), pieces, req.now);
+        // Delivering (even an empty list) creates the bucket.
+        let pieces = req.pieces_for(&a.role);
+        if let Some(p) = pieces {
+            s.add_pieces(&a.id, &a.public_token(), p, req.now);
         }
         if let Some(d) = &req.audit {
-            let detail = audit::use_detail(&before, &a, pieces.len());
+            let detail = audit::use_detail(&before, &a, pieces.map_or(0, <[String]>::len));
             s.audit.push(audit::use_entry(
                 d,
                 req.now,

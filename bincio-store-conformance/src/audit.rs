@@ -640,6 +640,25 @@ pub async fn audit_puzzle_actions(b: &dyn Backend) {
         .await
         .unwrap();
     assert_eq!(by_ann.len(), 1);
+
+    // A logged use whose role delivers an empty list (no pieces
+    // configured) still creates the bucket, as an unlogged one does.
+    s.attendees
+        .import_attendees(vec![row("tok-e", "Eve", "audience")])
+        .await
+        .unwrap();
+    let eve = s
+        .attendees
+        .use_scenario(staff(
+            use_with_pieces("tok-e", "checkin", T + 8, &[]),
+            "staff:ann",
+            None,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let bucket = s.puzzles.bucket(&eve.public_token()).await.unwrap();
+    assert!(bucket.is_some_and(|b| b.puzzle.is_empty()));
 }
 
 /// An import is logged with its counts exactly when it committed (a file

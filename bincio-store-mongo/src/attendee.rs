@@ -564,13 +564,15 @@ impl AttendeeStore for MongoStore {
                 return Err(TxError::Retry);
             };
             let a = attendee_from(&d)?;
-            let pieces = req.pieces_for(&a.role).unwrap_or_default();
-            if !pieces.is_empty() {
-                self.deliver_pieces_in(s, &a.id, &a.public_token(), pieces)
+            // Delivering (even an empty list) creates the bucket.
+            let pieces = req.pieces_for(&a.role);
+            if let Some(p) = pieces {
+                self.deliver_pieces_in(s, &a.id, &a.public_token(), p)
                     .await?;
             }
             if let Some(d) = &req.audit {
-                let detail = audit::use_detail(&before, &a, pieces.len());
+                let n = pieces.map_or(0, <[String]>::len);
+                let detail = audit::use_detail(&before, &a, n);
                 let e = audit::use_entry(d, req.now, Some(&a), &req.scenario_id, Ok(detail));
                 self.audit_insert(s, &e).await?;
             }

@@ -229,11 +229,13 @@ impl AttendeeStore for SqliteStore {
                 ),
                 Ok(()) => {
                     write_state(tx, &a)?;
-                    let pieces = req.pieces_for(&a.role).unwrap_or_default();
-                    if !pieces.is_empty() {
-                        crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), pieces, req.now)?;
+                    // Delivering (even an empty list) creates the bucket.
+                    let pieces = req.pieces_for(&a.role);
+                    if let Some(p) = pieces {
+                        crate::puzzle::deliver_in(tx, &a.id, &a.public_token(), p, req.now)?;
                     }
-                    let detail = audit::use_detail(&before, &a, pieces.len());
+                    let n = pieces.map_or(0, <[String]>::len);
+                    let detail = audit::use_detail(&before, &a, n);
                     refs.uses.insert(req.scenario_id.clone(), d.id.clone());
                     audit::use_entry(d, req.now, Some(&a), &req.scenario_id, Ok(detail))
                 }
