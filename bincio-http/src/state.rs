@@ -48,6 +48,11 @@ struct Inner {
     proxy_warned: AtomicBool,
     /// The activity pages' kept drawings.
     drawn: crate::web::DrawCache,
+    /// The event served with `--event`, for the staff console pages.
+    event: std::sync::OnceLock<Arc<bincio_core::event::EventService>>,
+    /// CSV files checked by the import page's dry run, kept briefly so the
+    /// import that follows needs no second upload.
+    staged_imports: crate::web::StagedImports,
 }
 
 impl AppState {
@@ -63,6 +68,8 @@ impl AppState {
                 config,
                 proxy_warned: AtomicBool::new(false),
                 drawn: crate::web::DrawCache::default(),
+                event: std::sync::OnceLock::new(),
+                staged_imports: crate::web::StagedImports::default(),
             }),
         }
     }
@@ -90,6 +97,22 @@ impl AppState {
     /// Deployment options.
     pub fn config(&self) -> &HttpConfig {
         &self.inner.config
+    }
+
+    /// Serve the staff console (`/event/…`) for this event (once; later
+    /// calls are ignored).
+    pub fn set_event(&self, service: Arc<bincio_core::event::EventService>) {
+        let _ = self.inner.event.set(service);
+    }
+
+    /// The event, when the instance serves one.
+    pub fn event(&self) -> Option<&Arc<bincio_core::event::EventService>> {
+        self.inner.event.get()
+    }
+
+    /// The import page's checked files.
+    pub(crate) fn staged_imports(&self) -> &crate::web::StagedImports {
+        &self.inner.staged_imports
     }
 
     /// The activity pages' kept drawings.

@@ -123,7 +123,7 @@ async fn use_undo_and_audit(b: &dyn Backend) {
     assert_eq!(undos.as_array().unwrap().len(), 2);
     app.staff_get("/api/event/audit?kind=delete")
         .await
-        .assert_cs_error("kind: use or undo");
+        .assert_cs_error("kind: use, undo, deliver, revoke, coupon, import or announcement");
     let csv = app
         .staff_get("/api/event/audit?format=csv&actor=staff%3Amarie")
         .await;
@@ -196,12 +196,52 @@ async fn token_check_never_writes(b: &dyn Backend) {
     assert_eq!(v["valid"], false);
 }
 
+async fn import_dry_run_writes_nothing(b: &dyn Backend) {
+    let app = CcipApp::new(b).await;
+    let post = |q: &str, csv: &str| {
+        let uri = format!("/api/event/attendees?role=audience{q}");
+        let body = csv.as_bytes().to_vec();
+        let app = &app;
+        async move {
+            app.send(
+                axum::http::Method::POST,
+                &uri,
+                Some(("text/csv", body)),
+                STAFF,
+            )
+            .await
+        }
+    };
+    let header = "token,display_name,title,diet,sponsor,shirt_size\n";
+    let bad = format!("{header}tok-aaaa-1,Ann,,veg,Y,S\n,Bo,,veg,N,M\n");
+    let r = post("&dry_run=true", &bad).await;
+    assert_eq!(r.status.as_u16(), 400, "{}", r.text);
+    assert!(
+        r.json["message"].as_str().unwrap().contains("line 3"),
+        "{}",
+        r.text
+    );
+    let good = format!("{header}tok-aaaa-1,Ann,,veg,Y,S\ntok-aaaa-2,Bo,,meat,N,M\n");
+    let r = post("&dry_run=true", &good).await;
+    assert_eq!(r.ok(), &json!({"rows": 2, "new": 2, "existing": 0}));
+    assert_eq!(
+        app.service.search("", None, 0, 10).await.unwrap().total,
+        0,
+        "nothing written"
+    );
+    let r = post("", &good).await;
+    assert_eq!(r.ok(), &json!({"inserted": 2, "updated": 0}));
+    let r = post("&dry_run=1", &good).await;
+    assert_eq!(r.ok(), &json!({"rows": 2, "new": 0, "existing": 2}));
+}
+
 macro_rules! desk_cases {
     ($backend:expr) => {
         crate::backend_tests!($backend;
             use_undo_and_audit,
             offline_batch,
             token_check_never_writes,
+            import_dry_run_writes_nothing,
         );
     };
 }

@@ -437,7 +437,30 @@ async fn bincio_writes_ccip_shape() {
     )
     .await
     .ok();
+    // The desk: a staff scan with a nonce, its undo, a new scan (the
+    // attendee document keeps CS's shape; the log lives in bincio's own
+    // collections).
+    let scan = |nonce: &str| serde_json::json!({"token": FERRIS, "scenario": "staff_checkin", "nonce": nonce});
+    app.post_json("/api/event/use", scan("s1"), &[("ccip", STAFF_KEY)])
+        .await
+        .ok();
+    app.post_json(
+        "/api/event/undo",
+        serde_json::json!({"token": FERRIS, "scenario": "staff_checkin", "reason": "test"}),
+        &[("ccip", STAFF_KEY)],
+    )
+    .await
+    .ok();
+    app.post_json("/api/event/use", scan("s2"), &[("ccip", STAFF_KEY)])
+        .await
+        .ok();
     let db = shared.raw().await;
+    let audit = all(&db, "bincio_event_audit").await;
+    assert!(
+        audit.len() >= 4,
+        "use, undo, use (and the attendee's own): {}",
+        audit.len()
+    );
 
     let atts = all(&db, "attendee").await;
     assert!(atts.len() >= 3);

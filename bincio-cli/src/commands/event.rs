@@ -65,7 +65,7 @@ pub enum EventCommand {
         /// Only this actor (`attendee`, `staff-key`, `staff:<handle>`, `cli` …).
         #[arg(long)]
         actor: Option<String>,
-        /// Only `use` or `undo`.
+        /// Only this kind: use, undo, deliver, revoke, coupon, import, announcement.
         #[arg(long)]
         kind: Option<String>,
         /// At most this many entries.
@@ -74,6 +74,29 @@ pub enum EventCommand {
         /// CSV instead of a table.
         #[arg(long)]
         csv: bool,
+    },
+    /// Find attendees by display name, token prefix or any CSV column.
+    Search {
+        /// Event directory.
+        #[arg(long)]
+        event: PathBuf,
+        /// Only this role.
+        #[arg(long)]
+        role: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// What to look for.
+        query: String,
+    },
+    /// Attendees with each scenario's state, as CSV (token prefixes only).
+    Export {
+        /// Event directory.
+        #[arg(long)]
+        event: PathBuf,
+        /// Only this role.
+        #[arg(long)]
+        role: Option<String>,
     },
     /// Undo an attendee's newest logged use of a scenario (logged as `cli`).
     Undo {
@@ -128,7 +151,7 @@ pub async fn run_to(
             let csv =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let c = svc
-                .import_csv(&role, &csv)
+                .import_csv_as(&role, &csv, "cli")
                 .await
                 .with_context(|| format!("{}: nothing imported", file.display()))?;
             writeln!(
@@ -148,12 +171,15 @@ pub async fn run_to(
         } => {
             let svc = service(&event, attendees, puzzles, clock)?;
             let a = svc
-                .announce(NewAnnouncement {
-                    msg_zh,
-                    msg_en,
-                    uri,
-                    role: roles,
-                })
+                .announce_as(
+                    NewAnnouncement {
+                        msg_zh,
+                        msg_en,
+                        uri,
+                        role: roles,
+                    },
+                    "cli",
+                )
                 .await?;
             writeln!(
                 out,
@@ -206,7 +232,13 @@ pub async fn run_to(
                 None => None,
             };
             let kind = kind
-                .map(|k| AuditKind::parse(&k).ok_or_else(|| anyhow::anyhow!("--kind: use or undo")))
+                .map(|k| {
+                    AuditKind::parse(&k).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--kind: use, undo, deliver, revoke, coupon, import or announcement"
+                        )
+                    })
+                })
                 .transpose()?;
             let entries = attendees
                 .list_audit(AuditFilter {
@@ -261,6 +293,33 @@ pub async fn run_to(
                     )?;
                 }
             }
+        }
+        EventCommand::Search {
+            event,
+            role,
+            limit,
+            query,
+        } => {
+            let svc = service(&event, attendees, puzzles, clock)?;
+            let page = svc
+                .search(&query, role.as_deref(), 0, limit.clamp(1, 200))
+                .await?;
+            writeln!(out, "{} found", page.total)?;
+            for a in page.attendees {
+                let prefix: String = a.token.chars().take(6).collect();
+                let used = a.scenarios.iter().filter(|s| s.used.is_some()).count();
+                writeln!(
+                    out,
+                    "{prefix}…  {:<12} {:<30} {used}/{} used",
+                    a.role,
+                    a.user_id,
+                    a.scenarios.len()
+                )?;
+            }
+        }
+        EventCommand::Export { event, role } => {
+            let svc = service(&event, attendees, puzzles, clock)?;
+            write!(out, "{}", svc.export_csv(role.as_deref()).await?)?;
         }
         EventCommand::Undo {
             event,
@@ -438,6 +497,35 @@ mod tests {
             lines[2].contains("use") && lines[2].contains("staff:ann"),
             "{o}"
         );
+        let o = exec(
+            &store,
+            EventCommand::Search {
+                event: fixture(),
+                role: None,
+                limit: 5,
+                query: "ada".into(),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            o.starts_with("1 found") && o.contains("651327…") && o.contains("Ada"),
+            "{o}"
+        );
+        let o = exec(
+            &store,
+            EventCommand::Export {
+                event: fixture(),
+                role: Some("audience".into()),
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            o.starts_with("token_prefix,display_name,role,first_use,"),
+            "{o}"
+        );
+        assert!(!o.contains(ada), "no private token in the export");
         let o = exec(&store, audit(true, Some("use"))).await.unwrap();
         assert_eq!(o.lines().count(), 2, "{o}");
         assert!(o.starts_with("id,at,kind,actor"), "{o}");

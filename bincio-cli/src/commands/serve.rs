@@ -63,7 +63,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?,
         },
     );
-    let mut app = bincio_http::router(state);
+    let mut app = bincio_http::router(state.clone());
     if let Some(dir) = &a.event {
         let ccip = CcipState::from_event_dir(
             dir,
@@ -79,6 +79,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             "serving the CCIP check-in routes of event {}",
             ccip.service.config().event_id
         );
+        // The staff console pages (`/event/…`) over the same service.
+        state.set_event(ccip.service.clone());
         app = app.merge(bincio_http::ccip::router(ccip));
     }
     let config = a.serve_config();

@@ -12,6 +12,7 @@
 pub mod announcement;
 pub mod audit;
 pub mod config;
+pub mod desk;
 pub mod import;
 pub mod model;
 pub mod oid;

@@ -118,7 +118,12 @@ impl EventService {
         Ok(())
     }
 
-    /// The configuration.
+    /// The service clock's Unix time (the event's "now").
+    pub fn now(&self) -> i64 {
+        self.clock.unix()
+    }
+
+    /// The event configuration.
     pub fn config(&self) -> &EventConfig {
         &self.config
     }

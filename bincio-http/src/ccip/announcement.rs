@@ -33,14 +33,13 @@ pub(super) async fn list(State(s): State<CcipState>, q: Params) -> Result {
     ),
     security(("ccip" = []), ("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(roles = ?f.all("role[]")))]
-pub(super) async fn post(State(s): State<CcipState>, _: Staff, f: Fields) -> Result {
-    s.service
-        .announce(NewAnnouncement {
-            msg_zh: f.get("msg_zh").map(str::to_owned),
-            msg_en: f.get("msg_en").map(str::to_owned),
-            uri: f.get("uri").map(str::to_owned),
-            role: f.all("role[]"),
-        })
-        .await?;
+pub(super) async fn post(State(s): State<CcipState>, staff: Staff, f: Fields) -> Result {
+    let n = NewAnnouncement {
+        msg_zh: f.get("msg_zh").map(str::to_owned),
+        msg_en: f.get("msg_en").map(str::to_owned),
+        uri: f.get("uri").map(str::to_owned),
+        role: f.all("role[]"),
+    };
+    s.service.announce_as(n, &staff.actor).await?;
     Ok(ok())
 }

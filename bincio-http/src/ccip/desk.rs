@@ -175,7 +175,7 @@ pub(crate) struct AuditQuery {
     attendee: Option<String>,
     /// `attendee`, `staff-query`, `staff-key`, `staff:<handle>`, `cli`.
     actor: Option<String>,
-    /// `use` or `undo`.
+    /// `use`, `undo`, `deliver`, `revoke`, `coupon`, `import`, `announcement`.
     kind: Option<String>,
     /// Unix seconds, inclusive.
     since: Option<i64>,
@@ -253,7 +253,9 @@ pub(super) async fn audit(State(s): State<CcipState>, _: Staff, q: Params) -> Re
     };
     let kind = match q.get("kind") {
         None | Some("") => None,
-        Some(k) => Some(AuditKind::parse(k).ok_or_else(|| CcipError::bad("kind: use or undo"))?),
+        Some(k) => Some(AuditKind::parse(k).ok_or_else(|| {
+            CcipError::bad("kind: use, undo, deliver, revoke, coupon, import or announcement")
+        })?),
     };
     let filter = AuditFilter {
         attendee_id: q.get("attendee").map(str::to_owned),

@@ -1,5 +1,7 @@
 //! `POST /api/event/attendees?role=ROLE` (staff only): CSV body, validated
 //! whole, imported in one step. Answers `{"inserted": n, "updated": m}`.
+//! With `dry_run=true` the file is only checked: every problem by line
+//! (400), or `{"rows", "new", "existing"}` — nothing is written.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,7 +17,10 @@ use super::{flask, CcipState, Result};
 /// Import attendees of a role from a CSV (all-or-nothing; re-importing a
 /// token updates it).
 #[utoipa::path(post, path = "/api/event/attendees", tag = "ccip",
-    params(("role" = String, Query, description = "The role of every row")),
+    params(
+        ("role" = String, Query, description = "The role of every row"),
+        ("dry_run" = Option<bool>, Query, description = "`true`: check the file and say what it would do (`{rows, new, existing}`), writing nothing"),
+    ),
     request_body(content = String, content_type = "text/csv",
         description = "Header `token,display_name[,title,…]`, one attendee a row"),
     responses(
@@ -26,11 +31,28 @@ use super::{flask, CcipState, Result};
     ),
     security(("ccip" = []), ("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(role = ?q.get("role"), bytes = body.len()))]
-pub(super) async fn import(State(s): State<CcipState>, _: Staff, q: Params, body: Bytes) -> Result {
+pub(super) async fn import(
+    State(s): State<CcipState>,
+    staff: Staff,
+    q: Params,
+    body: Bytes,
+) -> Result {
     let role = q
         .get("role")
         .ok_or_else(|| CcipError::bad(msg::ROLE_REQUIRED))?;
-    let c = s.service.import_csv(role, &body).await?;
+    if q.flag("dry_run") && q.get("dry_run") != Some("false") && q.get("dry_run") != Some("0") {
+        let p = s
+            .service
+            .import_preview(role, &body)
+            .await?
+            .map_err(|e| CcipError::bad(e.to_string()))?;
+        return Ok(flask(&Json::obj([
+            ("rows", Json::Int(p.rows as i64)),
+            ("new", Json::Int(p.new as i64)),
+            ("existing", Json::Int(p.existing as i64)),
+        ])));
+    }
+    let c = s.service.import_csv_as(role, &body, &staff.actor).await?;
     Ok(flask(&Json::obj([
         ("inserted", Json::Int(c.inserted as i64)),
         ("updated", Json::Int(c.updated as i64)),

@@ -44,8 +44,8 @@ pub(super) async fn bucket(State(s): State<CcipState>, q: Params) -> Result {
     responses(StaffBucketAction),
     security(("ccip" = []), ("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all)]
-pub(super) async fn revoke(State(s): State<CcipState>, _: Staff, q: Params) -> Result {
-    s.service.revoke(q.get("token")).await?;
+pub(super) async fn revoke(State(s): State<CcipState>, staff: Staff, q: Params) -> Result {
+    s.service.revoke_as(q.get("token"), &staff.actor).await?;
     Ok(ok())
 }
 
@@ -55,8 +55,8 @@ pub(super) async fn revoke(State(s): State<CcipState>, _: Staff, q: Params) -> R
     responses(StaffBucketAction),
     security(("ccip" = []), ("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all)]
-pub(super) async fn coupon(State(s): State<CcipState>, _: Staff, q: Params) -> Result {
-    s.service.coupon(q.get("token")).await?;
+pub(super) async fn coupon(State(s): State<CcipState>, staff: Staff, q: Params) -> Result {
+    s.service.coupon_as(q.get("token"), &staff.actor).await?;
     Ok(ok())
 }
 

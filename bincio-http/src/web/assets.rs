@@ -44,6 +44,7 @@ const FILES: &[Asset] = &[
     asset!("activity.js", JS, "../../assets/web/activity.js"),
     asset!("upload.js", JS, "../../assets/web/upload.js"),
     asset!("athlete.js", JS, "../../assets/web/athlete.js"),
+    asset!("event.js", JS, "../../assets/web/event.js"),
     asset!(
         "favicon.svg",
         "image/svg+xml",

@@ -71,6 +71,9 @@ pub(crate) fn is_open_path(path: &str) -> bool {
         "/setup",
         "/theme",
         "/lang",
+        // A booth's link carries its deliverer token, the page's credential.
+        "/event/booth/",
+        "/event/booth",
     ];
     OPEN.contains(&path) || path.starts_with("/assets/")
 }
@@ -322,6 +325,12 @@ impl Ctx {
                 .unwrap_or(super::units::Units::Metric),
             None => super::units::Units::Metric,
         }
+    }
+
+    /// Whether the reader may open the event staff console (staff or
+    /// admin, and the instance serves an event).
+    pub(crate) fn event_console(&self) -> bool {
+        self.st.event().is_some() && self.user.as_ref().is_some_and(User::is_staff)
     }
 
     /// Whether the reader is on one of their own `/u/{handle}/…` pages.

@@ -41,11 +41,12 @@ use axum::Router;
 pub use assets::{asset_bytes, LAYOUT_ASSETS};
 pub(crate) use errors::html_errors;
 pub(crate) use pages::activity::drawn::DrawCache;
+pub use pages::event::import::StagedImports;
 
 use crate::AppState;
 use pages::{
-    account, activity, admin, athlete, community, feed, invites, join, prefs, session, stats,
-    upload,
+    account, activity, admin, athlete, community, event, feed, invites, join, prefs, session,
+    stats, upload,
 };
 
 /// The link `bincio serve` prints for an empty instance: it opens the
@@ -61,6 +62,13 @@ const PHOTO_BODY_LIMIT: usize = 11 * 1024 * 1024;
 const SLASHLESS: &[&str] = &[
     "/upload",
     "/community",
+    "/event",
+    "/event/desk",
+    "/event/attendees",
+    "/event/announcements",
+    "/event/audit",
+    "/event/import",
+    "/event/booth",
     "/login",
     "/register",
     "/reset-password",
@@ -86,6 +94,28 @@ pub(crate) fn router(state: AppState) -> Router {
             get(athlete::show).post(athlete::save),
         )
         .route("/community/", get(community::show))
+        .route("/event/", get(event::dashboard::show))
+        .route("/event/live", get(event::dashboard::live))
+        .route("/event/desk/", get(event::desk::show))
+        .route("/event/desk/use", post(event::desk::use_scenario))
+        .route("/event/desk/undo", post(event::desk::undo))
+        .route("/event/attendees/", get(event::attendees::show))
+        .route("/event/attendees.csv", get(event::attendees::export))
+        .route(
+            "/event/announcements/",
+            get(event::attendees::announcements).post(event::attendees::announce),
+        )
+        .route("/event/audit/", get(event::attendees::audit))
+        .route("/event/import/", get(event::import::show))
+        .route(
+            "/event/import/check",
+            post(event::import::check).layer(DefaultBodyLimit::max(33 * 1024 * 1024)),
+        )
+        .route("/event/import/run", post(event::import::run))
+        .route(
+            "/event/booth/",
+            get(event::booth::show).post(event::booth::deliver),
+        )
         .route("/u/{handle}/activity/{id}/", get(activity::show))
         .route(
             "/u/{handle}/activity/{id}/edit",

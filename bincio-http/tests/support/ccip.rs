@@ -103,12 +103,10 @@ impl CcipApp {
         // … with a seeded piece choice so runs repeat.
         let service =
             Arc::new(EventService::clone(&state.service).with_rng(Arc::new(SeededRng::new(7))));
-        let router = bincio_http::router(AppState::new(
-            accounts.clone(),
-            activities,
-            HttpConfig::default(),
-        ))
-        .merge(ccip::router(CcipState::new(
+        let app_state = AppState::new(accounts.clone(), activities, HttpConfig::default());
+        // The staff console pages over the same service.
+        app_state.set_event(service.clone());
+        let router = bincio_http::router(app_state).merge(ccip::router(CcipState::new(
             service.clone(),
             state.accounts.clone(),
         )));

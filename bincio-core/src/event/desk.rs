@@ -1,0 +1,218 @@
+//! What the staff console reads: server-side attendee search, the
+//! attendee CSV export with each scenario's state, and the import dry run.
+//! Pure reads over the stores (nothing here writes).
+//!
+//! Search rule, the same for every backend (it runs here, over
+//! `AttendeeStore::list_attendees`): the query, trimmed and ASCII-lower-
+//! cased, matches an attendee when it is a substring of the display name
+//! or of any attribute value (the attendee's and its scenarios', i.e. the
+//! CSV's columns), or a prefix of the private token (at least 4
+//! characters, so a short query never enumerates tokens).
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::import::{bind_csv, ImportError};
+use super::model::Attendee;
+use super::EventService;
+use crate::error::{CoreError, CoreResult};
+
+/// Most attendees a search page lists.
+pub const MAX_SEARCH_PAGE: usize = 200;
+
+/// A page of search results.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    /// Matches in all.
+    pub total: usize,
+    /// This page's matches, in role then import order.
+    pub attendees: Vec<Attendee>,
+}
+
+/// What an import would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportPreview {
+    /// Rows in the file.
+    pub rows: usize,
+    /// Rows whose token is new.
+    pub new: usize,
+    /// Rows that would refresh an existing attendee.
+    pub existing: usize,
+}
+
+/// Whether `a` matches the (trimmed, ASCII-lowercased) query `q`.
+pub fn matches(a: &Attendee, q: &str) -> bool {
+    if q.is_empty() {
+        return true;
+    }
+    let has = |s: &str| s.to_ascii_lowercase().contains(q);
+    has(&a.user_id)
+        || a.attr.iter().any(|(_, v)| has(v))
+        || a.scenarios
+            .iter()
+            .any(|s| s.attr.iter().any(|(_, v)| has(v)))
+        || (q.len() >= 4 && a.token.to_ascii_lowercase().starts_with(q))
+}
+
+fn csv_field(s: &str) -> String {
+    // A leading = + - @ would run as a formula in a spreadsheet.
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+impl EventService {
+    fn roles_or(&self, role: Option<&str>) -> CoreResult<Vec<String>> {
+        match role {
+            Some(r) if !r.is_empty() => {
+                if self.config().role(r).is_none() {
+                    return Err(CoreError::invalid(format!("unknown role {r:?}")));
+                }
+                Ok(vec![r.to_owned()])
+            }
+            _ => Ok(self.roles()),
+        }
+    }
+
+    /// Attendees matching `query` (see the module doc), in `role` or every
+    /// role, page `page` (0-based) of `per_page` (≤ 200).
+    #[tracing::instrument(level = "debug", skip_all, fields(role = ?role))]
+    pub async fn search(
+        &self,
+        query: &str,
+        role: Option<&str>,
+        page: usize,
+        per_page: usize,
+    ) -> CoreResult<SearchPage> {
+        let q = query.trim().to_ascii_lowercase();
+        if q.len() > 200 {
+            return Err(CoreError::invalid("query: at most 200 characters"));
+        }
+        let per_page = per_page.clamp(1, MAX_SEARCH_PAGE);
+        let mut total = 0;
+        let mut attendees = Vec::new();
+        let skip = page.saturating_mul(per_page);
+        for r in self.roles_or(role)? {
+            for a in self.attendee_store().list_attendees(&r).await? {
+                if matches(&a, &q) {
+                    if total >= skip && attendees.len() < per_page {
+                        attendees.push(a);
+                    }
+                    total += 1;
+                }
+            }
+        }
+        Ok(SearchPage { total, attendees })
+    }
+
+    /// Attendees of `role` (or every role) as CSV: token prefix (never the
+    /// whole private token), display name, role, first use, then one column
+    /// per scenario of those roles: `used <RFC 3339>`, `disabled: <why>`
+    /// or empty.
+    pub async fn export_csv(&self, role: Option<&str>) -> CoreResult<String> {
+        let roles = self.roles_or(role)?;
+        let mut scenarios: Vec<String> = Vec::new();
+        for r in &roles {
+            for s in self.scenarios(Some(r))? {
+                if !scenarios.contains(&s) {
+                    scenarios.push(s);
+                }
+            }
+        }
+        let time = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default()
+        };
+        let mut out = String::from("token_prefix,display_name,role,first_use");
+        for s in &scenarios {
+            out.push(',');
+            out.push_str(&csv_field(s));
+        }
+        out.push('\n');
+        for r in &roles {
+            for a in self.attendee_store().list_attendees(r).await? {
+                let prefix: String = a.token.chars().take(6).collect();
+                out.push_str(&format!(
+                    "{},{},{},{}",
+                    csv_field(&prefix),
+                    csv_field(&a.user_id),
+                    csv_field(&a.role),
+                    a.first_use.map(time).unwrap_or_default()
+                ));
+                for id in &scenarios {
+                    out.push(',');
+                    let cell = match a.scenario(id) {
+                        Some(s) if s.used.is_some() => {
+                            format!("used {}", time(s.used.unwrap_or(0)))
+                        }
+                        Some(s) => s
+                            .disabled
+                            .as_ref()
+                            .map(|d| format!("disabled: {d}"))
+                            .unwrap_or_default(),
+                        None => String::new(),
+                    };
+                    out.push_str(&csv_field(&cell));
+                }
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+
+    /// The announcements `role` sees, newest first (the console's list).
+    pub async fn announcements_for_role(
+        &self,
+        role: &str,
+    ) -> CoreResult<Vec<super::model::Announcement>> {
+        self.roles_or(Some(role))?;
+        Ok(self.attendee_store().announcements(role).await?)
+    }
+
+    /// Check an import without writing: the file's problems by line (the
+    /// import's own validation), or what it would do.
+    pub async fn import_preview(
+        &self,
+        role: &str,
+        csv: &[u8],
+    ) -> CoreResult<Result<ImportPreview, ImportError>> {
+        let batch = match bind_csv(self.config(), role, csv, 0) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut known: HashSet<String> = HashSet::new();
+        for r in self.roles() {
+            for a in self.attendee_store().list_attendees(&r).await? {
+                known.insert(a.token);
+            }
+        }
+        let existing = batch.iter().filter(|b| known.contains(&b.token)).count();
+        Ok(Ok(ImportPreview {
+            rows: batch.len(),
+            new: batch.len() - existing,
+            existing,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=cmd()"), "'=cmd()");
+    }
+}
