@@ -752,3 +752,69 @@ pub async fn audit_import_and_announcement(b: &dyn Backend) {
         assert!(got.iter().all(|e| e.kind == kind));
     }
 }
+
+/// The desk's search gives the same attendees, in the same order, as the
+/// rule (`bincio_core::event::desk::matches`) over every attendee: name,
+/// attribute values, token prefixes from 4 characters, roles in the order
+/// given, paging.
+pub async fn desk_search_follows_the_rule(b: &dyn Backend) {
+    use bincio_core::event::desk::{matches, normalise_query};
+    let s = b.fresh().await;
+    let st = &s.attendees;
+    let mut rows = vec![
+        row("tok-ada-1", "Ada Lovelace", "audience"),
+        row("tok-bob-2", "Bob", "audience"),
+        row("TOK-cy-3", "Cyrus Été", "staff"),
+        row("x-dora", "Dora", "audience"),
+    ];
+    rows[1].attr = vec![("title".into(), "Keynote Speaker".into())];
+    rows[2].scenarios[0].scenario.attr = vec![("size".into(), "XL".into())];
+    st.import_attendees(rows).await.unwrap();
+    // Re-import one with a new name: the search sees the new one.
+    st.import_attendees(vec![row("x-dora", "Dorothy", "audience")])
+        .await
+        .unwrap();
+    let roles = vec!["staff".to_owned(), "audience".to_owned()];
+    let mut every = Vec::new();
+    for r in &roles {
+        every.extend(st.list_attendees(r).await.unwrap());
+    }
+    for q in [
+        "", "ada", "LOVE", "speaker", "xl", "crew", "tok-", "tok", "tok-b", "dora", "dorothy",
+        "été", "nobody", "m",
+    ] {
+        let q = normalise_query(q);
+        let want: Vec<String> = every
+            .iter()
+            .filter(|a| matches(a, &q))
+            .map(|a| a.token.clone())
+            .collect();
+        let (got, total) = st.search_attendees(&roles, &q, 0, 100).await.unwrap();
+        let got: Vec<String> = got.into_iter().map(|a| a.token).collect();
+        assert_eq!(got, want, "query {q:?}");
+        assert_eq!(total, want.len(), "query {q:?}");
+        // Paging: one at a time gives the same list.
+        let mut paged = Vec::new();
+        for skip in 0..want.len() {
+            let (one, t) = st.search_attendees(&roles, &q, skip, 1).await.unwrap();
+            assert_eq!(t, want.len());
+            paged.extend(one.into_iter().map(|a| a.token));
+        }
+        assert_eq!(paged, want, "paged {q:?}");
+    }
+    let (only, n) = st
+        .search_attendees(&["staff".to_owned()], "", 0, 10)
+        .await
+        .unwrap();
+    assert_eq!((only.len(), n), (1, 1));
+    assert_eq!(
+        st.search_attendees(&roles, "tok-", 0, 10).await.unwrap().1,
+        3,
+        "a 4-character token prefix"
+    );
+    assert_eq!(
+        st.search_attendees(&roles, "tok", 0, 10).await.unwrap().1,
+        0,
+        "3 characters never enumerate tokens"
+    );
+}

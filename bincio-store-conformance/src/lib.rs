@@ -137,6 +137,7 @@ macro_rules! conformance_tests {
             audit::audit_use_and_undo,
             audit::audit_nonce_replays,
             audit::audit_concurrent_scans,
+            audit::desk_search_follows_the_rule,
             audit::audit_puzzle_actions,
             audit::audit_import_and_announcement,
             puzzles::puzzle_counters_upsert,

@@ -26,3 +26,13 @@ CREATE TABLE event_audit (
     detail      TEXT NOT NULL DEFAULT '{}'
 ) WITHOUT ROWID;
 ALTER TABLE event_attendee ADD COLUMN audit_refs TEXT NOT NULL DEFAULT '{}';
+
+-- The desk's search looks in this (bincio_core::event::desk::search_text:
+-- the display name and every attribute value, lowercased, one per line),
+-- written by the import, so a search scans short text instead of decoding
+-- every attendee. Filled for attendees imported before this migration.
+ALTER TABLE event_attendee ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+-- Covering: a search reads this narrow index, not the wide rows (their
+-- scenario JSON); a check-in changes none of its columns, so it costs
+-- check-ins nothing.
+CREATE INDEX event_attendee_search ON event_attendee(role, search_text, token);

@@ -9,6 +9,7 @@
 use bincio_core::event::audit::{
     self, ActionDraft, AuditEntry, AuditFilter, UndoRefusal, UndoRequest,
 };
+use bincio_core::event::desk::search_text;
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
@@ -114,7 +115,8 @@ impl AttendeeStore for SqliteStore {
                 if existing.is_some() {
                     tx.prepare_cached(
                         "UPDATE event_attendee SET event_id = ?2, user_id = ?3, role = ?4,
-                             attr = ?5, first_use = ?6, scenarios = ?7 WHERE token = ?1",
+                             attr = ?5, first_use = ?6, scenarios = ?7, search_text = ?8
+                         WHERE token = ?1",
                     )
                     .map_err(backend)?
                     .execute(params![
@@ -124,15 +126,17 @@ impl AttendeeStore for SqliteStore {
                         a.role,
                         json(&a.attr)?,
                         a.first_use,
-                        json(&a.scenarios)?
+                        json(&a.scenarios)?,
+                        search_text(&a)
                     ])
                     .map_err(backend)?;
                     counts.updated += 1;
                 } else {
                     tx.prepare_cached(
                         "INSERT INTO event_attendee
-                             (oid, token, public_token, event_id, user_id, role, attr, first_use, scenarios)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                             (oid, token, public_token, event_id, user_id, role, attr, first_use,
+                              scenarios, search_text)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )
                     .map_err(backend)?
                     .execute(params![
@@ -144,7 +148,8 @@ impl AttendeeStore for SqliteStore {
                         a.role,
                         json(&a.attr)?,
                         a.first_use,
-                        json(&a.scenarios)?
+                        json(&a.scenarios)?,
+                        search_text(&a)
                     ])
                     .map_err(backend)?;
                     counts.inserted += 1;
@@ -286,6 +291,51 @@ impl AttendeeStore for SqliteStore {
         self.read(move |c| crate::audit::list(c, &filter)).await
     }
 
+    /// In the database: `search_text` (written at import) holds what a
+    /// query is looked for in, so only the page's attendees are decoded.
+    /// SQLite's `lower` folds ASCII only, as the rule does.
+    async fn search_attendees(
+        &self,
+        roles: &[String],
+        q: &str,
+        skip: usize,
+        limit: usize,
+    ) -> StoreResult<(Vec<Attendee>, usize)> {
+        let (roles, q) = (roles.to_vec(), q.to_owned());
+        self.read(move |c| {
+            const MATCH: &str = "role = ?1 AND (?2 = '' OR instr(search_text, ?2) > 0
+                OR (length(CAST(?2 AS BLOB)) >= 4 AND substr(lower(token), 1, length(?2)) = ?2))";
+            let mut total = 0usize;
+            let mut out = Vec::new();
+            for r in &roles {
+                // One pass over the narrow index: every match's row id, in
+                // import order; then only the page's rows read whole.
+                let seqs: Vec<i64> = c
+                    .prepare_cached(&format!(
+                        "SELECT seq FROM event_attendee INDEXED BY event_attendee_search
+                         WHERE {MATCH} ORDER BY seq"
+                    ))
+                    .and_then(|mut s| {
+                        s.query_map(params![r, q], |row| row.get(0))?
+                            .collect::<Result<_, _>>()
+                    })
+                    .map_err(backend)?;
+                let from = skip.saturating_sub(total);
+                let want = limit - out.len();
+                let mut one = c
+                    .prepare_cached(&format!("SELECT {COLS} FROM event_attendee WHERE seq = ?1"))
+                    .map_err(backend)?;
+                for seq in seqs.iter().skip(from).take(want) {
+                    let row = one.query_row(params![seq], raw).map_err(backend)?;
+                    out.push(decode(row)?);
+                }
+                total += seqs.len();
+            }
+            Ok((out, total))
+        })
+        .await
+    }
+
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>> {
         let role = role.to_owned();
         self.read(move |c| {
@@ -355,4 +405,21 @@ impl AttendeeStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Migration 0102's data step: `search_text` of the attendees imported
+/// before it.
+pub(crate) fn fill_search_text(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<RawRow> = tx
+        .prepare(&format!("SELECT {COLS} FROM event_attendee"))?
+        .query_map([], raw)?
+        .collect::<Result<_, _>>()?;
+    let mut up = tx.prepare("UPDATE event_attendee SET search_text = ?2 WHERE token = ?1")?;
+    for row in rows {
+        // A row that does not decode keeps an empty text (found by token).
+        if let Ok(a) = decode(row) {
+            up.execute(params![a.token, search_text(&a)])?;
+        }
+    }
+    Ok(())
 }

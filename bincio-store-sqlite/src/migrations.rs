@@ -43,7 +43,10 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     sql!("0100_event_attendees"),
     sql!("0101_event_puzzle"),
-    sql!("0102_event_audit"),
+    Migration {
+        data: Some(crate::attendee::fill_search_text),
+        ..sql!("0102_event_audit")
+    },
     sql!("0200_activities"),
     sql!("0210_activity_generations"),
     sql!("0300_athlete_config"),

@@ -41,17 +41,39 @@ pub struct ImportPreview {
     pub existing: usize,
 }
 
-/// Whether `a` matches the (trimmed, ASCII-lowercased) query `q`.
-pub fn matches(a: &Attendee, q: &str) -> bool {
-    if q.is_empty() {
-        return true;
+/// The text a query is looked for in: the display name and every
+/// attribute value (the attendee's and its scenarios'), ASCII-lowercased,
+/// one per line. A store may keep it beside the attendee (SQLite does) so
+/// a search needs no decoding; it changes only at import.
+pub fn search_text(a: &Attendee) -> String {
+    let mut out = a.user_id.to_ascii_lowercase();
+    for (_, v) in a
+        .attr
+        .iter()
+        .chain(a.scenarios.iter().flat_map(|s| s.attr.iter()))
+    {
+        out.push('\n');
+        out.push_str(&v.to_ascii_lowercase());
     }
-    let has = |s: &str| s.to_ascii_lowercase().contains(q);
-    has(&a.user_id)
-        || a.attr.iter().any(|(_, v)| has(v))
-        || a.scenarios
-            .iter()
-            .any(|s| s.attr.iter().any(|(_, v)| has(v)))
+    out
+}
+
+/// A query as matching uses it: trimmed, ASCII-lowercased, without control
+/// characters (so it never spans two lines of [`search_text`]).
+pub fn normalise_query(q: &str) -> String {
+    q.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// Whether `a` matches the normalised query `q` ([`normalise_query`]): a
+/// substring of its [`search_text`], or — from 4 characters on — a prefix
+/// of its token.
+pub fn matches(a: &Attendee, q: &str) -> bool {
+    q.is_empty()
+        || search_text(a).contains(q)
         || (q.len() >= 4 && a.token.to_ascii_lowercase().starts_with(q))
 }
 
@@ -92,24 +114,16 @@ impl EventService {
         page: usize,
         per_page: usize,
     ) -> CoreResult<SearchPage> {
-        let q = query.trim().to_ascii_lowercase();
+        let q = normalise_query(query);
         if q.len() > 200 {
             return Err(CoreError::invalid("query: at most 200 characters"));
         }
         let per_page = per_page.clamp(1, MAX_SEARCH_PAGE);
-        let mut total = 0;
-        let mut attendees = Vec::new();
-        let skip = page.saturating_mul(per_page);
-        for r in self.roles_or(role)? {
-            for a in self.attendee_store().list_attendees(&r).await? {
-                if matches(&a, &q) {
-                    if total >= skip && attendees.len() < per_page {
-                        attendees.push(a);
-                    }
-                    total += 1;
-                }
-            }
-        }
+        let roles = self.roles_or(role)?;
+        let (attendees, total) = self
+            .attendee_store()
+            .search_attendees(&roles, &q, page.saturating_mul(per_page), per_page)
+            .await?;
         Ok(SearchPage { total, attendees })
     }
 

@@ -109,6 +109,33 @@ pub trait AttendeeStore: Send + Sync + 'static {
     /// Audit entries matching `filter`, newest first (by id).
     async fn list_audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditEntry>>;
 
+    /// Attendees of `roles` (in that order, then insertion order) that
+    /// [`crate::event::desk::matches`] the normalised query `q`: `skip`
+    /// of them left out, at most `limit` returned, with how many match in
+    /// all. The default reads every attendee of those roles; a backend may
+    /// search in the database instead (same results).
+    async fn search_attendees(
+        &self,
+        roles: &[String],
+        q: &str,
+        skip: usize,
+        limit: usize,
+    ) -> StoreResult<(Vec<Attendee>, usize)> {
+        let mut total = 0;
+        let mut out = Vec::new();
+        for r in roles {
+            for a in self.list_attendees(r).await? {
+                if crate::event::desk::matches(&a, q) {
+                    if total >= skip && out.len() < limit {
+                        out.push(a);
+                    }
+                    total += 1;
+                }
+            }
+        }
+        Ok((out, total))
+    }
+
     /// Attendees of `role`, in insertion order.
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>>;
 
