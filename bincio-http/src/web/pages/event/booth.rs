@@ -12,7 +12,7 @@ use bincio_core::CoreError;
 use super::event_or_404;
 use crate::web::ctx::Ctx;
 use crate::web::form::PageForm;
-use crate::web::render::html;
+use crate::web::render::{html, PageError};
 
 #[derive(Template)]
 #[template(path = "event_booth.html")]
@@ -44,9 +44,8 @@ fn render(
 
 /// `GET /event/booth/?token=…`.
 pub(crate) async fn show(c: Ctx) -> Response {
-    let event = match event_or_404(&c) {
-        Ok(e) => e,
-        Err(r) => return r,
+    let Some(event) = event_or_404(&c) else {
+        return c.fail(PageError::NotFound);
     };
     let token = c.query("token").unwrap_or_default();
     let deliverer = event.deliverer(Some(&token)).ok();
@@ -62,9 +61,8 @@ pub(crate) async fn show(c: Ctx) -> Response {
 
 /// `POST /event/booth/` (`token`, `receiver`).
 pub(crate) async fn deliver(c: Ctx, form: PageForm) -> Response {
-    let event = match event_or_404(&c) {
-        Ok(e) => e,
-        Err(r) => return r,
+    let Some(event) = event_or_404(&c) else {
+        return c.fail(PageError::NotFound);
     };
     let token = form.get("token").to_owned();
     let Ok(deliverer) = event.deliverer(Some(&token)) else {

@@ -27,9 +27,12 @@ const KEEP: Duration = Duration::from_secs(30 * 60);
 /// Most checked files kept at once.
 const KEPT: usize = 8;
 
-/// Checked files: `(id, when, role, bytes)`.
+/// A checked file: `(id, when, role, bytes)`.
+type Staged = (String, Instant, String, Vec<u8>);
+
+/// Checked files, oldest first.
 #[derive(Debug, Default)]
-pub struct StagedImports(Mutex<Vec<(String, Instant, String, Vec<u8>)>>);
+pub struct StagedImports(Mutex<Vec<Staged>>);
 
 impl StagedImports {
     fn put(&self, role: &str, csv: Vec<u8>) -> String {

@@ -55,15 +55,14 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-/// The event, for pages anyone with a credential may open (the booth).
-pub(crate) fn event_or_404(c: &Ctx) -> Result<Arc<EventService>, Response> {
-    c.st.event()
-        .cloned()
-        .ok_or_else(|| PageError::NotFound.render(Some(c)))
+/// The event, for pages anyone with a credential may open (the booth);
+/// `None` without `--event` (the caller shows the 404 page).
+pub(crate) fn event_or_404(c: &Ctx) -> Option<Arc<EventService>> {
+    c.st.event().cloned()
 }
 
-/// `HH:MM` of a Unix time in the event's offset-free UTC (the console
-/// shows times as the log stores them).
+/// A Unix time as `YYYY-MM-DD HH:MM:SS UTC` (the console shows times as
+/// the log stores them).
 pub(crate) fn hm(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
