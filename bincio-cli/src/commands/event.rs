@@ -250,48 +250,24 @@ pub async fn run_to(
                 })
                 .await?;
             if csv {
-                writeln!(
-                    out,
-                    "id,at,kind,actor,attendee_id,scenario,ok,result,reason"
-                )?;
+                write!(out, "{}", bincio_core::event::audit::to_csv(&entries))?;
+                return Ok(());
             }
             for e in entries {
                 let at = chrono::DateTime::from_timestamp(e.at, 0)
                     .map(|d| d.to_rfc3339())
                     .unwrap_or_default();
                 let o = |v: &Option<String>| v.clone().unwrap_or_default();
-                if csv {
-                    let q = |s: &str| {
-                        if s.contains([',', '"', '\n']) {
-                            format!("\"{}\"", s.replace('"', "\"\""))
-                        } else {
-                            s.to_owned()
-                        }
-                    };
-                    writeln!(
-                        out,
-                        "{},{at},{},{},{},{},{},{},{}",
-                        e.id,
-                        e.kind.as_str(),
-                        q(&e.actor),
-                        o(&e.attendee_id),
-                        q(&o(&e.scenario)),
-                        e.ok,
-                        q(&e.result),
-                        q(&o(&e.reason))
-                    )?;
-                } else {
-                    writeln!(
-                        out,
-                        "{at}  {:<4} {:<20} {:<24} {:<16} {}{}",
-                        e.kind.as_str(),
-                        e.actor,
-                        o(&e.attendee_id),
-                        o(&e.scenario),
-                        e.result,
-                        e.reason.map(|r| format!(" ({r})")).unwrap_or_default()
-                    )?;
-                }
+                writeln!(
+                    out,
+                    "{at}  {:<4} {:<20} {:<24} {:<16} {}{}",
+                    e.kind.as_str(),
+                    e.actor,
+                    o(&e.attendee_id),
+                    o(&e.scenario),
+                    e.result,
+                    e.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                )?;
             }
         }
         EventCommand::Search {

@@ -419,6 +419,38 @@ pub fn announcement_entry(d: &ActionDraft, a: &Announcement) -> AuditEntry {
     action_entry(d, AuditKind::Announcement, Ok(detail))
 }
 
+/// Entries as CSV (`id,at,kind,actor,attendee_id,role,scenario,ok,result,
+/// reason,nonce,undone_by`; `at` in RFC 3339), for the console's and the
+/// CLI's exports.
+pub fn to_csv(entries: &[AuditEntry]) -> String {
+    use super::desk::csv_field;
+    let mut out = String::from(
+        "id,at,kind,actor,attendee_id,role,scenario,ok,result,reason,nonce,undone_by\n",
+    );
+    for e in entries {
+        let at = chrono::DateTime::from_timestamp(e.at, 0)
+            .map(|d| d.to_rfc3339())
+            .unwrap_or_default();
+        let o = |v: &Option<String>| csv_field(v.as_deref().unwrap_or(""));
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            e.id,
+            at,
+            e.kind.as_str(),
+            csv_field(&e.actor),
+            o(&e.attendee_id),
+            o(&e.role),
+            o(&e.scenario),
+            e.ok,
+            csv_field(&e.result),
+            o(&e.reason),
+            o(&e.nonce),
+            o(&e.undone_by),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,8 +77,10 @@ pub fn matches(a: &Attendee, q: &str) -> bool {
         || (q.len() >= 4 && a.token.to_ascii_lowercase().starts_with(q))
 }
 
-fn csv_field(s: &str) -> String {
-    // A leading = + - @ would run as a formula in a spreadsheet.
+/// One CSV field: quoted when it holds a comma, quote or line break, and
+/// with a leading `=`, `+`, `-` or `@` defused (a spreadsheet would run it
+/// as a formula).
+pub fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

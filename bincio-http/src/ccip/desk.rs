@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
-use bincio_core::event::audit::{AuditEntry, AuditFilter, AuditKind};
+use bincio_core::event::audit::{AuditFilter, AuditKind};
 use bincio_core::event::wire::attendee_doc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -70,7 +70,7 @@ pub(crate) struct TokenCheck {
 
 /// Use a scenario as staff, logged with the staff member's name; with a
 /// nonce, a retry answers the first outcome.
-#[utoipa::path(post, path = "/api/event/use", tag = "event desk",
+#[utoipa::path(post, path = "/api/event/use", tag = "ccip",
     request_body = Scan,
     responses(
         (status = 200, body = Attendee, content_type = "application/json; charset=utf-8"),
@@ -98,7 +98,7 @@ pub(super) async fn use_scan(
 
 /// Scans made while the desk was offline, applied in order; one answer
 /// per scan (a scan already applied answers its first outcome).
-#[utoipa::path(post, path = "/api/event/scans", tag = "event desk",
+#[utoipa::path(post, path = "/api/event/scans", tag = "ccip",
     request_body = Vec<Scan>,
     responses(
         (status = 200, body = Vec<ScanResult>),
@@ -145,7 +145,7 @@ pub(super) async fn scans(
 
 /// Undo a use (staff), with a reason; refused when it cannot be reverted
 /// exactly.
-#[utoipa::path(post, path = "/api/event/undo", tag = "event desk",
+#[utoipa::path(post, path = "/api/event/undo", tag = "ccip",
     request_body = Undo,
     responses(
         (status = 200, body = Attendee, content_type = "application/json; charset=utf-8"),
@@ -164,6 +164,34 @@ pub(super) async fn undo(
         .undo(&u.token, &u.scenario, &staff.actor, &u.reason)
         .await?;
     Ok(bson(&attendee_doc(&a)))
+}
+
+/// One audit log entry as `GET /api/event/audit` sends it
+/// (`bincio_core::event::audit::AuditEntry`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct AuditEntryDoc {
+    /// Time-ordered 24-hex id (the paging cursor).
+    id: String,
+    /// Unix seconds.
+    at: i64,
+    /// `use`, `undo`, `deliver`, `revoke`, `coupon`, `import`, `announcement`.
+    kind: String,
+    /// Who.
+    actor: String,
+    attendee_id: Option<String>,
+    role: Option<String>,
+    scenario: Option<String>,
+    /// Whether the change happened.
+    ok: bool,
+    /// `ok`, or the refusal in words.
+    result: String,
+    reason: Option<String>,
+    nonce: Option<String>,
+    undone_by: Option<String>,
+    /// What changed (e.g. a use's scenarios before and after).
+    #[schema(value_type = Object)]
+    detail: serde_json::Value,
 }
 
 /// The audit log's filter.
@@ -189,54 +217,16 @@ pub(crate) struct AuditQuery {
     format: Option<String>,
 }
 
-fn csv_field(s: &str) -> String {
-    // A leading = + - @ would be a formula in a spreadsheet.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn audit_csv(entries: &[AuditEntry]) -> String {
-    let mut out = String::from(
-        "id,at,kind,actor,attendee_id,role,scenario,ok,result,reason,nonce,undone_by\n",
-    );
-    for e in entries {
-        let at = chrono::DateTime::from_timestamp(e.at, 0)
-            .map(|d| d.to_rfc3339())
-            .unwrap_or_default();
-        let o = |v: &Option<String>| csv_field(v.as_deref().unwrap_or(""));
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            e.id,
-            at,
-            e.kind.as_str(),
-            csv_field(&e.actor),
-            o(&e.attendee_id),
-            o(&e.role),
-            o(&e.scenario),
-            e.ok,
-            csv_field(&e.result),
-            o(&e.reason),
-            o(&e.nonce),
-            o(&e.undone_by),
-        ));
-    }
-    out
-}
-
 /// The audit log, newest first: who used or undid what, when, with what
 /// result (JSON, or CSV with `format=csv`).
-#[utoipa::path(get, path = "/api/event/audit", tag = "event desk",
+#[utoipa::path(get, path = "/api/event/audit", tag = "ccip",
     params(AuditQuery),
     responses(
-        (status = 200, description = "Entries, newest first (JSON list, or CSV)"),
+        (status = 200, description = "Entries, newest first (JSON list, or CSV with `format=csv`)",
+            content(
+                (Vec<AuditEntryDoc> = "application/json"),
+                (String = "text/csv"),
+            )),
         (status = 400, description = "a bad filter", body = Message),
         (status = 403, description = "`staff only`", body = Message),
     ),
@@ -276,7 +266,7 @@ pub(super) async fn audit(State(s): State<CcipState>, _: Staff, q: Params) -> Re
                     "attachment; filename=\"audit.csv\"",
                 ),
             ],
-            audit_csv(&entries),
+            bincio_core::event::audit::to_csv(&entries),
         )
             .into_response());
     }
@@ -285,7 +275,7 @@ pub(super) async fn audit(State(s): State<CcipState>, _: Staff, q: Params) -> Re
 
 /// Whether a token is an attendee's, with role and display name — for
 /// partner apps. Unlike `/status` it never records a first use.
-#[utoipa::path(get, path = "/api/event/token", tag = "event desk",
+#[utoipa::path(get, path = "/api/event/token", tag = "ccip",
     params(("token" = String, Query, description = "Private attendee token")),
     responses((status = 200, body = TokenCheck)))]
 #[tracing::instrument(skip_all)]
