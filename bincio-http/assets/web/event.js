@@ -92,27 +92,54 @@
   });
 
   // ---- camera: the ticket QR is the attendee's token ----
+  // The browser's BarcodeDetector where it has one; else jsQR (vendored,
+  // loaded only when the camera is first used) over the video's frames.
   var scanner = document.querySelector("[data-scanner]");
-  if (scanner && "BarcodeDetector" in window && navigator.mediaDevices) {
+  if (scanner && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     scanner.hidden = false;
     var video = scanner.querySelector("[data-scan-video]");
+    var found = function (value, stream) {
+      stream.getTracks().forEach(function (t) { t.stop(); });
+      location.href = "/event/desk/?q=" + encodeURIComponent(value);
+    };
+    var withDecoder = function (ready) {
+      if ("BarcodeDetector" in window) {
+        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        ready(function (v) {
+          return detector.detect(v).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
+        });
+        return;
+      }
+      var canvas = document.createElement("canvas");
+      var ctx = canvas.getContext("2d", { willReadFrequently: true });
+      var decode = function (v) {
+        canvas.width = v.videoWidth;
+        canvas.height = v.videoHeight;
+        if (!canvas.width) return Promise.resolve(null);
+        ctx.drawImage(v, 0, 0);
+        var img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        var code = window.jsQR(img.data, img.width, img.height);
+        return Promise.resolve(code ? code.data : null);
+      };
+      if (window.jsQR) { ready(decode); return; }
+      var script = document.createElement("script");
+      script.src = scanner.getAttribute("data-jsqr");
+      script.onload = function () { ready(decode); };
+      document.head.appendChild(script);
+    };
     scanner.querySelector("[data-scan-start]").addEventListener("click", function () {
-      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-        video.srcObject = stream;
-        video.hidden = false;
-        video.play();
-        var tick = function () {
-          detector.detect(video).then(function (codes) {
-            if (codes.length) {
-              stream.getTracks().forEach(function (t) { t.stop(); });
-              location.href = "/event/desk/?q=" + encodeURIComponent(codes[0].rawValue);
-            } else {
-              requestAnimationFrame(tick);
-            }
-          }, function () { requestAnimationFrame(tick); });
-        };
-        tick();
+      withDecoder(function (decode) {
+        navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+          video.srcObject = stream;
+          video.hidden = false;
+          video.play();
+          var tick = function () {
+            decode(video).then(function (value) {
+              if (value) found(value, stream); else requestAnimationFrame(tick);
+            }, function () { requestAnimationFrame(tick); });
+          };
+          tick();
+        });
       });
     });
   }

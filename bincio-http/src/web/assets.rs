@@ -55,6 +55,9 @@ const FILES: &[Asset] = &[
     asset!("leaflet.css", CSS, "../../assets/leaflet/leaflet.css"),
     asset!("uplot.js", JS, "../../assets/uplot/uPlot.iife.min.js"),
     asset!("uplot.css", CSS, "../../assets/uplot/uPlot.min.css"),
+    // jsQR 1.4.0: the desk's QR decoder where the browser has no
+    // BarcodeDetector, loaded only then (on "Scan a ticket").
+    asset!("jsqr.js", JS, "../../assets/jsqr/jsQR.js"),
 ];
 
 /// `(name, version)` of every file, hashed once.
