@@ -454,13 +454,7 @@ impl Activities {
     /// `handle`'s activities changes (the store's activity generation):
     /// for callers that keep what they computed from those documents.
     pub async fn generation(&self, handle: &str) -> CoreResult<u64> {
-        Ok(self
-            .store
-            .activity_generations()
-            .await?
-            .into_iter()
-            .find(|(h, _)| h == handle)
-            .map_or(0, |(_, n)| n))
+        read_cache::generation_of(&self.store, Some(handle)).await
     }
 
     /// Everything the activity page shows of `handle`'s activity `id`, as

@@ -58,6 +58,19 @@ pub(crate) struct SeenRows {
 
 type Key = (Option<String>, bool);
 
+/// `handle`'s activity generation; with `None`, the sum of every member's
+/// (it moves whenever any of them does: each only grows).
+pub(crate) async fn generation_of(
+    store: &Arc<dyn ActivityStore>,
+    handle: Option<&str>,
+) -> CoreResult<u64> {
+    let gens = store.activity_generations().await?;
+    Ok(match handle {
+        Some(h) => gens.iter().find(|(g, _)| g == h).map_or(0, |(_, n)| *n),
+        None => gens.iter().map(|(_, n)| *n).fold(0u64, u64::wrapping_add),
+    })
+}
+
 /// The cache (shared by clones of the service).
 #[derive(Debug)]
 pub(crate) struct ReadCache(GenerationCache<Key, SeenRows>);
@@ -78,11 +91,7 @@ impl ReadCache {
         owner: bool,
         max: usize,
     ) -> CoreResult<Arc<SeenRows>> {
-        let gens = store.activity_generations().await?;
-        let generation = match handle {
-            Some(h) => gens.iter().find(|(g, _)| g == h).map_or(0, |(_, n)| *n),
-            None => gens.iter().map(|(_, n)| *n).fold(0u64, u64::wrapping_add),
-        };
+        let generation = generation_of(store, handle).await?;
         let key: Key = (handle.map(str::to_owned), owner);
         if let Some(rows) = self.0.get(&key, generation) {
             return Ok(rows);

@@ -30,6 +30,27 @@ pub struct SearchPage {
     pub attendees: Vec<Attendee>,
 }
 
+/// Most scans one offline batch may carry.
+pub const MAX_SCAN_BATCH: usize = 500;
+
+/// A scan made by a desk, perhaps while offline, sent later.
+#[derive(Debug, Clone)]
+pub struct OfflineScan {
+    pub token: String,
+    pub scenario: String,
+    /// The scan's id: the same nonce again answers its first outcome.
+    pub nonce: Option<String>,
+}
+
+/// The outcome of one scan of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanOutcome {
+    pub nonce: Option<String>,
+    pub ok: bool,
+    /// `ok`, or the refusal in CCIP's words.
+    pub message: String,
+}
+
 /// What an import would do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportPreview {
@@ -181,6 +202,40 @@ impl EventService {
                 }
                 out.push('\n');
             }
+        }
+        Ok(out)
+    }
+
+    /// Apply a desk's batch of scans in order, as `actor`, each one as
+    /// [`EventService::staff_use`] does (so a scan already applied answers
+    /// its first outcome): one outcome per scan. At most
+    /// [`MAX_SCAN_BATCH`]; a store failure fails the whole batch, which the
+    /// desk then sends again (safe: the nonces).
+    pub async fn staff_scans(
+        &self,
+        scans: Vec<OfflineScan>,
+        actor: &str,
+    ) -> CoreResult<Vec<ScanOutcome>> {
+        if scans.len() > MAX_SCAN_BATCH {
+            return Err(CoreError::invalid(format!(
+                "at most {MAX_SCAN_BATCH} scans at once"
+            )));
+        }
+        let mut out = Vec::with_capacity(scans.len());
+        for s in scans {
+            let r = self
+                .staff_use(Some(&s.token), &s.scenario, actor, s.nonce.as_deref())
+                .await;
+            let (ok, message) = match r {
+                Ok(_) => (true, "ok".to_owned()),
+                Err(CoreError::Invalid(m)) => (false, m),
+                Err(e) => return Err(e),
+            };
+            out.push(ScanOutcome {
+                nonce: s.nonce,
+                ok,
+                message,
+            });
         }
         Ok(out)
     }

@@ -40,13 +40,13 @@
     var first = data.track[0], last = data.track[data.track.length - 1];
     L.circleMarker(first, { radius: 6, color: "#fff", weight: 2, fillColor: "#16a34a", fillOpacity: 1 }).addTo(map);
     L.circleMarker(last, { radius: 6, color: "#fff", weight: 2, fillColor: "#dc2626", fillOpacity: 1 }).addTo(map);
-    map.fitBounds(line.getBounds(), { padding: [16, 16] });
+    map.fitBounds(line.getBounds(), { padding: [16, 16], animate: false });
     var lastMapWidth = mapEl.clientWidth;
     window.addEventListener("resize", function () {
       if (mapEl.clientWidth === lastMapWidth) return;
       lastMapWidth = mapEl.clientWidth;
-      map.invalidateSize();
-      map.fitBounds(line.getBounds(), { padding: [16, 16] });
+      map.invalidateSize({ animate: false });
+      map.fitBounds(line.getBounds(), { padding: [16, 16], animate: false });
     });
     marker = L.circleMarker(first, { radius: 7, color: "#fff", weight: 3, fillColor: accent, fillOpacity: 1, className: "map-cursor" });
   }

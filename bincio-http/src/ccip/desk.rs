@@ -12,6 +12,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json as AxumJson;
 use bincio_core::event::audit::{AuditFilter, AuditKind};
+use bincio_core::event::desk::OfflineScan;
 use bincio_core::event::wire::attendee_doc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,9 +22,6 @@ use super::input::Params;
 use super::schema::{Attendee, Message};
 use super::staff::Staff;
 use super::{bson, CcipState, Result};
-
-/// Most scans in one batch.
-pub const MAX_BATCH: usize = 500;
 
 /// One staff scan.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -37,7 +35,8 @@ pub(crate) struct Scan {
     /// nonce again answers the first outcome without a second effect.
     nonce: Option<String>,
     /// When the scan was made (Unix seconds), for scans sent later; kept
-    /// for the record only: the use is decided now.
+    /// for the record only: the use is decided, and logged, when it arrives.
+    #[allow(dead_code)]
     scanned_at: Option<i64>,
 }
 
@@ -112,35 +111,24 @@ pub(super) async fn scans(
     staff: Staff,
     AxumJson(scans): AxumJson<Vec<Scan>>,
 ) -> std::result::Result<AxumJson<Vec<ScanResult>>, CcipError> {
-    if scans.len() > MAX_BATCH {
-        return Err(CcipError::bad(format!("at most {MAX_BATCH} scans at once")));
-    }
-    let mut out = Vec::with_capacity(scans.len());
-    for scan in scans {
-        let _ = scan.scanned_at;
-        let r = s
-            .service
-            .staff_use(
-                Some(&scan.token),
-                &scan.scenario,
-                &staff.actor,
-                scan.nonce.as_deref(),
-            )
-            .await;
-        out.push(match r {
-            Ok(_) => ScanResult {
-                nonce: scan.nonce,
-                ok: true,
-                message: "ok".into(),
-            },
-            Err(e) => ScanResult {
-                nonce: scan.nonce,
-                ok: false,
-                message: CcipError::from(e).message().to_owned(),
-            },
-        });
-    }
-    Ok(AxumJson(out))
+    let scans = scans
+        .into_iter()
+        .map(|scan| OfflineScan {
+            token: scan.token,
+            scenario: scan.scenario,
+            nonce: scan.nonce,
+        })
+        .collect();
+    let out = s.service.staff_scans(scans, &staff.actor).await?;
+    Ok(AxumJson(
+        out.into_iter()
+            .map(|o| ScanResult {
+                nonce: o.nonce,
+                ok: o.ok,
+                message: o.message,
+            })
+            .collect(),
+    ))
 }
 
 /// Undo a use (staff), with a reason; refused when it cannot be reverted

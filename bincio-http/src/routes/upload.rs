@@ -420,19 +420,12 @@ pub(crate) async fn strava_zip(
     let privacy = private.then_some(bincio_core::model::Privacy::Unlisted);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
-        let job = st.jobs().start(&a.user.handle, "strava-zip", 0);
         let path = spool.path().to_path_buf();
         let tx2 = tx.clone();
-        let result = st
-            .activities()
-            .import_strava_zip(&a.user, path, privacy, move |ev| {
-                if let StravaEvent::Progress { n, total, name, .. } = &ev {
-                    job.set_total(*total as u64);
-                    job.progress(*n as u64, name);
-                }
-                let _ = tx2.send(StravaZipEvent::Import(ev));
-            })
-            .await;
+        let result = import_zip(&st, &a.user, path, privacy, move |ev| {
+            let _ = tx2.send(StravaZipEvent::Import(ev));
+        })
+        .await;
         if let Err(e) = result {
             let message = match e {
                 CoreError::Store(_) | CoreError::Internal(_) => "internal error".to_owned(),
@@ -443,6 +436,28 @@ pub(crate) async fn strava_zip(
         drop(spool);
     });
     Ok(sse(rx))
+}
+
+/// Import a Strava export at `path` for `user` through the core, with its
+/// progress in the admin job registry and each event passed to `emit` (the
+/// API's stream and the upload page share it).
+pub(crate) async fn import_zip(
+    st: &AppState,
+    user: &User,
+    path: std::path::PathBuf,
+    privacy: Option<bincio_core::model::Privacy>,
+    mut emit: impl FnMut(StravaEvent) + Send,
+) -> Result<StravaEvent, CoreError> {
+    let job = st.jobs().start(&user.handle, "strava-zip", 0);
+    st.activities()
+        .import_strava_zip(user, path, privacy, move |ev| {
+            if let StravaEvent::Progress { n, total, name, .. } = &ev {
+                job.set_total(*total as u64);
+                job.progress(*n as u64, name);
+            }
+            emit(ev);
+        })
+        .await
 }
 
 /// A server-sent-event response relaying JSON events from `rx`.

@@ -414,5 +414,7 @@ pub(crate) const EN: Strings = Strings {
     import_expired: "The checked file expired; check it again.",
     import_done: "Imported {} attendees as {}: {} new, {} updated.",
 
+    card_no_map: "No map: recorded without GPS, or its route is not shared.",
+
     core: &[],
 };

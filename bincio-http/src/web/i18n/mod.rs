@@ -520,6 +520,7 @@ pub(crate) struct Strings {
     pub import_too_large: &'static str,
     pub import_expired: &'static str,
     pub import_done: &'static str,
+    pub card_no_map: &'static str,
     // ---- core messages ----
     /// Translations of the core's English messages (`(English, here)`).
     pub core: &'static [(&'static str, &'static str)],

@@ -256,20 +256,13 @@ async fn run(c: Ctx, user: User, form: ReceivedForm, mut emit: impl FnMut(Outcom
                 continue;
             }
         };
-        let job = c.st.jobs().start(&handle, "strava-zip", 0);
         let mut outs = Vec::new();
-        let result =
-            c.st.activities()
-                .import_strava_zip(&user, named.path().to_path_buf(), None, |ev| {
-                    if let StravaEvent::Progress { n, total, name, .. } = &ev {
-                        job.set_total(*total as u64);
-                        job.progress(*n as u64, name);
-                    }
-                    if let Some(o) = zip_outcome(t, &handle, &name, &ev) {
-                        outs.push(o);
-                    }
-                })
-                .await;
+        let result = api::import_zip(&c.st, &user, named.path().to_path_buf(), None, |ev| {
+            if let Some(o) = zip_outcome(t, &handle, &name, &ev) {
+                outs.push(o);
+            }
+        })
+        .await;
         if let Ok(StravaEvent::Done {
             imported, skipped, ..
         }) = &result

@@ -12,7 +12,7 @@ use bincio_core::event::NewAnnouncement;
 use bincio_core::CoreError;
 
 use super::desk::Row;
-use super::{hm, Staff};
+use super::{hm, EventAdmin, Staff};
 use crate::web::ctx::Ctx;
 use crate::web::form::PageForm;
 use crate::web::render::{html, PageError};
@@ -171,10 +171,7 @@ struct AuditPage<'a> {
 }
 
 /// `GET /event/audit/?actor=&kind=&attendee=&before=` (admins).
-pub(crate) async fn audit(s: Staff) -> Response {
-    if !s.user.is_admin() {
-        return s.c.fail(PageError::Forbidden);
-    }
+pub(crate) async fn audit(EventAdmin(s): EventAdmin) -> Response {
     let actor = s.c.query("actor").unwrap_or_default();
     let kind = s.c.query("kind").unwrap_or_default();
     let attendee = s.c.query("attendee").unwrap_or_default();

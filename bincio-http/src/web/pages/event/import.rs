@@ -14,11 +14,11 @@ use axum::response::Response;
 use bincio_core::event::desk::ImportPreview;
 use bincio_core::event::import::ImportError;
 
-use super::Staff;
+use super::{EventAdmin, Staff};
 use crate::web::ctx::Ctx;
 use crate::web::form::PageForm;
 use crate::web::multipart::{PageMultipart, Refused};
-use crate::web::render::{html, PageError};
+use crate::web::render::html;
 
 /// Largest CSV the page takes (as the import route).
 const MAX_CSV: usize = 32 * 1024 * 1024;
@@ -86,18 +86,12 @@ fn blank<'a>(s: &'a Staff) -> ImportPage<'a> {
 }
 
 /// `GET /event/import/`.
-pub(crate) async fn show(s: Staff) -> Response {
-    if !s.user.is_admin() {
-        return s.c.fail(PageError::Forbidden);
-    }
+pub(crate) async fn show(EventAdmin(s): EventAdmin) -> Response {
     render(&s, StatusCode::OK, blank(&s))
 }
 
 /// `POST /event/import/check` (multipart: `csrf`, `role`, `file`).
-pub(crate) async fn check(s: Staff, mp: Multipart) -> Response {
-    if !s.user.is_admin() {
-        return s.c.fail(PageError::Forbidden);
-    }
+pub(crate) async fn check(EventAdmin(s): EventAdmin, mp: Multipart) -> Response {
     let form = match PageMultipart::read(&s.c, mp, 1, MAX_CSV).await {
         Ok(f) => f,
         Err(Refused::Page(r)) => return r,
@@ -139,10 +133,7 @@ pub(crate) async fn check(s: Staff, mp: Multipart) -> Response {
 }
 
 /// `POST /event/import/run` (`staged`): import the checked file.
-pub(crate) async fn run(s: Staff, form: PageForm) -> Response {
-    if !s.user.is_admin() {
-        return s.c.fail(PageError::Forbidden);
-    }
+pub(crate) async fn run(EventAdmin(s): EventAdmin, form: PageForm) -> Response {
     let Some((role, csv)) = s.c.st.staged_imports().take(form.get("staged")) else {
         let mut p = blank(&s);
         p.problems = vec![s.c.t.import_expired.to_owned()];

@@ -55,6 +55,23 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// A console page for admins only (import, the audit log): a staff member
+/// who is not an admin gets the 403 page.
+pub(crate) struct EventAdmin(pub Staff);
+
+impl FromRequestParts<AppState> for EventAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Response> {
+        let s = Staff::from_request_parts(parts, st).await?;
+        if s.user.is_admin() {
+            Ok(Self(s))
+        } else {
+            Err(PageError::Forbidden.render(Some(&s.c)))
+        }
+    }
+}
+
 /// The event, for pages anyone with a credential may open (the booth);
 /// `None` without `--event` (the caller shows the 404 page).
 pub(crate) fn event_or_404(c: &Ctx) -> Option<Arc<EventService>> {
