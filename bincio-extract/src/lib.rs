@@ -79,6 +79,19 @@ pub fn parse_bytes(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<ParsedActivity, ExtractError> {
+    parse_bytes_hashed(name, bytes, source_hash(bytes), limits)
+}
+
+/// [`parse_bytes`] for a caller that already has the bytes'
+/// [`source_hash`] (an upload looks it up before parsing, to skip files it
+/// has): the input is hashed once, not twice. `source_hash` must be the
+/// hash of `bytes`; it becomes [`ParsedActivity::source_hash`] as given.
+pub fn parse_bytes_hashed(
+    name: &str,
+    bytes: &[u8],
+    source_hash: String,
+    limits: &Limits,
+) -> Result<ParsedActivity, ExtractError> {
     let data = read::decompress(name, bytes, limits)?;
     let format = read::pick_format(name, &data)?;
     limits.check_content_len(name, format, data.len())?;
@@ -87,12 +100,12 @@ pub fn parse_bytes(
         Format::Tcx => tcx::parse(name, &data, limits.max_points)?,
         Format::Fit => fit::parse(name, &data, limits.max_points)?,
     };
-    finish(name, bytes, raw, limits)
+    finish(name, source_hash, raw, limits)
 }
 
 fn finish(
     name: &str,
-    bytes: &[u8],
+    source_hash: String,
     raw: RawParse,
     limits: &Limits,
 ) -> Result<ParsedActivity, ExtractError> {
@@ -139,7 +152,7 @@ fn finish(
         sub_sport: sub_sport.map(str::to_string),
         sport_inferred: inferred,
         source_file: name.to_string(),
-        source_hash: source_hash(bytes),
+        source_hash,
         device: raw.device,
         manufacturer: raw.manufacturer,
         title: None,

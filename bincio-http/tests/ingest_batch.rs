@@ -66,9 +66,9 @@ async fn run(concurrency: usize) -> (Seen, bincio_core::activities::batch::Batch
             concurrency,
             |ev| match ev {
                 BatchEvent::Started { index, .. } => seen.started.push(index),
-                BatchEvent::Finished { n, name, outcome } => {
-                    seen.finished.push((n, name.to_owned(), outcome.clone()))
-                }
+                BatchEvent::Finished {
+                    n, name, outcome, ..
+                } => seen.finished.push((n, name.to_owned(), outcome.clone())),
             },
         )
         .await;

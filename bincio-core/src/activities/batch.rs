@@ -65,8 +65,11 @@ pub enum BatchEvent<'a> {
         name: &'a str,
     },
     /// A file is done. `n` counts finished files (1-based, in the order
-    /// they finish).
+    /// they finish: with a concurrency above one that is not batch order,
+    /// which `index` gives back).
     Finished {
+        /// Its position in the batch.
+        index: usize,
         /// Files finished so far, this one included.
         n: usize,
         /// Its name.
@@ -164,15 +167,16 @@ impl Activities {
                             .await
                             .map_err(|e| failure(&f.name, e)),
                     };
-                    (f.name, outcome)
+                    (index, f.name, outcome)
                 }
             })
             .buffer_unordered(concurrency.max(1));
         let mut n = 0;
-        while let Some((name, outcome)) = results.next().await {
+        while let Some((index, name, outcome)) = results.next().await {
             n += 1;
             report.count(&outcome);
             tell(BatchEvent::Finished {
+                index,
                 n,
                 name: &name,
                 outcome: &outcome,

@@ -19,13 +19,18 @@ use crate::error::{CoreError, CoreResult};
 
 /// The slots (a semaphore sized to the cores).
 #[derive(Clone)]
-pub(crate) struct CpuSlots(Arc<Semaphore>);
+pub(crate) struct CpuSlots(Arc<Semaphore>, usize);
 
 impl CpuSlots {
     /// One slot per available core (1 when that cannot be known).
     pub(crate) fn per_core() -> Self {
         let n = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self(Arc::new(Semaphore::new(n)))
+        Self(Arc::new(Semaphore::new(n)), n)
+    }
+
+    /// How many slots there are (the cores).
+    pub(crate) fn count(&self) -> usize {
+        self.1
     }
 
     /// Run `f` on the blocking pool once a slot is free; the slot is held

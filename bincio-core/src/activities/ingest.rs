@@ -139,6 +139,29 @@ fn to_value<T: Serialize>(v: &T) -> CoreResult<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| CoreError::Internal(format!("serialising BAS: {e}")))
 }
 
+/// An extracted activity's stored documents, encoded once, on the CPU slot
+/// that extracted it. They carry the activity's id: after
+/// [`extract::Activity::set_id`] (overwrite, id collision: rare) they are
+/// encoded again.
+struct Encoded {
+    summary: serde_json::Value,
+    detail: serde_json::Value,
+    tracks: ActivityTracks,
+}
+
+impl Encoded {
+    fn new(a: &extract::Activity) -> CoreResult<Self> {
+        Ok(Self {
+            summary: to_value(&a.summary())?,
+            detail: to_value(&a.detail)?,
+            tracks: ActivityTracks {
+                timeseries: a.timeseries.as_ref().map(to_value).transpose()?,
+                geojson: a.geojson.as_ref().map(to_value).transpose()?,
+            },
+        })
+    }
+}
+
 impl Activities {
     /// Ingest one uploaded file for `owner`.
     #[tracing::instrument(skip_all, fields(handle = %owner.handle, file = %name, bytes = bytes.len()))]
@@ -169,11 +192,13 @@ impl Activities {
             ..Limits::default()
         };
         // One slot per core: concurrent uploads do not multiply the memory
-        // and CPU of decompression and parsing (see `cpu_slots`).
-        let (activity, started_at, name, bytes) = self
+        // and CPU of decompression and parsing (see `cpu_slots`). The
+        // documents are encoded there too, off the async executor.
+        let slot_hash = hash.clone();
+        let (mut activity, encoded, started_at, name, bytes) = self
             .cpu
             .run("extraction", move || {
-                let parsed = extract::parse_bytes(&name, &bytes, &limits)?;
+                let parsed = extract::parse_bytes_hashed(&name, &bytes, slot_hash, &limits)?;
                 let started_at = parsed.started_at.timestamp();
                 let a = extract::compute(
                     &parsed,
@@ -182,11 +207,12 @@ impl Activities {
                         ..Options::default()
                     },
                 );
-                Ok::<_, extract::ExtractError>((a, started_at, name, bytes))
+                let encoded = Encoded::new(&a);
+                Ok::<_, extract::ExtractError>((a, encoded, started_at, name, bytes))
             })
             .await?
             .map_err(|e| CoreError::invalid(e.to_string()))?;
-        let mut activity = activity;
+        let encoded = encoded?;
 
         // Near-duplicates among what the owner already has.
         let near = self
@@ -228,11 +254,12 @@ impl Activities {
         };
 
         let make = |activity: &extract::Activity,
+                    docs: Encoded,
                     edits: ActivityEdits|
-         -> CoreResult<(ActivityRecord, ActivityTracks)> {
-            let mut detail = to_value(&activity.detail)?;
+         -> (ActivityRecord, ActivityTracks) {
+            let mut detail = docs.detail;
             detail["duplicate_of"] = serde_json::json!(duplicate_of);
-            Ok((
+            (
                 ActivityRecord {
                     handle: handle.clone(),
                     id: activity.detail.id.clone(),
@@ -241,35 +268,32 @@ impl Activities {
                     privacy: extracted_privacy,
                     distance_m: activity.detail.distance_m,
                     source: activity.detail.source.clone(),
-                    summary: to_value(&activity.summary())?,
+                    summary: docs.summary,
                     detail,
                     edits,
                     duplicate_of: duplicate_of.clone(),
                     created_at: self.clock.unix(),
                 },
-                ActivityTracks {
-                    timeseries: activity.timeseries.as_ref().map(to_value).transpose()?,
-                    geojson: activity.geojson.as_ref().map(to_value).transpose()?,
-                },
-            ))
+                docs.tracks,
+            )
         };
 
         let status = if let (Some(id), true) = (&existing, opts.overwrite) {
             // Same file again with overwrite: re-extract in place, edits kept.
             activity.set_id(id);
-            let (rec, tracks) = make(&activity, edits)?;
+            let (rec, tracks) = make(&activity, Encoded::new(&activity)?, edits);
             if !self.store.replace_activity(rec, tracks).await? {
                 return Err(not_found());
             }
             IngestStatus::Overwritten { id: id.clone() }
         } else {
-            let (rec, tracks) = make(&activity, edits.clone())?;
+            let (rec, tracks) = make(&activity, encoded, edits.clone());
             match self.store.insert_activity(rec, tracks).await? {
                 InsertOutcome::Inserted => inserted(&activity.detail.id, &place),
                 InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
                 InsertOutcome::IdTaken if opts.overwrite => {
                     let id = activity.detail.id.clone();
-                    let (rec, tracks) = make(&activity, edits)?;
+                    let (rec, tracks) = make(&activity, Encoded::new(&activity)?, edits);
                     self.store.replace_activity(rec, tracks).await?;
                     IngestStatus::Overwritten { id }
                 }
@@ -278,7 +302,7 @@ impl Activities {
                     // the contract's collision rule suffixes the hash.
                     let id = ids::collision_id(&activity.detail.id, &hash);
                     activity.set_id(&id);
-                    let (rec, tracks) = make(&activity, edits)?;
+                    let (rec, tracks) = make(&activity, Encoded::new(&activity)?, edits);
                     match self.store.insert_activity(rec, tracks).await? {
                         InsertOutcome::Inserted => inserted(&id, &place),
                         InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },

@@ -388,6 +388,13 @@ impl Activities {
         &self.clock
     }
 
+    /// How many files a batch should ingest at once to keep every core
+    /// busy: the CPU slots (one per core). More would only wait for a slot
+    /// while holding its bytes.
+    pub fn parallelism(&self) -> usize {
+        self.cpu.count()
+    }
+
     async fn settings(&self) -> CoreResult<InstanceSettings> {
         InstanceSettings::from_map(&self.users.list_settings().await?)
     }

@@ -244,7 +244,10 @@ impl Activities {
         };
         let report = self
             .ingest_batch(owner, batch, opts, 1, |ev| {
-                let BatchEvent::Finished { n, name, outcome } = ev else {
+                let BatchEvent::Finished {
+                    n, name, outcome, ..
+                } = ev
+                else {
                     return;
                 };
                 let (status, id, detail) = match outcome {

@@ -182,11 +182,31 @@ pub struct RawTracks {
 /// detail, timeseries and GeoJSON. One measure for every backend (each
 /// stores it next to the activity when it writes it, and sums it).
 pub fn doc_bytes(rec: &ActivityRecord, t: &ActivityTracks) -> i64 {
-    let n = |v: &Value| v.to_string().len();
+    let n = json_len;
     (n(&rec.summary)
         + n(&rec.detail)
         + t.timeseries.as_ref().map(n).unwrap_or(0)
         + t.geojson.as_ref().map(n).unwrap_or(0)) as i64
+}
+
+/// Length of `v`'s compact JSON text, counted while printing it to no
+/// buffer (a timeseries runs to megabytes: no need to hold its text to
+/// learn its length).
+pub fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    // Printing a `Value` to a writer that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
 }
 
 /// Per-user storage usage, bytes.

@@ -271,14 +271,16 @@ pub(crate) fn read_spool(mut f: std::fs::File) -> Result<Vec<u8>, String> {
     Ok(v)
 }
 
-/// Ingest every file through the core, calling `emit` with each progress
-/// event; returns the final `done` event.
+/// Ingest every file through the core (as many at once as there are
+/// cores), calling `emit` with each file's position in the upload and its
+/// progress event, in the order files finish; returns the final `done`
+/// event.
 pub(crate) async fn process(
     st: AppState,
     user: User,
     files: Vec<Received>,
     opts: IngestOptions,
-    mut emit: impl FnMut(UploadEvent) + Send,
+    mut emit: impl FnMut(usize, UploadEvent) + Send,
 ) -> UploadEvent {
     let total = files.len();
     let job = st.jobs().start(&user.handle, "upload", total as u64);
@@ -289,13 +291,16 @@ pub(crate) async fn process(
             Ok(f) => BatchFile::new(r.name, async move { read_spool(f) }),
         })
         .collect();
-    let report = st
-        .activities()
-        .ingest_batch(&user, batch, opts, 1, |ev| match ev {
+    let acts = st.activities();
+    let report = acts
+        .ingest_batch(&user, batch, opts, acts.parallelism(), |ev| match ev {
             BatchEvent::Started { index, name } => job.progress(index as u64, name),
-            BatchEvent::Finished { n, name, outcome } => {
-                emit(UploadEvent::progress(n, total, name, outcome))
-            }
+            BatchEvent::Finished {
+                index,
+                n,
+                name,
+                outcome,
+            } => emit(index, UploadEvent::progress(n, total, name, outcome)),
         })
         .await;
     job.progress(total as u64, "");
@@ -331,11 +336,13 @@ pub(crate) async fn upload(
 ) -> ApiResult<Response> {
     let ReceivedForm { files, opts, .. } = receive(form).await?;
     if p.stream == Some(false) {
+        // One document at the end: the files in upload order.
         let mut results = Vec::new();
-        let done = process(st, a.user, files, opts, |e| results.push(e)).await;
+        let done = process(st, a.user, files, opts, |i, e| results.push((i, e))).await;
+        results.sort_by_key(|(i, _)| *i);
         return Ok(Json(UploadResults {
             ok: true,
-            results,
+            results: results.into_iter().map(|(_, e)| e).collect(),
             done,
         })
         .into_response());
@@ -343,7 +350,7 @@ pub(crate) async fn upload(
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         let tx2 = tx.clone();
-        let done = process(st, a.user, files, opts, move |e| {
+        let done = process(st, a.user, files, opts, move |_, e| {
             let _ = tx2.send(e);
         })
         .await;

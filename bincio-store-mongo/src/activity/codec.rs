@@ -113,9 +113,15 @@ pub(super) fn summary_projection() -> Document {
 }
 
 pub(super) fn tracks_bytes(t: &ActivityTracks) -> StoreResult<Vec<u8>> {
-    serde_json::to_vec(&TracksJson {
-        timeseries: t.timeseries.clone(),
-        geojson: t.geojson.clone(),
+    /// [`TracksJson`] borrowed: the documents are printed, not copied.
+    #[derive(Serialize)]
+    struct Borrowed<'a> {
+        timeseries: &'a Option<serde_json::Value>,
+        geojson: &'a Option<serde_json::Value>,
+    }
+    serde_json::to_vec(&Borrowed {
+        timeseries: &t.timeseries,
+        geojson: &t.geojson,
     })
     .map_err(|e| StoreError::Backend(format!("tracks: {e}")))
 }

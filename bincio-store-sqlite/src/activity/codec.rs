@@ -84,8 +84,34 @@ fn row_with(
     })
 }
 
-pub(super) fn to_text(v: &Option<serde_json::Value>) -> Option<String> {
-    v.as_ref().map(|v| v.to_string())
+/// An activity's JSON documents as the text columns they are stored in,
+/// printed once, before the write transaction (so the single writer is not
+/// held while printing), with their byte count (`doc_bytes`).
+pub(super) struct DocTexts {
+    pub summary: String,
+    pub detail: String,
+    pub timeseries: Option<String>,
+    pub geojson: Option<String>,
+    /// [`bincio_core::model::doc_bytes`] of the same documents: the sum of
+    /// the lengths above.
+    pub doc_bytes: i64,
+}
+
+impl DocTexts {
+    pub(super) fn new(rec: &ActivityRecord, t: &ActivityTracks) -> Self {
+        let text = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+        let (summary, detail) = (rec.summary.to_string(), rec.detail.to_string());
+        let (timeseries, geojson) = (text(&t.timeseries), text(&t.geojson));
+        let len = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let doc_bytes = (summary.len() + detail.len() + len(&timeseries) + len(&geojson)) as i64;
+        Self {
+            summary,
+            detail,
+            timeseries,
+            geojson,
+            doc_bytes,
+        }
+    }
 }
 
 pub(super) fn map_fk(e: rusqlite::Error, what: &str) -> StoreError {
@@ -104,12 +130,12 @@ pub(super) fn write_tracks(
     tx: &Transaction<'_>,
     handle: &str,
     id: &str,
-    t: &ActivityTracks,
+    t: &DocTexts,
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO activity_tracks (handle, id, timeseries, geojson) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(handle, id) DO UPDATE SET timeseries = excluded.timeseries, geojson = excluded.geojson",
-        params![handle, id, to_text(&t.timeseries), to_text(&t.geojson)],
+        params![handle, id, t.timeseries, t.geojson],
     )
     .map_err(backend)?;
     Ok(())

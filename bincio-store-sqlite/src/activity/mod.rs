@@ -8,8 +8,7 @@
 mod codec;
 
 use bincio_core::model::{
-    doc_bytes, ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks,
-    StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks, StorageUsage,
 };
 use bincio_core::store::{
     ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult, SummaryQuery,
@@ -19,7 +18,9 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::pool::backend;
 use crate::SqliteStore;
-use codec::{lean_summary_row, map_fk, record_row, summary_row, write_tracks, COLS, SUMMARY_COLS};
+use codec::{
+    lean_summary_row, map_fk, record_row, summary_row, write_tracks, DocTexts, COLS, SUMMARY_COLS,
+};
 
 #[async_trait::async_trait]
 impl ActivityStore for SqliteStore {
@@ -32,6 +33,8 @@ impl ActivityStore for SqliteStore {
         rec: ActivityRecord,
         tracks: ActivityTracks,
     ) -> StoreResult<InsertOutcome> {
+        let docs = DocTexts::new(&rec, &tracks);
+        drop(tracks);
         self.write(move |tx| {
             let dup: Option<String> = tx
                 .query_row(
@@ -68,16 +71,16 @@ impl ActivityStore for SqliteStore {
                     rec.privacy.as_str(),
                     rec.distance_m,
                     rec.source,
-                    rec.summary.to_string(),
-                    rec.detail.to_string(),
+                    docs.summary,
+                    docs.detail,
                     edits,
                     rec.duplicate_of,
                     rec.created_at,
-                    doc_bytes(&rec, &tracks),
+                    docs.doc_bytes,
                 ],
             )
             .map_err(|e| map_fk(e, &format!("user {}", rec.handle)))?;
-            write_tracks(tx, &rec.handle, &rec.id, &tracks)?;
+            write_tracks(tx, &rec.handle, &rec.id, &docs)?;
             Ok(InsertOutcome::Inserted)
         })
         .await
@@ -88,6 +91,8 @@ impl ActivityStore for SqliteStore {
         rec: ActivityRecord,
         tracks: ActivityTracks,
     ) -> StoreResult<bool> {
+        let docs = DocTexts::new(&rec, &tracks);
+        drop(tracks);
         self.write(move |tx| {
             let edits: Option<String> = tx
                 .query_row(
@@ -115,14 +120,14 @@ impl ActivityStore for SqliteStore {
                     rec.privacy.as_str(),
                     rec.distance_m,
                     rec.source,
-                    rec.summary.to_string(),
-                    rec.detail.to_string(),
+                    docs.summary,
+                    docs.detail,
                     rec.duplicate_of,
-                    doc_bytes(&rec, &tracks),
+                    docs.doc_bytes,
                 ],
             )
             .map_err(|e| map_fk(e, "source hash already stored under another id"))?;
-            write_tracks(tx, &rec.handle, &rec.id, &tracks)?;
+            write_tracks(tx, &rec.handle, &rec.id, &docs)?;
             Ok(true)
         })
         .await

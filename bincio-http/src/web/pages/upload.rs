@@ -228,13 +228,15 @@ async fn run(c: Ctx, user: User, form: ReceivedForm, mut emit: impl FnMut(Outcom
     let mut tally = Tally::default();
     if !files.is_empty() {
         let mut outs = Vec::new();
-        api::process(c.st.clone(), user.clone(), files, form.opts, |ev| {
+        api::process(c.st.clone(), user.clone(), files, form.opts, |i, ev| {
             if let Some(o) = file_outcome(t, &handle, &ev) {
-                outs.push(o);
+                outs.push((i, o));
             }
         })
         .await;
-        for o in outs {
+        // Shown in upload order, whichever finished first.
+        outs.sort_by_key(|(i, _)| *i);
+        for (_, o) in outs {
             tally.count(&o);
             emit(o);
         }
