@@ -149,7 +149,10 @@ async fn into_store(
     };
     let report = acts
         .ingest_batch(&user, batch, opts, workers, |ev| {
-            if let BatchEvent::Finished { n, name, outcome } = ev {
+            if let BatchEvent::Finished {
+                n, name, outcome, ..
+            } = ev
+            {
                 match outcome {
                     Ok(IngestStatus::Duplicate { .. }) => {}
                     Ok(s) => println!("[{n}/{total}] {name}: {}", s.id()),
