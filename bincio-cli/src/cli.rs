@@ -120,6 +120,14 @@ pub struct RenderArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    /// Read flags from this TOML file (keys: these flags' long names with _
+    /// for -; `KEY_file = PATH` reads a value from a file). A flag or its
+    /// environment variable wins over the file.
+    #[arg(long, env = "BINCIO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print the effective settings (value and source of each) and exit.
+    #[arg(long)]
+    pub print_config: bool,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:4041")]
     pub bind: SocketAddr,

@@ -5,15 +5,53 @@
 
 mod cli;
 mod commands;
+mod config_file;
 mod password;
 mod stores;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let applied = match config_file::apply(std::env::args_os().collect()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let matches = match cli::Cli::command().try_get_matches_from(&applied.args) {
+        Ok(m) => m,
+        Err(e) => {
+            if let (Some(f), false) = (&applied.file, applied.from_file.is_empty()) {
+                // The command line alone parsed: a value from the file is bad.
+                let _ = e.print();
+                eprintln!(
+                    "note: values from the config file {}: {}",
+                    f.display(),
+                    applied
+                        .from_file
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                return ExitCode::from(2);
+            }
+            e.exit()
+        }
+    };
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    if let (cli::Command::Serve(a), Some(("serve", m))) = (&cli.command, matches.subcommand()) {
+        if a.print_config {
+            print!("{}", config_file::print(m, &applied));
+            return ExitCode::SUCCESS;
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BINCIO_LOG")
