@@ -72,9 +72,13 @@ fn bin(baseline: bool) -> PathBuf {
     }
 }
 
-fn bincio(bin: &Path, data: &Path) -> Command {
+/// `bin ARGS… --data-dir DATA`.
+fn bincio(bin: &Path, data: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(bin);
-    c.arg("--data-dir").arg(data).env("BINCIO_LOG", "warn");
+    c.args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("BINCIO_LOG", "warn");
     c
 }
 
@@ -97,8 +101,7 @@ fn run_with_password(mut c: Command) {
 
 /// Start `bincio serve` and return it with its address.
 fn serve(bin: &Path, data: &Path) -> (Child, String) {
-    let mut child = bincio(bin, data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
+    let mut child = bincio(bin, data, &["serve", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -147,13 +150,18 @@ struct Run {
 fn one_run(bin: &Path, base: &Path, users: usize, files: &[(String, Vec<u8>)], body: &[u8]) -> Run {
     let dir = tempfile::tempdir_in(base).unwrap();
     let data: PathBuf = dir.path().join("data");
-    let mut init = bincio(bin, &data);
-    init.args(["init", "--handle", "admin", "--password-stdin"]);
-    run_with_password(init);
+    run_with_password(bincio(
+        bin,
+        &data,
+        &["init", "--handle", "admin", "--password-stdin"],
+    ));
     for u in 0..users {
-        let mut add = bincio(bin, &data);
-        add.args(["users", "create", &format!("up{u}"), "--password-stdin"]);
-        run_with_password(add);
+        let handle = format!("up{u}");
+        run_with_password(bincio(
+            bin,
+            &data,
+            &["users", "create", &handle, "--password-stdin"],
+        ));
     }
     let (mut child, addr) = serve(bin, &data);
     let rt = tokio::runtime::Builder::new_current_thread()

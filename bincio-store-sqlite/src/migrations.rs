@@ -69,6 +69,29 @@ fn hash_legacy_secrets(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The ids of [`MIGRATIONS`] not recorded as applied in `conn`'s database
+/// (all of them when it has no bookkeeping table): what a readiness check
+/// reports.
+pub fn missing(conn: &Connection) -> rusqlite::Result<Vec<&'static str>> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bincio_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(MIGRATIONS.iter().map(|m| m.id).collect());
+    }
+    let mut q =
+        conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM bincio_migrations WHERE id = ?1)")?;
+    let mut out = Vec::new();
+    for m in MIGRATIONS {
+        if !q.query_row(params![m.id], |r| r.get::<_, bool>(0))? {
+            out.push(m.id);
+        }
+    }
+    Ok(out)
+}
+
 /// Apply pending migrations. Errors carry the migration id.
 pub fn apply(conn: &Connection) -> Result<(), (String, String)> {
     conn.execute_batch(

@@ -64,6 +64,13 @@ pub trait UserStore: Send + Sync + 'static {
     /// Number of users.
     async fn count_users(&self) -> StoreResult<u64>;
 
+    /// Whether the store can serve: it answers, and its schema is the one
+    /// this build expects (every migration applied). `GET /readyz` asks
+    /// it. The default is a round-trip; backends with a schema check it.
+    async fn ready(&self) -> StoreResult<()> {
+        self.count_users().await.map(|_| ())
+    }
+
     /// Replace the password hash; false if the user does not exist.
     async fn set_password_hash(&self, handle: &str, hash: &str) -> StoreResult<bool>;
 

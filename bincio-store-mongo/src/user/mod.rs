@@ -130,6 +130,17 @@ impl UserStore for MongoStore {
             .map_err(backend)
     }
 
+    /// A `ping` round-trip: the indexes are created by
+    /// [`MongoStore::connect`] before a store exists, so an answering
+    /// server is a ready one.
+    async fn ready(&self) -> StoreResult<()> {
+        self.database()
+            .run_command(doc! { "ping": 1 })
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
     async fn set_password_hash(&self, handle: &str, hash: &str) -> StoreResult<bool> {
         self.set_user_field(handle, doc! { "password_hash": hash })
             .await

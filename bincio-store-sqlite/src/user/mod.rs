@@ -68,6 +68,19 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    async fn ready(&self) -> StoreResult<()> {
+        let missing = self
+            .read(|c| crate::migrations::missing(c).map_err(backend))
+            .await?;
+        match missing.first() {
+            None => Ok(()),
+            Some(id) => Err(StoreError::Backend(format!(
+                "migration {id} is not applied ({} missing)",
+                missing.len()
+            ))),
+        }
+    }
+
     async fn set_password_hash(&self, handle: &str, hash: &str) -> StoreResult<bool> {
         let (handle, hash) = (handle.to_owned(), hash.to_owned());
         self.write(move |tx| {
