@@ -25,6 +25,7 @@ async fn app_bodies_match_their_schemas() {
     let creds = |h: &str, p: &str| json!({"handle": h, "password": p});
 
     c.get("/healthz", None).await;
+    c.get("/readyz", None).await;
     c.get("/api/me", None).await;
     c.get("/api/stats", None).await;
     c.get("/data/index.json", None).await;
@@ -315,6 +316,7 @@ async fn app_bodies_match_their_schemas() {
             p.starts_with("/api/") && !p.starts_with("/api/event/")
                 || p.starts_with("/data")
                 || p == "/healthz"
+                || p == "/readyz"
         })
         .collect();
     let missed: Vec<_> = not_ccip.difference(&c.exercised).collect();
