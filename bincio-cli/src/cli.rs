@@ -185,6 +185,10 @@ pub struct ServeArgs {
     /// where every connection comes from the proxy]
     #[arg(long, env = "BINCIO_MAX_CONNECTIONS_PER_CLIENT")]
     pub max_connections_per_client: Option<u64>,
+    /// Seconds a shutdown (SIGTERM, Ctrl-C) waits for requests in flight
+    /// before closing their connections.
+    #[arg(long, env = "BINCIO_SHUTDOWN_GRACE", default_value_t = 30)]
+    pub shutdown_grace: u64,
 }
 
 impl ServeArgs {
@@ -200,7 +204,7 @@ impl ServeArgs {
             body_read_timeout: Duration::from_secs(self.body_read_timeout),
             max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
             max_connections_per_client: usize::try_from(per_client).unwrap_or(usize::MAX),
-            ..bincio_http::ServeConfig::default()
+            shutdown_grace: Duration::from_secs(self.shutdown_grace),
         }
     }
 }

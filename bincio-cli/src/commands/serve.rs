@@ -102,9 +102,35 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     println!("bincio listening on http://{local}");
     tracing::info!(%local, store = stores.users.backend_name(), ?config, "serving");
-    bincio_http::serve(listener, app, config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
+    bincio_http::serve(listener, app, config, shutdown_signal()).await;
+    println!("bincio stopped");
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what systemd, Docker and Kubernetes send): stop
+/// accepting, let requests in flight finish within `--shutdown-grace`, then
+/// return. Nothing is half-written either way: every store write is one
+/// transaction, and a request cut at the end of the grace never commits.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
 }
