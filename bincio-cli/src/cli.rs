@@ -189,6 +189,11 @@ pub struct ServeArgs {
     /// before closing their connections.
     #[arg(long, env = "BINCIO_SHUTDOWN_GRACE", default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Serve Prometheus metrics at /metrics to requests with this bearer
+    /// token (unset: no /metrics). In bincio.toml prefer
+    /// `metrics_token_file`.
+    #[arg(long, env = "BINCIO_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {

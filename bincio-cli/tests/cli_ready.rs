@@ -209,3 +209,81 @@ fn readyz_follows_the_mongodb_server_down_and_back() {
     assert_eq!(mongo.run(port), port, "restarted on the same port");
     wait_for(&addr, "/readyz", 200, Duration::from_secs(60));
 }
+
+/// `/metrics`: absent without `--metrics-token`; with it, refused without
+/// the bearer token, and with it Prometheus text that counts requests
+/// under their route template (never the path).
+#[test]
+fn metrics_are_prometheus_text_behind_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_plain, addr) = serve(&dir.path().join("a"), None);
+    assert_eq!(get(&addr, "/metrics").unwrap().0, 404, "off by default");
+
+    let mut c = Command::cargo_bin("bincio").unwrap();
+    c.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("b"))
+        .env("BINCIO_METRICS_TOKEN", "scrape-me")
+        .env_remove("BINCIO_CONFIG")
+        .env_remove("BINCIO_STORE")
+        .env("BINCIO_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let addr = support::listening_addr(&mut child);
+    let _server = Serve(child);
+    assert_eq!(get(&addr, "/metrics").unwrap().0, 401, "token needed");
+    for _ in 0..3 {
+        assert_eq!(get(&addr, "/readyz").unwrap().0, 200);
+    }
+    get(&addr, "/u/nobody-here/").unwrap();
+    let scrape = || {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer scrape-me\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+        assert!(
+            resp.contains("content-type: text/plain; version=0.0.4"),
+            "{resp}"
+        );
+        resp.split("\r\n\r\n").nth(1).unwrap().to_owned()
+    };
+    let text = scrape();
+    // Every line is a comment or `name{labels} value` with a number.
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        if let Some(c) = line.strip_prefix("# ") {
+            assert!(c.starts_with("HELP ") || c.starts_with("TYPE "), "{line}");
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        assert!(value.parse::<f64>().is_ok(), "value of {line}");
+        let name = series.split('{').next().unwrap();
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{line}"
+        );
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')));
+        }
+    }
+    let count = |text: &str, series: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0)
+    };
+    let ready = r#"bincio_http_requests_total{method="GET",route="/readyz",status="200"}"#;
+    assert_eq!(count(&text, ready), 3, "{text}");
+    assert!(
+        text.contains(r#"route="/u/{handle}/""#) && !text.contains("nobody-here"),
+        "templates, never paths: {text}"
+    );
+    assert!(text.contains("bincio_jobs_running 0"), "{text}");
+    assert!(text
+        .contains(r#"bincio_http_request_duration_seconds_count{method="GET",route="/readyz"} 3"#));
+    get(&addr, "/readyz").unwrap();
+    assert_eq!(count(&scrape(), ready), 4, "counts a request");
+}

@@ -18,6 +18,7 @@ pub mod dem;
 mod disk;
 pub mod error;
 mod json;
+pub mod metrics;
 pub mod openapi;
 mod rejection;
 mod routes;

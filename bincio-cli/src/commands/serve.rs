@@ -83,6 +83,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         state.set_event(ccip.service.clone());
         app = app.merge(bincio_http::ccip::router(ccip));
     }
+    let app =
+        bincio_http::metrics::instrument(app, state.jobs().clone(), a.metrics_token.as_deref());
     let config = a.serve_config();
     // Every connection is a descriptor; keep room for the store's too.
     let want = config.max_connections as u64 + 256;
