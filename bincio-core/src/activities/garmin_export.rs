@@ -105,7 +105,9 @@ impl Summaries {
     /// The title for a file named `entry` that started at `started_at`.
     pub fn title(&self, entry: &str, started_at: i64) -> Option<&str> {
         let base = entry.rsplit('/').next().unwrap_or(entry);
-        let stem = base.split('.').next().unwrap_or(base);
+        // `user@mail.example_123.fit.gz` → `user@mail.example_123`.
+        let base = base.strip_suffix(".gz").unwrap_or(base);
+        let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
         let digits: String = stem
             .chars()
             .rev()
@@ -493,5 +495,28 @@ impl Activities {
                 Err(e) => tracing::warn!(error = %e, %id, "garmin export: setting a title failed"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_by_id_in_the_name_then_by_start() {
+        let mut s = Summaries::default();
+        s.add_json(
+            "x.json",
+            br#"[{"summarizedActivitiesExport": [
+                {"activityId": 12345678901, "name": " By id ", "startTimeGmt": 1000000.0},
+                {"activityId": 7, "name": "By start", "startTimeGmt": 5000400.0},
+                {"activityId": 8, "name": "", "startTimeGmt": 9000000.0}]}]"#,
+        )
+        .unwrap();
+        assert_eq!(s.title("Part1.zip/me@mail.example_12345678901.fit.gz", 0), Some("By id"));
+        assert_eq!(s.title("ride.fit", 5_000 + 59), Some("By start"));
+        assert_eq!(s.title("ride.fit", 5_000 + 61), None);
+        assert_eq!(s.title("ride.fit", 9_000), None, "empty names are not titles");
+        assert!(s.add_json("bad.json", b"[{").unwrap_err().to_string().contains("bad.json"));
     }
 }
