@@ -3,9 +3,9 @@
 //! background, and `bincio import garmin-export` — on SQLite, and the
 //! essentials on MongoDB.
 
-mod support;
 #[path = "../../bincio-http/tests/support/garmin.rs"]
 mod garmin;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -70,10 +70,20 @@ fn drop_folder_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     instance(dir.path(), None);
     let folder = dir.path().join("drop/alice");
-    put(&folder, "a.gpx", &garmin::fixture("activities/brut/1026973739.gpx"), HOUR);
+    put(
+        &folder,
+        "a.gpx",
+        &garmin::fixture("activities/brut/1026973739.gpx"),
+        HOUR,
+    );
     put(&folder, "notes.txt", b"not a ride", HOUR);
     // Being written right now: waits for the settle time.
-    put(&folder, "b.fit.gz", &garmin::fixture("activities/brut/1526615320.fit.gz"), Duration::ZERO);
+    put(
+        &folder,
+        "b.fit.gz",
+        &garmin::fixture("activities/brut/1526615320.fit.gz"),
+        Duration::ZERO,
+    );
     bincio(dir.path())
         .args(["sync", "drop", "--handle", "alice", "--settle", "600"])
         .assert()
@@ -98,9 +108,13 @@ fn drop_folder_from_the_cli() {
         .args(["sync", "history", "--handle", "alice"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("drop: 1 imported, 0 duplicates, 0 errors"))
+        .stdout(predicate::str::contains(
+            "drop: 1 imported, 0 duplicates, 0 errors",
+        ))
         .stdout(predicate::str::contains("  imported b.fit.gz"))
-        .stdout(predicate::str::contains("  error notes.txt: notes.txt: refused"));
+        .stdout(predicate::str::contains(
+            "  error notes.txt: notes.txt: refused",
+        ));
 
     // A folder set by the admin; relative paths are refused.
     let mine = tempfile::tempdir().unwrap();
@@ -116,7 +130,12 @@ fn drop_folder_from_the_cli() {
         .success()
         .stdout(predicate::str::contains("(set by an admin)"));
     // The same content as a.gpx: a duplicate.
-    put(mine.path(), "again.gpx", &garmin::fixture("activities/brut/1026973739.gpx"), HOUR);
+    put(
+        mine.path(),
+        "again.gpx",
+        &garmin::fixture("activities/brut/1026973739.gpx"),
+        HOUR,
+    );
     bincio(dir.path())
         .args(["sync", "drop", "--handle", "alice"])
         .assert()
@@ -148,7 +167,12 @@ fn serve_scans_drop_folders_in_the_background() {
     let dir = tempfile::tempdir().unwrap();
     instance(dir.path(), None);
     let folder = dir.path().join("drop/alice");
-    put(&folder, "ride.gpx", &garmin::fixture("activities/dave/825055445.gpx"), HOUR);
+    put(
+        &folder,
+        "ride.gpx",
+        &garmin::fixture("activities/dave/825055445.gpx"),
+        HOUR,
+    );
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bincio"))
         .args(["serve", "--bind", "127.0.0.1:0", "--drop-interval", "1"])
         .env("BINCIO_DATA_DIR", dir.path())
@@ -177,9 +201,17 @@ fn serve_scans_drop_folders_in_the_background() {
         std::thread::sleep(Duration::from_millis(200));
     }
     // A file added later is picked up by a later scan.
-    put(&folder, "later.gpx.gz", &garmin::fixture("activities/dave/891963388.gpx.gz"), HOUR);
+    put(
+        &folder,
+        "later.gpx.gz",
+        &garmin::fixture("activities/dave/891963388.gpx.gz"),
+        HOUR,
+    );
     while !history(dir.path()).contains("imported later.gpx.gz") {
-        assert!(Instant::now() < deadline, "the second file was not picked up");
+        assert!(
+            Instant::now() < deadline,
+            "the second file was not picked up"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(history(dir.path()).matches("imported ride.gpx").count(), 1);
@@ -206,7 +238,9 @@ fn garmin_export_from_the_cli() {
         .arg(&bomb)
         .assert()
         .failure()
-        .stderr(predicate::str::contains("UploadedFiles_0-_Part2.zip: expands more than 500×"));
+        .stderr(predicate::str::contains(
+            "UploadedFiles_0-_Part2.zip: expands more than 500×",
+        ));
     let strava_like = zips.path().join("other.zip");
     std::fs::write(&strava_like, garmin::zip_of(&[])).unwrap();
     bincio(dir.path())
@@ -228,7 +262,12 @@ fn drop_and_garmin_on_mongo() {
     let store = Some(url.as_str());
     instance(dir.path(), store);
     let folder = dir.path().join("drop/alice");
-    put(&folder, "a.gpx", &garmin::fixture("activities/brut/1026973739.gpx"), HOUR);
+    put(
+        &folder,
+        "a.gpx",
+        &garmin::fixture("activities/brut/1026973739.gpx"),
+        HOUR,
+    );
     on(dir.path(), store)
         .args(["sync", "drop", "--handle", "alice"])
         .assert()
@@ -238,7 +277,9 @@ fn drop_and_garmin_on_mongo() {
         .args(["sync", "drop", "--handle", "alice"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("alice: 0 imported, 0 duplicates, 0 errors, 0 waiting, 1 unchanged"));
+        .stdout(predicate::str::contains(
+            "alice: 0 imported, 0 duplicates, 0 errors, 0 waiting, 1 unchanged",
+        ));
     let zip = dir.path().join("export.zip");
     std::fs::write(&zip, garmin::realistic()).unwrap();
     // a.gpx is the export's track.gpx: a duplicate.
@@ -253,5 +294,8 @@ fn drop_and_garmin_on_mongo() {
         .assert()
         .success()
         .stdout(predicate::str::contains("  imported a.gpx"));
-    assert!(!dir.path().join("instance.db").exists(), "nothing written to SQLite");
+    assert!(
+        !dir.path().join("instance.db").exists(),
+        "nothing written to SQLite"
+    );
 }

@@ -152,7 +152,10 @@ async fn drop_folder_scans(b: &dyn Backend) {
 
     let s2 = scan(&app, &tok).await;
     assert_eq!(names(&s2, "imported"), ["b.fit.gz"], "{s2}");
-    assert_eq!((s2["errors"].clone(), s2["pending"].clone()), (json!(0), json!(0)));
+    assert_eq!(
+        (s2["errors"].clone(), s2["pending"].clone()),
+        (json!(0), json!(0))
+    );
 
     let s3 = scan(&app, &tok).await;
     assert_eq!(s3["items"], json!([]), "nothing new: {s3}");
@@ -161,7 +164,12 @@ async fn drop_folder_scans(b: &dyn Backend) {
     // The same content under another name: a duplicate by hash.
     put(&folder, "copy/a-again.gpx", &gpx, OLD);
     // New content in a known file: ingested again, once.
-    put(&folder, "rides/a.gpx", &garmin::fixture("activities/dave/825055445.gpx"), OLD + 60);
+    put(
+        &folder,
+        "rides/a.gpx",
+        &garmin::fixture("activities/dave/825055445.gpx"),
+        OLD + 60,
+    );
     // Touched, same content: nothing to do.
     set_mtime(&folder.join("b.fit.gz"), OLD + 120);
     let s4 = scan(&app, &tok).await;
@@ -181,14 +189,23 @@ async fn drop_folder_scans(b: &dyn Backend) {
         (json!(1), json!(1))
     );
     assert_eq!(runs[1]["items"][0]["name"], json!("b.fit.gz"));
-    assert_eq!((runs[2]["errors"].clone(), runs[2]["source"].clone()), (json!(3), json!("drop")));
+    assert_eq!(
+        (runs[2]["errors"].clone(), runs[2]["source"].clone()),
+        (json!(3), json!("drop"))
+    );
     let st = app.get("/api/me/drop", Some(&tok)).await;
     assert_eq!(st.ok()["last_scan_at"], json!(T0 + 5));
     assert_eq!(st.json["runs"].as_array().unwrap().len(), 3);
     // Another member sees only their own.
     let bob = member(&app, "bob").await;
-    assert_eq!(app.get("/api/me/sync-history", Some(&bob)).await.json, json!([]));
-    assert_eq!(app.get("/api/me/drop", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/me/sync-history", Some(&bob)).await.json,
+        json!([])
+    );
+    assert_eq!(
+        app.get("/api/me/drop", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// Scans racing over one folder (a scheduled one and a manual one, or
@@ -208,7 +225,12 @@ async fn concurrent_scans_ingest_once(b: &dyn Backend) {
         "activities/dave/947905021.gpx.gz",
     ];
     for f in files {
-        put(&folder, f.rsplit('/').next().unwrap(), &garmin::fixture(f), OLD);
+        put(
+            &folder,
+            f.rsplit('/').next().unwrap(),
+            &garmin::fixture(f),
+            OLD,
+        );
     }
     let scans = futures_util::future::join_all((0..4).map(|_| scan(&app, &tok))).await;
     let mut imported: Vec<String> = scans.iter().flat_map(|s| names(s, "imported")).collect();
@@ -217,7 +239,10 @@ async fn concurrent_scans_ingest_once(b: &dyn Backend) {
     imported.dedup();
     assert_eq!(imported.len(), files.len(), "each file once: {scans:?}");
     for s in &scans {
-        assert_eq!((s["duplicates"].clone(), s["errors"].clone()), (json!(0), json!(0)));
+        assert_eq!(
+            (s["duplicates"].clone(), s["errors"].clone()),
+            (json!(0), json!(0))
+        );
     }
     assert_eq!(count(&app, &tok).await, files.len());
 }
@@ -231,7 +256,11 @@ fn sse_events(text: &str) -> Vec<Value> {
 
 async fn upload(app: &TestApp, tok: &str, zip: &[u8]) -> Vec<Value> {
     let r = app
-        .multipart("/api/upload/strava-zip", &[("file", "export.zip", zip)], Some(tok))
+        .multipart(
+            "/api/upload/strava-zip",
+            &[("file", "export.zip", zip)],
+            Some(tok),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     sse_events(&r.text)
@@ -249,9 +278,16 @@ async fn garmin_export_upload(b: &dyn Backend) {
     assert_eq!(ev[0], json!({"type": "validating"}));
     let done = ev.last().unwrap();
     assert_eq!(done["type"], json!("done"), "{ev:?}");
-    assert_eq!((done["imported"].clone(), done["error_count"].clone()), (json!(3), json!(1)), "{ev:?}");
+    assert_eq!(
+        (done["imported"].clone(), done["error_count"].clone()),
+        (json!(3), json!(1)),
+        "{ev:?}"
+    );
     assert!(
-        done["errors"][0].as_str().unwrap().contains("Part2.zip/deeper.zip: archive nested too deep"),
+        done["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("Part2.zip/deeper.zip: archive nested too deep"),
         "{done}"
     );
     let feed = app.get("/api/feed?limit=200", Some(&tok)).await;
@@ -266,7 +302,10 @@ async fn garmin_export_upload(b: &dyn Backend) {
     // Again: every file is a duplicate.
     let again = upload(&app, &tok, &garmin::realistic()).await;
     let done = again.last().unwrap();
-    assert_eq!((done["imported"].clone(), done["skipped"].clone()), (json!(0), json!(3)));
+    assert_eq!(
+        (done["imported"].clone(), done["skipped"].clone()),
+        (json!(0), json!(3))
+    );
 
     let ev = upload(&app, &tok, &garmin::old_layout()).await;
     assert_eq!(ev.last().unwrap()["imported"], json!(2), "{ev:?}");
@@ -275,8 +314,14 @@ async fn garmin_export_upload(b: &dyn Backend) {
     // Refused whole: a fresh member, so a half import would show.
     let bob = member(&app, "bob").await;
     for (zip, why) in [
-        (garmin::nested_bomb(), "UploadedFiles_0-_Part2.zip: expands more than 500×"),
-        (garmin::nested_member_bomb(), "Part2.zip/big.fit: decompresses to more than 50 MiB"),
+        (
+            garmin::nested_bomb(),
+            "UploadedFiles_0-_Part2.zip: expands more than 500×",
+        ),
+        (
+            garmin::nested_member_bomb(),
+            "Part2.zip/big.fit: decompresses to more than 50 MiB",
+        ),
         (garmin::over_count(), "more than 100000 entries"),
     ] {
         let ev = upload(&app, &bob, &zip).await;
@@ -288,7 +333,10 @@ async fn garmin_export_upload(b: &dyn Backend) {
     }
     // Neither export.
     let ev = upload(&app, &bob, &garmin::zip_of(&[])).await;
-    assert!(ev.last().unwrap()["message"].as_str().unwrap().contains("neither a Strava"));
+    assert!(ev.last().unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("neither a Strava"));
 }
 
 /// Without the sources (an app that does not run them): 503 with a reason.
@@ -297,7 +345,8 @@ async fn sources_off_is_503(b: &dyn Backend) {
     let tok = member(&app, "alice").await;
     for r in [
         app.get("/api/me/drop", Some(&tok)).await,
-        app.json(Method::POST, "/api/me/drop/scan", json!({}), Some(&tok)).await,
+        app.json(Method::POST, "/api/me/drop/scan", json!({}), Some(&tok))
+            .await,
         app.get("/api/me/sync-history", Some(&tok)).await,
     ] {
         assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);

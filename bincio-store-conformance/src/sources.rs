@@ -67,7 +67,10 @@ fn run(handle: &str, id: &str, started_at: i64) -> SyncRun {
 pub async fn sources_drop_config_roundtrip(b: &dyn Backend) {
     let s = with_users(b, &["alice"]).await;
     let src = &s.sources;
-    assert_eq!(src.drop_config("alice").await.unwrap(), DropConfig::default());
+    assert_eq!(
+        src.drop_config("alice").await.unwrap(),
+        DropConfig::default()
+    );
     assert!(src
         .set_drop_folder("alice", Some("/srv/garmin/alice"))
         .await
@@ -85,7 +88,10 @@ pub async fn sources_drop_config_roundtrip(b: &dyn Backend) {
     assert_eq!((c.folder, c.last_scan_at), (None, Some(50)));
     assert!(!src.set_drop_folder("nobody", Some("/x")).await.unwrap());
     src.mark_drop_scanned("nobody", 1).await.unwrap();
-    assert_eq!(src.drop_config("nobody").await.unwrap(), DropConfig::default());
+    assert_eq!(
+        src.drop_config("nobody").await.unwrap(),
+        DropConfig::default()
+    );
 }
 
 /// A version is claimed once; the same content touched is remembered
@@ -94,28 +100,54 @@ pub async fn sources_drop_config_roundtrip(b: &dyn Backend) {
 pub async fn sources_drop_claim_rules(b: &dyn Backend) {
     let s = with_users(b, &["alice", "bob"]).await;
     let src = &s.sources;
-    assert!(src.claim_drop_file("alice", &file("r.fit", "h1", 10, 100), 60).await.unwrap());
+    assert!(src
+        .claim_drop_file("alice", &file("r.fit", "h1", 10, 100), 60)
+        .await
+        .unwrap());
     // Another scan, same version, within the lease.
-    assert!(!src.claim_drop_file("alice", &file("r.fit", "h1", 10, 120), 60).await.unwrap());
+    assert!(!src
+        .claim_drop_file("alice", &file("r.fit", "h1", 10, 120), 60)
+        .await
+        .unwrap());
     // Past the lease and still not done: taken over.
-    assert!(src.claim_drop_file("alice", &file("r.fit", "h1", 10, 161), 60).await.unwrap());
+    assert!(src
+        .claim_drop_file("alice", &file("r.fit", "h1", 10, 161), 60)
+        .await
+        .unwrap());
     src.finish_drop_file("alice", "r.fit", "h1").await.unwrap();
     // Done: never again, however late; a touch updates the mtime.
-    assert!(!src.claim_drop_file("alice", &file("r.fit", "h1", 20, 9_999), 60).await.unwrap());
+    assert!(!src
+        .claim_drop_file("alice", &file("r.fit", "h1", 20, 9_999), 60)
+        .await
+        .unwrap());
     let files = src.drop_files("alice").await.unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(
-        (files[0].mtime_ms, files[0].hash.as_str(), files[0].done, files[0].claimed_at),
+        (
+            files[0].mtime_ms,
+            files[0].hash.as_str(),
+            files[0].done,
+            files[0].claimed_at
+        ),
         (20, "h1", true, 161)
     );
     // New content: claimed; finishing the old hash does not mark it.
-    assert!(src.claim_drop_file("alice", &file("r.fit", "h2", 30, 10_000), 60).await.unwrap());
+    assert!(src
+        .claim_drop_file("alice", &file("r.fit", "h2", 30, 10_000), 60)
+        .await
+        .unwrap());
     src.finish_drop_file("alice", "r.fit", "h1").await.unwrap();
     let f = &src.drop_files("alice").await.unwrap()[0];
     assert_eq!((f.hash.as_str(), f.done), ("h2", false));
     // Per member, per path.
-    assert!(src.claim_drop_file("bob", &file("r.fit", "h2", 30, 10_000), 60).await.unwrap());
-    assert!(src.claim_drop_file("alice", &file("sub/x.gpx", "h2", 30, 10_000), 60).await.unwrap());
+    assert!(src
+        .claim_drop_file("bob", &file("r.fit", "h2", 30, 10_000), 60)
+        .await
+        .unwrap());
+    assert!(src
+        .claim_drop_file("alice", &file("sub/x.gpx", "h2", 30, 10_000), 60)
+        .await
+        .unwrap());
     let paths: Vec<String> = src
         .drop_files("alice")
         .await
@@ -125,14 +157,22 @@ pub async fn sources_drop_claim_rules(b: &dyn Backend) {
         .collect();
     assert_eq!(paths, ["r.fit", "sub/x.gpx"]);
     // No user, no claim.
-    assert!(!src.claim_drop_file("nobody", &file("r.fit", "h1", 1, 1), 60).await.unwrap());
+    assert!(!src
+        .claim_drop_file("nobody", &file("r.fit", "h1", 1, 1), 60)
+        .await
+        .unwrap());
     // The rows go with the member.
-    src.record_sync_run(&run("alice", "00000000000000a1", 5), 10).await.unwrap();
+    src.record_sync_run(&run("alice", "00000000000000a1", 5), 10)
+        .await
+        .unwrap();
     src.set_drop_folder("alice", Some("/d")).await.unwrap();
     assert!(s.users.delete_user("alice").await.unwrap());
     assert!(src.drop_files("alice").await.unwrap().is_empty());
     assert!(src.sync_runs("alice", 10).await.unwrap().is_empty());
-    assert_eq!(src.drop_config("alice").await.unwrap(), DropConfig::default());
+    assert_eq!(
+        src.drop_config("alice").await.unwrap(),
+        DropConfig::default()
+    );
     assert_eq!(src.drop_files("bob").await.unwrap().len(), 1);
 }
 
@@ -169,16 +209,25 @@ pub async fn sources_sync_runs_bounded(b: &dyn Backend) {
             .await
             .unwrap();
     }
-    src.record_sync_run(&run("bob", "00000000000000b0", 1), 3).await.unwrap();
+    src.record_sync_run(&run("bob", "00000000000000b0", 1), 3)
+        .await
+        .unwrap();
     let runs = src.sync_runs("alice", 10).await.unwrap();
     let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["00000000000000a4", "00000000000000a3", "00000000000000a2"]);
+    assert_eq!(
+        ids,
+        ["00000000000000a4", "00000000000000a3", "00000000000000a2"]
+    );
     assert_eq!(runs[0], run("alice", "00000000000000a4", 14));
     assert_eq!(src.sync_runs("alice", 1).await.unwrap().len(), 1);
     assert_eq!(src.sync_runs("bob", 10).await.unwrap().len(), 1);
-    let again = src.record_sync_run(&run("alice", "00000000000000a4", 20), 3).await;
+    let again = src
+        .record_sync_run(&run("alice", "00000000000000a4", 20), 3)
+        .await;
     assert!(again.is_err(), "a run id is unique");
     // Unknown member: nothing recorded.
-    src.record_sync_run(&run("nobody", "00000000000000c0", 1), 3).await.unwrap();
+    src.record_sync_run(&run("nobody", "00000000000000c0", 1), 3)
+        .await
+        .unwrap();
     assert!(src.sync_runs("nobody", 10).await.unwrap().is_empty());
 }

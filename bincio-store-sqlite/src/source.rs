@@ -16,10 +16,14 @@ use crate::pool::backend;
 use crate::SqliteStore;
 
 fn user_exists(c: &rusqlite::Connection, handle: &str) -> StoreResult<bool> {
-    c.query_row("SELECT 1 FROM users WHERE handle = ?1", [handle], |_| Ok(()))
-        .optional()
-        .map(|r| r.is_some())
-        .map_err(backend)
+    c.query_row(
+        "SELECT 1 FROM users WHERE handle = ?1",
+        [handle],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|r| r.is_some())
+    .map_err(backend)
 }
 
 fn count(n: i64) -> u32 {

@@ -59,7 +59,11 @@ pub async fn run(store: &StoreArgs, cmd: SyncCmd) -> anyhow::Result<()> {
                 s.set_drop_folder(&handle, Some(p)).await?;
             }
             let st = s.drop_status(&user).await?;
-            let how = if st.custom { "set by an admin" } else { "default" };
+            let how = if st.custom {
+                "set by an admin"
+            } else {
+                "default"
+            };
             println!("{handle}: {} ({how})", st.folder);
         }
         SyncCmd::History { handle, limit } => {

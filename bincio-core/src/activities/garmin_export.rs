@@ -190,7 +190,12 @@ fn check_declared(name: &str, declared: u64, compressed: u64) -> CoreResult<()> 
 
 /// Inflate outer member `index` into an anonymous temp file, within the
 /// nested and staged limits; the ZIP archive in it.
-fn stage_nested(a: &mut Archive, index: usize, name: &str, staged: &mut u64) -> CoreResult<Archive> {
+fn stage_nested(
+    a: &mut Archive,
+    index: usize,
+    name: &str,
+    staged: &mut u64,
+) -> CoreResult<Archive> {
     let unreadable = |e: zip::result::ZipError| CoreError::invalid(format!("{name}: {e}"));
     let mut entry = a.by_index(index).map_err(unreadable)?;
     let compressed = entry.compressed_size().max(1);
@@ -201,8 +206,8 @@ fn stage_nested(a: &mut Archive, index: usize, name: &str, staged: &mut u64) -> 
             expand::size_text(limit)
         )));
     }
-    let mut out = tempfile::tempfile()
-        .map_err(|e| CoreError::Internal(format!("staging {name}: {e}")))?;
+    let mut out =
+        tempfile::tempfile().map_err(|e| CoreError::Internal(format!("staging {name}: {e}")))?;
     let mut buf = vec![0u8; expand::SCRATCH_BYTES];
     let mut total = 0u64;
     loop {
@@ -248,7 +253,9 @@ fn stage(path: &std::path::Path) -> CoreResult<Staged> {
     let mut staged = 0u64;
     for i in 0..outer.len() {
         let (name, is_dir, declared, compressed) = {
-            let Ok(e) = outer.by_index_raw(i) else { continue };
+            let Ok(e) = outer.by_index_raw(i) else {
+                continue;
+            };
             let Ok(name) = e.name().map(|n| n.into_owned()) else {
                 continue;
             };
@@ -271,7 +278,9 @@ fn stage(path: &std::path::Path) -> CoreResult<Staged> {
             }
             let n = nested.len();
             for j in 0..inner.len() {
-                let Ok(e) = inner.by_index_raw(j) else { continue };
+                let Ok(e) = inner.by_index_raw(j) else {
+                    continue;
+                };
                 let Ok(inner_name) = e.name().map(|n| n.into_owned()) else {
                     continue;
                 };
@@ -394,7 +403,10 @@ impl Activities {
         } = staged;
         let total = files.len() + refused.len();
         let outer = Arc::new(Mutex::new(outer));
-        let nested: Vec<_> = nested.into_iter().map(|a| Arc::new(Mutex::new(a))).collect();
+        let nested: Vec<_> = nested
+            .into_iter()
+            .map(|a| Arc::new(Mutex::new(a)))
+            .collect();
         let mut batch: Vec<BatchFile> = refused
             .into_iter()
             .map(|(name, why)| BatchFile::refused(name, why))
@@ -513,10 +525,21 @@ mod tests {
                 {"activityId": 8, "name": "", "startTimeGmt": 9000000.0}]}]"#,
         )
         .unwrap();
-        assert_eq!(s.title("Part1.zip/me@mail.example_12345678901.fit.gz", 0), Some("By id"));
+        assert_eq!(
+            s.title("Part1.zip/me@mail.example_12345678901.fit.gz", 0),
+            Some("By id")
+        );
         assert_eq!(s.title("ride.fit", 5_000 + 59), Some("By start"));
         assert_eq!(s.title("ride.fit", 5_000 + 61), None);
-        assert_eq!(s.title("ride.fit", 9_000), None, "empty names are not titles");
-        assert!(s.add_json("bad.json", b"[{").unwrap_err().to_string().contains("bad.json"));
+        assert_eq!(
+            s.title("ride.fit", 9_000),
+            None,
+            "empty names are not titles"
+        );
+        assert!(s
+            .add_json("bad.json", b"[{")
+            .unwrap_err()
+            .to_string()
+            .contains("bad.json"));
     }
 }

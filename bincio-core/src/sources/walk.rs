@@ -98,7 +98,11 @@ pub(crate) fn walk(root: &Path) -> std::io::Result<Vec<Found>> {
                         continue;
                     }
                     Err(_) => {
-                        out.push(refuse("refused: a broken symbolic link", 0, mtime_ms(&meta)));
+                        out.push(refuse(
+                            "refused: a broken symbolic link",
+                            0,
+                            mtime_ms(&meta),
+                        ));
                         continue;
                     }
                 }
@@ -161,7 +165,13 @@ mod tests {
 
     #[test]
     fn sync_tool_temporaries_are_not_there_yet() {
-        for n in [".syncthing.a.fit.tmp", "a.fit.part", "b.gpx~", "c.FIT.crdownload", ".x"] {
+        for n in [
+            ".syncthing.a.fit.tmp",
+            "a.fit.part",
+            "b.gpx~",
+            "c.FIT.crdownload",
+            ".x",
+        ] {
             assert!(skipped(n), "{n}");
         }
         assert!(!skipped("ride.fit.gz"));

@@ -38,8 +38,12 @@ pub trait SourceStore: Send + Sync + 'static {
     /// than `file.claimed_at - lease_s`. Otherwise false, and the stored
     /// size and mtime are brought up to `file`'s (same content, touched),
     /// so the next scan skips it unread.
-    async fn claim_drop_file(&self, handle: &str, file: &DropFile, lease_s: i64)
-        -> StoreResult<bool>;
+    async fn claim_drop_file(
+        &self,
+        handle: &str,
+        file: &DropFile,
+        lease_s: i64,
+    ) -> StoreResult<bool>;
 
     /// Mark the claimed version `(path, hash)` done; a no-op when the
     /// path has been claimed again with another hash since.

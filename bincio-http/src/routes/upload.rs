@@ -408,7 +408,9 @@ pub(crate) async fn strava_zip(
             "file" => {
                 let name = field.file_name().unwrap_or("").to_ascii_lowercase();
                 if !name.ends_with(".zip") {
-                    return Err(bad("Expected a .zip file (Strava bulk export or Garmin account export)".into()));
+                    return Err(bad(
+                        "Expected a .zip file (Strava bulk export or Garmin account export)".into(),
+                    ));
                 }
                 let mut f = tempfile::NamedTempFile::new().map_err(spool_error)?;
                 while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {

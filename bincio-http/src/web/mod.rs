@@ -45,8 +45,8 @@ pub use pages::event::import::StagedImports;
 
 use crate::AppState;
 use pages::{
-    account, activity, admin, athlete, community, drop_card, event, feed, invites, join, prefs, session,
-    stats, upload,
+    account, activity, admin, athlete, community, drop_card, event, feed, invites, join, prefs,
+    session, stats, upload,
 };
 
 /// The link `bincio serve` prints for an empty instance: it opens the

@@ -85,14 +85,26 @@ pub fn realistic() -> Vec<u8> {
         ("deeper.zip", &too_deep, stored()),
     ]);
     zip_of(&[
-        ("DI_CONNECT/DI-Connect-User/user_profile.json", b"{}", deflated()),
+        (
+            "DI_CONNECT/DI-Connect-User/user_profile.json",
+            b"{}",
+            deflated(),
+        ),
         (
             "DI_CONNECT/DI-Connect-Fitness/user@example.com_0_summarizedActivities.json",
             &summaries(),
             deflated(),
         ),
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"), &part1, deflated()),
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"), &part2, stored()),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"),
+            &part1,
+            deflated(),
+        ),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"),
+            &part2,
+            stored(),
+        ),
     ])
 }
 
@@ -102,7 +114,11 @@ pub fn old_layout() -> Vec<u8> {
     let dir = "DI_CONNECT/DI-Connect-Fitness-Uploaded-Files";
     let part = zip_of(&[("ride.fit", &fixture("fit/Activity.fit"), deflated())]);
     zip_of(&[
-        (&format!("{dir}/UploadedFiles_0-_Part1.zip"), &part, deflated()),
+        (
+            &format!("{dir}/UploadedFiles_0-_Part1.zip"),
+            &part,
+            deflated(),
+        ),
         (
             &format!("{dir}/825055445.gpx"),
             &fixture("activities/dave/825055445.gpx"),
@@ -114,38 +130,74 @@ pub fn old_layout() -> Vec<u8> {
 /// A good nested ZIP followed by one that inflates ~1000×: its outer
 /// member is a ZIP holding 8 MiB of zeros *stored*, deflated once.
 pub fn nested_bomb() -> Vec<u8> {
-    let good = zip_of(&[("track.gpx", &fixture("activities/brut/1026973739.gpx"), deflated())]);
+    let good = zip_of(&[(
+        "track.gpx",
+        &fixture("activities/brut/1026973739.gpx"),
+        deflated(),
+    )]);
     let zeros = vec![0u8; 8 << 20];
     let bomb = zip_of(&[("zeros.fit", &zeros, stored())]);
     zip_of(&[
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"), &good, deflated()),
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"), &bomb, deflated()),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"),
+            &good,
+            deflated(),
+        ),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"),
+            &bomb,
+            deflated(),
+        ),
     ])
 }
 
 /// A good nested ZIP followed by one holding a FIT that declares 60 MiB
 /// (zeros, deflated: a bomb member of a nested archive).
 pub fn nested_member_bomb() -> Vec<u8> {
-    let good = zip_of(&[("track.gpx", &fixture("activities/brut/1026973739.gpx"), deflated())]);
+    let good = zip_of(&[(
+        "track.gpx",
+        &fixture("activities/brut/1026973739.gpx"),
+        deflated(),
+    )]);
     let zeros = vec![0u8; 60 << 20];
     let bomb = zip_of(&[("big.fit", &zeros, deflated())]);
     zip_of(&[
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"), &good, deflated()),
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"), &bomb, stored()),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"),
+            &good,
+            deflated(),
+        ),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"),
+            &bomb,
+            stored(),
+        ),
     ])
 }
 
 /// A good nested ZIP and one with more entries than an import reads
 /// (100 001 empty ones).
 pub fn over_count() -> Vec<u8> {
-    let good = zip_of(&[("track.gpx", &fixture("activities/brut/1026973739.gpx"), deflated())]);
+    let good = zip_of(&[(
+        "track.gpx",
+        &fixture("activities/brut/1026973739.gpx"),
+        deflated(),
+    )]);
     let mut w = ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..100_001 {
         w.start_file(format!("f{i}.txt"), stored()).expect("entry");
     }
     let many = w.finish().expect("zip").into_inner();
     zip_of(&[
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"), &good, deflated()),
-        (&format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"), &many, stored()),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part1.zip"),
+            &good,
+            deflated(),
+        ),
+        (
+            &format!("{UPLOADED}/UploadedFiles_0-_Part2.zip"),
+            &many,
+            stored(),
+        ),
     ])
 }

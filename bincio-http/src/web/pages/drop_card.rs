@@ -46,7 +46,10 @@ const ITEMS_SHOWN: usize = 10;
 
 fn when(t: &Strings, unix: Option<i64>, none: &'static str) -> String {
     unix.and_then(|u| DateTime::from_timestamp(u, 0))
-        .map_or_else(|| none.to_owned(), |d| fmt::date_time(t, &d.fixed_offset()) + " UTC")
+        .map_or_else(
+            || none.to_owned(),
+            |d| fmt::date_time(t, &d.fixed_offset()) + " UTC",
+        )
 }
 
 fn run_line(t: &Strings, r: &SyncRun) -> RunLine {
