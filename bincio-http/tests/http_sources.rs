@@ -10,7 +10,7 @@ mod garmin;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::http::{Method, StatusCode};
 use bincio_core::clock::ManualClock;

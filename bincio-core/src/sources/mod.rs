@@ -267,6 +267,8 @@ impl Sources {
             folder: shown,
             ..DropScan::default()
         };
+        let present = found.iter().map(|f| f.rel.clone()).collect();
+        self.forget_gone(&user.handle, &present);
         let mut reads = 0usize;
         for f in found {
             let now = self.now();
@@ -305,7 +307,7 @@ impl Sources {
                 Ok(Some(b)) => b,
                 // Grew or shrank since the walk: still being written.
                 Ok(None) => {
-                    self.observe(&user.handle, &f.rel, None);
+                    self.forget(&user.handle, &f.rel);
                     scan.pending += 1;
                     continue;
                 }
@@ -321,7 +323,7 @@ impl Sources {
             };
             let hash = extract::source_hash(&bytes);
             if !self.claim(&user.handle, &f, &hash, now).await? {
-                self.observe(&user.handle, &f.rel, None);
+                self.forget(&user.handle, &f.rel);
                 scan.unchanged += 1;
                 continue;
             }
@@ -331,7 +333,7 @@ impl Sources {
                 .ingest(user, &f.rel, bytes, IngestOptions::default())
                 .await;
             self.finish(&user.handle, &f.rel, &hash).await?;
-            self.observe(&user.handle, &f.rel, None);
+            self.forget(&user.handle, &f.rel);
             scan.push(match outcome {
                 Ok(IngestStatus::Duplicate { id }) => SyncItem {
                     name: f.rel.clone(),
@@ -397,22 +399,25 @@ impl Sources {
         Ok(self.inner.store.finish_drop_file(handle, rel, hash).await?)
     }
 
-    /// Remember (`Some`) or forget (`None`) what a scan saw of a file.
-    fn observe(&self, handle: &str, rel: &str, seen: Option<(u64, i64)>) {
+    /// Forget what a scan saw of a file (read, or changing under it).
+    fn forget(&self, handle: &str, rel: &str) {
         let mut o = self
             .inner
             .observed
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let key = (handle.to_owned(), rel.to_owned());
-        match seen {
-            Some(v) => {
-                o.insert(key, v);
-            }
-            None => {
-                o.remove(&key);
-            }
-        }
+        o.remove(&(handle.to_owned(), rel.to_owned()));
+    }
+
+    /// Forget the sightings of `handle`'s files that are gone from its
+    /// folder (the map stays as small as the folders).
+    fn forget_gone(&self, handle: &str, present: &std::collections::HashSet<String>) {
+        let mut o = self
+            .inner
+            .observed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        o.retain(|(h, rel), _| h != handle || present.contains(rel));
     }
 
     /// Old enough, or seen with this size and mtime by the previous scan.
