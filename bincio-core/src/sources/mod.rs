@@ -14,7 +14,8 @@
 //!    atomic step, so two scans racing (a scheduled and a manual one, two
 //!    processes) never ingest a version twice;
 //! 5. ingests it exactly like an upload (limits, dedup by content hash,
-//!    near duplicates) and records the outcome.
+//!    near duplicates) and records the outcome; a store fault leaves the
+//!    claim unfinished, so a scan after [`CLAIM_LEASE_S`] retries the file.
 //!
 //! A scan that did something adds a run to the member's history (bounded
 //! to [`KEEP_RUNS`]); the folder's last scan time is kept for the settings
@@ -332,7 +333,12 @@ impl Sources {
                 .activities
                 .ingest(user, &f.rel, bytes, IngestOptions::default())
                 .await;
-            self.finish(&user.handle, &f.rel, &hash).await?;
+            // A store or internal fault may pass: the claim is left
+            // unfinished, so a scan after the lease tries the file again.
+            // Anything else (a bad file) is final for this version.
+            if !matches!(outcome, Err(CoreError::Store(_) | CoreError::Internal(_))) {
+                self.finish(&user.handle, &f.rel, &hash).await?;
+            }
             self.forget(&user.handle, &f.rel);
             scan.push(match outcome {
                 Ok(IngestStatus::Duplicate { id }) => SyncItem {
