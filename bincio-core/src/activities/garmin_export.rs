@@ -435,7 +435,10 @@ impl Activities {
         let mut stored: Vec<(String, String)> = Vec::new();
         let report = self
             .ingest_batch(owner, batch, opts, 1, |ev| {
-                let BatchEvent::Finished { n, name, outcome, .. } = ev else {
+                let BatchEvent::Finished {
+                    n, name, outcome, ..
+                } = ev
+                else {
                     return;
                 };
                 let (status, id, detail) = match outcome {
