@@ -68,6 +68,13 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ImportCmd,
     },
+    /// Pull activities from members' sources: scan drop folders.
+    Sync {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: SyncCmd,
+    },
     /// Read or change instance settings.
     Settings {
         #[command(flatten)]
@@ -180,6 +187,11 @@ pub struct ServeArgs {
     #[arg(long, env = "BINCIO_MAX_CONNECTIONS", default_value_t = 1024,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: u64,
+    /// Seconds between scans of every member's drop folder
+    /// (`<data-dir>/drop/<handle>/` or the folder set with `bincio sync
+    /// drop-folder`); 0 = no scheduled scans.
+    #[arg(long, env = "BINCIO_DROP_INTERVAL", default_value_t = 0)]
+    pub drop_interval: u64,
     /// Most open connections per client address (IPv6: per /64); more are
     /// closed at once. 0 = no bound. [default: 64; 0 with --trusted-proxy,
     /// where every connection comes from the proxy]
@@ -273,6 +285,19 @@ pub enum ImportCmd {
         /// The export ZIP.
         file: PathBuf,
     },
+    /// A Garmin Connect account export ZIP (original files from the nested
+    /// ZIPs under DI_CONNECT/DI-Connect-Uploaded-Files, titles from the
+    /// summarizedActivities JSON).
+    GarminExport {
+        /// The member who owns the activities.
+        #[arg(long)]
+        handle: String,
+        /// Import as unlisted instead of public.
+        #[arg(long)]
+        private: bool,
+        /// The export ZIP.
+        file: PathBuf,
+    },
     /// A BincioActivity (Python) instance: users, invites, settings, every
     /// user's activities with sidecar edits, photos and originals. The old
     /// directory is only read.
@@ -291,4 +316,42 @@ pub enum SettingsCmd {
     Get { key: String },
     /// Set one setting (validated).
     Set { key: String, value: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCmd {
+    /// Scan drop folders once: new or changed GPX / TCX / FIT (.gz) files
+    /// are ingested (once, by content hash) and the outcomes recorded in
+    /// the member's history.
+    Drop {
+        /// Only this member [default: every member].
+        #[arg(long)]
+        handle: Option<String>,
+        /// A file untouched this many seconds is complete (younger files
+        /// wait for a later scan).
+        #[arg(long, default_value_t = bincio_core::sources::DEFAULT_SETTLE_S)]
+        settle: i64,
+    },
+    /// Show a member's drop folder, or set it (an absolute path) or reset
+    /// it to `<data-dir>/drop/<handle>/` with --default.
+    DropFolder {
+        /// The member.
+        #[arg(long)]
+        handle: String,
+        /// The folder to scan for this member.
+        #[arg(conflicts_with = "default")]
+        path: Option<PathBuf>,
+        /// Back to the default folder.
+        #[arg(long)]
+        default: bool,
+    },
+    /// A member's newest sync runs with their per-file outcomes.
+    History {
+        /// The member.
+        #[arg(long)]
+        handle: String,
+        /// Most runs shown.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, UserStore};
+use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, SourceStore, UserStore};
 
 use crate::cli::StoreArgs;
 
@@ -15,16 +15,18 @@ pub struct Stores {
     pub activities: Arc<dyn ActivityStore>,
     pub attendees: Arc<dyn AttendeeStore>,
     pub puzzles: Arc<dyn PuzzleStore>,
+    pub sources: Arc<dyn SourceStore>,
 }
 
 fn all<S>(s: S) -> Stores
 where
-    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore,
+    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore,
 {
     let s = Arc::new(s);
     Stores {
         users: s.clone(),
         activities: s.clone(),
+        sources: s.clone(),
         attendees: s.clone(),
         puzzles: s,
     }

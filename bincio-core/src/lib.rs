@@ -21,6 +21,7 @@ pub mod import;
 pub mod jobs;
 pub mod model;
 pub mod ratelimit;
+pub mod sources;
 pub mod store;
 pub mod validate;
 

@@ -53,6 +53,8 @@ struct Inner {
     /// CSV files checked by the import page's dry run, kept briefly so the
     /// import that follows needs no second upload.
     staged_imports: crate::web::StagedImports,
+    /// The activity sources (drop folders, sync history), when served.
+    sources: std::sync::OnceLock<bincio_core::sources::Sources>,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
                 drawn: crate::web::DrawCache::default(),
                 event: std::sync::OnceLock::new(),
                 staged_imports: crate::web::StagedImports::default(),
+                sources: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -108,6 +111,18 @@ impl AppState {
     /// The event, when the instance serves one.
     pub fn event(&self) -> Option<&Arc<bincio_core::event::EventService>> {
         self.inner.event.get()
+    }
+
+    /// Serve the activity sources (drop folders and the members' sync
+    /// history: `/api/me/drop`, the settings page's card) with this
+    /// service (once; later calls are ignored).
+    pub fn set_sources(&self, sources: bincio_core::sources::Sources) {
+        let _ = self.inner.sources.set(sources);
+    }
+
+    /// The activity sources, when the server runs them.
+    pub fn sources(&self) -> Option<&bincio_core::sources::Sources> {
+        self.inner.sources.get()
     }
 
     /// The import page's checked files.

@@ -198,7 +198,7 @@ async fn activities_in_a_browser(b: Backend) {
     wait_for_count(&alice, ".upload-item:not(.status-waiting)", 7).await;
     for _ in 0..400 {
         if count(&alice, ".upload-item progress").await == 0
-            && text(&alice).await.contains("Strava export: 1 new")
+            && text(&alice).await.contains("Export: 1 new")
         {
             break;
         }
@@ -222,7 +222,7 @@ async fn activities_in_a_browser(b: Backend) {
     );
     assert!(page.contains("broken.gpx"), "{page}");
     assert!(
-        page.contains("Strava export: 1 new, 0 already there, 0 failed."),
+        page.contains("Export: 1 new, 0 already there, 0 failed."),
         "{page}"
     );
     assert_eq!(

@@ -152,6 +152,16 @@ async fn app_bodies_match_their_schemas() {
     .await;
     c.multipart("/api/upload/strava-zip", &[("file", "x.txt", b"x")], &alice)
         .await;
+    c.get("/api/me/drop", Some(alice.as_str())).await;
+    c.json(
+        Method::POST,
+        "/api/me/drop/scan",
+        json!({}),
+        Some(alice.as_str()),
+    )
+    .await;
+    c.get("/api/me/sync-history?limit=5", Some(alice.as_str()))
+        .await;
     {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD.encode(gpx(10, 9.0));

@@ -22,12 +22,13 @@ pub mod audit;
 pub mod checkin;
 pub mod puzzles;
 pub mod secrets;
+pub mod sources;
 pub mod users;
 pub mod views;
 
 use std::sync::Arc;
 
-use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, UserStore};
+use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, SourceStore, UserStore};
 
 /// One fresh, empty, isolated set of stores.
 #[derive(Clone)]
@@ -40,22 +41,25 @@ pub struct Stores {
     pub attendees: Arc<dyn AttendeeStore>,
     /// Puzzle game.
     pub puzzles: Arc<dyn PuzzleStore>,
+    /// Activity sources (drop folder, sync history).
+    pub sources: Arc<dyn SourceStore>,
     /// Resources that must live as long as the stores (a temp dir, a
     /// database to drop); dropped with the last clone.
     pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Stores {
-    /// Every store from one value implementing all four traits (as both
+    /// Every store from one value implementing all five traits (as both
     /// backends do), with the resources to keep alive.
     pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
     where
-        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore,
+        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore,
     {
         Stores {
             users: store.clone(),
             activities: store.clone(),
             attendees: store.clone(),
+            sources: store.clone(),
             puzzles: store,
             guard: Some(guard),
         }
@@ -121,6 +125,10 @@ macro_rules! conformance_tests {
             views::views_leaderboard,
             views::views_season_curves,
             views::views_follow_changes,
+            sources::sources_drop_config_roundtrip,
+            sources::sources_drop_claim_rules,
+            sources::sources_concurrent_claims_once,
+            sources::sources_sync_runs_bounded,
         );
     };
     (event: $backend:expr) => {

@@ -165,6 +165,12 @@ pub(crate) fn needs() -> Vec<Need> {
         plain(coll::ACTIVITY_CHUNKS, doc! { "c": 1, "n": 1 }, "c_1_n_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "aid": 1 }, "aid_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "handle": 1 }, "handle_1"),
+        plain(crate::source::DROP_FILES, doc! { "handle": 1 }, "handle_1"),
+        plain(
+            crate::source::SYNC_RUNS,
+            doc! { "handle": 1, "started_at": -1, "_id": -1 },
+            "handle_1_started_at_-1__id_-1",
+        ),
         plain(
             crate::audit::AUDIT,
             doc! { "attendee_id": 1, "scenario": 1, "_id": -1 },

@@ -35,6 +35,7 @@ mod connect;
 mod error;
 mod indexes;
 mod puzzle;
+mod source;
 mod txn;
 mod user;
 

@@ -18,6 +18,7 @@ mod audit;
 pub mod migrations;
 mod pool;
 mod puzzle;
+mod source;
 mod user;
 
 #[cfg(feature = "testkit")]

@@ -49,6 +49,18 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
                 println!("imported {imported}, skipped {skipped} duplicates, {error_count} errors");
             }
         }
+        ImportCmd::GarminExport {
+            handle,
+            private,
+            file,
+        } => {
+            let user = super::accounts(stores).require_user(&handle).await?;
+            let privacy = private.then_some(Privacy::Unlisted);
+            let done = super::activities(stores)
+                .import_garmin_export(&user, file, privacy, print_progress)
+                .await?;
+            print_done(&done);
+        }
         ImportCmd::Bincio { from } => {
             let db = from.join("instance.db");
             if !db.is_file() {
@@ -81,4 +93,35 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One line per file of an export import, on standard error.
+fn print_progress(ev: StravaEvent) {
+    if let StravaEvent::Progress {
+        n,
+        total,
+        name,
+        status,
+        detail,
+        ..
+    } = &ev
+    {
+        match detail {
+            Some(d) => eprintln!("[{n}/{total}] {name}: {status}: {d}"),
+            None => eprintln!("[{n}/{total}] {name}: {status}"),
+        }
+    }
+}
+
+/// The totals of an export import.
+fn print_done(done: &StravaEvent) {
+    if let StravaEvent::Done {
+        imported,
+        skipped,
+        error_count,
+        ..
+    } = done
+    {
+        println!("imported {imported}, skipped {skipped} duplicates, {error_count} errors");
+    }
 }

@@ -7,6 +7,7 @@ mod init;
 mod render;
 mod serve;
 mod settings;
+mod sync_drop;
 mod users;
 
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
+        Command::Sync { store, cmd } => sync_drop::run(&store, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
     }
 }
@@ -66,6 +68,20 @@ pub(crate) fn activities(stores: &Stores) -> bincio_core::activities::Activities
         stores.activities.clone(),
         stores.users.clone(),
         Arc::new(SystemClock),
+    )
+}
+
+/// The sources service (drop folders) over opened stores.
+pub(crate) fn sources(
+    stores: &Stores,
+    activities: bincio_core::activities::Activities,
+    data_dir: &std::path::Path,
+) -> bincio_core::sources::Sources {
+    bincio_core::sources::Sources::new(
+        activities,
+        stores.users.clone(),
+        stores.sources.clone(),
+        data_dir,
     )
 }
 

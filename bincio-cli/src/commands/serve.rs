@@ -63,6 +63,18 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?,
         },
     );
+    // Drop folders: the service backs the settings page; scheduled scans
+    // only with --drop-interval.
+    let sources = super::sources(&stores, state.activities().clone(), &a.store.data_dir);
+    state.set_sources(sources.clone());
+    let drop_task = (a.drop_interval > 0).then(|| {
+        println!(
+            "scanning drop folders every {} s ({}/drop/<handle>/)",
+            a.drop_interval,
+            a.store.data_dir.display()
+        );
+        tokio::spawn(sources.run_drop_schedule(std::time::Duration::from_secs(a.drop_interval)))
+    });
     let mut app = bincio_http::router(state.clone());
     if let Some(dir) = &a.event {
         let ccip = CcipState::from_event_dir(
@@ -105,6 +117,9 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     println!("bincio listening on http://{local}");
     tracing::info!(%local, store = stores.users.backend_name(), ?config, "serving");
     bincio_http::serve(listener, app, config, shutdown_signal()).await;
+    if let Some(t) = drop_task {
+        t.abort();
+    }
     println!("bincio stopped");
     Ok(())
 }

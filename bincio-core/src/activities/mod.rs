@@ -20,6 +20,7 @@ pub mod documents;
 pub mod elevation;
 pub mod export;
 pub mod feed_filter;
+pub mod garmin_export;
 pub mod ingest;
 pub mod leaderboard;
 pub mod live;

@@ -135,7 +135,12 @@ pub fn parse_activities_csv(bytes: &[u8]) -> CoreResult<HashMap<String, CsvRow>>
 /// [`expand::measure`] / [`expand::read_exact_size`], so the member is
 /// measured first (at most a few MiB held) and then held once at its exact
 /// size.
-fn read_member(a: &mut Archive, index: usize, limit: u64, what: &str) -> CoreResult<Vec<u8>> {
+pub(crate) fn read_member(
+    a: &mut Archive,
+    index: usize,
+    limit: u64,
+    what: &str,
+) -> CoreResult<Vec<u8>> {
     let unreadable = |e: zip::result::ZipError| CoreError::invalid(format!("{what}: {e}"));
     let refused = |e: expand::Expansion| match e {
         expand::Expansion::Broken(e) => CoreError::invalid(format!("{what}: {e}")),
@@ -164,7 +169,7 @@ fn read_member(a: &mut Archive, index: usize, limit: u64, what: &str) -> CoreRes
     }
 }
 
-type Archive = zip::ZipArchive<std::fs::File>;
+pub(crate) type Archive = zip::ZipArchive<std::fs::File>;
 
 fn open(path: &Path) -> CoreResult<Archive> {
     let f = std::fs::File::open(path)

@@ -2,6 +2,7 @@
 
 mod activity;
 mod athlete;
+mod source;
 mod user;
 
 pub use activity::{
@@ -10,4 +11,5 @@ pub use activity::{
 };
 
 pub use athlete::{AthleteConfig, AthleteKey, AthletePatch, Season};
+pub use source::{DropConfig, DropFile, SyncItem, SyncRun};
 pub use user::{Invite, Member, NewUser, ResetCode, Role, Session, User};

@@ -10,11 +10,13 @@
 mod activity;
 mod attendee;
 mod puzzle;
+mod source;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
 pub use attendee::{AttendeeStore, ImportCounts};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
+pub use source::SourceStore;
 pub use user::{RegisterClaim, RegisterError, UserStore};
 
 /// Errors a store reports. Business outcomes that callers branch on

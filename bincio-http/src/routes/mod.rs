@@ -19,6 +19,7 @@ mod docs;
 mod health;
 mod images;
 mod me;
+pub(crate) mod sources;
 mod storage;
 pub(crate) mod upload;
 mod upload_json;
@@ -78,6 +79,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(athlete::router())
         .merge(upload::router())
         .merge(upload_json::router())
+        .merge(sources::router())
         .merge(data::router())
         .merge(docs::router())
 }

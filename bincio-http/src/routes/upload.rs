@@ -1,5 +1,6 @@
 //! `POST /api/upload` (many activity files in one multipart request) and
-//! `POST /api/upload/strava-zip` (a Strava bulk export).
+//! `POST /api/upload/strava-zip` (a Strava bulk export or a Garmin account
+//! export).
 //!
 //! Parts are streamed to anonymous temp files as they arrive (never the
 //! whole request in memory), each capped at 50 MiB; the core then ingests
@@ -363,7 +364,8 @@ pub(crate) async fn upload(
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub(crate) struct StravaZipForm {
-    /// The export (`*.zip` with `activities.csv` and `activities/`).
+    /// The export: a Strava bulk export (`activities.csv` and
+    /// `activities/`) or a Garmin account export (`DI_CONNECT/`).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// `true`: the activities are unlisted.
@@ -388,7 +390,9 @@ pub(crate) enum StravaZipEvent {
     Failed(ImportFailed),
 }
 
-/// Import a Strava bulk export: progress as server-sent events
+/// Import a Strava bulk export or a Garmin Connect account export (told
+/// apart by their layout; Garmin's nested ZIPs of original files are
+/// read, titles come from its activity summaries): progress as server-sent events
 /// (`validating`, `extracting_csv`, `progress` per file, `done`, or
 /// `error`).
 #[utoipa::path(post, path = "/api/upload/strava-zip", tag = "uploads",
@@ -411,7 +415,9 @@ pub(crate) async fn strava_zip(
             "file" => {
                 let name = field.file_name().unwrap_or("").to_ascii_lowercase();
                 if !name.ends_with(".zip") {
-                    return Err(bad("Expected a .zip file (Strava bulk export)".into()));
+                    return Err(bad(
+                        "Expected a .zip file (Strava bulk export or Garmin account export)".into(),
+                    ));
                 }
                 let mut f = tempfile::NamedTempFile::new().map_err(spool_error)?;
                 while let Some(chunk) = field.chunk().await.map_err(|e| bad(e.body_text()))? {
@@ -445,7 +451,7 @@ pub(crate) async fn strava_zip(
     Ok(sse(rx))
 }
 
-/// Import a Strava export at `path` for `user` through the core, with its
+/// Import a Strava or Garmin export at `path` for `user` through the core, with its
 /// progress in the admin job registry and each event passed to `emit` (the
 /// API's stream and the upload page share it).
 pub(crate) async fn import_zip(
@@ -455,9 +461,12 @@ pub(crate) async fn import_zip(
     privacy: Option<bincio_core::model::Privacy>,
     mut emit: impl FnMut(StravaEvent) + Send,
 ) -> Result<StravaEvent, CoreError> {
-    let job = st.jobs().start(&user.handle, "strava-zip", 0);
+    // A Strava bulk export or a Garmin account export, told apart by
+    // their layout (the job is named after it).
+    let kind = st.activities().archive_kind(path.clone()).await?;
+    let job = st.jobs().start(&user.handle, kind.job_kind(), 0);
     st.activities()
-        .import_strava_zip(user, path, privacy, move |ev| {
+        .import_archive(kind, user, path, privacy, move |ev| {
             if let StravaEvent::Progress { n, total, name, .. } = &ev {
                 job.set_total(*total as u64);
                 job.progress(*n as u64, name);

@@ -41,6 +41,8 @@ pub(crate) enum Notice {
     /// The new elevation gain, formatted.
     ElevationRecalculated(String),
     AthleteSaved,
+    /// A drop-folder scan: new, duplicates, failed, still being written.
+    DropScanned(u32, u32, u32, u32),
 }
 
 /// A notice as a page shows it.
@@ -80,6 +82,10 @@ impl Notice {
             Self::ActivityDeleted(t) => ("activity_deleted", vec![t.clone()]),
             Self::ElevationRecalculated(g) => ("elevation", vec![g.clone()]),
             Self::AthleteSaved => ("athlete_saved", vec![]),
+            Self::DropScanned(a, b, e, p) => (
+                "drop_scanned",
+                vec![a.to_string(), b.to_string(), e.to_string(), p.to_string()],
+            ),
         };
         let mut raw = kind.to_owned();
         for a in args {
@@ -127,6 +133,10 @@ impl Notice {
             ("activity_deleted", [t]) => Self::ActivityDeleted(t.clone()),
             ("elevation", [g]) => Self::ElevationRecalculated(g.clone()),
             ("athlete_saved", []) => Self::AthleteSaved,
+            ("drop_scanned", [a, b, e, p]) => {
+                let n = |s: &str| s.parse::<u32>().ok();
+                Self::DropScanned(n(a)?, n(b)?, n(e)?, n(p)?)
+            }
             _ => return None,
         })
     }
@@ -166,6 +176,7 @@ impl Notice {
             Self::ActivityDeleted(title) => plain(&fill(t.flash_activity_deleted, &[title])),
             Self::ElevationRecalculated(g) => plain(&fill(t.flash_elevation, &[g])),
             Self::AthleteSaved => plain(t.flash_athlete_saved),
+            Self::DropScanned(a, b, e, p) => plain(&fill(t.flash_drop_scanned, &[a, b, e, p])),
         }
     }
 }

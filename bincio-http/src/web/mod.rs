@@ -45,8 +45,8 @@ pub use pages::event::import::StagedImports;
 
 use crate::AppState;
 use pages::{
-    account, activity, admin, athlete, community, event, feed, invites, join, prefs, session,
-    stats, upload,
+    account, activity, admin, athlete, community, drop_card, event, feed, invites, join, prefs,
+    session, stats, upload,
 };
 
 /// The link `bincio serve` prints for an empty instance: it opens the
@@ -174,6 +174,7 @@ pub(crate) fn router(state: AppState) -> Router {
             post(account::delete_activities),
         )
         .route("/settings/delete-account", post(account::delete_account))
+        .route("/settings/drop-scan", post(drop_card::scan))
         .route("/admin/", get(admin::show))
         .route("/admin/settings", post(admin::save_settings))
         .route("/admin/jobs/", get(admin::jobs))

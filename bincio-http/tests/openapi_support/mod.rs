@@ -82,6 +82,12 @@ pub async fn fixture() -> Fixture {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let accounts = Accounts::new(store.clone(), clock.clone());
     let activities = Activities::new(store.clone(), store.clone(), clock.clone());
+    let sources = bincio_core::sources::Sources::new(
+        activities.clone(),
+        store.clone(),
+        store.clone(),
+        dir.path().join("data"),
+    );
     let event = dir.path().join("event");
     std::fs::create_dir(&event).expect("event dir");
     write_event(&event);
@@ -95,12 +101,9 @@ pub async fn fixture() -> Fixture {
     .await
     .expect("event");
     // The JSON API without the web pages: what the document describes.
-    let router = bincio_http::api_router(AppState::new(
-        accounts.clone(),
-        activities,
-        HttpConfig::default(),
-    ))
-    .merge(ccip::router(ccip_state));
+    let state = AppState::new(accounts.clone(), activities, HttpConfig::default());
+    state.set_sources(sources);
+    let router = bincio_http::api_router(state).merge(ccip::router(ccip_state));
     Fixture {
         router,
         accounts,

@@ -14,7 +14,7 @@ use axum::Router;
 use bincio_core::accounts::Accounts;
 use bincio_core::activities::Activities;
 use bincio_core::model::Role;
-use bincio_core::store::{ActivityStore, UserStore};
+use bincio_core::store::{ActivityStore, SourceStore, UserStore};
 use bincio_core::{Clock, SystemClock};
 use bincio_http::{AppState, HttpConfig};
 use http_body_util::BodyExt;
@@ -35,7 +35,12 @@ pub type Guard = Box<dyn std::any::Any + Send + Sync>;
 pub async fn stores(
     backend: Backend,
     test: &str,
-) -> Option<(Arc<dyn UserStore>, Arc<dyn ActivityStore>, Guard)> {
+) -> Option<(
+    Arc<dyn UserStore>,
+    Arc<dyn ActivityStore>,
+    Arc<dyn SourceStore>,
+    Guard,
+)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -43,7 +48,7 @@ pub async fn stores(
                 bincio_store_sqlite::SqliteStore::open(dir.path().join("instance.db"))
                     .expect("open sqlite"),
             );
-            Some((s.clone(), s, Box::new(dir)))
+            Some((s.clone(), s.clone(), s, Box::new(dir)))
         }
         Backend::Mongo => {
             let base = bincio_store_mongo::testkit::base_url(test)?;
@@ -53,7 +58,7 @@ pub async fn stores(
                     .await
                     .unwrap_or_else(|e| panic!("connect to {base}: {e}")),
             );
-            Some((s.clone(), s, Box::new(guard)))
+            Some((s.clone(), s.clone(), s, Box::new(guard)))
         }
     }
 }
@@ -64,6 +69,8 @@ pub struct App {
     pub state: AppState,
     pub accounts: Accounts,
     pub activities: Activities,
+    /// The store of the activity sources (drop folders, sync history).
+    pub sources: Arc<dyn SourceStore>,
     _guard: Guard,
 }
 
@@ -83,7 +90,7 @@ impl App {
 
     /// A fresh app with `config`.
     pub async fn with_config(backend: Backend, test: &str, config: HttpConfig) -> Option<Self> {
-        let (users, acts, guard) = stores(backend, test).await?;
+        let (users, acts, sources, guard) = stores(backend, test).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let accounts = Accounts::new(users.clone(), clock.clone());
         let activities = Activities::new(acts, users, clock);
@@ -93,8 +100,21 @@ impl App {
             state,
             accounts,
             activities,
+            sources,
             _guard: guard,
         })
+    }
+
+    /// Run the activity sources (drop folders under `data/drop/`), as
+    /// `bincio serve` does.
+    pub fn with_sources(self, data: &std::path::Path) -> Self {
+        self.state.set_sources(bincio_core::sources::Sources::new(
+            self.activities.clone(),
+            self.accounts.store().clone(),
+            self.sources.clone(),
+            data,
+        ));
+        self
     }
 
     /// Create an account directly through the service.

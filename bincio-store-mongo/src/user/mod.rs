@@ -192,6 +192,7 @@ impl UserStore for MongoStore {
         // Activities with their tracks and blobs (see `insert_activity` for
         // why an upload racing with this delete leaves nothing behind).
         ActivityStore::delete_user_activities(self, h).await?;
+        self.delete_user_sources(h).await?;
         self.coll(coll::SESSIONS)
             .delete_many(doc! { "handle": h })
             .await

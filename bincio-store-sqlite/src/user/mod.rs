@@ -148,6 +148,9 @@ impl UserStore for SqliteStore {
                 "DELETE FROM reset_codes WHERE handle = ?1 OR created_by = ?1",
                 "DELETE FROM user_prefs WHERE handle = ?1",
                 "DELETE FROM athlete_config WHERE handle = ?1",
+                "DELETE FROM drop_folders WHERE handle = ?1",
+                "DELETE FROM drop_files WHERE handle = ?1",
+                "DELETE FROM sync_runs WHERE handle = ?1",
                 "DELETE FROM invites WHERE created_by = ?1",
                 "UPDATE invites SET used_by = NULL WHERE used_by = ?1",
             ] {

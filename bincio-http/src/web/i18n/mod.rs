@@ -521,6 +521,22 @@ pub(crate) struct Strings {
     pub import_expired: &'static str,
     pub import_done: &'static str,
     pub card_no_map: &'static str,
+    // ---- settings: drop folder ----
+    pub sec_drop: &'static str,
+    pub drop_intro: &'static str,
+    pub drop_folder: &'static str,
+    pub drop_last_scan: &'static str,
+    pub drop_next_scan: &'static str,
+    pub drop_never: &'static str,
+    pub drop_no_schedule: &'static str,
+    pub drop_scan_now: &'static str,
+    pub drop_recent: &'static str,
+    pub drop_no_runs: &'static str,
+    pub drop_run_counts: &'static str,
+    pub drop_status_imported: &'static str,
+    pub drop_status_duplicate: &'static str,
+    pub drop_status_error: &'static str,
+    pub flash_drop_scanned: &'static str,
     // ---- core messages ----
     /// Translations of the core's English messages (`(English, here)`).
     pub core: &'static [(&'static str, &'static str)],

@@ -53,6 +53,8 @@ struct SettingsPage<'a> {
     originals_pw: Field,
     activities_pw: Field,
     account_pw: Field,
+    /// The drop folder card (`_drop_folder.html`), when sources run.
+    drop: Option<super::drop_card::DropCard>,
 }
 
 fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
@@ -75,6 +77,7 @@ async fn page(
         (Ok(p), Ok(u)) => (p, u),
         (Err(e), _) | (_, Err(e)) => return c.fail(e),
     };
+    let drop = super::drop_card::card(c, user).await;
     let units = Units::from_prefs(&prefs);
     let t = c.t;
     let StorageUsage {
@@ -127,6 +130,7 @@ async fn page(
         originals_pw: danger_pw("originals-password", c, e.originals.take()),
         activities_pw: danger_pw("activities-password", c, e.activities.take()),
         account_pw: danger_pw("account-password", c, e.account.take()),
+        drop,
     };
     html(c, status, &page)
 }

@@ -9,6 +9,7 @@ pub(crate) mod admin;
 pub(crate) mod athlete;
 pub(crate) mod cards;
 pub(crate) mod community;
+pub(crate) mod drop_card;
 pub(crate) mod event;
 pub(crate) mod feed;
 pub(crate) mod home;
