@@ -79,6 +79,27 @@ pub fn parse_bytes(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<ParsedActivity, ExtractError> {
+    parse_inner(name, bytes, None, limits)
+}
+
+/// [`parse_bytes`] for a caller that already computed `source_hash(bytes)`
+/// (to skip known files before parsing): the hash is taken as given, so a
+/// file is hashed once. `hash` must be [`source_hash`] of `bytes`.
+pub fn parse_bytes_hashed(
+    name: &str,
+    bytes: &[u8],
+    hash: String,
+    limits: &Limits,
+) -> Result<ParsedActivity, ExtractError> {
+    parse_inner(name, bytes, Some(hash), limits)
+}
+
+fn parse_inner(
+    name: &str,
+    bytes: &[u8],
+    hash: Option<String>,
+    limits: &Limits,
+) -> Result<ParsedActivity, ExtractError> {
     let data = read::decompress(name, bytes, limits)?;
     let format = read::pick_format(name, &data)?;
     limits.check_content_len(name, format, data.len())?;
@@ -87,12 +108,13 @@ pub fn parse_bytes(
         Format::Tcx => tcx::parse(name, &data, limits.max_points)?,
         Format::Fit => fit::parse(name, &data, limits.max_points)?,
     };
-    finish(name, bytes, raw, limits)
+    finish(name, bytes, hash, raw, limits)
 }
 
 fn finish(
     name: &str,
     bytes: &[u8],
+    hash: Option<String>,
     raw: RawParse,
     limits: &Limits,
 ) -> Result<ParsedActivity, ExtractError> {
@@ -139,7 +161,7 @@ fn finish(
         sub_sport: sub_sport.map(str::to_string),
         sport_inferred: inferred,
         source_file: name.to_string(),
-        source_hash: source_hash(bytes),
+        source_hash: hash.unwrap_or_else(|| source_hash(bytes)),
         device: raw.device,
         manufacturer: raw.manufacturer,
         title: None,
