@@ -150,21 +150,27 @@ fn bench_case(name: &str, input: &Path, runs: usize) {
     for workers in [Some(1), None] {
         let mut walls = Vec::new();
         let mut cpus = Vec::new();
-        let out = scratch.path().join("out");
-        for _ in 0..runs {
-            let _ = std::fs::remove_dir_all(&out);
-            let (w, c) = run_once(input, &out, workers);
+        // A new output directory per run, all removed at the end of the
+        // case: deleting a tree and writing the next one in its place makes
+        // ext4 scan its recently freed inodes on every file creation
+        // (`recently_deleted`), which would measure the benchmark's own
+        // deletions rather than extraction.
+        let label = workers.map_or("all".to_string(), |n| n.to_string());
+        let out_of = |k: usize| scratch.path().join(format!("out-{label}-{k}"));
+        for k in 0..runs {
+            let (w, c) = run_once(input, &out_of(k), workers);
             walls.push(w);
             cpus.push(c);
         }
-        // Re-run over the filled tree: every file skipped by its stamp.
-        let (rerun_wall, rerun_cpu) = run_once(input, &out, workers);
-        let _ = std::fs::remove_dir_all(&out);
-        let rss = peak_rss_kib(input, &out, workers)
+        // Re-run over a filled tree: every file skipped by its stamp.
+        let (rerun_wall, rerun_cpu) = run_once(input, &out_of(0), workers);
+        let rss = peak_rss_kib(input, &out_of(runs), workers)
             .map(|k| format!("{:.1}", k as f64 / 1024.0))
             .unwrap_or_else(|| "-".into());
+        for k in 0..=runs {
+            let _ = std::fs::remove_dir_all(out_of(k));
+        }
         let (w, c) = (Stats::of(&walls), Stats::of(&cpus));
-        let label = workers.map_or("all".to_string(), |n| n.to_string());
         println!(
             "| {name} | {label} | {files} | {:.1} ({:.1}) | {:.1} ({:.1}) | {:.0} | {rss} | {:.1} / {:.1} |",
             ms(w.best),
