@@ -60,6 +60,13 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Local extraction needs no runtime: skip starting tokio's threads.
+    let cli = match cli.command {
+        cli::Command::Extract(a) if commands::extract::is_local(&a) => {
+            return exit(commands::extract::run_local(a));
+        }
+        command => cli::Cli { command },
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,7 +77,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(commands::run(cli)) {
+    exit(rt.block_on(commands::run(cli)))
+}
+
+/// The exit code of a command, printing its error.
+fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One clear line: the error and its causes, joined.

@@ -59,11 +59,14 @@ struct GpxState<'f> {
 }
 
 impl<'f> GpxState<'f> {
-    fn new(file: &'f str, max_points: usize) -> Self {
+    /// `text_len`: the document's size, for a first guess of the number of
+    /// points (one every ~100 bytes in typical GPX) so the points are not
+    /// copied over and over while the vector grows.
+    fn new(file: &'f str, max_points: usize, text_len: usize) -> Self {
         GpxState {
             file,
             max_points,
-            points: Vec::new(),
+            points: Vec::with_capacity((text_len / 100).min(max_points)),
             sport: None,
             trk_count: 0,
             in_trk: false,
@@ -226,7 +229,7 @@ pub(crate) fn parse_fast(
     text: &str,
     max_points: usize,
 ) -> Option<Result<RawParse, ExtractError>> {
-    let mut st = GpxState::new(file, max_points);
+    let mut st = GpxState::new(file, max_points, text.len());
     match scan(text, &mut st) {
         None => None,
         Some(Err(e)) => Some(Err(e)),
@@ -240,7 +243,7 @@ pub(crate) fn parse_quick_xml(
     text: &str,
     max_points: usize,
 ) -> Result<RawParse, ExtractError> {
-    let mut st = GpxState::new(file, max_points);
+    let mut st = GpxState::new(file, max_points, text.len());
     crate::xml::drive_quick_xml(file, "GPX", text, "trkpt", &mut st)?;
     st.finish()
 }

@@ -50,11 +50,14 @@ struct TcxState<'f> {
 }
 
 impl<'f> TcxState<'f> {
-    fn new(file: &'f str, max_points: usize) -> Self {
+    /// `text_len`: the document's size, for a first guess of the number of
+    /// points (one every ~300 bytes in typical TCX) so the points are not
+    /// copied over and over while the vector grows.
+    fn new(file: &'f str, max_points: usize, text_len: usize) -> Self {
         TcxState {
             file,
             max_points,
-            points: Vec::new(),
+            points: Vec::with_capacity((text_len / 300).min(max_points)),
             sport: None,
             activities: 0,
             in_activity: false,
@@ -208,7 +211,7 @@ impl Sink for TcxState<'_> {
 pub(crate) fn parse(file: &str, data: &[u8], max_points: usize) -> Result<RawParse, ExtractError> {
     let text = as_text(data);
     let text = text.trim_start();
-    let mut st = TcxState::new(file, max_points);
+    let mut st = TcxState::new(file, max_points, text.len());
     match scan(text, &mut st) {
         Some(Ok(())) => return st.finish(),
         Some(Err(e)) => return Err(e),
@@ -223,7 +226,7 @@ pub(crate) fn parse_quick_xml(
     text: &str,
     max_points: usize,
 ) -> Result<RawParse, ExtractError> {
-    let mut st = TcxState::new(file, max_points);
+    let mut st = TcxState::new(file, max_points, text.len());
     crate::xml::drive_quick_xml(file, "TCX", text, "Activity", &mut st)?;
     st.finish()
 }
@@ -241,7 +244,7 @@ mod tests {
 
     #[test]
     fn fast_and_quick_xml_paths_agree() {
-        let mut st = TcxState::new("a", 100);
+        let mut st = TcxState::new("a", 100, 0);
         assert!(matches!(scan(DOC, &mut st), Some(Ok(()))));
         let fast = st.finish().unwrap();
         let slow = parse_quick_xml("a", DOC, 100).unwrap();

@@ -17,10 +17,12 @@
 //! timeseries and GeoJSON are compact (they are the bulk of the tree and only
 //! machines read them).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,10 +91,19 @@ fn now_iso() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// Write `bytes` to `path` atomically (temporary file + rename).
+/// This process's id (one `getpid` per run, not one per file).
+fn pid() -> u32 {
+    static PID: OnceLock<u32> = OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
+/// Write `bytes` to `path` atomically (temporary file + rename). One
+/// `write` of the whole buffer, no `fsync`: the rename makes the document
+/// appear whole or not at all to readers; durability across a power cut is
+/// not promised (a re-run extracts again whatever is missing).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
+    tmp.push(format!(".tmp{}", pid()));
     let tmp = PathBuf::from(tmp);
     {
         let mut f = fs::File::create(&tmp)?;
@@ -103,6 +114,36 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 fn to_io(e: serde_json::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+thread_local! {
+    /// One serialisation buffer per thread, reused for every document: no
+    /// copies while it grows and no fresh pages per file. Dropped after a
+    /// document over [`KEEP_BUF`] so one huge activity does not pin memory.
+    static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Largest serialisation buffer kept between documents.
+const KEEP_BUF: usize = 64 << 20;
+
+/// Serialise `doc` (pretty with 2-space indent, else compact) and write it
+/// atomically; the bytes are those of `serde_json::to_vec(_pretty)`.
+fn write_json<T: Serialize + ?Sized>(path: &Path, doc: &T, pretty: bool) -> io::Result<()> {
+    BUF.with(|cell| {
+        let mut buf = cell.take();
+        buf.clear();
+        let res = if pretty {
+            serde_json::to_writer_pretty(&mut buf, doc)
+        } else {
+            serde_json::to_writer(&mut buf, doc)
+        }
+        .map_err(to_io)
+        .and_then(|()| write_atomic(path, &buf));
+        if buf.capacity() <= KEEP_BUF {
+            cell.replace(buf);
+        }
+        res
+    })
 }
 
 /// One user's part of the BAS tree.
@@ -169,10 +210,7 @@ impl UserTree {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         };
-        write_atomic(
-            &self.dir.join(CACHE_FILE),
-            &serde_json::to_vec(&file).map_err(to_io)?,
-        )
+        write_json(&self.dir.join(CACHE_FILE), &file, false)
     }
 
     /// Source hash recorded in an existing detail, if any.
@@ -187,24 +225,15 @@ impl UserTree {
     pub fn write_activity(&self, a: &Activity) -> io::Result<()> {
         let id = &a.detail.id;
         match &a.geojson {
-            Some(g) => write_atomic(
-                &self.activity_path(id, ".geojson"),
-                &serde_json::to_vec(g).map_err(to_io)?,
-            )?,
+            Some(g) => write_json(&self.activity_path(id, ".geojson"), g, false)?,
             None => remove_if_exists(&self.activity_path(id, ".geojson"))?,
         }
         match &a.timeseries {
-            Some(t) => write_atomic(
-                &self.activity_path(id, ".timeseries.json"),
-                &serde_json::to_vec(t).map_err(to_io)?,
-            )?,
+            Some(t) => write_json(&self.activity_path(id, ".timeseries.json"), t, false)?,
             None => remove_if_exists(&self.activity_path(id, ".timeseries.json"))?,
         }
         // Detail last: its presence means the activity is complete.
-        write_atomic(
-            &self.activity_path(id, ".json"),
-            &serde_json::to_vec_pretty(&a.detail).map_err(to_io)?,
-        )
+        write_json(&self.activity_path(id, ".json"), &a.detail, true)
     }
 
     /// Set `duplicate_of` in an existing detail (the loser of a
@@ -218,7 +247,7 @@ impl UserTree {
                 serde_json::Value::String(winner.into()),
             );
         }
-        write_atomic(&path, &serde_json::to_vec_pretty(&v).map_err(to_io)?)
+        write_json(&path, &v, true)
     }
 
     /// Summaries of the current `index.json` (entries that do not parse are
@@ -253,10 +282,7 @@ impl UserTree {
             shards: Vec::new(),
             activities,
         };
-        write_atomic(
-            &self.dir.join("index.json"),
-            &serde_json::to_vec_pretty(&idx).map_err(to_io)?,
-        )
+        write_json(&self.dir.join("index.json"), &idx, true)
     }
 }
 
@@ -317,5 +343,51 @@ pub fn write_root_manifest(root: &Path) -> io::Result<()> {
         "shards": shards,
         "activities": [],
     });
-    write_atomic(&path, &serde_json::to_vec_pretty(&doc).map_err(to_io)?)
+    write_json(&path, &doc, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{compute, parse_bytes, Limits, Options};
+
+    /// The reused serialisation buffer writes exactly the bytes of
+    /// `serde_json::to_vec` / `to_vec_pretty`, document after document
+    /// (a longer document first, so a stale tail would show).
+    #[test]
+    fn documents_are_the_bytes_of_serde_json() {
+        let gpx = |n: usize| {
+            let mut s = String::from(r#"<gpx version="1.1"><trk><type>running</type><trkseg>"#);
+            for i in 0..n {
+                s += &format!(
+                    r#"<trkpt lat="{}" lon="7.0"><ele>{}</ele><time>2021-05-01T08:{:02}:{:02}Z</time></trkpt>"#,
+                    45.0 + i as f64 * 0.0003,
+                    100 + i,
+                    i / 60,
+                    i % 60
+                );
+            }
+            s + "</trkseg></trk></gpx>"
+        };
+        let root = std::env::temp_dir().join(format!("bincio-tree-bytes-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let tree = UserTree::open(&root, "u").unwrap();
+        for (name, n) in [("long.gpx", 900), ("short.gpx", 30)] {
+            let p = parse_bytes(name, gpx(n).as_bytes(), &Limits::default()).unwrap();
+            let a = compute(&p, &Options::default());
+            tree.write_activity(&a).unwrap();
+            let id = &a.detail.id;
+            let read = |ext: &str| fs::read(tree.activity_path(id, ext)).unwrap();
+            assert_eq!(read(".json"), serde_json::to_vec_pretty(&a.detail).unwrap());
+            assert_eq!(
+                read(".timeseries.json"),
+                serde_json::to_vec(a.timeseries.as_ref().unwrap()).unwrap()
+            );
+            assert_eq!(
+                read(".geojson"),
+                serde_json::to_vec(a.geojson.as_ref().unwrap()).unwrap()
+            );
+        }
+        let _ = fs::remove_dir_all(&root);
+    }
 }

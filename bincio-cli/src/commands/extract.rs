@@ -9,7 +9,7 @@
 //! them at once and keeps only the small feed summary and dedup record.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -19,8 +19,8 @@ use anyhow::{bail, Context};
 use bincio_core::activities::tree_ingest::{TreeIngest, TreeOutcome};
 use bincio_core::extract::tree::FileStamp;
 use bincio_core::extract::{
-    compute, is_supported_name, parse_bytes, source_hash, Activity, ExtractError, Limits, Options,
-    Privacy,
+    compute, is_supported_name, parse_bytes, parse_bytes_hashed, source_hash, Activity,
+    ExtractError, Limits, Options, Privacy,
 };
 
 /// Arguments of `bincio extract`.
@@ -63,8 +63,65 @@ enum Outcome {
     Failed(String),
 }
 
-/// Entry point.
+/// Whether the command runs without the async runtime: `--file` and the
+/// static tree (`--output`) touch no store, so `main` skips starting tokio
+/// (its worker threads and reactor) for them.
+pub fn is_local(args: &ExtractArgs) -> bool {
+    args.file.is_some() || args.output.is_some()
+}
+
+/// Entry point of the local flows ([`is_local`]).
+pub fn run_local(args: ExtractArgs) -> anyhow::Result<()> {
+    match prepare(&args)? {
+        Prepared::Single(file, opts) => run_single(&file, &opts),
+        Prepared::Batch(b) => {
+            let Some(output) = &args.output else {
+                bail!("--output is required for a local extraction");
+            };
+            let display_name = args
+                .display_name
+                .clone()
+                .unwrap_or_else(|| b.handle.clone());
+            extract_tree(
+                b.files,
+                output,
+                &b.handle,
+                &display_name,
+                b.workers,
+                &b.opts,
+            )
+        }
+    }
+}
+
+/// Entry point (any flow).
 pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
+    if is_local(&args) {
+        return run_local(args);
+    }
+    match prepare(&args)? {
+        Prepared::Single(file, opts) => run_single(&file, &opts),
+        Prepared::Batch(b) => {
+            into_store(&args.store, &b.handle, b.files, b.workers, &args.privacy).await
+        }
+    }
+}
+
+/// A batch to extract: the files found and how.
+struct Batch {
+    handle: String,
+    files: Vec<PathBuf>,
+    workers: usize,
+    opts: Options,
+}
+
+enum Prepared {
+    Single(PathBuf, Options),
+    Batch(Batch),
+}
+
+/// Validate the flags and find the input files.
+fn prepare(args: &ExtractArgs) -> anyhow::Result<Prepared> {
     let privacy = Privacy::parse(&args.privacy).with_context(|| {
         format!(
             "invalid --privacy {:?} (public, blur_start, no_gps, private, unlisted)",
@@ -76,7 +133,7 @@ pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
         ..Options::default()
     };
     if let Some(file) = &args.file {
-        return run_single(file, &opts);
+        return Ok(Prepared::Single(file.clone(), opts));
     }
     let Some(handle) = &args.handle else {
         bail!("--input and --handle are required");
@@ -97,11 +154,12 @@ pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(4, |n| n.get()))
         .max(1);
-    let Some(output) = &args.output else {
-        return into_store(&args.store, handle, files, workers, &args.privacy).await;
-    };
-    let display_name = args.display_name.clone().unwrap_or_else(|| handle.clone());
-    extract_tree(files, output, handle, &display_name, workers, &opts)
+    Ok(Prepared::Batch(Batch {
+        handle: handle.clone(),
+        files,
+        workers,
+        opts,
+    }))
 }
 
 /// The server flow: every file goes through the same batch ingestion as an
@@ -310,12 +368,19 @@ fn extract_tree(
                 known.clone(),
                 old_stamps.clone(),
             );
-            s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = files.get(i) else { break };
-                let outcome = process(path, &known, &old_stamps, opts);
-                if tx.send((i, outcome)).is_err() {
-                    break;
+            s.spawn(move || {
+                // One read buffer per worker, reused for every file.
+                let mut buf = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    let outcome = process(path, &known, &old_stamps, opts, &mut buf);
+                    if buf.capacity() > KEEP_READ_BUF {
+                        buf = Vec::new();
+                    }
+                    if tx.send((i, outcome)).is_err() {
+                        break;
+                    }
                 }
             });
         }
@@ -373,13 +438,18 @@ fn stamp_key(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// Largest read buffer a worker keeps between files.
+const KEEP_READ_BUF: usize = 64 << 20;
+
 /// Worker: skip files whose size and mtime match a stamp of a known hash
-/// (no read), else read, skip known hashes, parse and compute.
+/// (no read), else read (into `buf`), hash once, skip known hashes, parse
+/// and compute.
 fn process(
     path: &Path,
     known: &HashSet<String>,
     stamps: &BTreeMap<String, FileStamp>,
     opts: &Options,
+    buf: &mut Vec<u8>,
 ) -> Outcome {
     let name = base_name(path);
     let io_err = |e: std::io::Error| {
@@ -404,16 +474,17 @@ fn process(
     if let Err(e) = limits.check_input_len(&name, meta.len()) {
         return Outcome::Failed(e.reason());
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return io_err(e),
-    };
-    let hash = source_hash(&bytes);
+    buf.clear();
+    if let Err(e) = std::fs::File::open(path).and_then(|mut f| f.read_to_end(buf)) {
+        return io_err(e);
+    }
+    let bytes = &buf[..];
+    let hash = source_hash(bytes);
     let stamp = FileStamp::of(&meta, &hash);
     if known.contains(&hash) {
         return Outcome::Unchanged(stamp);
     }
-    match parse_bytes(&name, &bytes, &limits) {
+    match parse_bytes_hashed(&name, bytes, hash, &limits) {
         Ok(p) => Outcome::Extracted(Box::new(compute(&p, opts)), stamp),
         Err(e) => Outcome::Failed(e.reason()),
     }
