@@ -13,7 +13,7 @@ mod puzzle;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
-pub use attendee::{AttendeeStore, ImportCounts};
+pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use user::{RegisterClaim, RegisterError, UserStore};
 
