@@ -118,10 +118,9 @@ fn bad_row_near_the_end_of_a_big_file_writes_nothing() {
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, &text).unwrap();
     import(&data, "audience", &bad).failure().stderr(
-        predicate::str::contains("bad.csv: nothing imported")
-            .and(predicate::str::contains(
-                "line 5002: column \"diet\": value \"vegan\" is not mapped",
-            )),
+        predicate::str::contains("bad.csv: nothing imported").and(predicate::str::contains(
+            "line 5002: column \"diet\": value \"vegan\" is not mapped",
+        )),
     );
     bincio(&data)
         .args(["event", "show", "big-00000"])

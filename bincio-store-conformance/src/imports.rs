@@ -32,7 +32,11 @@ impl ImportRows for Generated {
             if Some(i) == self.fail_at {
                 return Err(StoreError::Backend(format!("row {i} is bad")));
             }
-            Ok(row(&format!("s-{i:05}"), &format!("Streamed {i:05}"), "audience"))
+            Ok(row(
+                &format!("s-{i:05}"),
+                &format!("Streamed {i:05}"),
+                "audience",
+            ))
         }))
     }
 }
@@ -81,7 +85,11 @@ pub async fn import_streamed_all_or_nothing(b: &dyn Backend) {
     );
     let all = st.list_attendees("audience").await.unwrap();
     assert_eq!(all.len(), ROWS);
-    assert_eq!(all[ROWS - 1].token, format!("s-{:05}", ROWS - 1), "file order");
+    assert_eq!(
+        all[ROWS - 1].token,
+        format!("s-{:05}", ROWS - 1),
+        "file order"
+    );
     let roles = ["audience".to_owned()];
     let (found, n) = st
         .search_attendees(&roles, "streamed 01199", 0, 10)
@@ -135,12 +143,7 @@ pub async fn import_csv_bad_line_near_the_end(b: &dyn Backend) {
         format!("line {last_line}: duplicate token (first on line 3)")
     );
     assert!(s.attendees.get_attendee("c-00000").await.unwrap().is_none());
-    assert!(s
-        .attendees
-        .list_audit(imports())
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(s.attendees.list_audit(imports()).await.unwrap().is_empty());
 
     let c = svc
         .import_csv_as("audience", csv.as_bytes(), "cli")

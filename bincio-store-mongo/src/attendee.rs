@@ -18,9 +18,9 @@
 use bincio_core::event::audit::{
     self, ActionDraft, AuditEntry, AuditFilter, UndoRefusal, UndoRequest,
 };
+use bincio_core::event::import::TokenKeys;
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
-use bincio_core::event::import::TokenKeys;
 use bincio_core::store::{AttendeeStore, ImportCounts, ImportRows, StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};

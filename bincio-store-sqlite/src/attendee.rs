@@ -152,9 +152,7 @@ struct ImportWriter<'t> {
 impl Drop for ImportWriter<'_> {
     fn drop(&mut self) {
         // Best effort: a failure leaves a larger cache, never wrong data.
-        let _ = self
-            .tx
-            .pragma_update(None, "cache_size", self.cache_before);
+        let _ = self.tx.pragma_update(None, "cache_size", self.cache_before);
     }
 }
 
@@ -168,7 +166,9 @@ impl<'t> ImportWriter<'t> {
         Ok(Self {
             tx,
             find: tx
-                .prepare_cached(&format!("SELECT {COLS} FROM event_attendee WHERE token = ?1"))
+                .prepare_cached(&format!(
+                    "SELECT {COLS} FROM event_attendee WHERE token = ?1"
+                ))
                 .map_err(backend)?,
             insert: tx
                 .prepare_cached(
@@ -196,7 +196,8 @@ impl<'t> ImportWriter<'t> {
     /// Grow the page cache with the rows written (see the type's docs).
     fn grow_cache(&mut self) -> StoreResult<()> {
         let rows = (self.counts.inserted + self.counts.updated) as i64;
-        let want = (rows * IMPORT_CACHE_PER_ROW / 1024).clamp(IMPORT_CACHE_MIN_KIB, IMPORT_CACHE_MAX_KIB);
+        let want =
+            (rows * IMPORT_CACHE_PER_ROW / 1024).clamp(IMPORT_CACHE_MIN_KIB, IMPORT_CACHE_MAX_KIB);
         if want >= self.cache_kib + IMPORT_CACHE_MIN_KIB / 4 {
             self.tx
                 .pragma_update(None, "cache_size", -want)

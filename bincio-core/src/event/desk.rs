@@ -14,10 +14,10 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::import::{check_csv, ImportError};
-use crate::store::ImportRows;
 use super::model::Attendee;
 use super::EventService;
 use crate::error::{CoreError, CoreResult};
+use crate::store::ImportRows;
 
 /// Most attendees a search page lists.
 pub const MAX_SEARCH_PAGE: usize = 200;

@@ -139,15 +139,16 @@ pub fn bind_csv(
     now: i64,
 ) -> Result<Vec<ImportAttendee>, ImportError> {
     let checked = check_csv(config, role, csv, now)?;
-    checked.rows().collect::<StoreResult<_>>().map_err(|e| {
-        ImportError::Invalid {
+    checked
+        .rows()
+        .collect::<StoreResult<_>>()
+        .map_err(|e| ImportError::Invalid {
             issues: vec![ImportIssue {
                 line: 0,
                 message: e.to_string(),
             }],
             more: 0,
-        }
-    })
+        })
 }
 
 /// Check every row of `csv` for `role` (one pass, nothing bound kept): the

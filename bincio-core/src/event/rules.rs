@@ -225,7 +225,11 @@ pub fn merge_import_owned(existing: Option<&Attendee>, new: ImportAttendee) -> A
 }
 
 /// One scenario of a re-import: `used`, and a `disabled` a use set, kept.
-fn merge_scenario(existing: Option<&Attendee>, mut sc: Scenario, affected_by: &[String]) -> Scenario {
+fn merge_scenario(
+    existing: Option<&Attendee>,
+    mut sc: Scenario,
+    affected_by: &[String],
+) -> Scenario {
     if let Some(old) = existing.and_then(|e| e.scenario(&sc.id)) {
         sc.used = old.used;
         let touched = old.used.is_some()
