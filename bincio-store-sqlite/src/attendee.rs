@@ -144,6 +144,8 @@ struct ImportWriter<'t> {
     /// The connection's `cache_size` before the import.
     cache_before: i64,
     cache_kib: i64,
+    /// Rows written since the cache was last looked at.
+    since_grow: u32,
     /// Reused JSON buffers (no allocation per row).
     attr: String,
     scenarios: String,
@@ -188,6 +190,7 @@ impl<'t> ImportWriter<'t> {
             counts: ImportCounts::default(),
             cache_before,
             cache_kib: IMPORT_CACHE_MIN_KIB,
+            since_grow: 0,
             attr: String::new(),
             scenarios: String::new(),
         })
@@ -251,7 +254,9 @@ impl<'t> ImportWriter<'t> {
                 .map_err(backend)?;
             self.counts.inserted += 1;
         }
-        if (self.counts.inserted + self.counts.updated) % 4096 == 0 {
+        self.since_grow += 1;
+        if self.since_grow == 4096 {
+            self.since_grow = 0;
             self.grow_cache()?;
         }
         Ok(())
