@@ -101,6 +101,43 @@ fn bad_row_writes_nothing_and_names_the_line() {
         .failure();
 }
 
+/// A big file (more rows than the store writes per batch) whose one bad
+/// cell is near the end: refused whole, the line and column named, and not
+/// one of the rows before it written; the file without it imports whole.
+#[test]
+fn bad_row_near_the_end_of_a_big_file_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut text = String::from("token,display_name,title,diet,sponsor,shirt_size\n");
+    for i in 0..5_000 {
+        text.push_str(&format!("big-{i:05},Person {i},,meat,N,M\n"));
+    }
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, &text).unwrap();
+    text.push_str("big-last,Last,,vegan,N,M\n");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, &text).unwrap();
+    import(&data, "audience", &bad).failure().stderr(
+        predicate::str::contains("bad.csv: nothing imported").and(predicate::str::contains(
+            "line 5002: column \"diet\": value \"vegan\" is not mapped",
+        )),
+    );
+    bincio(&data)
+        .args(["event", "show", "big-00000"])
+        .assert()
+        .failure();
+    import(&data, "audience", &good)
+        .success()
+        .stdout(predicate::str::contains(
+            "Imported 5000 attendees as audience: 5000 new, 0 updated",
+        ));
+    bincio(&data)
+        .args(["event", "show", "big-04999"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Person 4999"));
+}
+
 #[test]
 fn serve_with_event_answers_ccip_routes() {
     let dir = tempfile::tempdir().unwrap();

@@ -467,7 +467,8 @@ pub async fn audit_concurrent_scans(b: &dyn Backend) {
 /// An event over `s`: role `audience` with one scenario, one puzzle piece
 /// `p1`, deliverers `Booth` (token `booth-tok`) and `Stall`; the clock at
 /// `T`.
-fn event(s: &Stores) -> (EventService, Arc<ManualClock>) {
+/// A service over `s` for a one-role event (`audience`, one `checkin`).
+pub(crate) fn event(s: &Stores) -> (EventService, Arc<ManualClock>) {
     let checkin = ScenarioDef {
         id: "checkin".into(),
         order: 0,

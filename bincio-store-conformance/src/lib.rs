@@ -20,6 +20,7 @@ pub mod athlete;
 pub mod attendees;
 pub mod audit;
 pub mod checkin;
+pub mod imports;
 pub mod puzzles;
 pub mod secrets;
 pub mod sources;
@@ -148,6 +149,8 @@ macro_rules! conformance_tests {
             audit::desk_search_follows_the_rule,
             audit::audit_puzzle_actions,
             audit::audit_import_and_announcement,
+            imports::import_streamed_all_or_nothing,
+            imports::import_csv_bad_line_near_the_end,
             puzzles::puzzle_counters_upsert,
             puzzles::puzzle_bucket_created_once,
             puzzles::puzzle_deliver_and_dedupe,

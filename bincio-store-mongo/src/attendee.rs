@@ -18,9 +18,10 @@
 use bincio_core::event::audit::{
     self, ActionDraft, AuditEntry, AuditFilter, UndoRefusal, UndoRequest,
 };
+use bincio_core::event::import::TokenKeys;
 use bincio_core::event::model::{Announcement, Attendee, Pairs, Scenario};
 use bincio_core::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
-use bincio_core::store::{AttendeeStore, ImportCounts, StoreError, StoreResult};
+use bincio_core::store::{AttendeeStore, ImportCounts, ImportRows, StoreError, StoreResult};
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, oid::ObjectId, Bson, Document};
 use mongodb::options::ReturnDocument;
@@ -365,8 +366,14 @@ impl MongoStore {
     }
 }
 
-/// Tokens per `$in` read of an import (keeps each command small).
+/// Rows per step of an import: one `$in` read of their tokens, one bulk
+/// insert (keeps each command small, and memory to one chunk).
 const IMPORT_READ_CHUNK: usize = 500;
+
+/// An import naming a token twice is refused whole.
+fn duplicate(token: &str) -> StoreError {
+    StoreError::Backend(format!("duplicate token {token:?} in the import batch"))
+}
 
 #[async_trait::async_trait]
 impl AttendeeStore for MongoStore {
@@ -390,17 +397,8 @@ impl AttendeeStore for MongoStore {
         ))
     }
 
-    /// One transaction for the whole batch: every reader (bincio's routes,
-    /// and CCIP-Server reading the same database) sees the attendees as
-    /// before the import until it commits, then all of them as after; a
-    /// crash before the commit leaves nothing. Everything that can fail on
-    /// the data is checked before the transaction (rows merged and encoded,
-    /// duplicate tokens refused). Inside it: one `$in` read per 500 tokens,
-    /// new attendees inserted in bulk, existing ones replaced by
-    /// [`rules::merge_import`] (id, `first_use`, `used` and use-set
-    /// `disabled` kept), then the import's audit entry when logged. A
-    /// concurrent `/use` on an imported attendee makes one of the two
-    /// transactions retry from a fresh read, so neither write is lost.
+    /// Checks the batch before any transaction (rows merged and encoded,
+    /// duplicate tokens refused), then [`AttendeeStore::import_rows_logged`].
     async fn import_attendees_logged(
         &self,
         batch: Vec<ImportAttendee>,
@@ -409,35 +407,70 @@ impl AttendeeStore for MongoStore {
         let mut seen = std::collections::HashSet::new();
         for row in &batch {
             if !seen.insert(row.token.as_str()) {
-                return Err(StoreError::Backend(format!(
-                    "duplicate token {:?} in the import batch",
-                    row.token
-                )));
+                return Err(duplicate(&row.token));
             }
             attendee_doc(&rules::merge_import(None, row))?;
         }
-        let tokens: Vec<&str> = batch.iter().map(|r| r.token.as_str()).collect();
+        self.import_rows_logged(&batch, audit).await
+    }
+
+    /// One transaction for the whole import: every reader (bincio's
+    /// routes, and CCIP-Server reading the same database) sees the
+    /// attendees as before the import until it commits, then all of them
+    /// as after; a crash before the commit leaves nothing. Inside it, the
+    /// rows are taken [`IMPORT_READ_CHUNK`] at a time — one `$in` read of
+    /// the chunk's tokens, its new attendees inserted in bulk, existing
+    /// ones replaced by [`rules::merge_import_owned`] (id, `first_use`,
+    /// `used` and use-set `disabled` kept) — so memory holds one chunk,
+    /// never the import; then the import's audit entry when logged. A row
+    /// that fails (a row's error, a bad id, a token seen before in the
+    /// import: [`TokenKeys`]) aborts the transaction, nothing written. A
+    /// concurrent `/use` on an imported attendee makes one of the two
+    /// transactions retry from a fresh read (the rows read again from the
+    /// start), so neither write is lost.
+    async fn import_rows_logged(
+        &self,
+        rows: &dyn ImportRows,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<ImportCounts> {
         in_transaction!(self, |s| {
-            let stored = self.attendees_by_token_in(s, &tokens).await?;
             let c = self.coll(coll::ATTENDEE);
             let mut counts = ImportCounts::default();
-            let mut new_docs = Vec::new();
-            for row in &batch {
-                match stored.get(&row.token) {
-                    None => new_docs.push(attendee_doc(&rules::merge_import(None, row))?),
-                    Some(raw) => {
-                        let merged = rules::merge_import(Some(&attendee_from(raw)?), row);
-                        let id = raw.get("_id").cloned().unwrap_or(Bson::Null);
-                        c.replace_one(doc! { "_id": id }, attendee_doc(&merged)?)
-                            .session(&mut *s)
-                            .await?;
-                        counts.updated += 1;
+            let mut seen = TokenKeys::with_capacity(0);
+            let mut it = rows.rows();
+            loop {
+                let mut chunk = Vec::with_capacity(IMPORT_READ_CHUNK);
+                for row in it.by_ref().take(IMPORT_READ_CHUNK) {
+                    let row = row?;
+                    if seen.insert(&row.token, 0).is_some() {
+                        return Err(TxError::Store(duplicate(&row.token)));
+                    }
+                    chunk.push(row);
+                }
+                if chunk.is_empty() {
+                    break;
+                }
+                let tokens: Vec<&str> = chunk.iter().map(|r| r.token.as_str()).collect();
+                let stored = self.attendees_by_token_in(s, &tokens).await?;
+                drop(tokens);
+                let mut new_docs = Vec::new();
+                for row in chunk {
+                    match stored.get(&row.token) {
+                        None => new_docs.push(attendee_doc(&rules::merge_import_owned(None, row))?),
+                        Some(raw) => {
+                            let merged = rules::merge_import_owned(Some(&attendee_from(raw)?), row);
+                            let id = raw.get("_id").cloned().unwrap_or(Bson::Null);
+                            c.replace_one(doc! { "_id": id }, attendee_doc(&merged)?)
+                                .session(&mut *s)
+                                .await?;
+                            counts.updated += 1;
+                        }
                     }
                 }
-            }
-            for chunk in new_docs.chunks(IMPORT_READ_CHUNK) {
-                c.insert_many(chunk.to_vec()).session(&mut *s).await?;
-                counts.inserted += chunk.len() as u64;
+                if !new_docs.is_empty() {
+                    counts.inserted += new_docs.len() as u64;
+                    c.insert_many(new_docs).session(&mut *s).await?;
+                }
             }
             if let Some(d) = &audit {
                 self.audit_insert(s, &audit::import_entry(d, counts))

@@ -13,10 +13,11 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::import::{bind_csv, ImportError};
+use super::import::{check_csv, ImportError};
 use super::model::Attendee;
 use super::EventService;
 use crate::error::{CoreError, CoreResult};
+use crate::store::ImportRows;
 
 /// Most attendees a search page lists.
 pub const MAX_SEARCH_PAGE: usize = 200;
@@ -256,8 +257,8 @@ impl EventService {
         role: &str,
         csv: &[u8],
     ) -> CoreResult<Result<ImportPreview, ImportError>> {
-        let batch = match bind_csv(self.config(), role, csv, 0) {
-            Ok(b) => b,
+        let checked = match check_csv(self.config(), role, csv, 0) {
+            Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
         let mut known: HashSet<String> = HashSet::new();
@@ -266,10 +267,16 @@ impl EventService {
                 known.insert(a.token);
             }
         }
-        let existing = batch.iter().filter(|b| known.contains(&b.token)).count();
+        let mut existing = 0;
+        for row in checked.rows() {
+            if known.contains(&row?.token) {
+                existing += 1;
+            }
+        }
+        let rows = checked.len();
         Ok(Ok(ImportPreview {
-            rows: batch.len(),
-            new: batch.len() - existing,
+            rows,
+            new: rows - existing,
             existing,
         }))
     }

@@ -5,13 +5,27 @@
 //! tokens or names, duplicate tokens, values an `attr` map does not know.
 //! Every problem is reported with its line number; one bad row means the
 //! import writes nothing.
+//!
+//! **Two passes, one row at a time.** [`check_csv`] reads the file once and
+//! keeps nothing of a row but a 16-byte key of its token and its line (for
+//! duplicates, see [`TokenKeys`]); the [`CheckedCsv`] it returns binds the
+//! rows again, one at a time, when the store asks for them
+//! ([`ImportRows::rows`]). An import of any size so holds the file (the
+//! caller's bytes, never copied), ~25–50 bytes a row of token keys, and
+//! the few rows the store is writing — instead of every bound attendee
+//! (~3 KiB a row). Parsing twice costs less than that memory would: the
+//! check allocates nothing per row.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
-use super::config::{EventConfig, RoleConfig};
+use csv::ByteRecord;
+
+use super::config::{AttrRule, EventConfig, NotLockRule, RoleConfig, ScenarioDef};
 use super::model::{Pairs, Scenario};
 use super::oid::new_oid;
 use super::rules::{ImportAttendee, ImportScenario};
+use crate::store::{ImportRows, StoreError, StoreResult};
 
 /// At most this many problems are reported (the rest are counted).
 const MAX_ISSUES: usize = 50;
@@ -59,19 +73,99 @@ fn summary(issues: &[ImportIssue], more: usize) -> String {
     s
 }
 
-/// Bind every row of `csv` for `role`. `now` seeds new attendee ids.
+/// A CSV checked whole for one role: every row binds and no token repeats.
+/// Borrows the file and the configuration; [`ImportRows::rows`] binds its
+/// rows on demand, in file order, the same rows at every call (a store that
+/// retries its transaction starts over).
+pub struct CheckedCsv<'a> {
+    plan: Plan<'a>,
+    /// The file without its UTF-8 BOM.
+    csv: &'a [u8],
+    rows: usize,
+    now: i64,
+}
+
+impl CheckedCsv<'_> {
+    /// How many attendees the file holds.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether the file holds no attendee (a header alone).
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+}
+
+impl ImportRows for CheckedCsv<'_> {
+    fn rows(&self) -> Box<dyn Iterator<Item = StoreResult<ImportAttendee>> + Send + '_> {
+        let mut rdr = reader(self.csv);
+        let mut rec = ByteRecord::new();
+        Box::new(std::iter::from_fn(move || {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => None,
+                Ok(true) => Some(self.plan.bind(&rec, self.now).map_err(|m| {
+                    let line = rec.position().map_or(0, |p| line_at(self.csv, p.byte()));
+                    changed(line, &m)
+                })),
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| line_at(self.csv, p.byte()));
+                    Some(Err(changed(line, &csv_reason(&e))))
+                }
+            }
+        }))
+    }
+}
+
+/// A row that no longer binds as it did when checked: impossible while the
+/// bytes are the same (they are borrowed, immutable), so a bug; the store
+/// then writes nothing.
+fn changed(line: u64, why: &str) -> StoreError {
+    StoreError::Backend(format!(
+        "import: line {line} no longer binds as when checked: {why}"
+    ))
+}
+
+fn reader(csv: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().has_headers(true).from_reader(csv)
+}
+
+/// Bind every row of `csv` for `role` at once (small files and tests; an
+/// import streams with [`check_csv`] instead). `now` seeds new attendee ids.
 pub fn bind_csv(
     config: &EventConfig,
     role: &str,
     csv: &[u8],
     now: i64,
 ) -> Result<Vec<ImportAttendee>, ImportError> {
+    let checked = check_csv(config, role, csv, now)?;
+    checked
+        .rows()
+        .collect::<StoreResult<_>>()
+        .map_err(|e| ImportError::Invalid {
+            issues: vec![ImportIssue {
+                line: 0,
+                message: e.to_string(),
+            }],
+            more: 0,
+        })
+}
+
+/// Check every row of `csv` for `role` (one pass, nothing bound kept): the
+/// problems by line, or the file ready to import. `now` seeds the ids of
+/// new attendees when the rows are bound.
+pub fn check_csv<'a>(
+    config: &'a EventConfig,
+    role: &'a str,
+    csv: &'a [u8],
+    now: i64,
+) -> Result<CheckedCsv<'a>, ImportError> {
     let rc = config
         .role(role)
         .ok_or_else(|| ImportError::UnknownRole(role.to_owned()))?;
     let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
     let mut issues = Issues::default();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
+    let mut rdr = reader(csv);
     let headers: Vec<String> = match rdr.byte_headers() {
         Ok(h) => match h
             .iter()
@@ -79,25 +173,9 @@ pub fn bind_csv(
             .collect::<Result<Vec<_>, _>>()
         {
             Ok(h) => h,
-            Err(_) => {
-                return Err(ImportError::Invalid {
-                    issues: vec![ImportIssue {
-                        line: 1,
-                        message: "header is not UTF-8".into(),
-                    }],
-                    more: 0,
-                })
-            }
+            Err(_) => return Err(issues.fatal(1, "header is not UTF-8".into())),
         },
-        Err(e) => {
-            return Err(ImportError::Invalid {
-                issues: vec![ImportIssue {
-                    line: 1,
-                    message: format!("cannot read header: {e}"),
-                }],
-                more: 0,
-            })
-        }
+        Err(e) => return Err(issues.fatal(1, format!("cannot read header: {e}"))),
     };
     let col: HashMap<&str, usize> = headers
         .iter()
@@ -113,78 +191,266 @@ pub fn bind_csv(
     if !issues.list.is_empty() {
         return Err(issues.into_error());
     }
-    let affected_by = affected_by(rc);
+    let plan = Plan::new(config, rc, &col);
+    // Rows ≤ newlines: the keys never grow (no rehash, no transient copy).
+    let mut seen = TokenKeys::with_capacity(csv.iter().filter(|&&b| b == b'\n').count());
     let mut lines = LineCounter::new(csv);
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut out = Vec::new();
-    for rec in rdr.byte_records() {
-        let rec = match rec {
-            Ok(r) => r,
+    let mut rec = ByteRecord::new();
+    let mut rows = 0;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 issues.push(line, format!("malformed row: {}", csv_reason(&e)));
                 continue;
             }
-        };
+        }
+        rows += 1;
         let line = rec.position().map_or(0, |p| lines.at(p.byte()));
-        let row: Vec<String> = match rec
-            .iter()
-            .map(|f| String::from_utf8(f.to_vec()))
-            .collect::<Result<_, _>>()
-        {
-            Ok(r) => r,
-            Err(_) => {
-                issues.push(line, "row is not UTF-8".into());
-                continue;
-            }
+        let Some(f) = Fields::new(&rec) else {
+            issues.push(line, "row is not UTF-8".into());
+            continue;
         };
-        let get = |name: &str| col.get(name).map(|&i| row[i].as_str());
-        let token = get("token").unwrap_or_default();
-        let name = get("display_name").unwrap_or_default();
+        let token = f.get(plan.token);
         if token.is_empty() {
             issues.push(line, "empty token".into());
         }
-        if name.is_empty() {
+        if f.get(plan.name).is_empty() {
             issues.push(line, "empty display_name".into());
         }
         if !token.is_empty() {
-            if let Some(first) = seen.insert(token.to_owned(), line) {
+            if let Some(first) = seen.insert(token, line) {
                 issues.push(line, format!("duplicate token (first on line {first})"));
             }
         }
-        match bind_row(rc, &get) {
-            Ok(scenarios) => {
-                let attr: Pairs = get("title")
-                    .map(|t| vec![("title".to_owned(), t.to_owned())])
-                    .unwrap_or_default();
-                out.push(ImportAttendee {
-                    id: new_oid(now),
-                    event_id: config.event_id.clone(),
-                    token: token.to_owned(),
-                    user_id: name.to_owned(),
-                    attr,
-                    role: role.to_owned(),
-                    scenarios: scenarios
-                        .into_iter()
-                        .map(|s| ImportScenario {
-                            affected_by: affected_by.get(&s.id).cloned().unwrap_or_default(),
-                            scenario: s,
-                        })
-                        .collect(),
-                });
+        plan.check(&f, &mut |m| issues.push(line, m));
+    }
+    if issues.list.is_empty() {
+        Ok(CheckedCsv {
+            plan,
+            csv,
+            rows,
+            now,
+        })
+    } else {
+        Err(issues.into_error())
+    }
+}
+
+/// The tokens of an import seen so far, each as a 128-bit hash under keys
+/// drawn for this set (16 bytes a token, not the token): two different
+/// tokens share a key with probability ~n²/2¹²⁹ — about 10⁻²⁷ for a
+/// million rows — and, the keys being secret and fresh, no file can be
+/// made to collide on purpose.
+pub struct TokenKeys {
+    keys: (RandomState, RandomState),
+    seen: HashMap<(u64, u64), u64, BuildHasherDefault<KeyHasher>>,
+}
+
+impl TokenKeys {
+    /// An empty set with room for `n` tokens.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            keys: (RandomState::new(), RandomState::new()),
+            seen: HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default()),
+        }
+    }
+
+    /// Record `token` as seen at `at` (a line, a row number); when it was
+    /// seen before, the first `at` instead (and the set is unchanged).
+    pub fn insert(&mut self, token: &str, at: u64) -> Option<u64> {
+        let key = (self.keys.0.hash_one(token), self.keys.1.hash_one(token));
+        match self.seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(at);
+                None
             }
-            Err(msgs) => {
-                for m in msgs {
-                    issues.push(line, m);
+        }
+    }
+}
+
+/// The keys are hashes already: fold them, do not hash them again.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(29) ^ n;
+    }
+}
+
+/// A record's fields as text: the record's bytes checked as UTF-8 once,
+/// each field a slice of them (on character boundaries, or the record is
+/// refused: a field cut inside a character is not UTF-8 on its own).
+struct Fields<'r> {
+    text: &'r str,
+    rec: &'r ByteRecord,
+}
+
+impl<'r> Fields<'r> {
+    fn new(rec: &'r ByteRecord) -> Option<Self> {
+        let text = std::str::from_utf8(rec.as_slice()).ok()?;
+        for i in 0..rec.len() {
+            text.get(rec.range(i)?)?;
+        }
+        Some(Self { text, rec })
+    }
+
+    /// Field `i` (every column the plan reads exists in every row: the
+    /// reader refuses rows of another width).
+    fn get(&self, i: usize) -> &'r str {
+        self.rec
+            .range(i)
+            .and_then(|r| self.text.get(r))
+            .unwrap_or_default()
+    }
+}
+
+/// What binding a row of one role reads, resolved to column indices once.
+struct Plan<'a> {
+    event_id: &'a str,
+    role: &'a str,
+    token: usize,
+    name: usize,
+    title: Option<usize>,
+    scenarios: Vec<ScenarioPlan<'a>>,
+}
+
+struct ScenarioPlan<'a> {
+    def: &'a ScenarioDef,
+    show: Option<(usize, &'a str)>,
+    attrs: Vec<(usize, &'a AttrRule)>,
+    not_lock: Option<(usize, &'a NotLockRule)>,
+    /// The scenarios whose use changes this one's `disabled`.
+    affected_by: Vec<String>,
+}
+
+impl<'a> Plan<'a> {
+    /// The plan of `rc`; every column [`needed_columns`] names is in `col`.
+    fn new(config: &'a EventConfig, rc: &'a RoleConfig, col: &HashMap<&str, usize>) -> Self {
+        let at = |name: &str| col.get(name).copied().unwrap_or(usize::MAX);
+        let affected_by = affected_by(rc);
+        Self {
+            event_id: &config.event_id,
+            role: &rc.name,
+            token: at("token"),
+            name: at("display_name"),
+            title: col.get("title").copied(),
+            scenarios: rc
+                .scenarios
+                .iter()
+                .map(|d| ScenarioPlan {
+                    def: d,
+                    show: d
+                        .show_rule
+                        .as_ref()
+                        .map(|r| (at(&r.row_name), r.value_match.as_str())),
+                    attrs: d.attr.iter().map(|a| (at(&a.row_name), a)).collect(),
+                    not_lock: d.not_lock_rule.as_ref().map(|r| (at(&r.row_name), r)),
+                    affected_by: affected_by.get(&d.id).cloned().unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Every problem of the row's scenarios (§3 step 2), in order.
+    fn check(&self, f: &Fields<'_>, problem: &mut impl FnMut(String)) {
+        for s in self.scenarios.iter().filter(|s| s.shown(f)) {
+            for &(c, a) in &s.attrs {
+                if let Err(m) = s.attr_value(a, f.get(c)) {
+                    problem(m);
                 }
             }
         }
     }
-    if issues.list.is_empty() {
-        Ok(out)
-    } else {
-        Err(issues.into_error())
+
+    /// The row's attendee (a checked row; otherwise its first problem).
+    fn bind(&self, rec: &ByteRecord, now: i64) -> Result<ImportAttendee, String> {
+        let f = Fields::new(rec).ok_or("row is not UTF-8")?;
+        let mut scenarios = Vec::with_capacity(self.scenarios.len());
+        for s in self.scenarios.iter().filter(|s| s.shown(&f)) {
+            let d = s.def;
+            let attr = s
+                .attrs
+                .iter()
+                .map(|&(c, a)| Ok((a.attr_name.clone(), s.attr_value(a, f.get(c))?.to_owned())))
+                .collect::<Result<Pairs, String>>()?;
+            let disabled = match s.not_lock {
+                None => d.lock_message.clone(),
+                Some((c, r)) if f.get(c) == r.value_match => None,
+                Some((_, r)) => Some(r.not_match_disable_message.clone()),
+            };
+            scenarios.push(ImportScenario {
+                scenario: Scenario {
+                    id: d.id.clone(),
+                    order: d.order,
+                    display_text: d.display_text.clone(),
+                    available_time: d.available_time,
+                    expire_time: d.expire_time,
+                    used: None,
+                    disabled,
+                    countdown: d.countdown,
+                    attr,
+                },
+                affected_by: s.affected_by.clone(),
+            });
+        }
+        Ok(ImportAttendee {
+            id: new_oid(now),
+            event_id: self.event_id.to_owned(),
+            token: f.get(self.token).to_owned(),
+            user_id: f.get(self.name).to_owned(),
+            attr: self
+                .title
+                .map(|c| vec![("title".to_owned(), f.get(c).to_owned())])
+                .unwrap_or_default(),
+            role: self.role.to_owned(),
+            scenarios,
+        })
     }
+}
+
+impl ScenarioPlan<'_> {
+    /// Whether the row binds this scenario (`show_rule`).
+    fn shown(&self, f: &Fields<'_>) -> bool {
+        self.show.is_none_or(|(c, v)| f.get(c) == v)
+    }
+
+    /// The attribute value rule `a` gives the cell `v`: copied, or mapped.
+    fn attr_value<'v>(&self, a: &'v AttrRule, v: &'v str) -> Result<&'v str, String> {
+        match &a.value {
+            None => Ok(v),
+            Some(map) => map
+                .iter()
+                .find(|(k, _)| k == v)
+                .map(|(_, mapped)| mapped.as_str())
+                .ok_or_else(|| {
+                    format!(
+                        "column {:?}: value {v:?} is not mapped by {}.attr ({})",
+                        a.row_name, self.def.id, a.attr_name
+                    )
+                }),
+        }
+    }
+}
+
+/// The line of the record starting at `byte` (one-off: a row's error while
+/// binding; the check counts lines as it goes, [`LineCounter`]).
+fn line_at(text: &[u8], byte: u64) -> u64 {
+    LineCounter::new(text).at(byte)
 }
 
 /// 1-based line numbers from byte offsets, counted from the file itself:
@@ -240,6 +506,12 @@ impl Issues {
         }
     }
 
+    /// One problem that stops the check.
+    fn fatal(mut self, line: u64, message: String) -> ImportError {
+        self.push(line, message);
+        self.into_error()
+    }
+
     fn into_error(self) -> ImportError {
         ImportError::Invalid {
             issues: self.list,
@@ -291,60 +563,6 @@ fn affected_by(rc: &RoleConfig) -> HashMap<String, Vec<String>> {
         }
     }
     m
-}
-
-/// Bind one row's scenarios (§3 step 2); every problem of the row is listed.
-fn bind_row<'a>(
-    rc: &RoleConfig,
-    get: &impl Fn(&str) -> Option<&'a str>,
-) -> Result<Vec<Scenario>, Vec<String>> {
-    let mut errs = Vec::new();
-    let mut out = Vec::new();
-    for d in &rc.scenarios {
-        if let Some(r) = &d.show_rule {
-            if get(&r.row_name) != Some(r.value_match.as_str()) {
-                continue;
-            }
-        }
-        let mut attr = Pairs::new();
-        for a in &d.attr {
-            let v = get(&a.row_name).unwrap_or_default();
-            match &a.value {
-                None => attr.push((a.attr_name.clone(), v.to_owned())),
-                Some(map) => match map.iter().find(|(k, _)| k == v) {
-                    Some((_, mapped)) => attr.push((a.attr_name.clone(), mapped.clone())),
-                    None => errs.push(format!(
-                        "column {:?}: value {v:?} is not mapped by {}.attr ({})",
-                        a.row_name, d.id, a.attr_name
-                    )),
-                },
-            }
-        }
-        let mut disabled = d.lock_message.clone();
-        if let Some(r) = &d.not_lock_rule {
-            disabled = if get(&r.row_name) == Some(r.value_match.as_str()) {
-                None
-            } else {
-                Some(r.not_match_disable_message.clone())
-            };
-        }
-        out.push(Scenario {
-            id: d.id.clone(),
-            order: d.order,
-            display_text: d.display_text.clone(),
-            available_time: d.available_time,
-            expire_time: d.expire_time,
-            used: None,
-            disabled,
-            countdown: d.countdown,
-            attr,
-        });
-    }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
 }
 
 #[cfg(test)]

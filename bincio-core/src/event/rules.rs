@@ -189,23 +189,6 @@ pub struct ImportScenario {
 /// set (see [`ImportScenario::affected_by`]). Scenarios no longer bound are
 /// dropped. Puzzle state lives elsewhere and is untouched.
 pub fn merge_import(existing: Option<&Attendee>, new: &ImportAttendee) -> Attendee {
-    let mut scenarios = Vec::with_capacity(new.scenarios.len());
-    for is in &new.scenarios {
-        let mut sc = is.scenario.clone();
-        if let Some(old) = existing.and_then(|e| e.scenario(&sc.id)) {
-            sc.used = old.used;
-            let touched = old.used.is_some()
-                || is.affected_by.iter().any(|src| {
-                    existing
-                        .and_then(|e| e.scenario(src))
-                        .is_some_and(|s| s.used.is_some())
-                });
-            if touched {
-                sc.disabled = old.disabled.clone();
-            }
-        }
-        scenarios.push(sc);
-    }
     Attendee {
         id: existing.map_or_else(|| new.id.clone(), |e| e.id.clone()),
         event_id: new.event_id.clone(),
@@ -214,8 +197,52 @@ pub fn merge_import(existing: Option<&Attendee>, new: &ImportAttendee) -> Attend
         attr: new.attr.clone(),
         first_use: existing.and_then(|e| e.first_use),
         role: new.role.clone(),
-        scenarios,
+        scenarios: new
+            .scenarios
+            .iter()
+            .map(|is| merge_scenario(existing, is.scenario.clone(), &is.affected_by))
+            .collect(),
     }
+}
+
+/// [`merge_import`] taking the row (its strings moved, not copied: a
+/// streamed import binds each row only to store it).
+pub fn merge_import_owned(existing: Option<&Attendee>, new: ImportAttendee) -> Attendee {
+    Attendee {
+        id: existing.map_or(new.id, |e| e.id.clone()),
+        event_id: new.event_id,
+        token: new.token,
+        user_id: new.user_id,
+        attr: new.attr,
+        first_use: existing.and_then(|e| e.first_use),
+        role: new.role,
+        scenarios: new
+            .scenarios
+            .into_iter()
+            .map(|is| merge_scenario(existing, is.scenario, &is.affected_by))
+            .collect(),
+    }
+}
+
+/// One scenario of a re-import: `used`, and a `disabled` a use set, kept.
+fn merge_scenario(
+    existing: Option<&Attendee>,
+    mut sc: Scenario,
+    affected_by: &[String],
+) -> Scenario {
+    if let Some(old) = existing.and_then(|e| e.scenario(&sc.id)) {
+        sc.used = old.used;
+        let touched = old.used.is_some()
+            || affected_by.iter().any(|src| {
+                existing
+                    .and_then(|e| e.scenario(src))
+                    .is_some_and(|s| s.used.is_some())
+            });
+        if touched {
+            sc.disabled = old.disabled.clone();
+        }
+    }
+    sc
 }
 
 /// Dashboard figures of one role from its attendees.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::audit::{ActionDraft, AuditDraft, AuditEntry, AuditFilter, UndoRequest};
 use super::config::EventConfig;
-use super::import::bind_csv;
+use super::import::check_csv;
 use super::model::{
     public_token, Announcement, Attendee, DelivererStamp, PuzzleBucket, PuzzleCounter, RoleStats,
 };
@@ -633,15 +633,20 @@ impl EventService {
         self.import_logged(role, csv, Some(audit)).await
     }
 
+    /// The whole file is checked first ([`check_csv`]: one pass, nothing
+    /// bound kept), then the store binds and writes its rows as it goes
+    /// ([`AttendeeStore::import_rows_logged`]): memory stays the file plus
+    /// a few bytes a row, whatever the number of rows.
     async fn import_logged(
         &self,
         role: &str,
         csv: &[u8],
         audit: Option<ActionDraft>,
     ) -> CoreResult<ImportCounts> {
-        let batch = bind_csv(&self.config, role, csv, self.clock.unix())
+        let checked = check_csv(&self.config, role, csv, self.clock.unix())
             .map_err(|e| CoreError::Invalid(e.to_string()))?;
-        Ok(self.attendees.import_attendees_logged(batch, audit).await?)
+        tracing::debug!(rows = checked.len(), "import checked");
+        Ok(self.attendees.import_rows_logged(&checked, audit).await?)
     }
 
     /// The public token of a private token.

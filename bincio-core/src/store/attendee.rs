@@ -38,6 +38,24 @@ use crate::event::audit::{ActionDraft, AuditEntry, AuditFilter, UndoRefusal, Und
 use crate::event::model::{Announcement, Attendee, RoleStats};
 use crate::event::rules::{self, ImportAttendee, UseRefusal, UseRequest};
 
+/// The rows of an import, produced on demand so that an import of any
+/// size holds a bounded number of bound rows at once (the CSV import's
+/// [`crate::event::import::CheckedCsv`] binds each row as the store asks
+/// for it). Tokens are distinct (the CSV check refuses duplicates).
+pub trait ImportRows: Send + Sync {
+    /// Every row, in order. Each call starts over and yields the same rows
+    /// (a store that retries its transaction reads them again). An `Err`
+    /// aborts the import: nothing is written.
+    fn rows(&self) -> Box<dyn Iterator<Item = StoreResult<ImportAttendee>> + Send + '_>;
+}
+
+/// Rows already bound (small imports, tests): cloned at each pass.
+impl ImportRows for Vec<ImportAttendee> {
+    fn rows(&self) -> Box<dyn Iterator<Item = StoreResult<ImportAttendee>> + Send + '_> {
+        Box::new(self.iter().cloned().map(Ok))
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ImportCounts {
@@ -77,6 +95,21 @@ pub trait AttendeeStore: Send + Sync + 'static {
         batch: Vec<ImportAttendee>,
         audit: Option<ActionDraft>,
     ) -> StoreResult<ImportCounts>;
+
+    /// [`AttendeeStore::import_attendees_logged`] of rows produced on
+    /// demand: the same upserts, audit entry and all-or-nothing step, and
+    /// an `Err` from the rows aborts it with nothing written. The default
+    /// collects the rows and calls `import_attendees_logged`; SQLite and
+    /// MongoDB write them as they come, a batch at a time, so memory does
+    /// not grow with the import.
+    async fn import_rows_logged(
+        &self,
+        rows: &dyn ImportRows,
+        audit: Option<ActionDraft>,
+    ) -> StoreResult<ImportCounts> {
+        let batch = rows.rows().collect::<StoreResult<Vec<_>>>()?;
+        self.import_attendees_logged(batch, audit).await
+    }
 
     /// The attendee with private `token`.
     async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>>;

@@ -14,7 +14,7 @@ mod source;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
-pub use attendee::{AttendeeStore, ImportCounts};
+pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use source::SourceStore;
 pub use user::{RegisterClaim, RegisterError, UserStore};
