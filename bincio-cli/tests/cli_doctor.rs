@@ -143,6 +143,53 @@ fn doctor_warns_on_low_disk_and_strict_fails_on_it() {
 }
 
 #[test]
+fn doctor_reads_the_serve_config_with_serves_precedence() {
+    let d = private_dir();
+    let inst = d.path().join("inst");
+    std::fs::create_dir(&inst).unwrap();
+    std::fs::set_permissions(&inst, std::fs::Permissions::from_mode(0o700)).unwrap();
+    init(&inst, None);
+    let config = d.path().join("bincio.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\npublic_url = \"https://x.example\"\n",
+            inst.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut c = Command::cargo_bin("bincio").unwrap();
+    c.env_remove("BINCIO_DATA_DIR")
+        .env_remove("BINCIO_STORE")
+        .env_remove("BINCIO_CONFIG")
+        .env("BINCIO_LOG", "warn")
+        .current_dir(d.path())
+        .args(["doctor", "--min-free-mib", "0", "--config"])
+        .arg(&config)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "store sqlite:{}/instance.db (sqlite): reachable",
+            inst.display()
+        )));
+    // BINCIO_DATA_DIR beats the file (here: an empty dir, no database).
+    bincio(&d.path().join("elsewhere"))
+        .args(["doctor", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL  no database at"));
+    // A bad config is refused, naming the key.
+    std::fs::write(&config, "no_such_key = 1\n").unwrap();
+    bincio(&inst)
+        .args(["doctor", "--config"])
+        .arg(&config)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no_such_key"));
+}
+
+#[test]
 fn doctor_never_creates_an_instance() {
     let d = private_dir();
     let data = d.path().join("nothing-here");
@@ -165,8 +212,22 @@ fn doctor_on_mongodb() {
     let d = private_dir();
     let data = d.path().join("unused");
     init(&data, Some(&url));
+    // As in the containers: the store URL comes from a secret file named
+    // by the serve config (`store_file`), found through BINCIO_CONFIG.
+    let secret = d.path().join("store_url");
+    std::fs::write(&secret, format!("{url}\n")).unwrap();
+    let config = d.path().join("bincio.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "trusted_proxy = true\nstore_file = {:?}\n",
+            secret.display().to_string()
+        ),
+    )
+    .unwrap();
     bincio(&data)
-        .args(["doctor", "--store", &url])
+        .env("BINCIO_CONFIG", &config)
+        .arg("doctor")
         .assert()
         .success()
         .stdout(predicate::str::contains("skip  data dir"))

@@ -17,9 +17,9 @@ use std::time::Duration;
 use anyhow::bail;
 use bincio_core::accounts::settings;
 use bincio_core::model::Role;
-use clap::Args;
+use clap::{Args, Parser};
 
-use crate::cli::StoreArgs;
+use crate::cli::{Cli, Command, StoreArgs};
 use crate::stores::{self, Stores};
 
 /// How long the store may take to answer before it counts as unreachable
@@ -31,8 +31,18 @@ const KEY_EXTENSION: &str = "key";
 
 #[derive(Args, Debug)]
 pub struct DoctorArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
+    /// Instance data directory [default: ./bincio_data, or the config's].
+    #[arg(long, env = "BINCIO_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Store URL: `sqlite:PATH` or `mongodb://host:port/db`
+    /// [default: sqlite:<data-dir>/instance.db, or the config's].
+    #[arg(long, env = "BINCIO_STORE")]
+    pub store: Option<String>,
+    /// Check the instance this `bincio serve` config file names (its
+    /// `data_dir`, `store` / `store_file`), with serve's precedence: a
+    /// flag or environment variable wins over the file.
+    #[arg(long, env = "BINCIO_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Warn when the data directory's filesystem has less free space (MiB).
     #[arg(long, default_value_t = 1024)]
     pub min_free_mib: u64,
@@ -87,13 +97,52 @@ impl Finding {
     }
 }
 
+/// Where the instance is: the flags, else what `bincio serve --config`
+/// would use — resolved by the same code (`config_file::apply` and serve's
+/// parser), so doctor checks exactly the store that serve opens.
+fn store_args(args: &DoctorArgs) -> anyhow::Result<StoreArgs> {
+    let Some(config) = &args.config else {
+        return Ok(StoreArgs {
+            data_dir: args
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("./bincio_data")),
+            store: args.store.clone(),
+        });
+    };
+    let mut argv: Vec<std::ffi::OsString> = vec!["bincio".into(), "serve".into()];
+    argv.extend(["--config".into(), config.clone().into_os_string()]);
+    if let Some(d) = &args.data_dir {
+        argv.extend(["--data-dir".into(), d.clone().into_os_string()]);
+    }
+    if let Some(s) = &args.store {
+        argv.extend(["--store".into(), s.into()]);
+    }
+    let applied = crate::config_file::apply(argv).map_err(|e| anyhow::anyhow!(e))?;
+    match Cli::try_parse_from(&applied.args) {
+        Ok(Cli {
+            command: Command::Serve(serve),
+        }) => Ok(serve.store),
+        Ok(_) => bail!(
+            "config file {}: not a serve configuration",
+            config.display()
+        ),
+        Err(e) => bail!(
+            "config file {}: {}",
+            config.display(),
+            e.to_string().lines().next().unwrap_or_default()
+        ),
+    }
+}
+
 pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
+    let store_args = store_args(&args)?;
     let mut found = vec![Finding::ok(format!(
         "bincio {} (schema of this build)",
         env!("CARGO_PKG_VERSION")
     ))];
-    let dir = &args.store.data_dir;
-    let sqlite_path = match &args.store.store {
+    let dir = &store_args.data_dir;
+    let sqlite_path = match &store_args.store {
         None => Some(dir.join("instance.db")),
         Some(u) => u.strip_prefix("sqlite:").map(PathBuf::from),
     };
@@ -104,7 +153,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
             "run `bincio init --handle ADMIN` (or `bincio serve` and use its set-up code), \
              or point --data-dir / --store at the instance",
         )),
-        _ => found.extend(store(&args.store).await),
+        _ => found.extend(store(&store_args).await),
     }
     for f in &found {
         let tag = match f.level {
