@@ -137,10 +137,7 @@ fn store_args(args: &DoctorArgs) -> anyhow::Result<StoreArgs> {
 
 pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
     let store_args = store_args(&args)?;
-    let mut found = vec![Finding::ok(format!(
-        "bincio {} (schema of this build)",
-        env!("CARGO_PKG_VERSION")
-    ))];
+    let mut found = vec![Finding::ok(format!("bincio {}", env!("CARGO_PKG_VERSION")))];
     let dir = &store_args.data_dir;
     let sqlite_path = match &store_args.store {
         None => Some(dir.join("instance.db")),
