@@ -75,6 +75,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: SyncCmd,
     },
+    /// Check an instance (store, schema, disk, key files, settings) and
+    /// print what to fix; exit 1 when something needs fixing.
+    Doctor(crate::commands::doctor::DoctorArgs),
+    /// GET an http:// URL; exit 0 on a 2xx answer (container health checks).
+    Probe(crate::commands::probe::ProbeArgs),
     /// Read or change instance settings.
     Settings {
         #[command(flatten)]

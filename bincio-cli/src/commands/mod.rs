@@ -1,9 +1,11 @@
 //! One module per command.
 
+pub mod doctor;
 pub mod event;
 pub mod extract;
 mod import;
 mod init;
+pub mod probe;
 mod render;
 mod serve;
 mod settings;
@@ -59,6 +61,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
         Command::Sync { store, cmd } => sync_drop::run(&store, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
+        Command::Doctor(a) => doctor::run(a).await,
+        Command::Probe(a) => probe::run(&a),
     }
 }
 
