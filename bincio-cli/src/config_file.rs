@@ -210,6 +210,10 @@ pub fn print(serve: &ArgMatches, applied: &Applied) -> String {
                 continue;
             }
             (_, Some(_)) if is_secret(id) => "\"<redacted>\"".to_owned(),
+            // A store URL may carry a password in its user-info.
+            (_, Some(v)) if id == "store" => {
+                toml::Value::String(crate::commands::doctor::redact(v)).to_string()
+            }
             (_, Some(v)) => toml::Value::String(v.clone()).to_string(),
         };
         out.push_str(&format!("{id} = {value}  # {source}\n"));

@@ -102,7 +102,15 @@ fn the_file_can_come_from_the_environment_and_secrets_from_files() {
         format!("dem_url_file = {:?}\n", secret.to_str().unwrap()),
     )
     .unwrap();
-    let printed = print_config(bincio(dir.path()).env("BINCIO_CONFIG", &cfg), &[]);
+    let printed = print_config(
+        bincio(dir.path()).env("BINCIO_CONFIG", &cfg),
+        &["--store".as_ref(), "mongodb://app:hunter2@db:27017/bincio".as_ref()],
+    );
+    assert_eq!(
+        line(&printed, "store"),
+        "store = \"mongodb://app:***@db:27017/bincio\"  # flag",
+        "a password in the store URL is never printed"
+    );
     assert!(printed.starts_with(&format!("# config file: {}\n", cfg.display())));
     assert_eq!(
         line(&printed, "dem_url"),

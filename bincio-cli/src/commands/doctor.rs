@@ -484,7 +484,8 @@ async fn contents(s: &Stores) -> Vec<Finding> {
 }
 
 /// A store URL without its password (`mongodb://user:pw@host` → `user:***`).
-fn redact(url: &str) -> String {
+/// `url` with the password of its user-info (if any) as `***`.
+pub(crate) fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
