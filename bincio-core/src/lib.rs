@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod model;
 pub mod ratelimit;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};

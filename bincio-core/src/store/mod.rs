@@ -9,11 +9,13 @@
 
 mod activity;
 mod attendee;
+mod connection;
 mod puzzle;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
 pub use attendee::{AttendeeStore, ImportCounts};
+pub use connection::{Connection, ConnectionPatch, ConnectionStore};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use user::{RegisterClaim, RegisterError, UserStore};
 
