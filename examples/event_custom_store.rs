@@ -527,7 +527,8 @@ mod tests {
             let event = Arc::new(MemoryEventStore::default());
             Stores {
                 users: unused.clone(),
-                activities: unused,
+                activities: unused.clone(),
+                connections: unused,
                 attendees: event.clone(),
                 puzzles: event,
                 guard: Some(Arc::new(dir)),

@@ -20,6 +20,7 @@ pub mod athlete;
 pub mod attendees;
 pub mod audit;
 pub mod checkin;
+pub mod connections;
 pub mod puzzles;
 pub mod secrets;
 pub mod users;
@@ -27,7 +28,7 @@ pub mod views;
 
 use std::sync::Arc;
 
-use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, UserStore};
+use bincio_core::store::{ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, UserStore};
 
 /// One fresh, empty, isolated set of stores.
 #[derive(Clone)]
@@ -40,6 +41,8 @@ pub struct Stores {
     pub attendees: Arc<dyn AttendeeStore>,
     /// Puzzle game.
     pub puzzles: Arc<dyn PuzzleStore>,
+    /// Connections to outside sources (Strava).
+    pub connections: Arc<dyn ConnectionStore>,
     /// Resources that must live as long as the stores (a temp dir, a
     /// database to drop); dropped with the last clone.
     pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
@@ -50,13 +53,14 @@ impl Stores {
     /// backends do), with the resources to keep alive.
     pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
     where
-        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore,
+        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + ConnectionStore,
     {
         Stores {
             users: store.clone(),
             activities: store.clone(),
             attendees: store.clone(),
-            puzzles: store,
+            puzzles: store.clone(),
+            connections: store,
             guard: Some(guard),
         }
     }
@@ -103,6 +107,9 @@ macro_rules! conformance_tests {
             athlete::athlete_patch_merges,
             athlete::athlete_concurrent_patches_of_different_keys,
             athlete::athlete_config_lifecycle,
+            connections::connection_patch_merges_and_lifecycle,
+            connections::connection_concurrent_patches_of_different_fields,
+            connections::connection_oauth_state_is_single_use,
             activities::activity_insert_get_and_dedup,
             activities::activity_concurrent_duplicate_upload,
             activities::activity_tracks_roundtrip,

@@ -135,6 +135,7 @@ impl UserStore for SqliteStore {
                 "DELETE FROM reset_codes WHERE handle = ?1 OR created_by = ?1",
                 "DELETE FROM user_prefs WHERE handle = ?1",
                 "DELETE FROM athlete_config WHERE handle = ?1",
+                "DELETE FROM connections WHERE handle = ?1",
                 "DELETE FROM invites WHERE created_by = ?1",
                 "UPDATE invites SET used_by = NULL WHERE used_by = ?1",
             ] {
