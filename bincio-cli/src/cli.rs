@@ -68,6 +68,13 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ImportCmd,
     },
+    /// Sync activities from outside sources.
+    Sync {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        cmd: SyncCmd,
+    },
     /// Read or change instance settings.
     Settings {
         #[command(flatten)]
@@ -177,6 +184,29 @@ pub struct ServeArgs {
     /// where every connection comes from the proxy]
     #[arg(long, env = "BINCIO_MAX_CONNECTIONS_PER_CLIENT")]
     pub max_connections_per_client: Option<u64>,
+    #[command(flatten)]
+    pub strava: StravaArgs,
+    /// Seconds between background Strava syncs of every connected member
+    /// (in turn). 0 = no background sync.
+    #[arg(long, env = "BINCIO_SYNC_INTERVAL", default_value_t = 0)]
+    pub sync_interval: u64,
+}
+
+/// The Strava app and hosts (`bincio serve`, `bincio sync strava`).
+#[derive(Args, Debug, Clone)]
+pub struct StravaArgs {
+    /// Client id of the instance's Strava app (members may bring their own).
+    #[arg(long, env = "STRAVA_CLIENT_ID")]
+    pub strava_client_id: Option<String>,
+    /// Client secret of the instance's Strava app.
+    #[arg(long, env = "STRAVA_CLIENT_SECRET", hide_env_values = true)]
+    pub strava_client_secret: Option<String>,
+    /// Strava's OAuth base URL.
+    #[arg(long, env = "BINCIO_STRAVA_OAUTH_BASE", default_value = bincio_strava::OAUTH_BASE)]
+    pub strava_oauth_base: String,
+    /// Strava's API base URL (Strava moves it to https://api-v3.strava.com in 2027).
+    #[arg(long, env = "BINCIO_STRAVA_API_BASE", default_value = bincio_strava::API_BASE)]
+    pub strava_api_base: String,
 }
 
 impl ServeArgs {
@@ -226,6 +256,22 @@ pub enum UsersCmd {
     SetRole { handle: String, role: String },
     /// Delete an account and its sessions, invites and prefs.
     Delete { handle: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCmd {
+    /// Sync one member's Strava activities now (they must have connected
+    /// Strava on the settings page).
+    Strava {
+        /// The member.
+        #[arg(long)]
+        handle: String,
+        /// Public base URL (the OAuth redirect of the instance's app).
+        #[arg(long, env = "BINCIO_PUBLIC_URL", default_value = "http://127.0.0.1:4041")]
+        public_url: String,
+        #[command(flatten)]
+        strava: StravaArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]

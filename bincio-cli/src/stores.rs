@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, UserStore};
+use bincio_core::store::{ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, UserStore};
 
 use crate::cli::StoreArgs;
 
@@ -15,18 +15,20 @@ pub struct Stores {
     pub activities: Arc<dyn ActivityStore>,
     pub attendees: Arc<dyn AttendeeStore>,
     pub puzzles: Arc<dyn PuzzleStore>,
+    pub connections: Arc<dyn ConnectionStore>,
 }
 
 fn all<S>(s: S) -> Stores
 where
-    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore,
+    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + ConnectionStore,
 {
     let s = Arc::new(s);
     Stores {
         users: s.clone(),
         activities: s.clone(),
         attendees: s.clone(),
-        puzzles: s,
+        puzzles: s.clone(),
+        connections: s,
     }
 }
 

@@ -56,6 +56,8 @@ use crate::error::ErrorBody;
         (name = "storage", description = "The owner's storage"),
         (name = "athlete", description = "The owner's athlete config and `athlete.json`"),
         (name = "uploads", description = "Activity files in (progress as server-sent events)"),
+        (name = "strava", description = "Strava sync: connect (OAuth), sync (progress as \
+            server-sent events), reset, disconnect, the member's own app credentials"),
         (name = "data", description = "The live BAS tree, privacy applied per viewer"),
         (name = "health", description = "Liveness"),
         (name = "docs", description = "This document and its viewers"),

@@ -7,6 +7,7 @@ mod init;
 mod render;
 mod serve;
 mod settings;
+pub(crate) mod sync;
 mod users;
 
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
+        Command::Sync { store, cmd } => sync::run(&store, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
     }
 }

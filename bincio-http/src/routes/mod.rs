@@ -20,6 +20,7 @@ mod health;
 mod images;
 mod me;
 mod storage;
+pub(crate) mod strava;
 pub(crate) mod upload;
 mod upload_json;
 
@@ -78,6 +79,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(athlete::router())
         .merge(upload::router())
         .merge(upload_json::router())
+        .merge(strava::router())
         .merge(data::router())
         .merge(docs::router())
 }

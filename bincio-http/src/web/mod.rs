@@ -46,6 +46,7 @@ pub use pages::event::import::StagedImports;
 use crate::AppState;
 use pages::{
     account, activity, admin, athlete, community, event, feed, invites, join, prefs, session,
+    settings_strava,
     stats, upload,
 };
 
@@ -174,6 +175,9 @@ pub(crate) fn router(state: AppState) -> Router {
             post(account::delete_activities),
         )
         .route("/settings/delete-account", post(account::delete_account))
+        .route("/settings/strava/connect", post(settings_strava::connect))
+        .route("/settings/strava/sync", post(settings_strava::sync))
+        .route("/settings/strava/disconnect", post(settings_strava::disconnect))
         .route("/admin/", get(admin::show))
         .route("/admin/settings", post(admin::save_settings))
         .route("/admin/jobs/", get(admin::jobs))

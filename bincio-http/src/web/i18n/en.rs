@@ -416,5 +416,22 @@ pub(crate) const EN: Strings = Strings {
 
     card_no_map: "No map: recorded without GPS, or its route is not shared.",
 
+    strava_title: "Strava",
+    strava_intro: "Connect your Strava account and your activities arrive here by themselves.",
+    strava_not_configured: "Strava is not configured on this server.",
+    strava_not_connected: "Not connected.",
+    strava_connected_as: "Connected as {}.",
+    strava_last_sync: "Last sync",
+    strava_next_sync: "Next sync",
+    strava_paused_until: "Paused by Strava's rate limit until",
+    strava_last_error: "Problem",
+    strava_never: "never",
+    strava_syncing: "A sync is running…",
+    strava_connect: "Connect with Strava",
+    strava_sync_now: "Sync now",
+    strava_disconnect: "Disconnect",
+    strava_link_expired: "That Strava link expired or was already used; connect again.",
+    strava_connect_failed: "Strava did not accept the connection; try again.",
+
     core: &[],
 };

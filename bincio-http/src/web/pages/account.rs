@@ -53,6 +53,7 @@ struct SettingsPage<'a> {
     originals_pw: Field,
     activities_pw: Field,
     account_pw: Field,
+    strava: Option<super::settings_strava::StravaCard>,
 }
 
 fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
@@ -61,13 +62,34 @@ fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
         .error(e)
 }
 
+/// The settings page with the Strava card's link to Strava (after its
+/// connect form).
+pub(crate) async fn render(c: &Ctx, user: &User, authorize_url: Option<String>) -> Response {
+    page_with(c, user, StatusCode::OK, Errors::default(), None, authorize_url).await
+}
+
 async fn page(
+    c: &Ctx,
+    user: &User,
+    status: StatusCode,
+    e: Errors,
+    display_value: Option<&str>,
+) -> Response {
+    page_with(c, user, status, e, display_value, None).await
+}
+
+async fn page_with(
     c: &Ctx,
     user: &User,
     status: StatusCode,
     mut e: Errors,
     display_value: Option<&str>,
+    authorize_url: Option<String>,
 ) -> Response {
+    let strava = match super::settings_strava::card(c, user, authorize_url).await {
+        Ok(s) => s,
+        Err(e) => return c.fail(e),
+    };
     let (prefs, usage) = match (
         c.st.accounts().prefs(user).await,
         c.st.activities().storage(&user.handle).await,
@@ -127,6 +149,7 @@ async fn page(
         originals_pw: danger_pw("originals-password", c, e.originals.take()),
         activities_pw: danger_pw("activities-password", c, e.activities.take()),
         account_pw: danger_pw("account-password", c, e.account.take()),
+        strava,
     };
     html(c, status, &page)
 }

@@ -4,6 +4,7 @@
 //! page with the errors next to their fields.
 
 pub(crate) mod account;
+pub(crate) mod settings_strava;
 pub(crate) mod activity;
 pub(crate) mod admin;
 pub(crate) mod athlete;
