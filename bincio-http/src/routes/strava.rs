@@ -84,7 +84,7 @@ pub(crate) async fn auth_url(
 /// page shows why).
 #[utoipa::path(get, path = "/api/strava/callback", tag = "strava",
     params(CallbackQuery),
-    responses((status = 303, description = "to `/settings/?strava=<outcome>`")))]
+    responses((status = 303, description = "to `/settings/?strava=<outcome>`", body = CallbackBody)))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn callback(
     State(st): State<AppState>,
@@ -96,7 +96,17 @@ pub(crate) async fn callback(
         _ => strava::ConnectOutcome::BadState,
     };
     let to = format!("/settings/?strava={}", outcome.as_str());
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
+    let body = CallbackBody {
+        strava: outcome.as_str(),
+    };
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)], Json(body)).into_response())
+}
+
+/// The body next to the callback's redirect (browsers follow `Location`).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct CallbackBody {
+    /// `connected`, `denied`, `scope`, `expired` or `error`.
+    strava: &'static str,
 }
 
 /// Sync now; answers when done (a job in `/api/admin/jobs` meanwhile).
@@ -122,7 +132,8 @@ pub(crate) async fn sync(
 /// {until,message}`, then `done {imported,updated,skipped,error_count,
 /// errors}` or `error {message}`. The sync goes on if the client leaves.
 #[utoipa::path(get, path = "/api/strava/sync/stream", tag = "strava",
-    responses((status = 200, description = "`text/event-stream` of SyncEvent", body = SyncEvent)))]
+    responses((status = 200, description = "Server-sent events", body = SyncEvent, content_type = "text/event-stream"),
+        (status = 400, description = "Not connected", body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub(crate) async fn sync_stream(
     State(st): State<AppState>,
