@@ -35,7 +35,12 @@ pub type Guard = Box<dyn std::any::Any + Send + Sync>;
 pub async fn stores(
     backend: Backend,
     test: &str,
-) -> Option<(Arc<dyn UserStore>, Arc<dyn ActivityStore>, Guard)> {
+) -> Option<(
+    Arc<dyn UserStore>,
+    Arc<dyn ActivityStore>,
+    Arc<dyn bincio_core::store::ConnectionStore>,
+    Guard,
+)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -43,7 +48,7 @@ pub async fn stores(
                 bincio_store_sqlite::SqliteStore::open(dir.path().join("instance.db"))
                     .expect("open sqlite"),
             );
-            Some((s.clone(), s, Box::new(dir)))
+            Some((s.clone(), s.clone(), s, Box::new(dir)))
         }
         Backend::Mongo => {
             let base = bincio_store_mongo::testkit::base_url(test)?;
@@ -53,7 +58,7 @@ pub async fn stores(
                     .await
                     .unwrap_or_else(|e| panic!("connect to {base}: {e}")),
             );
-            Some((s.clone(), s, Box::new(guard)))
+            Some((s.clone(), s.clone(), s, Box::new(guard)))
         }
     }
 }
@@ -64,6 +69,10 @@ pub struct App {
     pub state: AppState,
     pub accounts: Accounts,
     pub activities: Activities,
+    /// The user store.
+    pub users: Arc<dyn UserStore>,
+    /// Connections to outside sources (for the Strava card).
+    pub connections: Arc<dyn bincio_core::store::ConnectionStore>,
     _guard: Guard,
 }
 
@@ -83,16 +92,18 @@ impl App {
 
     /// A fresh app with `config`.
     pub async fn with_config(backend: Backend, test: &str, config: HttpConfig) -> Option<Self> {
-        let (users, acts, guard) = stores(backend, test).await?;
+        let (users, acts, connections, guard) = stores(backend, test).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let accounts = Accounts::new(users.clone(), clock.clone());
-        let activities = Activities::new(acts, users, clock);
+        let activities = Activities::new(acts, users.clone(), clock);
         let state = AppState::new(accounts.clone(), activities.clone(), config);
         Some(Self {
             router: bincio_http::router(state.clone()),
             state,
             accounts,
             activities,
+            users,
+            connections,
             _guard: guard,
         })
     }
