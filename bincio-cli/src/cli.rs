@@ -267,7 +267,11 @@ pub enum SyncCmd {
         #[arg(long)]
         handle: String,
         /// Public base URL (the OAuth redirect of the instance's app).
-        #[arg(long, env = "BINCIO_PUBLIC_URL", default_value = "http://127.0.0.1:4041")]
+        #[arg(
+            long,
+            env = "BINCIO_PUBLIC_URL",
+            default_value = "http://127.0.0.1:4041"
+        )]
         public_url: String,
         #[command(flatten)]
         strava: StravaArgs,

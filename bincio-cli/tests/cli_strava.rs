@@ -72,7 +72,9 @@ async fn sync_strava_imports_once() {
             .await
             .unwrap();
         let svc = StravaSync::new(
-            Arc::new(bincio_strava::HttpStravaApi::new(&fake.oauth_base(), &fake.api_base()).unwrap()),
+            Arc::new(
+                bincio_strava::HttpStravaApi::new(&fake.oauth_base(), &fake.api_base()).unwrap(),
+            ),
             store.clone(),
             store.clone(),
             Activities::new(store.clone(), store.clone(), clock.clone()),
@@ -110,13 +112,21 @@ async fn sync_strava_imports_once() {
     fake.add_manual(20, "CLI manual", now - 3600);
 
     let out = run(sync(dir.path(), &fake, "alice", true)).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("4 imported, 0 updated, 0 already up to date, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("4 imported, 0 updated, 0 already up to date, 0 failed"),
+        "{stdout}"
+    );
 
     let out = run(sync(dir.path(), &fake, "alice", true)).await;
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 imported, 0 updated, 4 already up to date"));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("0 imported, 0 updated, 4 already up to date"));
 
     let store = SqliteStore::open(dir.path().join("instance.db")).unwrap();
     let recs = bincio_core::store::ActivityStore::summaries(

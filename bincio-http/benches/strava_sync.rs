@@ -58,7 +58,12 @@ fn main() {
         fake.set_overall_limit([u32::MAX / 2, u32::MAX / 2]);
         fake.set_read_limit([u32::MAX / 2, u32::MAX / 2]);
         for k in 0..N {
-            fake.add_ride(k + 1, &format!("Ride {k}"), t0 - 2000 * 3600 + k * 3600, POINTS);
+            fake.add_ride(
+                k + 1,
+                &format!("Ride {k}"),
+                t0 - 2000 * 3600 + k * 3600,
+                POINTS,
+            );
         }
         let api = HttpStravaApi::new(&fake.oauth_base(), &fake.api_base()).expect("api");
         let keys = Arc::new(KeyRing::in_data_dir(dir.path()));
@@ -77,7 +82,7 @@ fn main() {
             ),
         );
         // Connect through the fake's OAuth, as a member would.
-        connect(&svc, &fake, &*store).await;
+        connect(&svc, &fake, &store).await;
         let (wall, cpu) = (Instant::now(), cpu_s());
         let report = svc.sync("alice", &mut |_| {}).await.expect("sync");
         let (secs, cpu) = (wall.elapsed().as_secs_f64(), cpu_s() - cpu);

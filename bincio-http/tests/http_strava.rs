@@ -109,7 +109,11 @@ impl Strava {
     }
 
     async fn status(&self, who: &str) -> Value {
-        self.app.get("/api/strava/status", Some(who)).await.ok().clone()
+        self.app
+            .get("/api/strava/status", Some(who))
+            .await
+            .ok()
+            .clone()
     }
 
     /// Ask for a link, let the fake decide, follow the callback.
@@ -131,7 +135,13 @@ impl Strava {
 
     async fn sync(&self, who: &str) -> Resp {
         self.app
-            .send_bytes(Method::POST, "/api/strava/sync", "application/json", vec![], Some(who))
+            .send_bytes(
+                Method::POST,
+                "/api/strava/sync",
+                "application/json",
+                vec![],
+                Some(who),
+            )
             .await
     }
 
@@ -161,17 +171,26 @@ fn outcome(r: &Resp) -> &str {
 async fn strava_connect_approve_deny_scope(b: &dyn Backend) {
     let s = Strava::new(b).await;
     let st = s.status(&s.alice).await;
-    assert_eq!((st["configured"].clone(), st["connected"].clone()), (json!(true), json!(false)));
+    assert_eq!(
+        (st["configured"].clone(), st["connected"].clone()),
+        (json!(true), json!(false))
+    );
 
     let r = s.round_trip(&s.alice, |u| s.fake.deny(u)).await;
     assert_eq!(outcome(&r), "/settings/?strava=denied");
-    assert_eq!(s.status(&s.alice).await["last_error"], json!("You declined access at Strava"));
+    assert_eq!(
+        s.status(&s.alice).await["last_error"],
+        json!("You declined access at Strava")
+    );
 
     let r = s.round_trip(&s.alice, |u| s.fake.approve(u, "read")).await;
     assert_eq!(outcome(&r), "/settings/?strava=scope");
     let st = s.status(&s.alice).await;
     assert_eq!(st["connected"], json!(false));
-    assert!(st["last_error"].as_str().unwrap().contains("without permission to read activities"));
+    assert!(st["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("without permission to read activities"));
 
     // A link used by another session (bob's) or used twice does nothing.
     let url = s.app.get("/api/strava/auth-url", Some(&s.alice)).await.ok()["url"]
@@ -179,11 +198,20 @@ async fn strava_connect_approve_deny_scope(b: &dyn Backend) {
         .unwrap()
         .to_owned();
     let back = s.fake.approve(&url, "read,activity:read_all");
-    assert_eq!(outcome(&s.app.get(&back, Some(&s.bob)).await), "/settings/?strava=expired");
-    assert_eq!(outcome(&s.app.get(&back, None).await), "/settings/?strava=expired");
+    assert_eq!(
+        outcome(&s.app.get(&back, Some(&s.bob)).await),
+        "/settings/?strava=expired"
+    );
+    assert_eq!(
+        outcome(&s.app.get(&back, None).await),
+        "/settings/?strava=expired"
+    );
     // … and expires after 10 minutes.
     s.app.clock.advance(601);
-    assert_eq!(outcome(&s.app.get(&back, Some(&s.alice)).await), "/settings/?strava=expired");
+    assert_eq!(
+        outcome(&s.app.get(&back, Some(&s.alice)).await),
+        "/settings/?strava=expired"
+    );
 
     s.connect(&s.alice).await;
     let st = s.status(&s.alice).await;
@@ -202,15 +230,22 @@ async fn strava_pages_overlap_rename_manual(b: &dyn Backend) {
     let s = Strava::new(b).await;
     s.connect(&s.alice).await;
     let r = s.synced(&s.alice).await;
-    assert_eq!(r, json!({"imported": 0, "updated": 0, "skipped": 0, "error_count": 0, "errors": []}));
+    assert_eq!(
+        r,
+        json!({"imported": 0, "updated": 0, "skipped": 0, "error_count": 0, "errors": []})
+    );
 
     // 200 rides: exactly one full page (then an empty one).
     let start = T0 - 400 * DAY;
     for k in 0..200 {
-        s.fake.add_ride(1000 + k, &format!("Ride {k}"), start + k * DAY, 20);
+        s.fake
+            .add_ride(1000 + k, &format!("Ride {k}"), start + k * DAY, 20);
     }
     let r = s.synced(&s.alice).await;
-    assert_eq!((r["imported"].clone(), r["error_count"].clone()), (json!(200), json!(0)));
+    assert_eq!(
+        (r["imported"].clone(), r["error_count"].clone()),
+        (json!(200), json!(0))
+    );
     assert_eq!(s.activities("alice").await.len(), 200);
 
     // 201 listed (a hard reset lists everything): 200 skipped, the new one
@@ -218,11 +253,19 @@ async fn strava_pages_overlap_rename_manual(b: &dyn Backend) {
     s.fake.add_ride(2000, "Ride 201", start + 201 * DAY, 20);
     let r = s
         .app
-        .json(Method::POST, "/api/strava/reset", json!({"mode": "hard"}), Some(&s.alice))
+        .json(
+            Method::POST,
+            "/api/strava/reset",
+            json!({"mode": "hard"}),
+            Some(&s.alice),
+        )
         .await;
     assert_eq!(r.ok()["last_sync_at"], Value::Null);
     let r = s.synced(&s.alice).await;
-    assert_eq!((r["imported"].clone(), r["skipped"].clone()), (json!(1), json!(200)));
+    assert_eq!(
+        (r["imported"].clone(), r["skipped"].clone()),
+        (json!(1), json!(200))
+    );
 
     // The documents: detail, streams, laps, gear, description.
     let recs = s.activities("alice").await;
@@ -238,31 +281,50 @@ async fn strava_pages_overlap_rename_manual(b: &dyn Backend) {
     assert_eq!(d["strava_id"], json!("2000"));
     assert_eq!(d["source"], json!("strava"));
     assert_eq!(d["laps"].as_array().unwrap().len(), 1);
-    assert_eq!(d["avg_power_w"].as_i64().is_some(), true);
+    assert!(d["avg_power_w"].as_i64().is_some());
     assert!(s
         .app
-        .get(&format!("/api/activity/{}/timeseries", newest.id), Some(&s.alice))
+        .get(
+            &format!("/api/activity/{}/timeseries", newest.id),
+            Some(&s.alice)
+        )
         .await
         .status
         .is_success());
 
     // A late upload (started 3 days before the newest) is caught by the
     // overlap; a manual activity keeps its summary figures.
-    s.fake.add_ride(2001, "Late one", start + 198 * DAY + 3600, 20);
-    s.fake.add_manual(2002, "Treadmill", start + 201 * DAY + 7200);
+    s.fake
+        .add_ride(2001, "Late one", start + 198 * DAY + 3600, 20);
+    s.fake
+        .add_manual(2002, "Treadmill", start + 201 * DAY + 7200);
     let r = s.synced(&s.alice).await;
     assert_eq!(r["imported"], json!(2), "{r}");
     let recs = s.activities("alice").await;
     assert_eq!(recs.len(), 203);
-    let manual = recs.iter().find(|r| r.summary["title"] == json!("Treadmill")).unwrap();
+    let manual = recs
+        .iter()
+        .find(|r| r.summary["title"] == json!("Treadmill"))
+        .unwrap();
     assert_eq!(manual.distance_m, Some(12_000.0));
     assert_eq!(manual.summary["moving_time_s"], json!(1800));
-    assert!(s.app.stores.activities.get_tracks("alice", &manual.id).await.unwrap().is_some());
+    assert!(s
+        .app
+        .stores
+        .activities
+        .get_tracks("alice", &manual.id)
+        .await
+        .unwrap()
+        .is_some());
 
     // A rename updates in place: same id, new title, no new activity.
     s.fake.rename(2000, "Ride 201 (renamed)");
     let r = s.synced(&s.alice).await;
-    assert_eq!((r["updated"].clone(), r["imported"].clone()), (json!(1), json!(0)), "{r}");
+    assert_eq!(
+        (r["updated"].clone(), r["imported"].clone()),
+        (json!(1), json!(0)),
+        "{r}"
+    );
     let again = s.activities("alice").await;
     assert_eq!(again.len(), 203);
     let renamed = again.iter().find(|r| r.id == newest.id).unwrap();
@@ -282,7 +344,12 @@ async fn strava_tokens_rotate_revoke_and_stay_secret(b: &dyn Backend) {
     // expiry refreshes again.
     for round in 1..=2 {
         s.app.clock.advance(6 * 3600 + 60);
-        s.fake.add_ride(1 + round, &format!("Next {round}"), s.app.clock.unix() - 3600, 30);
+        s.fake.add_ride(
+            1 + round,
+            &format!("Next {round}"),
+            s.app.clock.unix() - 3600,
+            30,
+        );
         let r = s.synced(&s.alice).await;
         assert_eq!(r["imported"], json!(1), "{r}");
         assert_eq!(s.fake.refreshes(), round as u32);
@@ -301,7 +368,10 @@ async fn strava_tokens_rotate_revoke_and_stay_secret(b: &dyn Backend) {
         .await;
     r.ok();
     let r = s.app.get("/api/me/strava-credentials", Some(&s.bob)).await;
-    assert_eq!(r.ok().clone(), json!({"own": true, "client_id": "777", "instance": true}));
+    assert_eq!(
+        r.ok().clone(),
+        json!({"own": true, "client_id": "777", "instance": true})
+    );
     let bad = s
         .app
         .json(
@@ -320,7 +390,14 @@ async fn strava_tokens_rotate_revoke_and_stay_secret(b: &dyn Backend) {
     secrets.push("member-secret-abc".into());
     let mut haystacks: Vec<(String, Vec<u8>)> = Vec::new();
     for h in ["alice", "bob"] {
-        let c = s.app.stores.connections.get_connection(h, "strava").await.unwrap().unwrap();
+        let c = s
+            .app
+            .stores
+            .connections
+            .get_connection(h, "strava")
+            .await
+            .unwrap()
+            .unwrap();
         haystacks.push((format!("{h} record"), format!("{c:?}").into_bytes()));
         for b in [c.tokens, c.credentials].into_iter().flatten() {
             haystacks.push((format!("{h} blob"), b));
@@ -359,13 +436,17 @@ async fn strava_tokens_rotate_revoke_and_stay_secret(b: &dyn Backend) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     // Revoked at Strava: the sync stops with a clear message and the
     // connection shows as disconnected.
     s.fake.revoke();
-    s.fake.add_ride(9, "After revoke", s.app.clock.unix() - 60, 30);
+    s.fake
+        .add_ride(9, "After revoke", s.app.clock.unix() - 60, 30);
     let r = s.sync(&s.alice).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     let st = s.status(&s.alice).await;
@@ -376,7 +457,13 @@ async fn strava_tokens_rotate_revoke_and_stay_secret(b: &dyn Backend) {
     s.connect(&s.alice).await;
     let r = s
         .app
-        .send_bytes(Method::POST, "/api/strava/disconnect", "application/json", vec![], Some(&s.alice))
+        .send_bytes(
+            Method::POST,
+            "/api/strava/disconnect",
+            "application/json",
+            vec![],
+            Some(&s.alice),
+        )
         .await;
     r.ok();
     assert_eq!(s.fake.deauthorized(), 1);
@@ -403,17 +490,29 @@ async fn strava_rate_limit_pause_and_retry(b: &dyn Backend) {
     s.fake.add_ride(3, "New", T0 - DAY, 20);
     s.fake.fail_once(2);
     let r = s.synced(&s.alice).await;
-    assert_eq!((r["imported"].clone(), r["error_count"].clone()), (json!(2), json!(1)), "{r}");
-    assert!(s.status(&s.alice).await["last_error"].as_str().unwrap().contains("retried"));
+    assert_eq!(
+        (r["imported"].clone(), r["error_count"].clone()),
+        (json!(2), json!(1)),
+        "{r}"
+    );
+    assert!(s.status(&s.alice).await["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("retried"));
     let r = s.synced(&s.alice).await;
-    assert_eq!((r["imported"].clone(), r["skipped"].clone()), (json!(1), json!(2)), "{r}");
+    assert_eq!(
+        (r["imported"].clone(), r["skipped"].clone()),
+        (json!(1), json!(2)),
+        "{r}"
+    );
     assert_eq!(s.status(&s.alice).await["last_error"], Value::Null);
 
     // Near the 15-minute read limit, then a 429: the sync pauses, says so
     // (status, job, stream), and resumes when the window resets.
     s.fake.set_read_limit([8, 1000]);
     for k in 0..6 {
-        s.fake.add_ride(10 + k, &format!("Batch {k}"), T0 - 3600 + k * 60, 20);
+        s.fake
+            .add_ride(10 + k, &format!("Batch {k}"), T0 - 3600 + k * 60, 20);
     }
     let bg = {
         let s = s.clone();
@@ -438,7 +537,10 @@ async fn strava_rate_limit_pause_and_retry(b: &dyn Backend) {
     let admin = s.app.login("admin", "admin-password").await;
     let jobs = s.app.get("/api/admin/jobs", Some(&admin)).await;
     let text = jobs.ok().to_string();
-    assert!(text.contains("strava-sync") && text.contains("paused until"), "{text}");
+    assert!(
+        text.contains("strava-sync") && text.contains("paused until"),
+        "{text}"
+    );
     // Another process of the same app spends the next window too: a 429.
     s.app.clock.set(until);
     s.fake.spend_reads(8);
@@ -467,7 +569,8 @@ async fn strava_racing_syncs_do_not_duplicate(b: &dyn Backend) {
     let s = Strava::new(b).await;
     s.connect(&s.alice).await;
     for k in 0..12 {
-        s.fake.add_ride(100 + k, &format!("R{k}"), T0 - DAY + k * 600, 20);
+        s.fake
+            .add_ride(100 + k, &format!("R{k}"), T0 - DAY + k * 600, 20);
     }
     // Two processes (two services over the same stores and key).
     let one = service(&s.app, &s.fake, s.data.path());

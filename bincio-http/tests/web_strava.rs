@@ -41,20 +41,36 @@ async fn strava_card_connect_sync_disconnect(b: Backend) {
     let mut alice = app.logged_in("alice").await;
     let p = alice.get("/settings/").await;
     assert_eq!(p.status, StatusCode::OK);
-    assert!(p.body.contains(r#"id="h-strava""#) && p.body.contains("Not connected."), "{}", p.body);
+    assert!(
+        p.body.contains(r#"id="h-strava""#) && p.body.contains("Not connected."),
+        "{}",
+        p.body
+    );
 
     // Without the form token: refused, nothing armed.
     let r = alice.post("/settings/strava/connect", &[], &[]).await;
     assert!(r.status.is_client_error(), "{}", r.status);
-    let c = app.connections.get_connection("alice", "strava").await.unwrap();
+    let c = app
+        .connections
+        .get_connection("alice", "strava")
+        .await
+        .unwrap();
     assert!(c.is_none_or(|c| c.oauth_state.is_none()));
 
-    let p = alice.submit("/settings/", "/settings/strava/connect", &[]).await;
+    let p = alice
+        .submit("/settings/", "/settings/strava/connect", &[])
+        .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
-    let start = p.body.find(&format!("href=\"{}", fake.oauth_base())).expect("link to Strava") + 6;
+    let start = p
+        .body
+        .find(&format!("href=\"{}", fake.oauth_base()))
+        .expect("link to Strava")
+        + 6;
     let end = start + p.body[start..].find('"').unwrap();
     let link = unescape(&p.body[start..end]);
-    let back = alice.get(&fake.approve(&link, "read,activity:read_all")).await;
+    let back = alice
+        .get(&fake.approve(&link, "read,activity:read_all"))
+        .await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
     assert_eq!(back.location(), "/settings/?strava=connected");
     let p = alice.get("/settings/").await;
@@ -62,7 +78,9 @@ async fn strava_card_connect_sync_disconnect(b: Backend) {
     assert!(p.body.contains("never"));
 
     fake.add_ride(77, "Card ride", clock.unix() - 7200, 40);
-    let r = alice.submit("/settings/", "/settings/strava/sync", &[]).await;
+    let r = alice
+        .submit("/settings/", "/settings/strava/sync", &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let mut synced = false;
     for _ in 0..300 {
@@ -86,10 +104,16 @@ async fn strava_card_connect_sync_disconnect(b: Backend) {
     }
     assert!(synced, "the sync ran and the card shows its time");
 
-    let r = alice.submit("/settings/", "/settings/strava/disconnect", &[]).await;
+    let r = alice
+        .submit("/settings/", "/settings/strava/disconnect", &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(fake.deauthorized(), 1);
-    assert!(alice.get("/settings/").await.body.contains("Not connected."));
+    assert!(alice
+        .get("/settings/")
+        .await
+        .body
+        .contains("Not connected."));
 }
 
 /// HTML attribute text back to the URL (`&amp;`, `&#xHH;`, `&#NN;`).
@@ -105,7 +129,9 @@ fn unescape(s: &str) -> String {
             "quot" => Some('"'),
             "lt" => Some('<'),
             "gt" => Some('>'),
-            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
             e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
             _ => None,
         };

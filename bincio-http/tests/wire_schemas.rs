@@ -297,8 +297,13 @@ async fn app_bodies_match_their_schemas() {
     )
     .await;
     c.json(Method::POST, "/api/strava/sync", json!({}), u).await;
-    c.json(Method::POST, "/api/strava/reset", json!({"mode": "soft"}), u)
-        .await;
+    c.json(
+        Method::POST,
+        "/api/strava/reset",
+        json!({"mode": "soft"}),
+        u,
+    )
+    .await;
     let url = c.get("/api/strava/auth-url", u).await.json["url"]
         .as_str()
         .expect("url")
@@ -309,9 +314,15 @@ async fn app_bodies_match_their_schemas() {
     f.strava.add_ride(1, "Wire ride", 1_700_000_000, 30);
     c.json(Method::POST, "/api/strava/sync", json!({}), u).await;
     c.get("/api/strava/sync/stream", u).await;
-    c.json(Method::POST, "/api/strava/reset", json!({"mode": "hard"}), u)
+    c.json(
+        Method::POST,
+        "/api/strava/reset",
+        json!({"mode": "hard"}),
+        u,
+    )
+    .await;
+    c.json(Method::POST, "/api/strava/disconnect", json!({}), u)
         .await;
-    c.json(Method::POST, "/api/strava/disconnect", json!({}), u).await;
     c.json(Method::DELETE, "/api/me/strava-credentials", json!({}), u)
         .await;
     c.json(

@@ -102,7 +102,10 @@ pub async fn connection_patch_merges_and_lifecycle(b: &dyn Backend) {
         .unwrap();
     assert_eq!(cleared.tokens, None);
     assert_eq!(cleared.last_error, None);
-    assert_eq!((cleared.oauth_state, cleared.oauth_state_expires), (None, None));
+    assert_eq!(
+        (cleared.oauth_state, cleared.oauth_state_expires),
+        (None, None)
+    );
     assert_eq!(cleared.cursor, Some(1_700_000_000));
     assert_eq!(c.get_connection("alice", "other").await.unwrap(), None);
 
@@ -200,8 +203,16 @@ pub async fn connection_oauth_state_is_single_use(b: &dyn Backend) {
     c.patch_connection("alice", "strava", &arm(100), 1)
         .await
         .unwrap();
-    assert!(!c.take_oauth_state("alice", "strava", "other", 50).await.unwrap());
-    assert!(!c.take_oauth_state("alice", "strava", "h", 100).await.unwrap(), "expired");
+    assert!(!c
+        .take_oauth_state("alice", "strava", "other", 50)
+        .await
+        .unwrap());
+    assert!(
+        !c.take_oauth_state("alice", "strava", "h", 100)
+            .await
+            .unwrap(),
+        "expired"
+    );
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let c = c.clone();

@@ -76,15 +76,24 @@ fn update_of(p: &ConnectionPatch) -> (Document, Document) {
         None => {}
     };
     put("athlete_id", p.athlete_id.map(|o| o.map(Bson::Int64)));
-    put("athlete_name", p.athlete_name.clone().map(|o| o.map(Bson::String)));
+    put(
+        "athlete_name",
+        p.athlete_name.clone().map(|o| o.map(Bson::String)),
+    );
     put("scopes", p.scopes.clone().map(|o| o.map(Bson::String)));
     put("tokens", p.tokens.as_ref().map(|o| o.as_deref().map(bin)));
-    put("credentials", p.credentials.as_ref().map(|o| o.as_deref().map(bin)));
+    put(
+        "credentials",
+        p.credentials.as_ref().map(|o| o.as_deref().map(bin)),
+    );
     put("cursor", p.cursor.map(|o| o.map(Bson::Int64)));
     put("last_sync", p.last_sync.map(|o| o.map(Bson::Int64)));
     put("next_sync", p.next_sync.map(|o| o.map(Bson::Int64)));
     put("paused_until", p.paused_until.map(|o| o.map(Bson::Int64)));
-    put("last_error", p.last_error.clone().map(|o| o.map(Bson::String)));
+    put(
+        "last_error",
+        p.last_error.clone().map(|o| o.map(Bson::String)),
+    );
     match &p.oauth_state {
         Some(Some((h, e))) => {
             set.insert("oauth_state", h.clone());
@@ -160,9 +169,8 @@ impl ConnectionStore for MongoStore {
                 .await
             {
                 Ok(d) => {
-                    break d.ok_or_else(|| {
-                        StoreError::Backend("upsert returned no document".into())
-                    })?
+                    break d
+                        .ok_or_else(|| StoreError::Backend("upsert returned no document".into()))?
                 }
                 Err(e) if tries < 5 && (is_duplicate_key(&e) || has_code(&e, 112)) => continue,
                 Err(e) => return Err(backend(e)),

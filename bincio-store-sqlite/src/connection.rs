@@ -119,7 +119,11 @@ impl ConnectionStore for SqliteStore {
         state_hash: &str,
         now: i64,
     ) -> StoreResult<bool> {
-        let (h, p, s) = (handle.to_owned(), provider.to_owned(), state_hash.to_owned());
+        let (h, p, s) = (
+            handle.to_owned(),
+            provider.to_owned(),
+            state_hash.to_owned(),
+        );
         self.write(move |tx| {
             tx.execute(
                 "UPDATE connections SET oauth_state = NULL, oauth_state_expires = NULL

@@ -104,11 +104,7 @@ impl FakeStrava {
             .await
             .expect("bind the fake Strava");
         let base = format!("http://{}", listener.local_addr().expect("local addr"));
-        let fake = Self {
-            base,
-            inner,
-            clock,
-        };
+        let fake = Self { base, inner, clock };
         let app = Router::new()
             .route("/oauth/token", post(token_route))
             .route("/oauth/deauthorize", post(deauthorize_route))
@@ -142,13 +138,26 @@ impl FakeStrava {
         let q = query_of(authorize_url);
         let code = token();
         self.lock().codes.insert(code.clone(), scope.to_owned());
-        callback(&q, &[("state", q.get("state").cloned().unwrap_or_default()), ("code", code), ("scope", scope.to_owned())])
+        callback(
+            &q,
+            &[
+                ("state", q.get("state").cloned().unwrap_or_default()),
+                ("code", code),
+                ("scope", scope.to_owned()),
+            ],
+        )
     }
 
     /// The member declines: the callback URL with `error=access_denied`.
     pub fn deny(&self, authorize_url: &str) -> String {
         let q = query_of(authorize_url);
-        callback(&q, &[("state", q.get("state").cloned().unwrap_or_default()), ("error", "access_denied".to_owned())])
+        callback(
+            &q,
+            &[
+                ("state", q.get("state").cloned().unwrap_or_default()),
+                ("error", "access_denied".to_owned()),
+            ],
+        )
     }
 
     /// Add a ride with `points` 1 Hz samples (GPS, altitude, distance,
@@ -263,6 +272,7 @@ impl FakeStrava {
     }
 
     /// Authenticate and count an API read; `Err` is the reply to send.
+    #[allow(clippy::result_large_err)] // the error is the reply itself
     fn read(&self, headers: &HeaderMap) -> Result<HeaderMap, Response> {
         let now = self.clock.unix();
         let mut g = self.lock();
@@ -321,10 +331,22 @@ fn rate_headers(g: &Inner) -> HeaderMap {
             h.insert(k, v);
         }
     };
-    put("x-ratelimit-limit", format!("{},{}", g.limits[0][0], g.limits[0][1]));
-    put("x-ratelimit-usage", format!("{},{}", g.usage.counts[0], g.usage.day_counts[0]));
-    put("x-readratelimit-limit", format!("{},{}", g.limits[1][0], g.limits[1][1]));
-    put("x-readratelimit-usage", format!("{},{}", g.usage.counts[1], g.usage.day_counts[1]));
+    put(
+        "x-ratelimit-limit",
+        format!("{},{}", g.limits[0][0], g.limits[0][1]),
+    );
+    put(
+        "x-ratelimit-usage",
+        format!("{},{}", g.usage.counts[0], g.usage.day_counts[0]),
+    );
+    put(
+        "x-readratelimit-limit",
+        format!("{},{}", g.limits[1][0], g.limits[1][1]),
+    );
+    put(
+        "x-readratelimit-usage",
+        format!("{},{}", g.usage.counts[1], g.usage.day_counts[1]),
+    );
     h
 }
 
@@ -446,8 +468,11 @@ async fn deauthorize_route(State(f): State<FakeStrava>, headers: HeaderMap) -> R
         .unwrap_or("")
         .to_owned();
     let mut g = f.lock();
-    if !g.access.get(&bearer).is_some_and(|e| *e > now) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({"message": "Authorization Error"})))
+    if g.access.get(&bearer).is_none_or(|e| *e <= now) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"message": "Authorization Error"})),
+        )
             .into_response();
     }
     g.access.clear();
@@ -533,11 +558,19 @@ async fn detail_route(
     };
     let mut g = f.lock();
     if g.fail_once.remove(&id) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, rate, Json(json!({"message": "Server Error"})))
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            rate,
+            Json(json!({"message": "Server Error"})),
+        )
             .into_response();
     }
     let Some(a) = g.activities.get(&id) else {
-        return (StatusCode::NOT_FOUND, rate, Json(json!({"message": "Record Not Found"})))
+        return (
+            StatusCode::NOT_FOUND,
+            rate,
+            Json(json!({"message": "Record Not Found"})),
+        )
             .into_response();
     };
     let mut d = summary(a);
@@ -561,7 +594,11 @@ async fn streams_route(
     };
     let g = f.lock();
     let Some(a) = g.activities.get(&id).filter(|a| !a.manual) else {
-        return (StatusCode::NOT_FOUND, rate, Json(json!({"message": "Record Not Found"})))
+        return (
+            StatusCode::NOT_FOUND,
+            rate,
+            Json(json!({"message": "Record Not Found"})),
+        )
             .into_response();
     };
     let n = a.points;

@@ -74,7 +74,11 @@ fn rate_of(r: &Response) -> RateUsage {
 
 async fn body(mut r: Response) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();
-    while let Some(chunk) = r.chunk().await.map_err(|e| ApiError::Failed(e.to_string()))? {
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .map_err(|e| ApiError::Failed(e.to_string()))?
+    {
         if out.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(ApiError::Failed("reply larger than 64 MiB".into()));
         }
@@ -120,7 +124,13 @@ fn grant(v: Value) -> Result<TokenGrant, ApiError> {
 
 #[async_trait::async_trait]
 impl StravaApi for HttpStravaApi {
-    fn authorize_url(&self, client_id: &str, redirect_uri: &str, scope: &str, state: &str) -> String {
+    fn authorize_url(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        scope: &str,
+        state: &str,
+    ) -> String {
         let mut u = reqwest::Url::parse(&format!("{}/authorize", self.oauth_base))
             .unwrap_or_else(|_| reqwest::Url::parse(OAUTH_BASE).expect("constant URL"));
         u.query_pairs_mut()
@@ -133,7 +143,11 @@ impl StravaApi for HttpStravaApi {
         u.into()
     }
 
-    async fn exchange_code(&self, app: &AppCredentials, code: &str) -> Result<TokenGrant, ApiError> {
+    async fn exchange_code(
+        &self,
+        app: &AppCredentials,
+        code: &str,
+    ) -> Result<TokenGrant, ApiError> {
         let r = self
             .http
             .post(format!("{}/token", self.oauth_base))
@@ -148,7 +162,11 @@ impl StravaApi for HttpStravaApi {
         grant(json_reply(r).await?.body)
     }
 
-    async fn refresh(&self, app: &AppCredentials, refresh_token: &str) -> Result<TokenGrant, ApiError> {
+    async fn refresh(
+        &self,
+        app: &AppCredentials,
+        refresh_token: &str,
+    ) -> Result<TokenGrant, ApiError> {
         let r = self
             .http
             .post(format!("{}/token", self.oauth_base))

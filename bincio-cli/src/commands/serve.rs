@@ -71,12 +71,14 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         &base,
     )?;
     if a.sync_interval > 0 {
-        println!("syncing connected Strava members every {} s", a.sync_interval);
-        tokio::spawn(
-            strava
-                .clone()
-                .schedule(std::time::Duration::from_secs(a.sync_interval), state.jobs().clone()),
+        println!(
+            "syncing connected Strava members every {} s",
+            a.sync_interval
         );
+        tokio::spawn(strava.clone().schedule(
+            std::time::Duration::from_secs(a.sync_interval),
+            state.jobs().clone(),
+        ));
     }
     state.set_strava(strava);
     let mut app = bincio_http::router(state.clone());

@@ -50,10 +50,21 @@ pub async fn run(store: &StoreArgs, cmd: SyncCmd) -> anyhow::Result<()> {
         } => {
             let s = stores::open(store).await?;
             let user = super::accounts(&s).require_user(&handle).await?;
-            let svc = strava_service(&s, super::activities(&s), &store.data_dir, &strava, &public_url)?;
+            let svc = strava_service(
+                &s,
+                super::activities(&s),
+                &store.data_dir,
+                &strava,
+                &public_url,
+            )?;
             let report = svc
                 .sync(&user.handle, &mut |e| match e {
-                    SyncEvent::Progress { n, total, name, status } => {
+                    SyncEvent::Progress {
+                        n,
+                        total,
+                        name,
+                        status,
+                    } => {
                         eprintln!("[{n}/{total}] {name}: {status}")
                     }
                     SyncEvent::Paused { message, .. } => eprintln!("{message}"),

@@ -167,7 +167,10 @@ mod tests {
         assert_eq!(ring.open("a", &[1, 2, 3]), None, "no key yet");
         let s = ring.seal("alice:strava", b"secret").unwrap();
         assert!(!s.windows(6).any(|w| w == b"secret"));
-        assert_eq!(ring.open("alice:strava", &s).as_deref(), Some(&b"secret"[..]));
+        assert_eq!(
+            ring.open("alice:strava", &s).as_deref(),
+            Some(&b"secret"[..])
+        );
         assert_eq!(ring.open("bob:strava", &s), None, "bound to the member");
         let mut bad = s.clone();
         *bad.last_mut().unwrap() ^= 1;
@@ -179,7 +182,9 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         // Another ring over the same file opens it; a new key does not.
-        assert!(KeyRing::in_data_dir(&dir).open("alice:strava", &s).is_some());
+        assert!(KeyRing::in_data_dir(&dir)
+            .open("alice:strava", &s)
+            .is_some());
         std::fs::remove_file(ring.path()).unwrap();
         let fresh = KeyRing::in_data_dir(&dir);
         fresh.seal("x", b"y").unwrap();

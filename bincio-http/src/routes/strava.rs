@@ -38,7 +38,11 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sync_stream))
         .routes(routes!(reset))
         .routes(routes!(disconnect))
-        .routes(routes!(get_credentials, put_credentials, delete_credentials))
+        .routes(routes!(
+            get_credentials,
+            put_credentials,
+            delete_credentials
+        ))
 }
 
 /// The service, or 503 when the instance does not offer the sync.

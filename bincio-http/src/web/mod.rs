@@ -46,8 +46,7 @@ pub use pages::event::import::StagedImports;
 use crate::AppState;
 use pages::{
     account, activity, admin, athlete, community, event, feed, invites, join, prefs, session,
-    settings_strava,
-    stats, upload,
+    settings_strava, stats, upload,
 };
 
 /// The link `bincio serve` prints for an empty instance: it opens the
@@ -177,7 +176,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/settings/delete-account", post(account::delete_account))
         .route("/settings/strava/connect", post(settings_strava::connect))
         .route("/settings/strava/sync", post(settings_strava::sync))
-        .route("/settings/strava/disconnect", post(settings_strava::disconnect))
+        .route(
+            "/settings/strava/disconnect",
+            post(settings_strava::disconnect),
+        )
         .route("/admin/", get(admin::show))
         .route("/admin/settings", post(admin::save_settings))
         .route("/admin/jobs/", get(admin::jobs))

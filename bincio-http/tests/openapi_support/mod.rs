@@ -98,7 +98,8 @@ pub async fn fixture() -> Fixture {
     .expect("event");
     // The JSON API without the web pages: what the document describes.
     let state = AppState::new(accounts.clone(), activities.clone(), HttpConfig::default());
-    let strava = bincio_strava::fake::FakeStrava::start("55", "fixture-secret", Arc::new(SystemClock)).await;
+    let strava =
+        bincio_strava::fake::FakeStrava::start("55", "fixture-secret", Arc::new(SystemClock)).await;
     let api = bincio_strava::HttpStravaApi::new(&strava.oauth_base(), &strava.api_base())
         .expect("strava api");
     state.set_strava(bincio_core::sync::strava::StravaSync::new(

@@ -150,16 +150,24 @@ pub enum ApiError {
 #[async_trait::async_trait]
 pub trait StravaApi: Send + Sync + 'static {
     /// The authorize URL a member's browser is sent to.
-    fn authorize_url(&self, client_id: &str, redirect_uri: &str, scope: &str, state: &str)
-        -> String;
+    fn authorize_url(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        scope: &str,
+        state: &str,
+    ) -> String;
 
     /// Exchange an authorization code.
     async fn exchange_code(&self, app: &AppCredentials, code: &str)
         -> Result<TokenGrant, ApiError>;
 
     /// Get a new access token (the refresh token may rotate).
-    async fn refresh(&self, app: &AppCredentials, refresh_token: &str)
-        -> Result<TokenGrant, ApiError>;
+    async fn refresh(
+        &self,
+        app: &AppCredentials,
+        refresh_token: &str,
+    ) -> Result<TokenGrant, ApiError>;
 
     /// Revoke the app's access for this athlete.
     async fn deauthorize(&self, access_token: &str) -> Result<(), ApiError>;

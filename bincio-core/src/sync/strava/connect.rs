@@ -96,7 +96,11 @@ impl StravaSync {
         q: CallbackQuery,
     ) -> CoreResult<ConnectOutcome> {
         let handle = &user.handle;
-        let Some(state) = q.state.as_deref().filter(|s| !s.is_empty() && s.len() <= 128) else {
+        let Some(state) = q
+            .state
+            .as_deref()
+            .filter(|s| !s.is_empty() && s.len() <= 128)
+        else {
             return Ok(ConnectOutcome::BadState);
         };
         let now = self.inner.clock.unix();
@@ -134,19 +138,30 @@ impl StravaSync {
             )
             .await;
         }
-        let Some(code) = q.code.as_deref().filter(|c| !c.is_empty() && c.len() <= 256) else {
+        let Some(code) = q
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty() && c.len() <= 256)
+        else {
             return fail(ConnectOutcome::Failed, "Strava sent no authorization code").await;
         };
         let c = self.connection(handle).await?;
         let Some(app) = self.app_for(c.as_ref()) else {
-            return fail(ConnectOutcome::Failed, "Strava is not configured on this server").await;
+            return fail(
+                ConnectOutcome::Failed,
+                "Strava is not configured on this server",
+            )
+            .await;
         };
         let grant = match self.inner.api.exchange_code(&app, code).await {
             Ok(g) => g,
             Err(e) => {
                 tracing::warn!(%handle, error = %e, "Strava code exchange failed");
-                return fail(ConnectOutcome::Failed, "Strava refused the authorization; try again")
-                    .await;
+                return fail(
+                    ConnectOutcome::Failed,
+                    "Strava refused the authorization; try again",
+                )
+                .await;
             }
         };
         let athlete = grant.athlete.clone().unwrap_or_default();

@@ -47,7 +47,8 @@ fn f(v: &Value, k: &str) -> Option<f64> {
 }
 
 fn i(v: &Value, k: &str) -> Option<i64> {
-    v.get(k).and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)))
+    v.get(k)
+        .and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)))
 }
 
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {

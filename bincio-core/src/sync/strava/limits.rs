@@ -150,11 +150,17 @@ mod tests {
         assert_eq!(next_utc_midnight(t), 1_767_225_600 + 86_400);
         assert_eq!(pause_for(&rate([97, 97]), t, RESERVE), None);
         let p = pause_for(&rate([98, 98]), t, RESERVE).unwrap();
-        assert_eq!((p.until, p.reason), (t - 7 * 60 + 900, PauseReason::FifteenMinutes));
+        assert_eq!(
+            (p.until, p.reason),
+            (t - 7 * 60 + 900, PauseReason::FifteenMinutes)
+        );
         let p = pause_for(&rate([5, 999]), t, RESERVE).unwrap();
         assert_eq!(p.reason, PauseReason::Daily);
         let g = RateGate::default();
-        assert_eq!(g.limited("app", &RateUsage::default(), t).until, t - 420 + 900);
+        assert_eq!(
+            g.limited("app", &RateUsage::default(), t).until,
+            t - 420 + 900
+        );
         assert!(g.current("app", t).is_some());
         assert!(g.current("other", t).is_none());
         assert!(g.current("app", t - 420 + 900).is_none());

@@ -228,14 +228,12 @@ impl StravaSync {
     pub async fn status(&self, user: &User) -> CoreResult<StravaStatus> {
         let c = self.connection(&user.handle).await?;
         let own = self.own_app(c.as_ref()).is_some();
-        let connected = c
-            .as_ref()
-            .and_then(|c| self.tokens_of(c))
-            .is_some();
+        let connected = c.as_ref().and_then(|c| self.tokens_of(c)).is_some();
         let c = c.unwrap_or_default();
         let mut last_error = c.last_error.clone();
         if !connected && c.tokens.is_some() && last_error.is_none() {
-            last_error = Some("The stored Strava access can no longer be read; connect again".into());
+            last_error =
+                Some("The stored Strava access can no longer be read; connect again".into());
         }
         Ok(StravaStatus {
             configured: own || self.inner.config.app.is_some(),
@@ -268,11 +266,15 @@ impl StravaSync {
     pub async fn set_credentials(&self, user: &User, app: AppCredentials) -> CoreResult<()> {
         let id = app.client_id.trim();
         if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CoreError::invalid("client_id must be the app's numeric client id"));
+            return Err(CoreError::invalid(
+                "client_id must be the app's numeric client id",
+            ));
         }
         let secret = app.client_secret.trim();
         if secret.is_empty() || secret.len() > 200 || secret.chars().any(char::is_control) {
-            return Err(CoreError::invalid("client_secret must be 1–200 printable characters"));
+            return Err(CoreError::invalid(
+                "client_secret must be 1–200 printable characters",
+            ));
         }
         let app = AppCredentials {
             client_id: id.to_owned(),

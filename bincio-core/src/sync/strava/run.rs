@@ -16,9 +16,9 @@ use serde_json::Value;
 use super::api::{ApiError, AppCredentials, Reply};
 use super::limits::Pause;
 use super::{convert, StravaSync, PROVIDER};
+use crate::accounts::settings::InstanceSettings;
 use crate::activities::ingest::IngestStatus;
 use crate::activities::synced::SyncedActivity;
-use crate::accounts::settings::InstanceSettings;
 use crate::error::{CoreError, CoreResult};
 use crate::jobs::JobRegistry;
 use crate::store::ConnectionPatch;
@@ -129,7 +129,9 @@ impl StravaSync {
             .unwrap_or_else(|p| p.into_inner())
             .insert(handle.to_owned())
         {
-            return Err(CoreError::Conflict("a Strava sync is already running".into()));
+            return Err(CoreError::Conflict(
+                "a Strava sync is already running".into(),
+            ));
         }
         let _running = Running(self, handle.to_owned());
         let c = self
@@ -140,8 +142,8 @@ impl StravaSync {
         let app = self
             .app_for(Some(&c))
             .ok_or_else(|| CoreError::invalid("Strava is not configured on this server"))?;
-        let store_original = InstanceSettings::from_map(&self.users().list_settings().await?)?
-            .store_originals;
+        let store_original =
+            InstanceSettings::from_map(&self.users().list_settings().await?)?.store_originals;
         progress(SyncEvent::Fetching);
         let after = c.cursor.map_or(0, |t| (t - OVERLAP_S).max(0));
         let mut listed = Vec::new();
@@ -165,7 +167,9 @@ impl StravaSync {
         let mut blocked = false;
         for (k, summary) in listed.into_iter().enumerate() {
             let name = convert::name_of(&summary).unwrap_or_else(|| "(untitled)".into());
-            let outcome = self.one(handle, &app, &summary, store_original, progress).await;
+            let outcome = self
+                .one(handle, &app, &summary, store_original, progress)
+                .await;
             let status = match &outcome {
                 Ok(s) => s,
                 Err(e) => match e {
@@ -238,7 +242,9 @@ impl StravaSync {
             .filter(|id| *id > 0)
             .ok_or_else(|| CoreError::invalid("an activity without an id"))?;
         let store = self.inner.activities.store();
-        let existing = store.find_by_hash(handle, &convert::source_hash(id)).await?;
+        let existing = store
+            .find_by_hash(handle, &convert::source_hash(id))
+            .await?;
         if let Some(eid) = &existing {
             if let Some(rec) = store.get_activity(handle, eid).await? {
                 let title = rec.detail.get("title").and_then(Value::as_str);
@@ -257,7 +263,10 @@ impl StravaSync {
                 api.activity(&token, id).await
             })
             .await?;
-        let manual = detail.get("manual").and_then(Value::as_bool).unwrap_or(false);
+        let manual = detail
+            .get("manual")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let streams = if manual {
             None
         } else {
@@ -397,9 +406,7 @@ impl StravaSync {
                 continue;
             }
             let job = jobs.start(&c.handle, "strava-sync", 0);
-            let _ = self
-                .sync(&c.handle, &mut |e| job_progress(&job, &e))
-                .await;
+            let _ = self.sync(&c.handle, &mut |e| job_progress(&job, &e)).await;
             let next = self.inner.clock.unix() + every.as_secs() as i64;
             self.patch(
                 &c.handle,

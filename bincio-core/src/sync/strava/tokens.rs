@@ -86,7 +86,11 @@ impl StravaSync {
     /// A usable access token for `handle` with `app`: the stored one, or
     /// a refreshed one (stored before it is returned). `Invalid` when not
     /// connected or Strava refuses the refresh (then marked disconnected).
-    pub(super) async fn access_token(&self, handle: &str, app: &AppCredentials) -> CoreResult<String> {
+    pub(super) async fn access_token(
+        &self,
+        handle: &str,
+        app: &AppCredentials,
+    ) -> CoreResult<String> {
         let lock = self.inner.refreshing.of(handle);
         let _held = lock.lock().await;
         // Read under the lock: another task may have just refreshed.

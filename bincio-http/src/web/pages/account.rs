@@ -65,7 +65,15 @@ fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
 /// The settings page with the Strava card's link to Strava (after its
 /// connect form).
 pub(crate) async fn render(c: &Ctx, user: &User, authorize_url: Option<String>) -> Response {
-    page_with(c, user, StatusCode::OK, Errors::default(), None, authorize_url).await
+    page_with(
+        c,
+        user,
+        StatusCode::OK,
+        Errors::default(),
+        None,
+        authorize_url,
+    )
+    .await
 }
 
 async fn page(

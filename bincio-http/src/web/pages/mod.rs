@@ -4,7 +4,6 @@
 //! page with the errors next to their fields.
 
 pub(crate) mod account;
-pub(crate) mod settings_strava;
 pub(crate) mod activity;
 pub(crate) mod admin;
 pub(crate) mod athlete;
@@ -17,6 +16,7 @@ pub(crate) mod invites;
 pub(crate) mod join;
 pub(crate) mod prefs;
 pub(crate) mod session;
+pub(crate) mod settings_strava;
 pub(crate) mod stats;
 pub(crate) mod upload;
 

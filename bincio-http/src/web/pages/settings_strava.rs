@@ -66,7 +66,10 @@ pub(crate) async fn card(
     Ok(Some(StravaCard {
         configured,
         connected,
-        connected_as: fill(c.t.strava_connected_as, &[&athlete_name.unwrap_or_default()]),
+        connected_as: fill(
+            c.t.strava_connected_as,
+            &[&athlete_name.unwrap_or_default()],
+        ),
         last_sync: last_sync.map_or_else(|| c.t.strava_never.to_owned(), |t| when(c, t)),
         next_sync: next_sync.map(|t| when(c, t)),
         paused_until: paused_until.map(|t| when(c, t)),
