@@ -190,8 +190,22 @@ impl StravaSync {
     pub async fn disconnect(&self, user: &User) -> CoreResult<()> {
         let handle = &user.handle;
         let c = self.connection(handle).await?;
-        if let Some(t) = c.as_ref().and_then(|c| self.tokens_of(c)) {
-            match self.inner.api.deauthorize(&t.access_token).await {
+        // A fresh access token (an expired one cannot revoke); refused or
+        // unreadable tokens mean there is nothing left to revoke.
+        let token = match (
+            c.as_ref().and_then(|c| self.tokens_of(c)),
+            self.app_for(c.as_ref()),
+        ) {
+            (None, _) => None,
+            (Some(t), None) => Some(t.access_token),
+            (Some(_), Some(app)) => match self.access_token(handle, &app).await {
+                Ok(t) => Some(t),
+                Err(CoreError::Invalid(_)) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        if let Some(token) = token {
+            match self.inner.api.deauthorize(&token).await {
                 Ok(()) | Err(ApiError::Unauthorized(_) | ApiError::NotFound) => {}
                 Err(e) => {
                     tracing::warn!(%handle, error = %e, "Strava deauthorize failed");
