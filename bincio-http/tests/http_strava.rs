@@ -592,6 +592,30 @@ async fn strava_racing_syncs_do_not_duplicate(b: &dyn Backend) {
     assert_eq!(r["skipped"], json!(12));
 }
 
+/// `serve --sync-interval`: connected members are synced in turn in the
+/// background, each sync a job; the status shows the next one.
+async fn strava_scheduler_syncs_connected_members(b: &dyn Backend) {
+    let s = Strava::new(b).await;
+    s.connect(&s.alice).await;
+    s.fake.add_ride(5, "Scheduled", T0 - DAY, 20);
+    let svc = service(&s.app, &s.fake, s.data.path());
+    let jobs = bincio_core::jobs::JobRegistry::new(s.app.clock.clone());
+    let task = tokio::spawn(svc.schedule(Duration::from_secs(600), jobs));
+    let mut done = false;
+    for _ in 0..500 {
+        let st = s.status(&s.alice).await;
+        if st["next_sync"].as_i64() == Some(s.app.clock.unix() + 600) {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    task.abort();
+    assert!(done, "the round ran");
+    assert_eq!(s.activities("alice").await.len(), 1);
+    assert_eq!(s.status(&s.bob).await["next_sync"], Value::Null);
+}
+
 macro_rules! strava_cases {
     ($backend:expr) => {
         crate::backend_tests!($backend;
@@ -600,6 +624,7 @@ macro_rules! strava_cases {
             strava_tokens_rotate_revoke_and_stay_secret,
             strava_rate_limit_pause_and_retry,
             strava_racing_syncs_do_not_duplicate,
+            strava_scheduler_syncs_connected_members,
         );
     };
 }
