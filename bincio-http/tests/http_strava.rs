@@ -7,6 +7,9 @@
 //! the cursor passing it, racing syncs not duplicating, revoked access →
 //! disconnected, disconnect, a lost key. No token appears in clear in the
 //! database, the data dir or the logs.
+//!
+//! Over 600 lines: one harness (the app, the fake, the key dir) and the
+//! cases of the list, which share it.
 
 #[macro_use]
 mod support;

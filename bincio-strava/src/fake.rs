@@ -13,6 +13,9 @@
 //!   at quarter hours and UTC midnight of the shared clock, 429 once a
 //!   budget is spent (still counted);
 //! * an activity can be made to fail once (500 on its detail).
+//!
+//! Over 600 lines on purpose: one fake, its state and its routes read
+//! together; split, each half would need the other to make sense.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
