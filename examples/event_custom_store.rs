@@ -529,6 +529,7 @@ mod tests {
                 users: unused.clone(),
                 activities: unused.clone(),
                 sources: unused,
+                connections: unused,
                 attendees: event.clone(),
                 puzzles: event,
                 guard: Some(Arc::new(dir)),

@@ -68,7 +68,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: ImportCmd,
     },
-    /// Pull activities from members' sources: scan drop folders.
+    /// Sync activities from outside sources: Strava, drop folders.
     Sync {
         #[command(flatten)]
         store: StoreArgs,
@@ -211,6 +211,29 @@ pub struct ServeArgs {
     /// `metrics_token_file`.
     #[arg(long, env = "BINCIO_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub strava: StravaArgs,
+    /// Seconds between background Strava syncs of every connected member
+    /// (in turn). 0 = no background sync.
+    #[arg(long, env = "BINCIO_SYNC_INTERVAL", default_value_t = 0)]
+    pub sync_interval: u64,
+}
+
+/// The Strava app and hosts (`bincio serve`, `bincio sync strava`).
+#[derive(Args, Debug, Clone)]
+pub struct StravaArgs {
+    /// Client id of the instance's Strava app (members may bring their own).
+    #[arg(long, env = "STRAVA_CLIENT_ID")]
+    pub strava_client_id: Option<String>,
+    /// Client secret of the instance's Strava app.
+    #[arg(long, env = "STRAVA_CLIENT_SECRET", hide_env_values = true)]
+    pub strava_client_secret: Option<String>,
+    /// Strava's OAuth base URL.
+    #[arg(long, env = "BINCIO_STRAVA_OAUTH_BASE", default_value = bincio_strava::OAUTH_BASE)]
+    pub strava_oauth_base: String,
+    /// Strava's API base URL (Strava moves it to https://api-v3.strava.com in 2027).
+    #[arg(long, env = "BINCIO_STRAVA_API_BASE", default_value = bincio_strava::API_BASE)]
+    pub strava_api_base: String,
 }
 
 impl ServeArgs {
@@ -325,6 +348,22 @@ pub enum SettingsCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum SyncCmd {
+    /// Sync one member's Strava activities now (they must have connected
+    /// Strava on the settings page).
+    Strava {
+        /// The member.
+        #[arg(long)]
+        handle: String,
+        /// Public base URL (the OAuth redirect of the instance's app).
+        #[arg(
+            long,
+            env = "BINCIO_PUBLIC_URL",
+            default_value = "http://127.0.0.1:4041"
+        )]
+        public_url: String,
+        #[command(flatten)]
+        strava: StravaArgs,
+    },
     /// Scan drop folders once: new or changed GPX / TCX / FIT (.gz) files
     /// are ingested (once, by content hash) and the outcomes recorded in
     /// the member's history.

@@ -4,7 +4,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, SourceStore, UserStore};
+use bincio_core::store::{
+    ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore, UserStore,
+};
 
 use crate::cli::StoreArgs;
 
@@ -16,11 +18,12 @@ pub struct Stores {
     pub attendees: Arc<dyn AttendeeStore>,
     pub puzzles: Arc<dyn PuzzleStore>,
     pub sources: Arc<dyn SourceStore>,
+    pub connections: Arc<dyn ConnectionStore>,
 }
 
 fn all<S>(s: S) -> Stores
 where
-    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore,
+    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore + ConnectionStore,
 {
     let s = Arc::new(s);
     Stores {
@@ -28,7 +31,8 @@ where
         activities: s.clone(),
         sources: s.clone(),
         attendees: s.clone(),
-        puzzles: s,
+        puzzles: s.clone(),
+        connections: s,
     }
 }
 

@@ -104,6 +104,15 @@ impl JobHandle {
         }
     }
 
+    /// Say what the job is doing without finishing an item (e.g. "paused
+    /// until 10:15 UTC").
+    pub fn note(&self, current: &str) {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(j) = jobs.get_mut(&self.id) {
+            current.clone_into(&mut j.current);
+        }
+    }
+
     /// Change the total (e.g. once a ZIP's entries are counted).
     pub fn set_total(&self, total: u64) {
         let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());

@@ -23,6 +23,7 @@ pub mod model;
 pub mod ratelimit;
 pub mod sources;
 pub mod store;
+pub mod sync;
 pub mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};

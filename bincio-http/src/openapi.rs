@@ -58,6 +58,8 @@ use crate::error::ErrorBody;
         (name = "uploads", description = "Activity files in (progress as server-sent events)"),
         (name = "sources", description = "Activities that arrive by themselves: the drop folder, \
             the history of sync runs"),
+        (name = "strava", description = "Strava sync: connect (OAuth), sync (progress as \
+            server-sent events), reset, disconnect, the member's own app credentials"),
         (name = "data", description = "The live BAS tree, privacy applied per viewer"),
         (name = "health", description = "Liveness"),
         (name = "docs", description = "This document and its viewers"),

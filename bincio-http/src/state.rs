@@ -50,6 +50,8 @@ struct Inner {
     drawn: crate::web::DrawCache,
     /// The event served with `--event`, for the staff console pages.
     event: std::sync::OnceLock<Arc<bincio_core::event::EventService>>,
+    /// The Strava sync, when the instance offers it.
+    strava: std::sync::OnceLock<bincio_core::sync::strava::StravaSync>,
     /// CSV files checked by the import page's dry run, kept briefly so the
     /// import that follows needs no second upload.
     staged_imports: crate::web::StagedImports,
@@ -71,6 +73,7 @@ impl AppState {
                 proxy_warned: AtomicBool::new(false),
                 drawn: crate::web::DrawCache::default(),
                 event: std::sync::OnceLock::new(),
+                strava: std::sync::OnceLock::new(),
                 staged_imports: crate::web::StagedImports::default(),
                 sources: std::sync::OnceLock::new(),
             }),
@@ -123,6 +126,17 @@ impl AppState {
     /// The activity sources, when the server runs them.
     pub fn sources(&self) -> Option<&bincio_core::sources::Sources> {
         self.inner.sources.get()
+    }
+
+    /// Offer the Strava sync (`/api/strava/…`, the settings card) with this
+    /// service (once; later calls are ignored).
+    pub fn set_strava(&self, service: bincio_core::sync::strava::StravaSync) {
+        let _ = self.inner.strava.set(service);
+    }
+
+    /// The Strava sync, when offered.
+    pub fn strava(&self) -> Option<&bincio_core::sync::strava::StravaSync> {
+        self.inner.strava.get()
     }
 
     /// The import page's checked files.

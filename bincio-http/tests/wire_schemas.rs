@@ -288,6 +288,54 @@ async fn app_bodies_match_their_schemas() {
         u,
     )
     .await;
+    // Strava: credentials, connect, sync (JSON and events), reset,
+    // disconnect, and their errors.
+    c.get("/api/strava/status", u).await;
+    c.get("/api/strava/status", None).await;
+    c.get("/api/me/strava-credentials", u).await;
+    c.json(
+        Method::PUT,
+        "/api/me/strava-credentials",
+        json!({"client_id": "x", "client_secret": "y"}),
+        u,
+    )
+    .await;
+    c.json(
+        Method::PUT,
+        "/api/me/strava-credentials",
+        json!({"client_id": "55", "client_secret": "fixture-secret"}),
+        u,
+    )
+    .await;
+    c.json(Method::POST, "/api/strava/sync", json!({}), u).await;
+    c.json(
+        Method::POST,
+        "/api/strava/reset",
+        json!({"mode": "soft"}),
+        u,
+    )
+    .await;
+    let url = c.get("/api/strava/auth-url", u).await.json["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let back = f.strava.approve(&url, "read,activity:read_all");
+    c.get(&back, u).await;
+    c.get(&back, u).await;
+    f.strava.add_ride(1, "Wire ride", 1_700_000_000, 30);
+    c.json(Method::POST, "/api/strava/sync", json!({}), u).await;
+    c.get("/api/strava/sync/stream", u).await;
+    c.json(
+        Method::POST,
+        "/api/strava/reset",
+        json!({"mode": "hard"}),
+        u,
+    )
+    .await;
+    c.json(Method::POST, "/api/strava/disconnect", json!({}), u)
+        .await;
+    c.json(Method::DELETE, "/api/me/strava-credentials", json!({}), u)
+        .await;
     c.json(
         Method::DELETE,
         "/api/me/activities",

@@ -21,6 +21,7 @@ pub mod attendees;
 pub mod audit;
 pub mod checkin;
 pub mod imports;
+pub mod connections;
 pub mod puzzles;
 pub mod secrets;
 pub mod sources;
@@ -29,7 +30,9 @@ pub mod views;
 
 use std::sync::Arc;
 
-use bincio_core::store::{ActivityStore, AttendeeStore, PuzzleStore, SourceStore, UserStore};
+use bincio_core::store::{
+    ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore, UserStore,
+};
 
 /// One fresh, empty, isolated set of stores.
 #[derive(Clone)]
@@ -44,6 +47,8 @@ pub struct Stores {
     pub puzzles: Arc<dyn PuzzleStore>,
     /// Activity sources (drop folder, sync history).
     pub sources: Arc<dyn SourceStore>,
+    /// Connections to outside sources (Strava).
+    pub connections: Arc<dyn ConnectionStore>,
     /// Resources that must live as long as the stores (a temp dir, a
     /// database to drop); dropped with the last clone.
     pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
@@ -54,14 +59,15 @@ impl Stores {
     /// backends do), with the resources to keep alive.
     pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
     where
-        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore,
+        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore + ConnectionStore,
     {
         Stores {
             users: store.clone(),
             activities: store.clone(),
             attendees: store.clone(),
             sources: store.clone(),
-            puzzles: store,
+            puzzles: store.clone(),
+            connections: store,
             guard: Some(guard),
         }
     }
@@ -108,6 +114,9 @@ macro_rules! conformance_tests {
             athlete::athlete_patch_merges,
             athlete::athlete_concurrent_patches_of_different_keys,
             athlete::athlete_config_lifecycle,
+            connections::connection_patch_merges_and_lifecycle,
+            connections::connection_concurrent_patches_of_different_fields,
+            connections::connection_oauth_state_is_single_use,
             activities::activity_insert_get_and_dedup,
             activities::activity_concurrent_duplicate_upload,
             activities::activity_tracks_roundtrip,

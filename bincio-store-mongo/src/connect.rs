@@ -22,6 +22,7 @@ pub(crate) mod coll {
     pub const ACTIVITY_BLOBS: &str = "activity_blobs";
     pub const ACTIVITY_CHUNKS: &str = "activity_chunks";
     pub const ACTIVITY_GENERATIONS: &str = "activity_generations";
+    pub const CONNECTIONS: &str = "connections";
     // CCIP-Server's event layout (`ccip.md` §2), names as MongoEngine's.
     pub const ATTENDEE: &str = "attendee";
     pub const ANNOUNCEMENT: &str = "announcement";

@@ -125,6 +125,11 @@ pub(crate) fn needs() -> Vec<Need> {
         plain(coll::RESET_CODES, doc! { "handle": 1 }, "handle_1"),
         plain(coll::RESET_CODES, doc! { "created_by": 1 }, "created_by_1"),
         plain(coll::USER_PREFS, doc! { "handle": 1 }, "handle_1"),
+        plain(
+            coll::CONNECTIONS,
+            doc! { "provider": 1, "handle": 1 },
+            "provider_1_handle_1",
+        ),
         unique(
             coll::ACTIVITIES,
             doc! { "handle": 1, "id": 1 },

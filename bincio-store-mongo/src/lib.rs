@@ -32,6 +32,7 @@ mod attendee;
 mod audit;
 mod bsonx;
 mod connect;
+mod connection;
 mod error;
 mod indexes;
 mod puzzle;

@@ -15,6 +15,7 @@ mod activity;
 mod athlete;
 mod attendee;
 mod audit;
+mod connection;
 pub mod migrations;
 mod pool;
 mod puzzle;

@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = &[
     sql!("0200_activities"),
     sql!("0210_activity_generations"),
     sql!("0300_athlete_config"),
+    sql!("0400_strava"),
     sql!("0410_sources"),
 ];
 

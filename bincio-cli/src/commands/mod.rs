@@ -9,6 +9,7 @@ pub mod probe;
 mod render;
 mod serve;
 mod settings;
+pub(crate) mod sync;
 mod sync_drop;
 mod users;
 
@@ -59,7 +60,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Import { store, cmd } => import::run(&stores::open(&store).await?, cmd).await,
-        Command::Sync { store, cmd } => sync_drop::run(&store, cmd).await,
+        Command::Sync { store, cmd } => sync::run(&store, cmd).await,
         Command::Settings { store, cmd } => settings::run(&stores::open(&store).await?, cmd).await,
         Command::Doctor(a) => doctor::run(a).await,
         Command::Probe(a) => probe::run(&a),

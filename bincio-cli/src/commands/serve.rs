@@ -75,6 +75,24 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         );
         tokio::spawn(sources.run_drop_schedule(std::time::Duration::from_secs(a.drop_interval)))
     });
+    let strava = super::sync::strava_service(
+        &stores,
+        state.activities().clone(),
+        &a.store.data_dir,
+        &a.strava,
+        &base,
+    )?;
+    if a.sync_interval > 0 {
+        println!(
+            "syncing connected Strava members every {} s",
+            a.sync_interval
+        );
+        tokio::spawn(strava.clone().schedule(
+            std::time::Duration::from_secs(a.sync_interval),
+            state.jobs().clone(),
+        ));
+    }
+    state.set_strava(strava);
     let mut app = bincio_http::router(state.clone());
     if let Some(dir) = &a.event {
         let ccip = CcipState::from_event_dir(

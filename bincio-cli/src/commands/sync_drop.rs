@@ -26,6 +26,8 @@ pub async fn run(store: &StoreArgs, cmd: SyncCmd) -> anyhow::Result<()> {
         super::sources(&stores, super::activities(&stores), &store.data_dir).with_settle(settle)
     };
     match cmd {
+        // Handled by `sync::run`, which hands the rest here.
+        SyncCmd::Strava { .. } => anyhow::bail!("sync strava is not a drop-folder command"),
         SyncCmd::Drop { handle, settle } => {
             let s = sources(settle);
             let users = match handle {

@@ -143,7 +143,7 @@ fn to_value<T: Serialize>(v: &T) -> CoreResult<serde_json::Value> {
 /// that extracted it. They carry the activity's id: after
 /// [`extract::Activity::set_id`] (overwrite, id collision: rare) they are
 /// encoded again.
-struct Encoded {
+pub(crate) struct Encoded {
     summary: serde_json::Value,
     detail: serde_json::Value,
     tracks: ActivityTracks,
@@ -195,7 +195,7 @@ impl Activities {
         // and CPU of decompression and parsing (see `cpu_slots`). The
         // documents are encoded there too, off the async executor.
         let slot_hash = hash.clone();
-        let (mut activity, encoded, started_at, name, bytes) = self
+        let (activity, encoded, started_at, name, bytes) = self
             .cpu
             .run("extraction", move || {
                 let parsed = extract::parse_bytes_hashed(&name, &bytes, slot_hash, &limits)?;
@@ -212,8 +212,59 @@ impl Activities {
             })
             .await?
             .map_err(|e| CoreError::invalid(e.to_string()))?;
-        let encoded = encoded?;
+        let edits = ActivityEdits {
+            title: opts.title.clone(),
+            description: opts.description.clone(),
+            privacy: opts.privacy,
+            ..ActivityEdits::default()
+        };
+        let original = opts.store_original.then(|| Blob {
+            name,
+            content_type: "application/octet-stream".into(),
+            bytes,
+        });
+        self.store_extracted(
+            &handle,
+            Extracted {
+                activity,
+                started_at,
+                hash,
+                existing,
+                edits,
+                overwrite: opts.overwrite,
+                privacy: Privacy::Public,
+                original,
+                encoded: Some(encoded?),
+            },
+        )
+        .await
+    }
 
+    /// Store an extracted activity: near-duplicates among what `handle`
+    /// already has, insert (or replace with `overwrite`), the id-collision
+    /// rule, the original, the change notice. The one path of files and
+    /// of activities synced from elsewhere ([`crate::sync`]).
+    pub(crate) async fn store_extracted(
+        &self,
+        handle: &str,
+        x: Extracted,
+    ) -> CoreResult<IngestStatus> {
+        let Extracted {
+            mut activity,
+            started_at,
+            hash,
+            existing,
+            edits,
+            overwrite,
+            privacy,
+            original,
+            encoded,
+        } = x;
+        let encoded = match encoded {
+            Some(e) => e,
+            None => Encoded::new(&activity)?,
+        };
+        let handle = handle.to_owned();
         // Near-duplicates among what the owner already has.
         let near = self
             .store
@@ -238,19 +289,13 @@ impl Activities {
             activity.detail.source.as_deref(),
         ));
 
-        let edits = ActivityEdits {
-            title: opts.title.clone(),
-            description: opts.description.clone(),
-            privacy: opts.privacy,
-            ..ActivityEdits::default()
-        };
         // A worse (or equal) recording of an outing already stored: keep it
-        // reachable, never listed.
+        // reachable, never listed (a private one stays private).
         let duplicate_of = place.duplicate_of.clone();
-        let extracted_privacy = if duplicate_of.is_some() {
-            Privacy::Unlisted
-        } else {
-            Privacy::Public
+        let extracted_privacy = match (&duplicate_of, privacy) {
+            (Some(_), Privacy::Private) => Privacy::Private,
+            (Some(_), _) => Privacy::Unlisted,
+            (None, p) => p,
         };
 
         let make = |activity: &extract::Activity,
@@ -278,7 +323,7 @@ impl Activities {
             )
         };
 
-        let status = if let (Some(id), true) = (&existing, opts.overwrite) {
+        let status = if let (Some(id), true) = (&existing, overwrite) {
             // Same file again with overwrite: re-extract in place, edits kept.
             activity.set_id(id);
             let (rec, tracks) = make(&activity, Encoded::new(&activity)?, edits);
@@ -291,7 +336,7 @@ impl Activities {
             match self.store.insert_activity(rec, tracks).await? {
                 InsertOutcome::Inserted => inserted(&activity.detail.id, &place),
                 InsertOutcome::DuplicateHash(id) => IngestStatus::Duplicate { id },
-                InsertOutcome::IdTaken if opts.overwrite => {
+                InsertOutcome::IdTaken if overwrite => {
                     let id = activity.detail.id.clone();
                     let (rec, tracks) = make(&activity, Encoded::new(&activity)?, edits);
                     self.store.replace_activity(rec, tracks).await?;
@@ -320,18 +365,10 @@ impl Activities {
                     .await?;
             }
         }
-        if opts.store_original && !matches!(status, IngestStatus::Duplicate { .. }) {
-            self.store
-                .put_original(
-                    &handle,
-                    status.id(),
-                    Blob {
-                        name,
-                        content_type: "application/octet-stream".into(),
-                        bytes,
-                    },
-                )
-                .await?;
+        if let Some(blob) = original {
+            if !matches!(status, IngestStatus::Duplicate { .. }) {
+                self.store.put_original(&handle, status.id(), blob).await?;
+            }
         }
         if !matches!(status, IngestStatus::Duplicate { .. }) {
             self.changed(&handle);
@@ -359,6 +396,31 @@ impl Activities {
             status,
         })
     }
+}
+
+/// An extracted activity on its way into the store
+/// ([`Activities::store_extracted`]).
+pub(crate) struct Extracted {
+    /// The documents.
+    pub activity: extract::Activity,
+    /// Start (Unix s).
+    pub started_at: i64,
+    /// The dedup key (a file's hash; `sha256("strava:{id}")` for Strava).
+    pub hash: String,
+    /// The activity stored with this hash, if any.
+    pub existing: Option<String>,
+    /// Edits to set on a new activity.
+    pub edits: ActivityEdits,
+    /// Replace `existing` (or a same-id activity) instead of reporting it.
+    pub overwrite: bool,
+    /// The extracted privacy (public for files; what the source says for
+    /// synced activities).
+    pub privacy: Privacy,
+    /// The original to keep, if asked.
+    pub original: Option<Blob>,
+    /// The stored documents, when already encoded (an upload encodes them
+    /// on its CPU slot); `None` encodes them here.
+    pub encoded: Option<Encoded>,
 }
 
 /// The status of a newly inserted activity.

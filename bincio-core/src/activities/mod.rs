@@ -32,6 +32,7 @@ pub mod render_worker;
 pub mod sniff;
 pub mod stats;
 pub mod strava_zip;
+pub mod synced;
 pub mod tree_ingest;
 pub mod view;
 

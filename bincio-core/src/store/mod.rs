@@ -9,12 +9,14 @@
 
 mod activity;
 mod attendee;
+mod connection;
 mod puzzle;
 mod source;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
 pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
+pub use connection::{Connection, ConnectionPatch, ConnectionStore};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use source::SourceStore;
 pub use user::{RegisterClaim, RegisterError, UserStore};

@@ -21,6 +21,7 @@ mod images;
 mod me;
 pub(crate) mod sources;
 mod storage;
+pub(crate) mod strava;
 pub(crate) mod upload;
 mod upload_json;
 
@@ -80,6 +81,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(upload::router())
         .merge(upload_json::router())
         .merge(sources::router())
+        .merge(strava::router())
         .merge(data::router())
         .merge(docs::router())
 }

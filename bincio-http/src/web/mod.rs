@@ -46,7 +46,7 @@ pub use pages::event::import::StagedImports;
 use crate::AppState;
 use pages::{
     account, activity, admin, athlete, community, drop_card, event, feed, invites, join, prefs,
-    session, stats, upload,
+    session, settings_strava, stats, upload,
 };
 
 /// The link `bincio serve` prints for an empty instance: it opens the
@@ -175,6 +175,12 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/settings/delete-account", post(account::delete_account))
         .route("/settings/drop-scan", post(drop_card::scan))
+        .route("/settings/strava/connect", post(settings_strava::connect))
+        .route("/settings/strava/sync", post(settings_strava::sync))
+        .route(
+            "/settings/strava/disconnect",
+            post(settings_strava::disconnect),
+        )
         .route("/admin/", get(admin::show))
         .route("/admin/settings", post(admin::save_settings))
         .route("/admin/jobs/", get(admin::jobs))

@@ -44,6 +44,8 @@ pub fn documented(doc: &Value) -> BTreeSet<(String, String)> {
 pub struct Fixture {
     pub router: Router,
     pub accounts: Accounts,
+    /// The fake Strava the Strava routes talk to.
+    pub strava: bincio_strava::fake::FakeStrava,
     _dir: tempfile::TempDir,
 }
 
@@ -101,12 +103,31 @@ pub async fn fixture() -> Fixture {
     .await
     .expect("event");
     // The JSON API without the web pages: what the document describes.
-    let state = AppState::new(accounts.clone(), activities, HttpConfig::default());
+    let state = AppState::new(accounts.clone(), activities.clone(), HttpConfig::default());
     state.set_sources(sources);
+    let strava =
+        bincio_strava::fake::FakeStrava::start("55", "fixture-secret", Arc::new(SystemClock)).await;
+    let api = bincio_strava::HttpStravaApi::new(&strava.oauth_base(), &strava.api_base())
+        .expect("strava api");
+    state.set_strava(bincio_core::sync::strava::StravaSync::new(
+        Arc::new(api),
+        store.clone(),
+        store.clone(),
+        activities,
+        Arc::new(bincio_core::sync::seal::KeyRing::in_data_dir(dir.path())),
+        bincio_core::sync::strava::StravaConfig::new(
+            Some(bincio_core::sync::strava::AppCredentials {
+                client_id: "55".into(),
+                client_secret: "fixture-secret".into(),
+            }),
+            "http://bincio.test",
+        ),
+    ));
     let router = bincio_http::api_router(state).merge(ccip::router(ccip_state));
     Fixture {
         router,
         accounts,
+        strava,
         _dir: dir,
     }
 }

@@ -39,6 +39,7 @@ pub async fn stores(
     Arc<dyn UserStore>,
     Arc<dyn ActivityStore>,
     Arc<dyn SourceStore>,
+    Arc<dyn bincio_core::store::ConnectionStore>,
     Guard,
 )> {
     match backend {
@@ -48,7 +49,7 @@ pub async fn stores(
                 bincio_store_sqlite::SqliteStore::open(dir.path().join("instance.db"))
                     .expect("open sqlite"),
             );
-            Some((s.clone(), s.clone(), s, Box::new(dir)))
+            Some((s.clone(), s.clone(), s.clone(), s, Box::new(dir)))
         }
         Backend::Mongo => {
             let base = bincio_store_mongo::testkit::base_url(test)?;
@@ -58,7 +59,7 @@ pub async fn stores(
                     .await
                     .unwrap_or_else(|e| panic!("connect to {base}: {e}")),
             );
-            Some((s.clone(), s.clone(), s, Box::new(guard)))
+            Some((s.clone(), s.clone(), s.clone(), s, Box::new(guard)))
         }
     }
 }
@@ -71,6 +72,10 @@ pub struct App {
     pub activities: Activities,
     /// The store of the activity sources (drop folders, sync history).
     pub sources: Arc<dyn SourceStore>,
+    /// The user store.
+    pub users: Arc<dyn UserStore>,
+    /// Connections to outside sources (for the Strava card).
+    pub connections: Arc<dyn bincio_core::store::ConnectionStore>,
     _guard: Guard,
 }
 
@@ -90,10 +95,10 @@ impl App {
 
     /// A fresh app with `config`.
     pub async fn with_config(backend: Backend, test: &str, config: HttpConfig) -> Option<Self> {
-        let (users, acts, sources, guard) = stores(backend, test).await?;
+        let (users, acts, sources, connections, guard) = stores(backend, test).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let accounts = Accounts::new(users.clone(), clock.clone());
-        let activities = Activities::new(acts, users, clock);
+        let activities = Activities::new(acts, users.clone(), clock);
         let state = AppState::new(accounts.clone(), activities.clone(), config);
         Some(Self {
             router: bincio_http::router(state.clone()),
@@ -101,6 +106,8 @@ impl App {
             accounts,
             activities,
             sources,
+            users,
+            connections,
             _guard: guard,
         })
     }

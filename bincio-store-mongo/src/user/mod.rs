@@ -205,6 +205,10 @@ impl UserStore for MongoStore {
             .delete_many(doc! { "handle": h })
             .await
             .map_err(backend)?;
+        self.coll(coll::CONNECTIONS)
+            .delete_many(doc! { "handle": h })
+            .await
+            .map_err(backend)?;
         self.coll(coll::INVITES)
             .delete_many(doc! { "created_by": h })
             .await

@@ -151,6 +151,7 @@ impl UserStore for SqliteStore {
                 "DELETE FROM drop_folders WHERE handle = ?1",
                 "DELETE FROM drop_files WHERE handle = ?1",
                 "DELETE FROM sync_runs WHERE handle = ?1",
+                "DELETE FROM connections WHERE handle = ?1",
                 "DELETE FROM invites WHERE created_by = ?1",
                 "UPDATE invites SET used_by = NULL WHERE used_by = ?1",
             ] {

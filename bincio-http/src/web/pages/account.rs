@@ -55,6 +55,7 @@ struct SettingsPage<'a> {
     account_pw: Field,
     /// The drop folder card (`_drop_folder.html`), when sources run.
     drop: Option<super::drop_card::DropCard>,
+    strava: Option<super::settings_strava::StravaCard>,
 }
 
 fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
@@ -63,13 +64,42 @@ fn danger_pw(id: &str, c: &Ctx, e: Option<String>) -> Field {
         .error(e)
 }
 
+/// The settings page with the Strava card's link to Strava (after its
+/// connect form).
+pub(crate) async fn render(c: &Ctx, user: &User, authorize_url: Option<String>) -> Response {
+    page_with(
+        c,
+        user,
+        StatusCode::OK,
+        Errors::default(),
+        None,
+        authorize_url,
+    )
+    .await
+}
+
 async fn page(
+    c: &Ctx,
+    user: &User,
+    status: StatusCode,
+    e: Errors,
+    display_value: Option<&str>,
+) -> Response {
+    page_with(c, user, status, e, display_value, None).await
+}
+
+async fn page_with(
     c: &Ctx,
     user: &User,
     status: StatusCode,
     mut e: Errors,
     display_value: Option<&str>,
+    authorize_url: Option<String>,
 ) -> Response {
+    let strava = match super::settings_strava::card(c, user, authorize_url).await {
+        Ok(s) => s,
+        Err(e) => return c.fail(e),
+    };
     let (prefs, usage) = match (
         c.st.accounts().prefs(user).await,
         c.st.activities().storage(&user.handle).await,
@@ -131,6 +161,7 @@ async fn page(
         activities_pw: danger_pw("activities-password", c, e.activities.take()),
         account_pw: danger_pw("account-password", c, e.account.take()),
         drop,
+        strava,
     };
     html(c, status, &page)
 }

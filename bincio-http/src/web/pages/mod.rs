@@ -17,6 +17,7 @@ pub(crate) mod invites;
 pub(crate) mod join;
 pub(crate) mod prefs;
 pub(crate) mod session;
+pub(crate) mod settings_strava;
 pub(crate) mod stats;
 pub(crate) mod upload;
 
