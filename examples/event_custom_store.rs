@@ -528,7 +528,7 @@ mod tests {
             Stores {
                 users: unused.clone(),
                 activities: unused.clone(),
-                sources: unused,
+                sources: unused.clone(),
                 connections: unused,
                 attendees: event.clone(),
                 puzzles: event,
