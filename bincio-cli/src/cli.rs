@@ -37,7 +37,7 @@ pub enum Command {
     /// Extract GPX / TCX / FIT files into a BAS tree (or print one file's detail).
     Extract(crate::commands::extract::ExtractArgs),
     /// Run the HTTP server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts.
     Users {
         #[command(flatten)]

@@ -104,7 +104,10 @@ fn the_file_can_come_from_the_environment_and_secrets_from_files() {
     .unwrap();
     let printed = print_config(
         bincio(dir.path()).env("BINCIO_CONFIG", &cfg),
-        &["--store".as_ref(), "mongodb://app:hunter2@db:27017/bincio".as_ref()],
+        &[
+            "--store".as_ref(),
+            "mongodb://app:hunter2@db:27017/bincio".as_ref(),
+        ],
     );
     assert_eq!(
         line(&printed, "store"),

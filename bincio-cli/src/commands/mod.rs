@@ -31,7 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(a) => init::run(a).await,
         Command::Extract(a) => extract::run(a).await,
-        Command::Serve(a) => serve::run(a).await,
+        Command::Serve(a) => serve::run(*a).await,
         Command::Render(a) => render::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
         Command::Export { store, cmd } => {
