@@ -85,6 +85,23 @@ fn upload(token: &str) -> (String, Vec<u8>) {
     (head, body)
 }
 
+/// A fresh instance served with `--shutdown-grace grace`, and an upload
+/// request for it: (server, address, request head, body).
+fn serve_with_upload(data: &Path, grace: &str) -> (Child, String, String, Vec<u8>) {
+    init(data);
+    let mut child = bincio(
+        &["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", grace],
+        data,
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let addr = support::listening_addr(&mut child);
+    let (head, body) = upload(&token(&addr));
+    (child, addr, head, body)
+}
+
 fn term(child: &Child) {
     let ok = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -119,18 +136,7 @@ fn activities(data: &Path) -> i64 {
 fn sigterm_during_an_upload_stores_nothing_half_and_exits_within_the_grace() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    init(&data);
-    let mut child = bincio(
-        &["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", "2"],
-        &data,
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let addr = support::listening_addr(&mut child);
-    let token = token(&addr);
-    let (head, body) = upload(&token);
+    let (mut child, addr, head, body) = serve_with_upload(&data, "2");
 
     // Half a body sent, then SIGTERM: the request cannot finish in time.
     let mut slow = TcpStream::connect(&addr).unwrap();
@@ -156,18 +162,7 @@ fn sigterm_during_an_upload_stores_nothing_half_and_exits_within_the_grace() {
 fn an_upload_that_completes_within_the_grace_is_stored_whole() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    init(&data);
-    let mut child = bincio(
-        &["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", "20"],
-        &data,
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let addr = support::listening_addr(&mut child);
-    let token = token(&addr);
-    let (head, body) = upload(&token);
+    let (mut child, addr, head, body) = serve_with_upload(&data, "20");
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     s.write_all(head.as_bytes()).unwrap();

@@ -441,38 +441,16 @@ impl Activities {
                 else {
                     return;
                 };
-                let (status, id, detail) = match outcome {
-                    Ok(IngestStatus::Duplicate { id }) => ("skipped", Some(id.clone()), None),
-                    Ok(s) => {
+                if let Ok(s) = outcome {
+                    if !matches!(s, IngestStatus::Duplicate { .. }) {
                         stored.push((name.to_owned(), s.id().to_owned()));
-                        ("imported", Some(s.id().to_owned()), None)
                     }
-                    Err(e) => ("error", None, Some(e.clone())),
-                };
-                emit(StravaEvent::Progress {
-                    n,
-                    total,
-                    name: name.to_owned(),
-                    status: status.into(),
-                    id,
-                    detail,
-                });
+                }
+                emit(StravaEvent::progress(n, total, name, outcome));
             })
             .await;
         self.title_from_summaries(owner, &summaries, &stored).await;
-        let (imported, skipped, mut errors) = (
-            report.added() + report.overwritten,
-            report.duplicates,
-            report.errors,
-        );
-        let error_count = errors.len();
-        errors.truncate(5);
-        let done = StravaEvent::Done {
-            imported,
-            skipped,
-            error_count,
-            errors,
-        };
+        let done = StravaEvent::done(report);
         emit(done.clone());
         Ok(done)
     }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::batch::{BatchEvent, BatchFile};
+use super::batch::{BatchEvent, BatchFile, BatchReport};
 use super::ingest::{IngestOptions, IngestStatus, MAX_UPLOAD_BYTES};
 use super::Activities;
 use crate::error::{CoreError, CoreResult};
@@ -77,6 +77,46 @@ pub enum StravaEvent {
         /// The first five errors.
         errors: Vec<String>,
     },
+}
+
+impl StravaEvent {
+    /// The progress event of file `n` of `total` (archive imports: a
+    /// duplicate is `skipped`, anything stored `imported`).
+    pub(crate) fn progress(
+        n: usize,
+        total: usize,
+        name: &str,
+        outcome: &Result<IngestStatus, String>,
+    ) -> Self {
+        let (status, id, detail) = match outcome {
+            Ok(IngestStatus::Duplicate { id }) => ("skipped", Some(id.clone()), None),
+            Ok(s) => ("imported", Some(s.id().to_owned()), None),
+            Err(e) => ("error", None, Some(e.clone())),
+        };
+        Self::Progress {
+            n,
+            total,
+            name: name.to_owned(),
+            status: status.into(),
+            id,
+            detail,
+        }
+    }
+
+    /// The closing event of an archive import: counts and the first five
+    /// errors.
+    pub(crate) fn done(report: BatchReport) -> Self {
+        let imported = report.added() + report.overwritten;
+        let mut errors = report.errors;
+        let error_count = errors.len();
+        errors.truncate(5);
+        Self::Done {
+            imported,
+            skipped: report.duplicates,
+            error_count,
+            errors,
+        }
+    }
 }
 
 /// Parse `activities.csv` into `Filename → row` (the `Filename` column, e.g.
@@ -255,34 +295,10 @@ impl Activities {
                 else {
                     return;
                 };
-                let (status, id, detail) = match outcome {
-                    Ok(IngestStatus::Duplicate { id }) => ("skipped", Some(id.clone()), None),
-                    Ok(s) => ("imported", Some(s.id().to_owned()), None),
-                    Err(e) => ("error", None, Some(e.clone())),
-                };
-                emit(StravaEvent::Progress {
-                    n,
-                    total,
-                    name: name.to_owned(),
-                    status: status.into(),
-                    id,
-                    detail,
-                });
+                emit(StravaEvent::progress(n, total, name, outcome));
             })
             .await;
-        let (imported, skipped, mut errors) = (
-            report.added() + report.overwritten,
-            report.duplicates,
-            report.errors,
-        );
-        let error_count = errors.len();
-        errors.truncate(5);
-        let done = StravaEvent::Done {
-            imported,
-            skipped,
-            error_count,
-            errors,
-        };
+        let done = StravaEvent::done(report);
         emit(done.clone());
         Ok(done)
     }
