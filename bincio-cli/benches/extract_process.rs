@@ -29,7 +29,8 @@
 //! as best (worst) of the runs, files/s at the best wall time, and peak RSS
 //! (one extra run under `/usr/bin/time -f %M`, when present). The load
 //! average is printed before and after: on a shared machine, compare best
-//! runs only.
+//! runs only. Under `cargo test` (no `--bench` argument) one run of each
+//! case and a 40-file archive: a smoke check, not a measurement.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -411,8 +412,11 @@ fn generate_archive(dir: &Path, n: usize, fixtures: &[PathBuf]) -> u64 {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/activities");
-    let runs = env_usize("BENCH_RUNS", 10);
-    let archive_files = env_usize("BENCH_ARCHIVE_FILES", 2_000);
+    // Under `cargo test` (no `--bench` argument): a smoke run that the bench
+    // still works — one run each, a 40-file archive — not a measurement.
+    let full = std::env::args().any(|a| a == "--bench");
+    let runs = env_usize("BENCH_RUNS", if full { 10 } else { 1 });
+    let archive_files = env_usize("BENCH_ARCHIVE_FILES", if full { 2_000 } else { 40 });
     println!("bincio extract as a process: {}", bin());
     println!("load average before: {}", loadavg());
     println!(
