@@ -156,8 +156,8 @@ impl ConnectionStore for MongoStore {
             update.insert("$unset", unset);
         }
         // Two first upserts racing: one inserts, the other may fail on the
-        // `_id` it would insert; the document exists then, so once more
-        // updates it.
+        // `_id` it would insert (or, on SecantusDB, get no document back);
+        // the document exists then, so once more updates it.
         let mut tries = 0;
         let after = loop {
             tries += 1;
@@ -168,10 +168,12 @@ impl ConnectionStore for MongoStore {
                 .return_document(ReturnDocument::After)
                 .await
             {
-                Ok(d) => {
-                    break d
-                        .ok_or_else(|| StoreError::Backend("upsert returned no document".into()))?
-                }
+                Ok(Some(d)) => break d,
+                // A racing upsert seen by a server that answers with no
+                // document (SecantusDB does, now and then): the `$set` is
+                // idempotent, so apply it once more.
+                Ok(None) if tries < 5 => continue,
+                Ok(None) => return Err(StoreError::Backend("upsert returned no document".into())),
                 Err(e) if tries < 5 && (is_duplicate_key(&e) || has_code(&e, 112)) => continue,
                 Err(e) => return Err(backend(e)),
             }
