@@ -122,6 +122,30 @@ fn grant(v: Value) -> Result<TokenGrant, ApiError> {
     serde_json::from_value(v).map_err(|e| ApiError::Failed(format!("token reply: {e}")))
 }
 
+impl HttpStravaApi {
+    /// `POST {oauth}/token` with the app's credentials, one grant's own
+    /// field and its `grant_type`: code exchange and refresh alike.
+    async fn token(
+        &self,
+        app: &AppCredentials,
+        field: (&str, &str),
+        grant_type: &str,
+    ) -> Result<TokenGrant, ApiError> {
+        let r = self
+            .http
+            .post(format!("{}/token", self.oauth_base))
+            .form(&[
+                ("client_id", app.client_id.as_str()),
+                ("client_secret", app.client_secret.as_str()),
+                field,
+                ("grant_type", grant_type),
+            ])
+            .send()
+            .await;
+        grant(json_reply(r).await?.body)
+    }
+}
+
 #[async_trait::async_trait]
 impl StravaApi for HttpStravaApi {
     fn authorize_url(
@@ -148,18 +172,7 @@ impl StravaApi for HttpStravaApi {
         app: &AppCredentials,
         code: &str,
     ) -> Result<TokenGrant, ApiError> {
-        let r = self
-            .http
-            .post(format!("{}/token", self.oauth_base))
-            .form(&[
-                ("client_id", app.client_id.as_str()),
-                ("client_secret", app.client_secret.as_str()),
-                ("code", code),
-                ("grant_type", "authorization_code"),
-            ])
-            .send()
-            .await;
-        grant(json_reply(r).await?.body)
+        self.token(app, ("code", code), "authorization_code").await
     }
 
     async fn refresh(
@@ -167,18 +180,8 @@ impl StravaApi for HttpStravaApi {
         app: &AppCredentials,
         refresh_token: &str,
     ) -> Result<TokenGrant, ApiError> {
-        let r = self
-            .http
-            .post(format!("{}/token", self.oauth_base))
-            .form(&[
-                ("client_id", app.client_id.as_str()),
-                ("client_secret", app.client_secret.as_str()),
-                ("refresh_token", refresh_token),
-                ("grant_type", "refresh_token"),
-            ])
-            .send()
-            .await;
-        grant(json_reply(r).await?.body)
+        self.token(app, ("refresh_token", refresh_token), "refresh_token")
+            .await
     }
 
     async fn deauthorize(&self, access_token: &str) -> Result<(), ApiError> {
