@@ -22,22 +22,7 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
             let user = super::accounts(stores).require_user(&handle).await?;
             let privacy = private.then_some(Privacy::Unlisted);
             let done = super::activities(stores)
-                .import_strava_zip(&user, file, privacy, |ev| {
-                    if let StravaEvent::Progress {
-                        n,
-                        total,
-                        name,
-                        status,
-                        detail,
-                        ..
-                    } = &ev
-                    {
-                        match detail {
-                            Some(d) => eprintln!("[{n}/{total}] {name}: {status}: {d}"),
-                            None => eprintln!("[{n}/{total}] {name}: {status}"),
-                        }
-                    }
-                })
+                .import_strava_zip(&user, file, privacy, print_progress)
                 .await?;
             if let StravaEvent::Done {
                 imported,
