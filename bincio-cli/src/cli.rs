@@ -13,6 +13,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How `bincio serve` writes its log lines.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// Where the instance lives. Every command that touches the store takes it.
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
@@ -206,6 +215,11 @@ pub struct ServeArgs {
     /// before closing their connections.
     #[arg(long, env = "BINCIO_SHUTDOWN_GRACE", default_value_t = 30)]
     pub shutdown_grace: u64,
+    /// Log lines as `text` (for a terminal or journald) or `json` (one
+    /// object per line, with the request's `request_id`, for a log
+    /// collector). Filter with BINCIO_LOG (default `info`).
+    #[arg(long, env = "BINCIO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// Serve Prometheus metrics at /metrics to requests with this bearer
     /// token (unset: no /metrics). In bincio.toml prefer
     /// `metrics_token_file`.

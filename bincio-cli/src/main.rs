@@ -52,14 +52,9 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("BINCIO_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    let json_logs =
+        matches!(&cli.command, cli::Command::Serve(a) if a.log_format == cli::LogFormat::Json);
+    init_logging(json_logs);
     // Local extraction needs no runtime: skip starting tokio's threads.
     let cli = match cli.command {
         cli::Command::Extract(a) if commands::extract::is_local(&a) => {
@@ -78,6 +73,29 @@ fn main() -> ExitCode {
         }
     };
     exit(rt.block_on(commands::run(cli)))
+}
+
+/// Log to stderr, filtered by `BINCIO_LOG` (default `info`): text, or one
+/// JSON object per line carrying the list of its enclosing spans (`spans`:
+/// the request span's `request_id`, route, … then the handler's and the
+/// service's own) — the list, not just the innermost span, so an event deep
+/// in a service call still names its request.
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BINCIO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        fmt.json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .flatten_event(true)
+            .init();
+    } else {
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
 }
 
 /// The exit code of a command, printing its error.

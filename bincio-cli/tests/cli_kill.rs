@@ -582,6 +582,74 @@ fn mongo_import_killed_at_fractions(test: &str) {
     assert!(got.values().all(|n| n.starts_with("New")));
 }
 
+/// SIGTERM (what systemd and `docker stop` send) once the file is checked
+/// and the write has begun: the process ends within a bound and leaves
+/// every row or none, on each backend.
+fn import_terminated_while_writing(site: &Site, rows: usize) {
+    let csv = site.event.join("term.csv");
+    write_csv(&csv, rows, "Term");
+    let mut child = site
+        .command()
+        .env("BINCIO_LOG", "info")
+        .args(["event", "import", "--event"])
+        .arg(&site.event)
+        .args(["--role", "audience"])
+        .arg(&csv)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+        assert!(n > 0, "the import ended before writing");
+        if line.contains("import checked, writing") {
+            break;
+        }
+    }
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+    std::thread::sleep(Duration::from_millis(10));
+    let still_running = child.try_wait().unwrap().is_none();
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let t = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the import did not end within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let n = names(site).len();
+    assert!(
+        n == 0 || n == rows,
+        "a terminated import left {n} of {rows} rows"
+    );
+    assert!(
+        still_running,
+        "the import finished before SIGTERM: make the file bigger"
+    );
+}
+
+#[test]
+fn sqlite_import_terminated_while_writing_is_all_or_nothing() {
+    import_terminated_while_writing(&Site::sqlite(), 20_000);
+}
+
+#[test]
+fn mongo_import_terminated_while_writing_is_all_or_nothing() {
+    let server = MongoServer::start();
+    let Some(site) = Site::mongo("mongo_import_terminated_while_writing", &server) else {
+        return;
+    };
+    import_terminated_while_writing(&site, 500);
+}
+
 #[test]
 fn sqlite_serve_killed_under_load_loses_no_piece() {
     serve_killed_under_load(&Site::sqlite());

@@ -163,3 +163,76 @@ fn descriptor_exhaustion_neither_stops_nor_spins_the_loop() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// One request to `addr` with extra header lines; the raw response.
+fn get(addr: &str, path: &str, headers: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp
+}
+
+/// The `x-request-id` response header.
+fn request_id(resp: &str) -> Option<String> {
+    resp.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case("x-request-id")
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// `--log-format json`: one JSON object per line, and each request's lines
+/// carry its `request_id` — the proxy's when it is a safe token, a fresh
+/// one otherwise — which the response echoes in `x-request-id`.
+#[test]
+fn json_logs_carry_the_request_id_the_response_echoes() {
+    let server = serve(
+        "",
+        &["--log-format", "json"],
+        &[("BINCIO_LOG", "info,tower_http=debug")],
+    );
+    let kept = get(&server.addr, "/api/me", "X-Request-Id: proxy-req.42\r\n");
+    assert_eq!(request_id(&kept).as_deref(), Some("proxy-req.42"), "{kept}");
+    // A forged id (a newline, quotes, too long) is replaced, never logged.
+    let forged = format!("X-Request-Id: a\"b{}\r\n", "x".repeat(80));
+    let minted = request_id(&get(&server.addr, "/healthz", &forged)).unwrap();
+    assert_eq!(minted.len(), 16, "{minted}");
+    assert!(minted.bytes().all(|b| b.is_ascii_hexdigit()));
+    // A path no route matches (the fallback's 404) wears it too.
+    let unmatched = get(&server.addr, "/no/such/page", "");
+    assert!(request_id(&unmatched).is_some(), "{unmatched}");
+
+    let t = Instant::now();
+    let lines = loop {
+        let log = server.log.lock().unwrap().clone();
+        if log.contains("proxy-req.42") && log.contains(&minted) {
+            break log;
+        }
+        assert!(t.elapsed() < Duration::from_secs(10), "not logged: {log}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut with_kept = 0;
+    for line in lines.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+        let request = v["spans"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["name"] == "request"));
+        if let Some(r) = request.filter(|r| r["request_id"] == "proxy-req.42") {
+            with_kept += 1;
+            assert_eq!(r["route"], "/api/me", "{line}");
+        }
+    }
+    assert!(with_kept >= 1, "{lines}");
+    assert!(!lines.contains("a\\\"b"), "the forged id reached the log");
+}

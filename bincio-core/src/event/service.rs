@@ -645,7 +645,7 @@ impl EventService {
     ) -> CoreResult<ImportCounts> {
         let checked = check_csv(&self.config, role, csv, self.clock.unix())
             .map_err(|e| CoreError::Invalid(e.to_string()))?;
-        tracing::debug!(rows = checked.len(), "import checked");
+        tracing::info!(rows = checked.len(), "import checked, writing");
         Ok(self.attendees.import_rows_logged(&checked, audit).await?)
     }
 

@@ -126,6 +126,7 @@ pub fn router(state: CcipState) -> Router {
         .layer(axum::middleware::from_fn(crate::rejection::message))
         .layer(cors)
         .layer(crate::trace::layer())
+        .layer(axum::middleware::from_fn(crate::trace::request_id))
         .with_state(state)
 }
 

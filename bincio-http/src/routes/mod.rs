@@ -104,6 +104,7 @@ pub(crate) fn router(state: AppState) -> Router {
             crate::client::warn_untrusted_proxy,
         ))
         .layer(crate::trace::layer())
+        .layer(axum::middleware::from_fn(crate::trace::request_id))
         .with_state(state)
 }
 
