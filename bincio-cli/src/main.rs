@@ -52,9 +52,14 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     }
-    let json_logs =
-        matches!(&cli.command, cli::Command::Serve(a) if a.log_format == cli::LogFormat::Json);
-    init_logging(json_logs);
+    let (json_logs, store_calls) = match &cli.command {
+        cli::Command::Serve(a) => (
+            a.log_format == cli::LogFormat::Json,
+            a.metrics_token.as_deref().is_some_and(|t| !t.is_empty()),
+        ),
+        _ => (false, false),
+    };
+    init_logging(json_logs, store_calls);
     // Local extraction needs no runtime: skip starting tokio's threads.
     let cli = match cli.command {
         cli::Command::Extract(a) if commands::extract::is_local(&a) => {
@@ -79,23 +84,32 @@ fn main() -> ExitCode {
 /// JSON object per line carrying the list of its enclosing spans (`spans`:
 /// the request span's `request_id`, route, … then the handler's and the
 /// service's own) — the list, not just the innermost span, so an event deep
-/// in a service call still names its request.
-fn init_logging(json: bool) {
+/// in a service call still names its request. With `store_calls`, the
+/// store-call timing layer of `/metrics` is added (its own filter: the log
+/// filter does not hide the store spans from it).
+fn init_logging(json: bool, store_calls: bool) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
     let filter = tracing_subscriber::EnvFilter::try_from_env("BINCIO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = if json {
         fmt.json()
             .with_current_span(false)
             .with_span_list(true)
             .flatten_event(true)
-            .init();
+            .with_filter(filter)
+            .boxed()
     } else {
         fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init();
-    }
+            .with_filter(filter)
+            .boxed()
+    };
+    tracing_subscriber::registry()
+        .with(fmt)
+        .with(store_calls.then(bincio_http::metrics::store_calls_layer))
+        .init();
 }
 
 /// The exit code of a command, printing its error.

@@ -285,5 +285,54 @@ fn metrics_are_prometheus_text_behind_a_token() {
     assert!(text
         .contains(r#"bincio_http_request_duration_seconds_count{method="GET",route="/readyz"} 3"#));
     get(&addr, "/readyz").unwrap();
-    assert_eq!(count(&scrape(), ready), 4, "counts a request");
+    let text = scrape();
+    assert_eq!(count(&text, ready), 4, "counts a request");
+    // Store calls, by backend and method: /readyz asks the store.
+    let calls = r#"bincio_store_call_duration_seconds_count{backend="sqlite",op="ready"}"#;
+    assert!(count(&text, calls) >= 4, "{text}");
+    assert!(text.contains(
+        r#"bincio_store_call_duration_seconds_bucket{backend="sqlite",op="ready",le="0.0001"}"#
+    ));
+}
+
+/// The store-call histogram on MongoDB too (`backend="mongodb"`).
+#[test]
+fn store_call_latency_is_measured_on_mongodb() {
+    let Some(base) = bincio_store_mongo::testkit::base_url("store_call_latency_on_mongodb") else {
+        return;
+    };
+    let (url, _db) = bincio_store_mongo::testkit::DropDb::fresh(&base);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::cargo_bin("bincio").unwrap();
+    c.args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--store",
+        &url,
+        "--data-dir",
+    ])
+    .arg(dir.path())
+    .env("BINCIO_METRICS_TOKEN", "scrape-me")
+    .env_remove("BINCIO_CONFIG")
+    .env_remove("BINCIO_STORE")
+    .env("BINCIO_LOG", "error")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    let mut child = c.spawn().unwrap();
+    let addr = support::listening_addr(&mut child);
+    let _server = Serve(child);
+    assert_eq!(get(&addr, "/readyz").unwrap().0, 200);
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer scrape-me\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(
+        resp.contains(r#"bincio_store_call_duration_seconds_count{backend="mongodb",op="ready"}"#),
+        "{resp}"
+    );
 }

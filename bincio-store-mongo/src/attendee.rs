@@ -383,6 +383,7 @@ impl AttendeeStore for MongoStore {
 
     /// Refuses a server without multi-document transactions (a standalone
     /// `mongod`): see `txn.rs` for why event data needs them.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn check_event_ready(&self) -> StoreResult<()> {
         if self.transactions_supported().await? {
             return Ok(());
@@ -399,6 +400,7 @@ impl AttendeeStore for MongoStore {
 
     /// Checks the batch before any transaction (rows merged and encoded,
     /// duplicate tokens refused), then [`AttendeeStore::import_rows_logged`].
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn import_attendees_logged(
         &self,
         batch: Vec<ImportAttendee>,
@@ -428,6 +430,7 @@ impl AttendeeStore for MongoStore {
     /// concurrent `/use` on an imported attendee makes one of the two
     /// transactions retry from a fresh read (the rows read again from the
     /// start), so neither write is lost.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn import_rows_logged(
         &self,
         rows: &dyn ImportRows,
@@ -480,10 +483,12 @@ impl AttendeeStore for MongoStore {
         })
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>> {
         self.attendee_where(doc! { "token": token }).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_attendee_by_id(&self, id: &str) -> StoreResult<Option<Attendee>> {
         let Ok(o) = ObjectId::parse_str(id) else {
             return Ok(None);
@@ -495,6 +500,7 @@ impl AttendeeStore for MongoStore {
     /// it is absent, null or `0` (`{$in: [null, 0]}` in the filter), so of
     /// concurrent calls exactly one sets it, and that one creates the
     /// bucket in the same transaction.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn mark_first_use(&self, token: &str, now: i64) -> StoreResult<Option<(Attendee, bool)>> {
         if let Some(a) = self.get_attendee(token).await? {
             if a.has_first_use() {
@@ -536,6 +542,7 @@ impl AttendeeStore for MongoStore {
     /// the transaction conflict: both re-run from a fresh read (a concurrent
     /// use of the same scenario then answers `has been used`). A refusal is
     /// decided on a consistent read and writes nothing.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
         let c = self.coll(coll::ATTENDEE);
         // Queue behind this process's other counter writers only when this
@@ -613,6 +620,7 @@ impl AttendeeStore for MongoStore {
         })
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>> {
         let c = self.coll(coll::ATTENDEE);
         in_transaction!(self, |s| {
@@ -655,11 +663,13 @@ impl AttendeeStore for MongoStore {
         })
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditEntry>> {
         self.audit_list(&filter).await
     }
 
     /// Natural (insertion) order, as CS's `Attendee.objects(role=…)`.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>> {
         let docs: Vec<Document> = self
             .coll(coll::ATTENDEE)
@@ -673,6 +683,7 @@ impl AttendeeStore for MongoStore {
     }
 
     /// One insert; logged, the insert and the entry in one transaction.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn add_announcement_logged(
         &self,
         a: Announcement,
@@ -698,6 +709,7 @@ impl AttendeeStore for MongoStore {
     }
 
     /// `{role: role}` (array contains), newest `_id` first (as CS).
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn announcements(&self, role: &str) -> StoreResult<Vec<Announcement>> {
         let docs: Vec<Document> = self
             .coll(coll::ANNOUNCEMENT)

@@ -122,6 +122,7 @@ impl MongoStore {
 
 #[async_trait::async_trait]
 impl ConnectionStore for MongoStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_connection(
         &self,
         handle: &str,
@@ -136,6 +137,7 @@ impl ConnectionStore for MongoStore {
             .transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn patch_connection(
         &self,
         handle: &str,
@@ -185,6 +187,7 @@ impl ConnectionStore for MongoStore {
         decode(&after)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn take_oauth_state(
         &self,
         handle: &str,
@@ -207,6 +210,7 @@ impl ConnectionStore for MongoStore {
         Ok(r.modified_count == 1)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_connection(&self, handle: &str, provider: &str) -> StoreResult<bool> {
         let r = self
             .coll(coll::CONNECTIONS)
@@ -216,6 +220,7 @@ impl ConnectionStore for MongoStore {
         Ok(r.deleted_count > 0)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_connections(&self, provider: &str) -> StoreResult<Vec<Connection>> {
         use futures_util::TryStreamExt;
         let docs: Vec<Document> = self

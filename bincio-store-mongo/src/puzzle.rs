@@ -209,6 +209,7 @@ impl PuzzleStore for MongoStore {
     /// in its field order) for each missing counter; existing counters are
     /// untouched. Two processes starting at once may both insert one; see
     /// the module docs for why that keeps the figures exact.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn ensure_counters(&self, pieces: &[String], _now: i64) -> StoreResult<()> {
         let c = self.coll(coll::PUZZLE_STATUS);
         for p in pieces.iter().map(String::as_str).chain([TOTAL]) {
@@ -229,6 +230,7 @@ impl PuzzleStore for MongoStore {
 
     /// Natural (creation) order, `total` last; duplicates of a name summed
     /// into the first one.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn counters(&self) -> StoreResult<Vec<PuzzleCounter>> {
         const C: &str = coll::PUZZLE_STATUS;
         let docs: Vec<Document> = self
@@ -272,6 +274,7 @@ impl PuzzleStore for MongoStore {
     /// duplicate key, which means "already there" (idempotent). This is the
     /// upsert-on-`public_token` with the document in MongoEngine's field
     /// order.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn ensure_bucket(
         &self,
         attendee_id: &str,
@@ -292,6 +295,7 @@ impl PuzzleStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn bucket(&self, public_token: &str) -> StoreResult<Option<PuzzleBucket>> {
         self.coll(coll::PUZZLE_BUCKET)
             .find_one(doc! { "public_token": public_token })
@@ -308,6 +312,7 @@ impl PuzzleStore for MongoStore {
     /// piece), then the piece's and `total`'s counters, and the audit
     /// entry (a refusal's alone). All of it commits or none: counters
     /// always equal the buckets' contents.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn deliver_logged(
         &self,
         d: Delivery,
@@ -358,6 +363,7 @@ impl PuzzleStore for MongoStore {
     /// (`currency` −1 per piece held, `total` by their number), and the
     /// audit entry. A second revoke matches nothing and changes nothing
     /// (but its entry).
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn revoke_logged(
         &self,
         public_token: &str,
@@ -404,6 +410,7 @@ impl PuzzleStore for MongoStore {
 
     /// `coupon = now`: one update, no precondition (as CS); logged, the
     /// update and the entry in one transaction.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn use_coupon_logged(
         &self,
         public_token: &str,

@@ -74,6 +74,7 @@ impl MongoStore {
 
 #[async_trait::async_trait]
 impl SourceStore for MongoStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn drop_config(&self, handle: &str) -> StoreResult<DropConfig> {
         let d = self
             .coll(DROP_FOLDERS)
@@ -87,6 +88,7 @@ impl SourceStore for MongoStore {
         .unwrap_or_default())
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_drop_folder(&self, handle: &str, folder: Option<&str>) -> StoreResult<bool> {
         if !self.member_exists(handle).await? {
             return Ok(false);
@@ -103,6 +105,7 @@ impl SourceStore for MongoStore {
         Ok(true)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn mark_drop_scanned(&self, handle: &str, at: i64) -> StoreResult<()> {
         if !self.member_exists(handle).await? {
             return Ok(());
@@ -118,6 +121,7 @@ impl SourceStore for MongoStore {
         Ok(())
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn drop_files(&self, handle: &str) -> StoreResult<Vec<DropFile>> {
         let docs: Vec<Document> = self
             .coll(DROP_FILES)
@@ -142,6 +146,7 @@ impl SourceStore for MongoStore {
             .collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn claim_drop_file(
         &self,
         handle: &str,
@@ -191,6 +196,7 @@ impl SourceStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn finish_drop_file(&self, handle: &str, path: &str, hash: &str) -> StoreResult<()> {
         self.coll(DROP_FILES)
             .update_one(
@@ -202,6 +208,7 @@ impl SourceStore for MongoStore {
         Ok(())
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn record_sync_run(&self, run: &SyncRun, keep: usize) -> StoreResult<()> {
         if !self.member_exists(&run.handle).await? {
             return Ok(());
@@ -258,6 +265,7 @@ impl SourceStore for MongoStore {
         Ok(())
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn sync_runs(&self, handle: &str, limit: usize) -> StoreResult<Vec<SyncRun>> {
         let docs: Vec<Document> = self
             .coll(SYNC_RUNS)

@@ -277,6 +277,7 @@ impl AttendeeStore for SqliteStore {
         "sqlite"
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn import_attendees_logged(
         &self,
         batch: Vec<ImportAttendee>,
@@ -299,6 +300,7 @@ impl AttendeeStore for SqliteStore {
     /// never the import. The writer commits only on the feed's explicit
     /// end: a row's error, or this future dropped (a client gone), closes
     /// the channel without it, and the transaction rolls back.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn import_rows_logged(
         &self,
         rows: &dyn ImportRows,
@@ -344,16 +346,19 @@ impl AttendeeStore for SqliteStore {
         written
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_attendee(&self, token: &str) -> StoreResult<Option<Attendee>> {
         let token = token.to_owned();
         self.read_point(move |c| get_by(c, "token", &token)).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_attendee_by_id(&self, id: &str) -> StoreResult<Option<Attendee>> {
         let id = id.to_owned();
         self.read(move |c| get_by(c, "oid", &id)).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn mark_first_use(&self, token: &str, now: i64) -> StoreResult<Option<(Attendee, bool)>> {
         let token = token.to_owned();
         self.write(move |tx| {
@@ -371,6 +376,7 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn use_scenario(&self, req: UseRequest) -> StoreResult<Result<Attendee, UseRefusal>> {
         self.write(move |tx| {
             let found = get_by(tx, "token", &req.token)?;
@@ -438,6 +444,7 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn undo_use(&self, req: UndoRequest) -> StoreResult<Result<Attendee, UndoRefusal>> {
         self.write(move |tx| {
             let found = get_by(tx, "token", &req.token)?;
@@ -468,6 +475,7 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_audit(&self, filter: AuditFilter) -> StoreResult<Vec<AuditEntry>> {
         self.read(move |c| crate::audit::list(c, &filter)).await
     }
@@ -475,6 +483,7 @@ impl AttendeeStore for SqliteStore {
     /// In the database: `search_text` (written at import) holds what a
     /// query is looked for in, so only the page's attendees are decoded.
     /// SQLite's `lower` folds ASCII only, as the rule does.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn search_attendees(
         &self,
         roles: &[String],
@@ -517,6 +526,7 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_attendees(&self, role: &str) -> StoreResult<Vec<Attendee>> {
         let role = role.to_owned();
         self.read(move |c| {
@@ -533,6 +543,7 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn add_announcement_logged(
         &self,
         a: Announcement,
@@ -553,6 +564,7 @@ impl AttendeeStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn announcements(&self, role: &str) -> StoreResult<Vec<Announcement>> {
         let role = role.to_owned();
         self.read(move |c| {

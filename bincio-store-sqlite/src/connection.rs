@@ -46,6 +46,7 @@ fn load(c: &rusqlite::Connection, handle: &str, provider: &str) -> StoreResult<O
 
 #[async_trait::async_trait]
 impl ConnectionStore for SqliteStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_connection(
         &self,
         handle: &str,
@@ -55,6 +56,7 @@ impl ConnectionStore for SqliteStore {
         self.read(move |c| load(c, &h, &p)).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn patch_connection(
         &self,
         handle: &str,
@@ -112,6 +114,7 @@ impl ConnectionStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn take_oauth_state(
         &self,
         handle: &str,
@@ -137,6 +140,7 @@ impl ConnectionStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_connection(&self, handle: &str, provider: &str) -> StoreResult<bool> {
         let (h, p) = (handle.to_owned(), provider.to_owned());
         self.write(move |tx| {
@@ -150,6 +154,7 @@ impl ConnectionStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_connections(&self, provider: &str) -> StoreResult<Vec<Connection>> {
         let p = provider.to_owned();
         self.read(move |c| {

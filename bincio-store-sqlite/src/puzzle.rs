@@ -120,6 +120,7 @@ impl PuzzleStore for SqliteStore {
         "sqlite"
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn ensure_counters(&self, pieces: &[String], now: i64) -> StoreResult<()> {
         let pieces = pieces.to_vec();
         self.write(move |tx| {
@@ -131,6 +132,7 @@ impl PuzzleStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn counters(&self) -> StoreResult<Vec<PuzzleCounter>> {
         self.read(|c| {
             c.prepare_cached(
@@ -153,6 +155,7 @@ impl PuzzleStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn ensure_bucket(
         &self,
         attendee_id: &str,
@@ -163,11 +166,13 @@ impl PuzzleStore for SqliteStore {
         self.write(move |tx| insert_bucket(tx, &a, &p, now)).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn bucket(&self, public_token: &str) -> StoreResult<Option<PuzzleBucket>> {
         let p = public_token.to_owned();
         self.read(move |c| get_bucket(c, &p)).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn deliver_logged(
         &self,
         d: Delivery,
@@ -207,6 +212,7 @@ impl PuzzleStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn revoke_logged(
         &self,
         public_token: &str,
@@ -244,6 +250,7 @@ impl PuzzleStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn use_coupon_logged(
         &self,
         public_token: &str,

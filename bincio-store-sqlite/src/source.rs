@@ -32,6 +32,7 @@ fn count(n: i64) -> u32 {
 
 #[async_trait::async_trait]
 impl SourceStore for SqliteStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn drop_config(&self, handle: &str) -> StoreResult<DropConfig> {
         let handle = handle.to_owned();
         self.read(move |c| {
@@ -52,6 +53,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_drop_folder(&self, handle: &str, folder: Option<&str>) -> StoreResult<bool> {
         let (handle, folder) = (handle.to_owned(), folder.map(str::to_owned));
         self.write(move |tx| {
@@ -69,6 +71,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn mark_drop_scanned(&self, handle: &str, at: i64) -> StoreResult<()> {
         let handle = handle.to_owned();
         self.write(move |tx| {
@@ -84,6 +87,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn drop_files(&self, handle: &str) -> StoreResult<Vec<DropFile>> {
         let handle = handle.to_owned();
         self.read(move |c| {
@@ -112,6 +116,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn claim_drop_file(
         &self,
         handle: &str,
@@ -162,6 +167,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn finish_drop_file(&self, handle: &str, path: &str, hash: &str) -> StoreResult<()> {
         let (handle, path, hash) = (handle.to_owned(), path.to_owned(), hash.to_owned());
         self.write(move |tx| {
@@ -175,6 +181,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn record_sync_run(&self, run: &SyncRun, keep: usize) -> StoreResult<()> {
         let run = run.clone();
         let items = serde_json::to_string(&run.items)
@@ -219,6 +226,7 @@ impl SourceStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn sync_runs(&self, handle: &str, limit: usize) -> StoreResult<Vec<SyncRun>> {
         let handle = handle.to_owned();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

@@ -89,6 +89,7 @@ impl ActivityStore for MongoStore {
     ///    deletes the user document before the activities, so either its
     ///    wipe runs after our insert (and removes it) or we see the user
     ///    gone here and remove the activity ourselves.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn insert_activity(
         &self,
         rec: ActivityRecord,
@@ -153,6 +154,7 @@ impl ActivityStore for MongoStore {
     /// from. If it changed, nothing is written and we re-read and retry.
     /// (An aggregation-pipeline update would also do, but plain operators
     /// work on every MongoDB-compatible server.)
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn replace_activity(
         &self,
         rec: ActivityRecord,
@@ -223,6 +225,7 @@ impl ActivityStore for MongoStore {
         )))
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_activity(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityRecord>> {
         self.coll(coll::ACTIVITIES)
             .find_one(doc! { "handle": handle, "id": id })
@@ -234,6 +237,7 @@ impl ActivityStore for MongoStore {
             .transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>> {
         let Some(bytes) = self.tracks_payload(handle, id).await? else {
             return Ok(None);
@@ -248,6 +252,7 @@ impl ActivityStore for MongoStore {
 
     /// The payload is `serde_json::to_vec` of the tracks: its members are
     /// already compact JSON text, borrowed out without a parse.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_tracks_raw(&self, handle: &str, id: &str) -> StoreResult<Option<RawTracks>> {
         #[derive(Deserialize)]
         struct Raw<'a> {
@@ -274,6 +279,7 @@ impl ActivityStore for MongoStore {
     /// patched value, so setting `privacy` alongside `edits.privacy` in the
     /// same update keeps it exact without reading first (no pipeline update
     /// and no retry loop needed).
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn patch_edits(
         &self,
         handle: &str,
@@ -309,6 +315,7 @@ impl ActivityStore for MongoStore {
         d.as_ref().map(edits_from).transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_duplicate_of(
         &self,
         handle: &str,
@@ -330,6 +337,7 @@ impl ActivityStore for MongoStore {
     }
 
     /// The activity document goes first (deciding), then its dependents.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_activity(&self, handle: &str, id: &str) -> StoreResult<bool> {
         let Some(d) = self
             .coll(coll::ACTIVITIES)
@@ -346,6 +354,7 @@ impl ActivityStore for MongoStore {
         Ok(true)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_user_activities(&self, handle: &str) -> StoreResult<u64> {
         let n = self
             .coll(coll::ACTIVITIES)
@@ -367,6 +376,7 @@ impl ActivityStore for MongoStore {
         Ok(n)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn feed(&self, q: FeedQuery) -> StoreResult<Vec<ActivityRecord>> {
         let mut filter = Document::new();
         if let Some(h) = &q.handle {
@@ -396,6 +406,7 @@ impl ActivityStore for MongoStore {
     /// `detail` text (it never leaves the server). Served by the
     /// `(handle, started_at, id)` / `(started_at, id)` /
     /// `(privacy, started_at, id)` indexes.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn summaries(&self, q: SummaryQuery) -> StoreResult<Vec<ActivityRecord>> {
         let mut filter = Document::new();
         if let Some(h) = &q.handle {
@@ -445,6 +456,7 @@ impl ActivityStore for MongoStore {
         docs.iter().map(decode).collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>> {
         self.coll(coll::ACTIVITIES)
             .find_one(doc! { "handle": handle, "source_hash": source_hash })
@@ -455,6 +467,7 @@ impl ActivityStore for MongoStore {
             .transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn find_near(
         &self,
         handle: &str,
@@ -478,6 +491,7 @@ impl ActivityStore for MongoStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn activity_owners(&self) -> StoreResult<Vec<String>> {
         let vals = self
             .coll(coll::ACTIVITIES)
@@ -496,34 +510,42 @@ impl ActivityStore for MongoStore {
         Ok(out)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn put_original(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
         self.put_original_blob(handle, id, blob).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_original(&self, handle: &str, id: &str) -> StoreResult<Option<Blob>> {
         self.get_original_blob(handle, id).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_originals(&self, handle: &str) -> StoreResult<u64> {
         self.delete_originals_blob(handle).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn put_image(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
         self.put_image_blob(handle, id, blob).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>> {
         self.list_images_blob(handle, id).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<Option<Blob>> {
         self.get_image_blob(handle, id, name).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<bool> {
         self.delete_image_blob(handle, id, name).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage> {
         let acts = self
             .find_all(
@@ -557,6 +579,7 @@ impl ActivityStore for MongoStore {
         Ok(u)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn listed_page(
         &self,
         offset: u64,
@@ -586,10 +609,12 @@ impl ActivityStore for MongoStore {
         ))
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
         self.list_user_images_blob(handle).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {
         let docs = self
             .find_all(coll::ACTIVITY_GENERATIONS, doc! {}, doc! { "gen": 1 })

@@ -53,6 +53,7 @@ impl UserStore for MongoStore {
     /// Reserve a slot (unconditionally: `create_user` is the admin path and
     /// ignores `max_users`, like on SQLite), then insert; on a duplicate
     /// handle the slot is given back.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         self.reserve_user_slot(None, false).await?;
         if let Err(e) = self.insert_user_doc(&user).await {
@@ -62,6 +63,7 @@ impl UserStore for MongoStore {
         Ok(User::from(user))
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn register(&self, claim: RegisterClaim, user: NewUser) -> Result<User, RegisterError> {
         // Cheap pre-checks in the contract's order (claim, handle, limit) so
         // the common refusals neither claim nor release anything. They
@@ -107,6 +109,7 @@ impl UserStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_user(&self, handle: &str) -> StoreResult<Option<User>> {
         self.find_user_doc(handle)
             .await?
@@ -115,6 +118,7 @@ impl UserStore for MongoStore {
             .transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_users(&self) -> StoreResult<Vec<User>> {
         self.collect(coll::USERS, doc! {}, doc! { "created_at": 1, "_id": 1 })
             .await?
@@ -123,6 +127,7 @@ impl UserStore for MongoStore {
             .collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn count_users(&self) -> StoreResult<u64> {
         self.coll(coll::USERS)
             .count_documents(doc! {})
@@ -133,6 +138,7 @@ impl UserStore for MongoStore {
     /// A `ping` round-trip: the indexes are created by
     /// [`MongoStore::connect`] before a store exists, so an answering
     /// server is a ready one.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn ready(&self) -> StoreResult<()> {
         self.database()
             .run_command(doc! { "ping": 1 })
@@ -141,11 +147,13 @@ impl UserStore for MongoStore {
             .map_err(backend)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_password_hash(&self, handle: &str, hash: &str) -> StoreResult<bool> {
         self.set_user_field(handle, doc! { "password_hash": hash })
             .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn upgrade_password_hash(
         &self,
         handle: &str,
@@ -163,11 +171,13 @@ impl UserStore for MongoStore {
         Ok(r.matched_count > 0)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_display_name(&self, handle: &str, display_name: &str) -> StoreResult<bool> {
         self.set_user_field(handle, doc! { "display_name": display_name })
             .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_role(&self, handle: &str, role: Role) -> StoreResult<bool> {
         self.set_user_field(handle, doc! { "role": role.as_str() })
             .await
@@ -178,6 +188,7 @@ impl UserStore for MongoStore {
     /// account are dead because their `uid` matches no user), then the slot
     /// is released and the dependent documents are removed. Not one atomic
     /// step, but a crash half-way leaves only unreachable leftovers.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_user(&self, handle: &str) -> StoreResult<bool> {
         let deleted = self
             .coll(coll::USERS)
@@ -227,6 +238,7 @@ impl UserStore for MongoStore {
         Ok(true)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_members(&self) -> StoreResult<Vec<Member>> {
         let users = self.list_users().await?;
         // The first redemption (by used_at, code) per user, like SQLite.
@@ -258,6 +270,7 @@ impl UserStore for MongoStore {
     /// The user must exist (`NotFound` otherwise). The session records the
     /// account's `uid`, so if the account is deleted between the look-up
     /// and the insert, the session never resolves (see `session_user`).
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn create_session(&self, session: Session) -> StoreResult<()> {
         let uid = self
             .user_uid(&session.handle)
@@ -279,6 +292,7 @@ impl UserStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn session_user(
         &self,
         token_hash: &str,
@@ -309,6 +323,7 @@ impl UserStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_session(&self, token_hash: &str) -> StoreResult<bool> {
         let r = self
             .coll(coll::SESSIONS)
@@ -318,6 +333,7 @@ impl UserStore for MongoStore {
         Ok(r.deleted_count > 0)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_sessions_of(&self, handle: &str, keep: Option<&str>) -> StoreResult<u64> {
         let mut filter = doc! { "handle": handle };
         if let Some(keep) = keep {
@@ -331,6 +347,7 @@ impl UserStore for MongoStore {
         Ok(r.deleted_count)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64> {
         let r = self
             .coll(coll::SESSIONS)
@@ -344,6 +361,7 @@ impl UserStore for MongoStore {
     /// (`n < limit`) decides, then the invite is inserted; a duplicate code
     /// gives the increment back. Without a limit the counter is still
     /// incremented, because the limit counts every invite ever created.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn create_invite(&self, invite: Invite, limit: Option<u64>) -> StoreResult<Invite> {
         if self.find_user_doc(&invite.created_by).await?.is_none() {
             return Err(StoreError::NotFound(format!("user {}", invite.created_by)));
@@ -391,6 +409,7 @@ impl UserStore for MongoStore {
         Ok(invite)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_invites(&self, handle: &str) -> StoreResult<Vec<Invite>> {
         self.collect(
             coll::INVITES,
@@ -403,6 +422,7 @@ impl UserStore for MongoStore {
         .collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_invite(&self, code: &str) -> StoreResult<Option<Invite>> {
         self.coll(coll::INVITES)
             .find_one(doc! { "_id": code })
@@ -417,6 +437,7 @@ impl UserStore for MongoStore {
     /// replacements by two admins may both leave a code. Acceptable: each
     /// code is still one-time, bound to the handle and expiring, and only
     /// admins can issue them.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn replace_reset_code(&self, code: ResetCode) -> StoreResult<()> {
         let uid = self
             .user_uid(&code.handle)
@@ -449,6 +470,7 @@ impl UserStore for MongoStore {
     /// between the steps leaves the code used and the old password in place
     /// (the admin issues a new code) — never a half-applied reset for
     /// someone else.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn redeem_reset_code(
         &self,
         code_hash: &str,
@@ -491,6 +513,7 @@ impl UserStore for MongoStore {
         Ok(true)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
         self.coll(coll::SETTINGS)
             .find_one(doc! { "_id": key })
@@ -500,11 +523,13 @@ impl UserStore for MongoStore {
             .transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         self.upsert_by_id(coll::SETTINGS, key, doc! { "$set": { "value": value } })
             .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_setting(&self, key: &str) -> StoreResult<bool> {
         let r = self
             .coll(coll::SETTINGS)
@@ -514,6 +539,7 @@ impl UserStore for MongoStore {
         Ok(r.deleted_count > 0)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_settings(&self) -> StoreResult<BTreeMap<String, String>> {
         self.collect(coll::SETTINGS, doc! {}, doc! { "_id": 1 })
             .await?
@@ -527,10 +553,12 @@ impl UserStore for MongoStore {
             .collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_setting_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
         self.upsert_setting_if_absent(key, value).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_prefs(&self, handle: &str) -> StoreResult<BTreeMap<String, String>> {
         self.collect(
             coll::USER_PREFS,
@@ -550,6 +578,7 @@ impl UserStore for MongoStore {
 
     /// One idempotent upsert per key (`_id` = "handle/key"). The user must
     /// exist (`NotFound`), as on SQLite.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_prefs(&self, handle: &str, prefs: &BTreeMap<String, String>) -> StoreResult<()> {
         if self.find_user_doc(handle).await?.is_none() {
             return Err(StoreError::NotFound(format!("user {handle}")));
@@ -565,10 +594,12 @@ impl UserStore for MongoStore {
         Ok(())
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_athlete(&self, handle: &str) -> StoreResult<AthleteConfig> {
         self.athlete_get(handle).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn patch_athlete(
         &self,
         handle: &str,

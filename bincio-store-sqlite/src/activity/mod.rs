@@ -28,6 +28,7 @@ impl ActivityStore for SqliteStore {
         "sqlite"
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn insert_activity(
         &self,
         rec: ActivityRecord,
@@ -86,6 +87,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn replace_activity(
         &self,
         rec: ActivityRecord,
@@ -133,6 +135,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_activity(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityRecord>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.read(move |c| {
@@ -145,6 +148,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_tracks(&self, handle: &str, id: &str) -> StoreResult<Option<ActivityTracks>> {
         let Some(raw) = self.get_tracks_raw(handle, id).await? else {
             return Ok(None);
@@ -161,6 +165,7 @@ impl ActivityStore for SqliteStore {
 
     /// The columns hold `Value::to_string()`, i.e. compact JSON. A point
     /// read by primary key (inline when a reader is free).
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_tracks_raw(&self, handle: &str, id: &str) -> StoreResult<Option<RawTracks>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.read_point(move |c| {
@@ -181,6 +186,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn patch_edits(
         &self,
         handle: &str,
@@ -220,6 +226,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_duplicate_of(
         &self,
         handle: &str,
@@ -242,6 +249,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_activity(&self, handle: &str, id: &str) -> StoreResult<bool> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.write(move |tx| {
@@ -262,6 +270,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_user_activities(&self, handle: &str) -> StoreResult<u64> {
         let handle = handle.to_owned();
         self.write(move |tx| {
@@ -276,6 +285,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn feed(&self, q: FeedQuery) -> StoreResult<Vec<ActivityRecord>> {
         self.read(move |c| {
             let mut sql = format!("SELECT {COLS} FROM activities WHERE 1 = 1");
@@ -313,6 +323,7 @@ impl ActivityStore for SqliteStore {
     /// beyond its page), over the same indexes: `activities_user_feed` for
     /// one owner, `activities_feed` for everyone, the time window as a
     /// range on `started_at`.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn summaries(&self, q: SummaryQuery) -> StoreResult<Vec<ActivityRecord>> {
         self.read(move |c| {
             let mut sql = format!("SELECT {SUMMARY_COLS} FROM activities WHERE 1 = 1");
@@ -361,6 +372,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn find_by_hash(&self, handle: &str, source_hash: &str) -> StoreResult<Option<String>> {
         let (handle, hash) = (handle.to_owned(), source_hash.to_owned());
         self.read(move |c| {
@@ -375,6 +387,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn find_near(
         &self,
         handle: &str,
@@ -400,6 +413,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn activity_owners(&self) -> StoreResult<Vec<String>> {
         self.read(|c| {
             let mut s = c
@@ -411,6 +425,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn put_original(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.write(move |tx| {
@@ -437,6 +452,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_original(&self, handle: &str, id: &str) -> StoreResult<Option<Blob>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.read(move |c| {
@@ -458,6 +474,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_originals(&self, handle: &str) -> StoreResult<u64> {
         let handle = handle.to_owned();
         self.write(move |tx| {
@@ -478,6 +495,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn put_image(&self, handle: &str, id: &str, blob: Blob) -> StoreResult<()> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.write(move |tx| {
@@ -499,6 +517,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_images(&self, handle: &str, id: &str) -> StoreResult<Vec<String>> {
         let (handle, id) = (handle.to_owned(), id.to_owned());
         self.read(move |c| {
@@ -514,6 +533,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<Option<Blob>> {
         let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
         self.read(move |c| {
@@ -535,6 +555,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_image(&self, handle: &str, id: &str, name: &str) -> StoreResult<bool> {
         let (handle, id, name) = (handle.to_owned(), id.to_owned(), name.to_owned());
         self.write(move |tx| {
@@ -548,6 +569,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn storage_usage(&self, handle: &str) -> StoreResult<StorageUsage> {
         let handle = handle.to_owned();
         self.read(move |c| {
@@ -576,6 +598,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn listed_page(
         &self,
         offset: u64,
@@ -611,6 +634,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_user_images(&self, handle: &str) -> StoreResult<Vec<(String, String)>> {
         let handle = handle.to_owned();
         self.read(move |c| {
@@ -628,6 +652,7 @@ impl ActivityStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>> {
         self.read(move |c| {
             let mut s = c

@@ -24,6 +24,7 @@ impl UserStore for SqliteStore {
         "sqlite"
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
         self.write(move |tx| {
             insert_user(tx, &user)?;
@@ -32,10 +33,12 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn register(&self, claim: RegisterClaim, user: NewUser) -> Result<User, RegisterError> {
         self.register_claim(claim, user).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_user(&self, handle: &str) -> StoreResult<Option<User>> {
         let handle = handle.to_owned();
         self.read_point(move |c| {
@@ -46,6 +49,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_users(&self) -> StoreResult<Vec<User>> {
         self.read(|c| {
             let mut s = c
@@ -59,6 +63,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn count_users(&self) -> StoreResult<u64> {
         self.read(|c| {
             c.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
@@ -68,6 +73,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn ready(&self) -> StoreResult<()> {
         let missing = self
             .read(|c| crate::migrations::missing(c).map_err(backend))
@@ -81,6 +87,7 @@ impl UserStore for SqliteStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_password_hash(&self, handle: &str, hash: &str) -> StoreResult<bool> {
         let (handle, hash) = (handle.to_owned(), hash.to_owned());
         self.write(move |tx| {
@@ -94,6 +101,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn upgrade_password_hash(
         &self,
         handle: &str,
@@ -112,6 +120,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_display_name(&self, handle: &str, display_name: &str) -> StoreResult<bool> {
         let (handle, name) = (handle.to_owned(), display_name.to_owned());
         self.write(move |tx| {
@@ -125,6 +134,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_role(&self, handle: &str, role: Role) -> StoreResult<bool> {
         let handle = handle.to_owned();
         self.write(move |tx| {
@@ -138,6 +148,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_user(&self, handle: &str) -> StoreResult<bool> {
         let handle = handle.to_owned();
         self.write(move |tx| {
@@ -164,6 +175,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_members(&self) -> StoreResult<Vec<Member>> {
         self.read(|c| {
             let mut s = c
@@ -189,6 +201,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn create_session(&self, session: Session) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute(
@@ -211,6 +224,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn session_user(
         &self,
         token_hash: &str,
@@ -258,6 +272,7 @@ impl UserStore for SqliteStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_session(&self, token_hash: &str) -> StoreResult<bool> {
         let hash = token_hash.to_owned();
         self.write(move |tx| {
@@ -268,6 +283,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_sessions_of(&self, handle: &str, keep: Option<&str>) -> StoreResult<u64> {
         let handle = handle.to_owned();
         let keep = keep.unwrap_or("").to_owned();
@@ -282,6 +298,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn purge_expired_sessions(&self, now: i64) -> StoreResult<u64> {
         self.write(move |tx| {
             tx.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])
@@ -291,6 +308,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn create_invite(&self, invite: Invite, limit: Option<u64>) -> StoreResult<Invite> {
         self.write(move |tx| {
             let exists: bool = tx
@@ -338,6 +356,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_invites(&self, handle: &str) -> StoreResult<Vec<Invite>> {
         let handle = handle.to_owned();
         self.read(move |c| {
@@ -353,6 +372,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_invite(&self, code: &str) -> StoreResult<Option<Invite>> {
         let code = code.to_owned();
         self.read(move |c| {
@@ -367,6 +387,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn replace_reset_code(&self, code: ResetCode) -> StoreResult<()> {
         self.write(move |tx| {
             tx.execute(
@@ -391,6 +412,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn redeem_reset_code(
         &self,
         code_hash: &str,
@@ -423,6 +445,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_setting(&self, key: &str) -> StoreResult<Option<String>> {
         let key = key.to_owned();
         self.read(move |c| {
@@ -435,6 +458,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.write(move |tx| {
@@ -449,6 +473,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_setting(&self, key: &str) -> StoreResult<bool> {
         let key = key.to_owned();
         self.write(move |tx| {
@@ -459,6 +484,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_settings(&self) -> StoreResult<BTreeMap<String, String>> {
         self.read(|c| {
             let mut s = c
@@ -472,6 +498,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_setting_if_absent(&self, key: &str, value: &str) -> StoreResult<bool> {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.write(move |tx| {
@@ -485,6 +512,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_prefs(&self, handle: &str) -> StoreResult<BTreeMap<String, String>> {
         let handle = handle.to_owned();
         self.read(move |c| {
@@ -499,6 +527,7 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn set_prefs(&self, handle: &str, prefs: &BTreeMap<String, String>) -> StoreResult<()> {
         let handle = handle.to_owned();
         let prefs = prefs.clone();
@@ -525,10 +554,12 @@ impl UserStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn get_athlete(&self, handle: &str) -> StoreResult<AthleteConfig> {
         self.athlete_get(handle).await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn patch_athlete(
         &self,
         handle: &str,

@@ -14,7 +14,10 @@
 //!   deliveries (`/event/puzzle/deliver`);
 //! * `bincio_upload_bytes_total`: request bodies sent to the upload routes
 //!   (their `Content-Length`);
-//! * `bincio_jobs_running`: jobs in the registry at scrape time.
+//! * `bincio_jobs_running`: jobs in the registry at scrape time;
+//! * `bincio_store_call_duration_seconds{backend,op}` (histogram): every
+//!   store trait call, by backend and method — recorded by
+//!   [`store_calls_layer`], which `bincio serve --metrics-token` installs.
 //!
 //! Counters live in this process: with several processes behind a load
 //! balancer, Prometheus scrapes each and sums (the usual model).
@@ -34,32 +37,11 @@ use axum::Router;
 
 use bincio_core::jobs::JobRegistry;
 
-/// Upper bounds of the latency histogram buckets, seconds.
-const BUCKETS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-];
+mod histogram;
+mod store_calls;
 
-/// One route's latency histogram.
-#[derive(Default)]
-struct Histogram {
-    /// Cumulative is computed at render; these are per-bucket counts
-    /// (the last slot is +Inf).
-    counts: [u64; BUCKETS.len() + 1],
-    sum: f64,
-    count: u64,
-}
-
-impl Histogram {
-    fn observe(&mut self, s: f64) {
-        let i = BUCKETS
-            .iter()
-            .position(|b| s <= *b)
-            .unwrap_or(BUCKETS.len());
-        self.counts[i] += 1;
-        self.sum += s;
-        self.count += 1;
-    }
-}
+use histogram::Histogram;
+pub use store_calls::store_calls_layer;
 
 /// The process's metrics. Cheap to clone.
 #[derive(Clone, Default)]
@@ -147,21 +129,7 @@ impl Metrics {
             .iter()
         {
             let labels = format!("method=\"{m}\",route=\"{}\"", esc(r));
-            let mut cum = 0;
-            for (i, b) in BUCKETS.iter().enumerate() {
-                cum += h.counts[i];
-                let _ = writeln!(
-                    out,
-                    "bincio_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {cum}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "bincio_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n\
-                 bincio_http_request_duration_seconds_sum{{{labels}}} {}\n\
-                 bincio_http_request_duration_seconds_count{{{labels}}} {}",
-                h.count, h.sum, h.count
-            );
+            h.write(&mut out, "bincio_http_request_duration_seconds", &labels);
         }
         let counter = |out: &mut String, name: &str, help: &str, v: u64| {
             let _ = writeln!(
@@ -193,6 +161,7 @@ impl Metrics {
              # TYPE bincio_jobs_running gauge\nbincio_jobs_running {}",
             jobs.list().len()
         );
+        store_calls::render(&mut out);
         out
     }
 }
