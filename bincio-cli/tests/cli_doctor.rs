@@ -63,7 +63,7 @@ fn doctor_on_a_healthy_sqlite_instance_passes() {
         .stdout(predicate::str::contains("tokens.key (mode 0600)"))
         .stdout(predicate::str::contains("accounts: 1 (1 admin)"))
         .stdout(predicate::str::contains("all valid"))
-        .stdout(predicate::str::contains("skip  orphaned blobs"))
+        .stdout(predicate::str::contains("ok    orphaned data: none"))
         .stdout(predicate::str::contains("all checks passed"))
         .stdout(predicate::str::contains("FAIL").not());
 }
@@ -82,6 +82,14 @@ fn doctor_names_each_problem_and_its_fix() {
     db.execute(
         "INSERT OR REPLACE INTO settings (key, value) VALUES ('max_users', 'lots')",
         [],
+    )
+    .unwrap();
+    // A photo of no activity (only a database edited with foreign keys
+    // off can hold one on SQLite).
+    db.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO activity_blobs (handle, id, kind, name, content_type, size, bytes)
+             VALUES ('admin', 'gone', 'image', 'p.jpg', 'image/jpeg', 1, x'01');",
     )
     .unwrap();
     drop(db);
@@ -105,6 +113,12 @@ fn doctor_names_each_problem_and_its_fix() {
             "fix: `bincio settings set max_users VALUE`",
         ))
         .stdout(predicate::str::contains("warn  data dir"))
+        .stdout(predicate::str::contains(
+            "warn  orphaned data: 0 tracks, 1 photos/originals, 0 chunk groups",
+        ))
+        .stdout(predicate::str::contains(
+            "fix: `bincio doctor --remove-orphans`",
+        ))
         .stdout(predicate::str::contains(format!(
             "fix: chmod 700 {}",
             d.path().display()
@@ -117,6 +131,13 @@ fn doctor_names_each_problem_and_its_fix() {
         .args(["settings", "set", "max_users", "10"])
         .assert()
         .success();
+    bincio(d.path())
+        .args(["doctor", "--min-free-mib", "0", "--remove-orphans"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ok    orphaned data: 0 tracks, 1 photos/originals, 0 chunk groups no activity reaches — removed",
+        ));
     bincio(d.path())
         .args(["doctor", "--min-free-mib", "0", "--strict"])
         .assert()
@@ -234,7 +255,8 @@ fn doctor_on_mongodb() {
         .stdout(predicate::str::contains(
             "(mongodb): reachable, schema current",
         ))
-        .stdout(predicate::str::contains("accounts: 1 (1 admin)"));
+        .stdout(predicate::str::contains("accounts: 1 (1 admin)"))
+        .stdout(predicate::str::contains("ok    orphaned data: none"));
     // Nobody listens on port 1: reported within the bound, exit 1, and
     // the password of the URL is never printed.
     bincio(&data)

@@ -9,7 +9,8 @@ use bincio_core::model::{
 };
 use bincio_core::store::{FeedQuery, InsertOutcome, StoreError};
 
-pub(crate) async fn with_users(b: &dyn Backend, handles: &[&str]) -> Stores {
+/// A fresh store with these users (shared with the backends' own tests).
+pub async fn with_users(b: &dyn Backend, handles: &[&str]) -> Stores {
     let s = b.fresh().await;
     for h in handles {
         s.users
@@ -26,7 +27,8 @@ pub(crate) async fn with_users(b: &dyn Backend, handles: &[&str]) -> Stores {
     s
 }
 
-pub(crate) fn rec(handle: &str, id: &str, started_at: i64, hash: &str) -> ActivityRecord {
+/// A small activity record of `handle` (shared with the backends' own tests).
+pub fn rec(handle: &str, id: &str, started_at: i64, hash: &str) -> ActivityRecord {
     ActivityRecord {
         handle: handle.to_owned(),
         id: id.to_owned(),
@@ -43,7 +45,8 @@ pub(crate) fn rec(handle: &str, id: &str, started_at: i64, hash: &str) -> Activi
     }
 }
 
-pub(crate) fn tracks() -> ActivityTracks {
+/// Small tracks (shared with the backends' own tests).
+pub fn tracks() -> ActivityTracks {
     ActivityTracks {
         timeseries: Some(json!({"t": [0, 1, 2], "lat": [1.0, 1.1, 1.2]})),
         geojson: Some(

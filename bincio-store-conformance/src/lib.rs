@@ -128,6 +128,7 @@ macro_rules! conformance_tests {
             activities::activity_find_near_and_duplicate_flag,
             activity_blobs::activity_large_original_and_tracks,
             activity_blobs::activity_generations_and_user_images,
+            activity_blobs::activity_orphans_none_after_every_write_path,
             activities::activity_listed_page_offsets,
             activities::activity_summaries_light_and_filtered,
             views::views_feed_filters_and_facets,

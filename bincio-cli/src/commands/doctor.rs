@@ -49,6 +49,11 @@ pub struct DoctorArgs {
     /// Exit 1 on warnings too, not only on failures.
     #[arg(long)]
     pub strict: bool,
+    /// Remove the stored pieces no activity reaches (leftovers of a
+    /// process killed mid-write), older than an hour so no write in
+    /// progress is touched. Without it they are only counted.
+    #[arg(long)]
+    pub remove_orphans: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -150,7 +155,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<()> {
             "run `bincio init --handle ADMIN` (or `bincio serve` and use its set-up code), \
              or point --data-dir / --store at the instance",
         )),
-        _ => found.extend(store(&store_args).await),
+        _ => found.extend(store(&store_args, args.remove_orphans).await),
     }
     for f in &found {
         let tag = match f.level {
@@ -359,7 +364,7 @@ fn key_mode(key: &Path) -> Finding {
 }
 
 /// The store: reachable with a current schema, then its contents.
-async fn store(args: &StoreArgs) -> Vec<Finding> {
+async fn store(args: &StoreArgs, remove_orphans: bool) -> Vec<Finding> {
     let url = args
         .store
         .clone()
@@ -410,11 +415,42 @@ async fn store(args: &StoreArgs) -> Vec<Finding> {
     };
     let mut out = vec![head];
     out.extend(contents(&opened).await);
-    out.push(Finding::skip(
-        "orphaned blobs: not checked (photos and originals live in the store and go with \
-         their activity in one step; the store cannot list ownerless blobs cheaply)",
-    ));
+    out.push(orphans(&opened, remove_orphans).await);
     out
+}
+
+/// Pieces older than this are judged by the orphan check: a write still in
+/// progress is younger.
+const ORPHAN_GRACE_SECS: i64 = 3600;
+
+/// Tracks, photos, originals and payload chunks no activity reaches.
+async fn orphans(s: &Stores, remove: bool) -> Finding {
+    let cutoff = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        - ORPHAN_GRACE_SECS;
+    match s.activities.orphans(remove, cutoff).await {
+        Ok(o) if o.total() == 0 => Finding::ok("orphaned data: none"),
+        Ok(o) => {
+            let what = format!(
+                "orphaned data: {} tracks, {} photos/originals, {} chunk groups no activity reaches",
+                o.tracks, o.blobs, o.chunks
+            );
+            if remove {
+                Finding::ok(format!("{what} — removed"))
+            } else {
+                Finding::warn(
+                    what,
+                    "`bincio doctor --remove-orphans` (leftovers of a process killed mid-write; \
+                     unreachable, they only take space)",
+                )
+            }
+        }
+        Err(e) => Finding::fail(
+            format!("orphaned data: cannot check: {e}"),
+            "check the store's log",
+        ),
+    }
 }
 
 /// Accounts and settings.

@@ -222,6 +222,25 @@ pub struct StorageUsage {
     pub images_bytes: u64,
 }
 
+/// What [`ActivityStore::orphans`](crate::store::ActivityStore::orphans)
+/// found (and removed, when asked).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Orphans {
+    /// Tracks documents of no activity, or superseded by a newer one.
+    pub tracks: u64,
+    /// Originals and photos of no activity.
+    pub blobs: u64,
+    /// Groups of payload chunks no document names.
+    pub chunks: u64,
+}
+
+impl Orphans {
+    /// Pieces found, of every kind.
+    pub fn total(&self) -> u64 {
+        self.tracks + self.blobs + self.chunks
+    }
+}
+
 /// A stored binary (original file or photo).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blob {

@@ -7,7 +7,7 @@ mod user;
 
 pub use activity::{
     doc_bytes, parse_lean_summary, ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor,
-    Privacy, RawTracks, StorageUsage, PREVIEW_KEY,
+    Orphans, Privacy, RawTracks, StorageUsage, PREVIEW_KEY,
 };
 
 pub use athlete::{AthleteConfig, AthleteKey, AthletePatch, Season};

@@ -15,7 +15,8 @@
 
 use super::StoreResult;
 use crate::model::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, RawTracks, StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, FeedCursor, Orphans, RawTracks,
+    StorageUsage,
 };
 
 /// Outcome of [`ActivityStore::insert_activity`].
@@ -208,4 +209,17 @@ pub trait ActivityStore: Send + Sync + 'static {
     /// the render can skip a user whose counter did not move since its last
     /// run.
     async fn activity_generations(&self) -> StoreResult<Vec<(String, u64)>>;
+
+    /// Stored pieces no activity reaches: tracks, photos, originals or
+    /// payload chunks whose activity is gone, and tracks or chunks that no
+    /// live document names. Writes and deletions never leave them behind
+    /// on their own (see each backend); a process killed between the steps
+    /// of a write on a backend without multi-document transactions can.
+    /// They are unreachable (no read returns them) but take space.
+    ///
+    /// Counted, and removed when `remove`. Pieces a writer may still be
+    /// finishing — created at or after `cutoff` (unix seconds), where the
+    /// backend knows when a piece was created — are left alone, so running
+    /// this on a live instance never undoes a write in progress.
+    async fn orphans(&self, remove: bool, cutoff: i64) -> StoreResult<Orphans>;
 }

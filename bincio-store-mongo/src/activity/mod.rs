@@ -44,10 +44,11 @@
 mod blobs;
 mod codec;
 mod lookup;
+mod orphans;
 mod payload;
 
 use bincio_core::model::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, RawTracks, StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Orphans, RawTracks, StorageUsage,
 };
 use bincio_core::store::{
     ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult, SummaryQuery,
@@ -630,5 +631,10 @@ impl ActivityStore for MongoStore {
             .collect::<StoreResult<Vec<_>>>()?;
         out.sort();
         Ok(out)
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn orphans(&self, remove: bool, cutoff: i64) -> StoreResult<Orphans> {
+        self.find_orphans(remove, cutoff).await
     }
 }

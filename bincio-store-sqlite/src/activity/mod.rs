@@ -8,7 +8,7 @@
 mod codec;
 
 use bincio_core::model::{
-    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Privacy, RawTracks, StorageUsage,
+    ActivityEdits, ActivityRecord, ActivityTracks, Blob, Orphans, Privacy, RawTracks, StorageUsage,
 };
 use bincio_core::store::{
     ActivityStore, FeedQuery, InsertOutcome, StoreError, StoreResult, SummaryQuery,
@@ -662,6 +662,54 @@ impl ActivityStore for SqliteStore {
                 .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
                 .map_err(backend)?;
             rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    /// Tracks and blobs hang off their activity by a foreign key with
+    /// `ON DELETE CASCADE`, and every write is one transaction, so none is
+    /// expected here; rows that a database edited with foreign keys off
+    /// could hold are still found (and removed) all the same. `cutoff` is
+    /// not needed: no row is visible before its transaction commits.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn orphans(&self, remove: bool, _cutoff: i64) -> StoreResult<Orphans> {
+        const TRACKS: &str = "FROM activity_tracks t WHERE NOT EXISTS \
+             (SELECT 1 FROM activities a WHERE a.handle = t.handle AND a.id = t.id)";
+        const BLOBS: &str = "FROM activity_blobs b WHERE NOT EXISTS \
+             (SELECT 1 FROM activities a WHERE a.handle = b.handle AND a.id = b.id)";
+        let count = |tx: &rusqlite::Connection, from: &str| -> StoreResult<u64> {
+            tx.query_row(&format!("SELECT COUNT(*) {from}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(backend)
+        };
+        if !remove {
+            return self
+                .read(move |c| {
+                    Ok(Orphans {
+                        tracks: count(c, TRACKS)?,
+                        blobs: count(c, BLOBS)?,
+                        chunks: 0,
+                    })
+                })
+                .await;
+        }
+        self.write(move |tx| {
+            let found = Orphans {
+                tracks: count(tx, TRACKS)?,
+                blobs: count(tx, BLOBS)?,
+                chunks: 0,
+            };
+            for (table, from) in [("activity_tracks", TRACKS), ("activity_blobs", BLOBS)] {
+                let alias = if table == "activity_tracks" { "t" } else { "b" };
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE rowid IN (SELECT {alias}.rowid {from})"),
+                    [],
+                )
+                .map_err(backend)?;
+            }
+            Ok(found)
         })
         .await
     }
