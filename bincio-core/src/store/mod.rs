@@ -8,12 +8,14 @@
 //! * secrets (session tokens, reset codes) reach the store only as hashes.
 
 mod activity;
+mod archive;
 mod attendee;
 mod connection;
 mod puzzle;
 mod source;
 mod user;
 
+pub use archive::ArchiveStore;
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
 pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use connection::{Connection, ConnectionPatch, ConnectionStore};
