@@ -14,6 +14,7 @@
 mod activity;
 mod archive;
 mod athlete;
+pub mod backup;
 mod attendee;
 mod audit;
 mod connection;
