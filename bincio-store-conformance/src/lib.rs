@@ -16,6 +16,7 @@
 
 pub mod activities;
 pub mod activity_blobs;
+pub mod archive;
 pub mod athlete;
 pub mod attendees;
 pub mod audit;
@@ -31,7 +32,8 @@ pub mod views;
 use std::sync::Arc;
 
 use bincio_core::store::{
-    ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore, UserStore,
+    ActivityStore, ArchiveStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore,
+    UserStore,
 };
 
 /// One fresh, empty, isolated set of stores.
@@ -49,6 +51,9 @@ pub struct Stores {
     pub sources: Arc<dyn SourceStore>,
     /// Connections to outside sources (Strava).
     pub connections: Arc<dyn ConnectionStore>,
+    /// Whole-instance reads and restores (the instance archive); `None`
+    /// for a store that does not offer them (the `archive:` cases need it).
+    pub archive: Option<Arc<dyn ArchiveStore>>,
     /// Resources that must live as long as the stores (a temp dir, a
     /// database to drop); dropped with the last clone.
     pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
@@ -59,9 +64,16 @@ impl Stores {
     /// backends do), with the resources to keep alive.
     pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
     where
-        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore + ConnectionStore,
+        S: UserStore
+            + ActivityStore
+            + AttendeeStore
+            + PuzzleStore
+            + SourceStore
+            + ConnectionStore
+            + ArchiveStore,
     {
         Stores {
+            archive: Some(store.clone()),
             users: store.clone(),
             activities: store.clone(),
             attendees: store.clone(),
@@ -168,9 +180,16 @@ macro_rules! conformance_tests {
             puzzles::puzzle_revoke_and_coupon,
         );
     };
+    (archive: $backend:expr) => {
+        $crate::conformance_cases!($backend;
+            archive::archive_event_state_roundtrip,
+            archive::archive_restore_refuses_existing,
+        );
+    };
     ($backend:expr) => {
         $crate::conformance_tests!(accounts: $backend);
         $crate::conformance_tests!(event: $backend);
+        $crate::conformance_tests!(archive: $backend);
     };
 }
 
