@@ -91,7 +91,10 @@ fn scenario(id: &str, order: i64, disabled: Option<&str>) -> Scenario {
     Scenario {
         id: id.into(),
         order,
-        display_text: vec![("en-US".into(), id.to_uppercase()), ("zh-TW".into(), id.into())],
+        display_text: vec![
+            ("en-US".into(), id.to_uppercase()),
+            ("zh-TW".into(), id.into()),
+        ],
         available_time: T,
         expire_time: T + 3600,
         used: None,
@@ -160,7 +163,11 @@ fn activity(handle: &str, id: &str, at: i64, n: u32) -> (ActivityRecord, Activit
         id: id.into(),
         started_at: at,
         source_hash: format!("sha256:{:064x}", u64::from(n) * 7919),
-        privacy: if n % 2 == 0 { Privacy::Public } else { Privacy::NoGps },
+        privacy: if n % 2 == 0 {
+            Privacy::Public
+        } else {
+            Privacy::NoGps
+        },
         distance_m: Some(12_345.678 + f64::from(n)),
         source: Some("gpx_file".into()),
         summary: json!({"id": id, "title": format!("Ride {n}"), "sport": "cycling",
@@ -177,7 +184,9 @@ fn activity(handle: &str, id: &str, at: i64, n: u32) -> (ActivityRecord, Activit
         created_at: at + 60,
     };
     let tracks = ActivityTracks {
-        timeseries: Some(json!({"t": [0, 1, 2], "lat": [46.1, 46.15, 46.2], "hr": [120, null, 131]})),
+        timeseries: Some(
+            json!({"t": [0, 1, 2], "lat": [46.1, 46.15, 46.2], "hr": [120, null, 131]}),
+        ),
         geojson: Some(json!({"type": "LineString", "coordinates": [[7.2, 46.1], [7.25, 46.2]]})),
     };
     (rec, tracks)
@@ -185,7 +194,11 @@ fn activity(handle: &str, id: &str, at: i64, n: u32) -> (ActivityRecord, Activit
 
 /// One instance holding every record kind an archive carries.
 async fn fill(s: &SqliteStore) {
-    let users: [(&str, Role); 3] = [("admin", Role::Admin), ("ada", Role::User), ("sam", Role::Staff)];
+    let users: [(&str, Role); 3] = [
+        ("admin", Role::Admin),
+        ("ada", Role::User),
+        ("sam", Role::Staff),
+    ];
     for (i, (h, role)) in users.iter().enumerate() {
         s.create_user(NewUser {
             handle: (*h).into(),
@@ -286,9 +299,13 @@ async fn fill(s: &SqliteStore) {
             }
         }
     }
-    s.set_duplicate_of("ada", "2030-01-03T080000Z-ride", Some("2030-01-01T080000Z-ride"))
-        .await
-        .unwrap();
+    s.set_duplicate_of(
+        "ada",
+        "2030-01-03T080000Z-ride",
+        Some("2030-01-01T080000Z-ride"),
+    )
+    .await
+    .unwrap();
 
     s.patch_connection(
         "ada",
@@ -308,7 +325,9 @@ async fn fill(s: &SqliteStore) {
     )
     .await
     .unwrap();
-    s.set_drop_folder("ada", Some("/srv/drop/ada")).await.unwrap();
+    s.set_drop_folder("ada", Some("/srv/drop/ada"))
+        .await
+        .unwrap();
     s.mark_drop_scanned("ada", T + 40).await.unwrap();
     for (i, done) in [(0, true), (1, false)] {
         let f = DropFile {
@@ -351,7 +370,9 @@ async fn fill(s: &SqliteStore) {
     // Event: attendees (one checked in with a nonce and pieces, one with
     // a first use only), a booth delivery, a revoke, a coupon,
     // announcements, and the audit log of all of it.
-    s.ensure_counters(&["p1".into(), "p2".into()], T).await.unwrap();
+    s.ensure_counters(&["p1".into(), "p2".into()], T)
+        .await
+        .unwrap();
     s.import_attendees_logged(
         vec![
             attendee("tok-ann", "Ann", "audience"),
@@ -399,9 +420,14 @@ async fn fill(s: &SqliteStore) {
     )
     .await
     .unwrap();
-    s.use_coupon(&public_token("tok-ann"), T + 114).await.unwrap();
+    s.use_coupon(&public_token("tok-ann"), T + 114)
+        .await
+        .unwrap();
     s.revoke(&public_token("tok-ben"), T + 115).await.unwrap();
-    for (i, role) in [vec!["audience".to_owned(), "staff".into()], vec![]].into_iter().enumerate() {
+    for (i, role) in [vec!["audience".to_owned(), "staff".into()], vec![]]
+        .into_iter()
+        .enumerate()
+    {
         s.add_announcement_logged(
             Announcement {
                 id: new_oid(T + 120 + i as i64),
@@ -511,7 +537,10 @@ async fn import_instance_checks_everything_before_writing() {
     let copy = |name: &str| {
         let d = tmp.path().join(name);
         std::fs::create_dir_all(d.join("blobs")).unwrap();
-        for e in std::fs::read_dir(&good).unwrap().chain(std::fs::read_dir(good.join("blobs")).unwrap()) {
+        for e in std::fs::read_dir(&good)
+            .unwrap()
+            .chain(std::fs::read_dir(good.join("blobs")).unwrap())
+        {
             let p = e.unwrap().path();
             if p.is_file() {
                 let rel = p.strip_prefix(&good).unwrap();
@@ -536,7 +565,9 @@ async fn import_instance_checks_everything_before_writing() {
             .assert()
             .success();
         assert!(
-            String::from_utf8_lossy(&users.get_output().stdout).trim().is_empty()
+            String::from_utf8_lossy(&users.get_output().stdout)
+                .trim()
+                .is_empty()
                 || !String::from_utf8_lossy(&users.get_output().stdout).contains("ada"),
             "nothing written into {target}"
         );
@@ -562,7 +593,11 @@ async fn import_instance_checks_everything_before_writing() {
         e["sha256"] = json!(hex::encode(sha2::Sha256::digest(broken.as_bytes())));
     }
     std::fs::write(bad.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
-    refuse(&bad, "t1", "invites.jsonl line 2: unknown field `created_on`");
+    refuse(
+        &bad,
+        "t1",
+        "invites.jsonl line 2: unknown field `created_on`",
+    );
 
     // A file changed behind the manifest's back.
     let tampered = copy("tampered");
@@ -573,7 +608,12 @@ async fn import_instance_checks_everything_before_writing() {
 
     // A photo whose bytes do not match its name.
     let blob = copy("blob");
-    let victim = std::fs::read_dir(blob.join("blobs")).unwrap().next().unwrap().unwrap().path();
+    let victim = std::fs::read_dir(blob.join("blobs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let mut bytes = std::fs::read(&victim).unwrap();
     bytes[0] ^= 0xff;
     std::fs::write(&victim, bytes).unwrap();
@@ -597,7 +637,9 @@ async fn import_instance_checks_everything_before_writing() {
         .arg(&src)
         .assert()
         .failure()
-        .stderr(predicate::str::contains("target store is not empty (4 users"));
+        .stderr(predicate::str::contains(
+            "target store is not empty (4 users",
+        ));
 
     // An export never writes into a non-empty directory.
     bincio()
@@ -680,12 +722,24 @@ async fn backup_under_write_load_restores_a_consistent_state() {
     let file = tmp.path().join("live.bincio-backup");
     let out = tokio::task::spawn_blocking({
         let (src, file) = (src.clone(), file.clone());
-        move || bincio().arg("backup").arg("--out").arg(&file).arg("--data-dir").arg(&src).output()
+        move || {
+            bincio()
+                .arg("backup")
+                .arg("--out")
+                .arg(&file)
+                .arg("--data-dir")
+                .arg(&src)
+                .output()
+        }
     })
     .await
     .unwrap()
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = done.load(Ordering::Relaxed);
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     stop.store(true, Ordering::Relaxed);
@@ -721,7 +775,10 @@ async fn backup_under_write_load_restores_a_consistent_state() {
         "{k} members restored; {before} existed when the backup started, {after} when it ended"
     );
     for i in 0..k {
-        assert!(members.contains(&format!("m{i}")), "m{i} missing: a prefix of commits");
+        assert!(
+            members.contains(&format!("m{i}")),
+            "m{i} missing: a prefix of commits"
+        );
     }
     for i in 0..=k {
         let inv = r.get_invite(&format!("LOAD{i:04}")).await.unwrap();

@@ -130,7 +130,10 @@ pub async fn archive_event_state_roundtrip(b: &dyn Backend) {
     assert_eq!(before.announcements.len(), 3, "one of them for no role");
     assert_eq!(before.announcements[0].msg_en.as_deref(), Some("note 0"));
     assert_eq!(before.buckets.len(), 2, "Bob (pieces) and Sam (first use)");
-    assert!(before.buckets.windows(2).all(|w| w[0].public_token < w[1].public_token));
+    assert!(before
+        .buckets
+        .windows(2)
+        .all(|w| w[0].public_token < w[1].public_token));
     assert_eq!(before.audit.len(), 2);
 
     let dst = b.fresh().await;
@@ -153,7 +156,11 @@ pub async fn archive_event_state_roundtrip(b: &dyn Backend) {
 
     // The restored look-ups: a replayed nonce answers its first outcome
     // and writes nothing; an undo finds the use.
-    let ada = before.attendees.iter().find(|a| a.token == "tok-a").unwrap();
+    let ada = before
+        .attendees
+        .iter()
+        .find(|a| a.token == "tok-a")
+        .unwrap();
     let replay = dst
         .attendees
         .use_scenario(with_nonce(
@@ -163,7 +170,10 @@ pub async fn archive_event_state_roundtrip(b: &dyn Backend) {
         .await
         .unwrap();
     assert_eq!(replay, Ok(ada.clone()));
-    assert_eq!(dst.attendees.list_audit(all_audit()).await.unwrap().len(), 2);
+    assert_eq!(
+        dst.attendees.list_audit(all_audit()).await.unwrap().len(),
+        2
+    );
     let undone = dst
         .attendees
         .undo_use(UndoRequest {
@@ -194,10 +204,16 @@ pub async fn archive_event_state_roundtrip(b: &dyn Backend) {
 pub async fn archive_restore_refuses_existing(b: &dyn Backend) {
     let src = b.fresh().await;
     src.attendees
-        .import_attendees(vec![row("tok-a", "Ada", "audience"), row("tok-b", "Bob", "audience")])
+        .import_attendees(vec![
+            row("tok-a", "Ada", "audience"),
+            row("tok-b", "Bob", "audience"),
+        ])
         .await
         .unwrap();
-    src.puzzles.ensure_counters(&["p1".into()], T).await.unwrap();
+    src.puzzles
+        .ensure_counters(&["p1".into()], T)
+        .await
+        .unwrap();
     let people = archive(&src).archive_attendees().await.unwrap();
     let counters = src.puzzles.counters().await.unwrap();
 
@@ -212,7 +228,10 @@ pub async fn archive_restore_refuses_existing(b: &dyn Backend) {
         "Bob of the refused batch is not written"
     );
     a.restore_counters(counters.clone()).await.unwrap();
-    let err = a.restore_counters(counters[..1].to_vec()).await.unwrap_err();
+    let err = a
+        .restore_counters(counters[..1].to_vec())
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(dst.puzzles.counters().await.unwrap(), counters);
     a.restore_attendees(Vec::new()).await.unwrap();

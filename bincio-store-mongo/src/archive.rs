@@ -129,7 +129,7 @@ impl ArchiveStore for MongoStore {
 
     async fn restore_buckets(&self, batch: Vec<PuzzleBucket>) -> StoreResult<()> {
         let exists = doc! { "public_token": {
-            "$in": strings(batch.iter().map(|b| b.public_token.clone())) } };
+        "$in": strings(batch.iter().map(|b| b.public_token.clone())) } };
         let docs = batch.iter().map(bucket_doc).collect::<StoreResult<_>>()?;
         self.restore_into(coll::PUZZLE_BUCKET, exists, "puzzle bucket", docs)
             .await
@@ -138,7 +138,7 @@ impl ArchiveStore for MongoStore {
     /// CS's counter document `{_id, puzzle, quantity, currency}`.
     async fn restore_counters(&self, batch: Vec<PuzzleCounter>) -> StoreResult<()> {
         let exists = doc! { "puzzle": {
-            "$in": strings(batch.iter().map(|c| c.puzzle.clone())) } };
+        "$in": strings(batch.iter().map(|c| c.puzzle.clone())) } };
         let docs = batch
             .iter()
             .map(|c| {
@@ -209,10 +209,7 @@ impl ArchiveStore for MongoStore {
                 .session(&mut *s)
                 .await?;
             if !fresh.is_empty() {
-                self.coll(NONCE)
-                    .insert_many(fresh)
-                    .session(&mut *s)
-                    .await?;
+                self.coll(NONCE).insert_many(fresh).session(&mut *s).await?;
             }
             Ok(())
         })

@@ -14,9 +14,9 @@
 mod activity;
 mod archive;
 mod athlete;
-pub mod backup;
 mod attendee;
 mod audit;
+pub mod backup;
 mod connection;
 pub mod migrations;
 mod pool;

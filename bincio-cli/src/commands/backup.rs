@@ -199,14 +199,19 @@ pub fn restore(a: &RestoreArgs) -> anyhow::Result<()> {
     let data_dir = &a.store.data_dir;
     let from = &a.from;
     let f = File::open(from).with_context(|| format!("reading {}", from.display()))?;
-    let mut z = zip::ZipArchive::new(f).with_context(|| format!("{}: not a backup file", from.display()))?;
+    let mut z = zip::ZipArchive::new(f)
+        .with_context(|| format!("{}: not a backup file", from.display()))?;
     if z.len() > MAX_ENTRIES {
-        bail!("{}: {} entries (a backup holds at most {MAX_ENTRIES})", from.display(), z.len());
+        bail!(
+            "{}: {} entries (a backup holds at most {MAX_ENTRIES})",
+            from.display(),
+            z.len()
+        );
     }
     let manifest: Manifest = {
-        let m = z
-            .by_name("manifest.json")
-            .with_context(|| format!("{}: no manifest.json (not a bincio backup)", from.display()))?;
+        let m = z.by_name("manifest.json").with_context(|| {
+            format!("{}: no manifest.json (not a bincio backup)", from.display())
+        })?;
         let mut text = Vec::new();
         m.take(MAX_MANIFEST + 1).read_to_end(&mut text)?;
         serde_json::from_slice(&text)
@@ -225,13 +230,22 @@ pub fn restore(a: &RestoreArgs) -> anyhow::Result<()> {
     }
     for name in manifest.files.keys() {
         if name != DB && !key_name_ok(name) {
-            bail!("{}: manifest.json: unexpected file {name:?}", from.display());
+            bail!(
+                "{}: manifest.json: unexpected file {name:?}",
+                from.display()
+            );
         }
     }
 
     let keys_dir = data_dir.join("keys");
     let present: Vec<PathBuf> = std::iter::once(db.clone())
-        .chain(manifest.files.keys().filter(|n| *n != DB).map(|n| data_dir.join(n)))
+        .chain(
+            manifest
+                .files
+                .keys()
+                .filter(|n| *n != DB)
+                .map(|n| data_dir.join(n)),
+        )
         .filter(|p| p.exists())
         .collect();
     if !present.is_empty() && !a.force {
@@ -258,7 +272,11 @@ pub fn restore(a: &RestoreArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating a temporary directory in {}", db_dir.display()))?;
     let mut staged = Vec::new();
     for (name, want) in &manifest.files {
-        let limit = if name == DB { want.bytes } else { want.bytes.min(MAX_KEY) };
+        let limit = if name == DB {
+            want.bytes
+        } else {
+            want.bytes.min(MAX_KEY)
+        };
         let entry = z
             .by_name(name)
             .with_context(|| format!("{}: {name} is missing", from.display()))?;
@@ -275,14 +293,21 @@ pub fn restore(a: &RestoreArgs) -> anyhow::Result<()> {
             }
             n += k as u64;
             if n > limit {
-                bail!("{}: {name} is larger than the manifest says ({} bytes)", from.display(), want.bytes);
+                bail!(
+                    "{}: {name} is larger than the manifest says ({} bytes)",
+                    from.display(),
+                    want.bytes
+                );
             }
             h.update(&buf[..k]);
             out.write_all(&buf[..k])?;
         }
         out.sync_all()?;
         if n != want.bytes || hex::encode(h.finalize()) != want.sha256 {
-            bail!("{}: {name} does not match the manifest (size or SHA-256): the file is damaged", from.display());
+            bail!(
+                "{}: {name} does not match the manifest (size or SHA-256): the file is damaged",
+                from.display()
+            );
         }
         staged.push((name.clone(), dest));
     }
@@ -294,7 +319,8 @@ pub fn restore(a: &RestoreArgs) -> anyhow::Result<()> {
             for suffix in ["-wal", "-shm", "-journal"] {
                 let p = PathBuf::from(format!("{}{suffix}", db.display()));
                 if p.exists() {
-                    std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+                    std::fs::remove_file(&p)
+                        .with_context(|| format!("removing {}", p.display()))?;
                 }
             }
             std::fs::rename(src, &db).with_context(|| format!("writing {}", db.display()))?;
@@ -350,7 +376,11 @@ pub async fn export(s: &Stores, dir: &Path) -> anyhow::Result<()> {
         "exported to {}: {}; {} blobs ({} bytes). It holds password hashes, invite codes, \
          attendee tokens and sealed Strava tokens: keep it private.",
         dir.display(),
-        if counts.is_empty() { "no records".to_owned() } else { counts.join(", ") },
+        if counts.is_empty() {
+            "no records".to_owned()
+        } else {
+            counts.join(", ")
+        },
         m.blobs.count,
         m.blobs.bytes
     );
@@ -368,7 +398,11 @@ pub async fn import(s: &Stores, dir: &Path) -> anyhow::Result<()> {
     println!(
         "imported {}: {}; {} blobs",
         dir.display(),
-        if counts.is_empty() { "no records".to_owned() } else { counts.join(", ") },
+        if counts.is_empty() {
+            "no records".to_owned()
+        } else {
+            counts.join(", ")
+        },
         sum.blobs
     );
     Ok(())

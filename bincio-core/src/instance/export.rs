@@ -21,8 +21,8 @@ use sha2::{Digest, Sha256};
 
 use super::format::{
     ActivityRec, AnnouncementRec, AthleteRec, AttendeeRec, BlobRef, BlobTotals, BucketRec,
-    ConnectionRec, CounterRec, DropFileRec, DropFolderRec, FileEntry, InviteRec, Manifest,
-    PrefRec, SettingRec, UserRec, BLOBS, FILES, FORMAT, MANIFEST, SECRETS, VERSION,
+    ConnectionRec, CounterRec, DropFileRec, DropFolderRec, FileEntry, InviteRec, Manifest, PrefRec,
+    SettingRec, UserRec, BLOBS, FILES, FORMAT, MANIFEST, SECRETS, VERSION,
 };
 use super::{ArchiveError, InstanceStores, PROVIDERS};
 use crate::accounts::settings::is_secret;

@@ -233,7 +233,11 @@ impl Seen {
         let mut f = File::open(&path).map_err(ArchiveError::io(&path))?;
         std::io::copy(&mut (&mut f).take(MAX_BLOB), &mut h).map_err(ArchiveError::io(&path))?;
         if hex::encode(h.finalize()) != b.sha256 {
-            return Err(ArchiveError::invalid(&rel, 0, "content does not match its name (SHA-256)"));
+            return Err(ArchiveError::invalid(
+                &rel,
+                0,
+                "content does not match its name (SHA-256)",
+            ));
         }
         self.blobs.insert(b.sha256.clone(), b.size);
         Ok(())
@@ -312,7 +316,10 @@ fn check_file(dir: &Path, l: &mut Lines, seen: &mut Seen) -> Result<(), ArchiveE
             while let Some(r) = l.next::<ConnectionRec>()? {
                 dup(l, format!("connection {:?}/{:?}", r.handle, r.provider))?;
                 seen.user(l, "handle", &r.handle)?;
-                for v in [&r.tokens_sealed, &r.credentials_sealed].into_iter().flatten() {
+                for v in [&r.tokens_sealed, &r.credentials_sealed]
+                    .into_iter()
+                    .flatten()
+                {
                     hex::decode(v).map_err(|e| l.here(format!("sealed value: {e}")))?;
                 }
             }
@@ -341,7 +348,10 @@ fn check_file(dir: &Path, l: &mut Lines, seen: &mut Seen) -> Result<(), ArchiveE
                 if !seen.activities.insert((r.handle.clone(), r.id.clone())) {
                     return Err(l.here(format!("activity {}/{} appears twice", r.handle, r.id)));
                 }
-                dup(l, format!("source hash {:?} of {:?}", r.source_hash, r.handle))?;
+                dup(
+                    l,
+                    format!("source hash {:?} of {:?}", r.source_hash, r.handle),
+                )?;
                 let mut names = HashSet::new();
                 for b in r.original.iter().chain(&r.images) {
                     seen.blob(dir, l, b)?;
@@ -423,8 +433,7 @@ async fn not_empty(s: &InstanceStores) -> Result<Option<String>, ArchiveError> {
     if !s.archive.archive_announcements().await?.is_empty() {
         what.push("announcements".to_owned());
     }
-    if !s.puzzles.counters().await?.is_empty() || !s.archive.archive_buckets().await?.is_empty()
-    {
+    if !s.puzzles.counters().await?.is_empty() || !s.archive.archive_buckets().await?.is_empty() {
         what.push("puzzle state".to_owned());
     }
     let audit = s

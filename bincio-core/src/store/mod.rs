@@ -15,8 +15,8 @@ mod puzzle;
 mod source;
 mod user;
 
-pub use archive::ArchiveStore;
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
+pub use archive::ArchiveStore;
 pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use connection::{Connection, ConnectionPatch, ConnectionStore};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
