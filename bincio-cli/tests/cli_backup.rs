@@ -163,7 +163,7 @@ fn activity(handle: &str, id: &str, at: i64, n: u32) -> (ActivityRecord, Activit
         id: id.into(),
         started_at: at,
         source_hash: format!("sha256:{:064x}", u64::from(n) * 7919),
-        privacy: if n % 2 == 0 {
+        privacy: if n.is_multiple_of(2) {
             Privacy::Public
         } else {
             Privacy::NoGps
@@ -477,6 +477,12 @@ async fn export_sqlite_import_mongo_export_identical_and_back() {
     let a1 = tmp.path().join("a1");
     export(&["--data-dir", &src_flag], &a1);
     assert_every_kind(&a1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&a1).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "an archive holds secrets: private");
+    }
 
     // SQLite → MongoDB → export: identical.
     let (url, _guard) = DropDb::fresh(&base);

@@ -144,6 +144,14 @@ pub async fn export_instance(
         .prefix(&format!(".{name}.export-"))
         .tempdir_in(&parent)
         .map_err(ArchiveError::io(&parent))?;
+    // The archive holds secrets (see the module docs of `instance`): the
+    // directory is the owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(ArchiveError::io(tmp.path()))?;
+    }
     let manifest = write_all(s, tmp.path()).await?;
     if out.exists() {
         std::fs::remove_dir(out).map_err(ArchiveError::io(out))?;
