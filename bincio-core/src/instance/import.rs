@@ -34,7 +34,7 @@ use crate::model::{AthletePatch, Blob, NewUser};
 use crate::store::{ConnectionPatch, InsertOutcome};
 
 /// Longest line of a record file (an activity with its tracks).
-pub const MAX_LINE: usize = 256 << 20;
+pub const MAX_LINE: usize = 64 << 20;
 /// Largest manifest.
 pub const MAX_MANIFEST: u64 = 1 << 20;
 /// Largest blob (an original file or a photo).
