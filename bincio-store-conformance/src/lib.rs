@@ -9,7 +9,8 @@
 //! shows up as its own `#[tokio::test]` for that backend, so
 //! `cargo test -p bincio-store-sqlite` (or `-mongo`) runs the whole suite.
 //! A store of your own (see `examples/event_custom_store.rs`) can run it the
-//! same way, or one group of it (`accounts:` / `event:`).
+//! same way, or one group of it (`accounts:` / `event:` / `archive:`, the last for stores offering
+//! `ArchiveStore`).
 //!
 //! The crate depends on `bincio-core` only (never on a backend), so a
 //! backend's tests link exactly one copy of it.
@@ -60,7 +61,7 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// Every store from one value implementing all five traits (as both
+    /// Every store from one value implementing all the traits (as both
     /// backends do), with the resources to keep alive.
     pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
     where
@@ -97,7 +98,7 @@ pub trait Backend: Send + Sync {
 ///
 /// ```text
 /// bincio_store_conformance::conformance_tests!(my_backend());
-/// // or one group: `accounts: …` / `event: …`
+/// // or one group: `accounts: …` / `event: …` / `archive: …`
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
