@@ -93,12 +93,14 @@ fn strings(v: impl Iterator<Item = String>) -> Bson {
 #[async_trait::async_trait]
 impl ArchiveStore for MongoStore {
     /// Natural (insertion) order, as `list_attendees`.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn archive_attendees(&self) -> StoreResult<Vec<Attendee>> {
         let docs = self.all_docs(coll::ATTENDEE, None).await?;
         docs.iter().map(attendee_from).collect()
     }
 
     /// By `_id`, which is time-ordered: oldest first.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn archive_announcements(&self) -> StoreResult<Vec<Announcement>> {
         let docs = self
             .all_docs(coll::ANNOUNCEMENT, Some(doc! { "_id": 1 }))
@@ -106,6 +108,7 @@ impl ArchiveStore for MongoStore {
         docs.iter().map(announcement_from).collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn archive_buckets(&self) -> StoreResult<Vec<PuzzleBucket>> {
         let docs = self
             .all_docs(coll::PUZZLE_BUCKET, Some(doc! { "public_token": 1 }))
@@ -113,6 +116,7 @@ impl ArchiveStore for MongoStore {
         docs.iter().map(bucket_from).collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_attendees(&self, batch: Vec<Attendee>) -> StoreResult<()> {
         let ids = batch
             .iter()
@@ -127,6 +131,7 @@ impl ArchiveStore for MongoStore {
             .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_buckets(&self, batch: Vec<PuzzleBucket>) -> StoreResult<()> {
         let exists = doc! { "public_token": {
         "$in": strings(batch.iter().map(|b| b.public_token.clone())) } };
@@ -136,6 +141,7 @@ impl ArchiveStore for MongoStore {
     }
 
     /// CS's counter document `{_id, puzzle, quantity, currency}`.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_counters(&self, batch: Vec<PuzzleCounter>) -> StoreResult<()> {
         let exists = doc! { "puzzle": {
         "$in": strings(batch.iter().map(|c| c.puzzle.clone())) } };
@@ -157,6 +163,7 @@ impl ArchiveStore for MongoStore {
     /// The entries and their nonce claims (the first entry of a nonce per
     /// attendee, as `audit_insert` claims it); the newest use of a
     /// scenario is a query on the log here, nothing to rebuild.
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_audit(&self, batch: Vec<AuditEntry>) -> StoreResult<()> {
         if batch.is_empty() {
             return Ok(());

@@ -63,6 +63,7 @@ fn note_refs(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
 
 #[async_trait::async_trait]
 impl ArchiveStore for SqliteStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn archive_attendees(&self) -> StoreResult<Vec<Attendee>> {
         self.read(|c| {
             let rows: Vec<_> = c
@@ -77,6 +78,7 @@ impl ArchiveStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn archive_announcements(&self) -> StoreResult<Vec<Announcement>> {
         self.read(|c| {
             let mut s = c
@@ -116,6 +118,7 @@ impl ArchiveStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn archive_buckets(&self) -> StoreResult<Vec<PuzzleBucket>> {
         self.read(|c| {
             let tokens: Vec<String> = c
@@ -134,6 +137,7 @@ impl ArchiveStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_attendees(&self, batch: Vec<Attendee>) -> StoreResult<()> {
         self.write(move |tx| {
             let mut s = tx
@@ -164,6 +168,7 @@ impl ArchiveStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_buckets(&self, batch: Vec<PuzzleBucket>) -> StoreResult<()> {
         self.write(move |tx| {
             let mut s = tx
@@ -190,6 +195,7 @@ impl ArchiveStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_counters(&self, batch: Vec<PuzzleCounter>) -> StoreResult<()> {
         self.write(move |tx| {
             let mut s = tx
@@ -207,6 +213,7 @@ impl ArchiveStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn restore_audit(&self, batch: Vec<AuditEntry>) -> StoreResult<()> {
         self.write(move |tx| {
             for e in &batch {
