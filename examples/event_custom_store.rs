@@ -532,6 +532,7 @@ mod tests {
                 connections: unused,
                 attendees: event.clone(),
                 puzzles: event,
+                archive: None,
                 guard: Some(Arc::new(dir)),
             }
         }

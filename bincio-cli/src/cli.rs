@@ -56,13 +56,26 @@ pub enum Command {
     },
     /// Write the static BAS tree (public items only) for any web server.
     Render(RenderArgs),
-    /// Export activities to other formats.
+    /// Export the whole instance as a portable archive (`--out DIR`,
+    /// docs/archive.md), or one activity to another format.
+    #[command(args_conflicts_with_subcommands = true)]
     Export {
         #[command(flatten)]
         store: StoreArgs,
+        /// Write the instance archive into this new directory (users with
+        /// their password hashes, invites, settings, prefs, activities with
+        /// originals and photos, event data, audit log): keep it private.
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(subcommand)]
-        cmd: ExportCmd,
+        cmd: Option<ExportCmd>,
     },
+    /// Snapshot a live SQLite instance (database and key files) into one
+    /// file, with SQLite's online backup API. For MongoDB use mongodump
+    /// (docs/deploy.md) or `bincio export`.
+    Backup(crate::commands::backup::BackupArgs),
+    /// Restore a `bincio backup` file into a data directory.
+    Restore(crate::commands::backup::RestoreArgs),
     /// Event check-in (CCIP / OPass): attendees, announcements, dashboard.
     Event {
         #[command(flatten)]
@@ -339,6 +352,13 @@ pub enum ImportCmd {
         private: bool,
         /// The export ZIP.
         file: PathBuf,
+    },
+    /// A `bincio export` instance archive, into an empty store (any
+    /// backend): moves an instance between SQLite and MongoDB.
+    Instance {
+        /// The archive directory (holds manifest.json).
+        #[arg(long)]
+        from: PathBuf,
     },
     /// A BincioActivity (Python) instance: users, invites, settings, every
     /// user's activities with sidecar edits, photos and originals. The old

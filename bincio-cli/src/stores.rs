@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use bincio_core::store::{
-    ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore, UserStore,
+    ActivityStore, ArchiveStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore,
+    UserStore,
 };
 
 use crate::cli::StoreArgs;
@@ -19,11 +20,34 @@ pub struct Stores {
     pub puzzles: Arc<dyn PuzzleStore>,
     pub sources: Arc<dyn SourceStore>,
     pub connections: Arc<dyn ConnectionStore>,
+    /// Whole-instance reads and restores (`bincio export` / `import instance`).
+    pub archive: Arc<dyn ArchiveStore>,
+}
+
+impl Stores {
+    /// The stores as the instance archive takes them.
+    pub fn instance(&self) -> bincio_core::instance::InstanceStores {
+        bincio_core::instance::InstanceStores {
+            users: self.users.clone(),
+            activities: self.activities.clone(),
+            attendees: self.attendees.clone(),
+            puzzles: self.puzzles.clone(),
+            sources: self.sources.clone(),
+            connections: self.connections.clone(),
+            archive: self.archive.clone(),
+        }
+    }
 }
 
 fn all<S>(s: S) -> Stores
 where
-    S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore + ConnectionStore,
+    S: UserStore
+        + ActivityStore
+        + AttendeeStore
+        + PuzzleStore
+        + SourceStore
+        + ConnectionStore
+        + ArchiveStore,
 {
     let s = Arc::new(s);
     Stores {
@@ -32,16 +56,22 @@ where
         sources: s.clone(),
         attendees: s.clone(),
         puzzles: s.clone(),
+        archive: s.clone(),
         connections: s,
+    }
+}
+
+/// The store URL the flags name (`sqlite:<data-dir>/instance.db` by default).
+pub fn url(args: &StoreArgs) -> String {
+    match &args.store {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", args.data_dir.join("instance.db").display()),
     }
 }
 
 /// Open (creating the data directory for SQLite if needed).
 pub async fn open(args: &StoreArgs) -> anyhow::Result<Stores> {
-    let url = match &args.store {
-        Some(u) => u.clone(),
-        None => format!("sqlite:{}", args.data_dir.join("instance.db").display()),
-    };
+    let url = url(args);
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = Path::new(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

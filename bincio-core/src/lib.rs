@@ -18,6 +18,7 @@ pub mod generation_cache;
 /// The extraction engine (the `bincio-extract` crate).
 pub use bincio_extract as extract;
 pub mod import;
+pub mod instance;
 pub mod jobs;
 pub mod model;
 pub mod ratelimit;

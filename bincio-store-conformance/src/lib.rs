@@ -9,13 +9,15 @@
 //! shows up as its own `#[tokio::test]` for that backend, so
 //! `cargo test -p bincio-store-sqlite` (or `-mongo`) runs the whole suite.
 //! A store of your own (see `examples/event_custom_store.rs`) can run it the
-//! same way, or one group of it (`accounts:` / `event:`).
+//! same way, or one group of it (`accounts:` / `event:` / `archive:`, the last for stores offering
+//! `ArchiveStore`).
 //!
 //! The crate depends on `bincio-core` only (never on a backend), so a
 //! backend's tests link exactly one copy of it.
 
 pub mod activities;
 pub mod activity_blobs;
+pub mod archive;
 pub mod athlete;
 pub mod attendees;
 pub mod audit;
@@ -31,7 +33,8 @@ pub mod views;
 use std::sync::Arc;
 
 use bincio_core::store::{
-    ActivityStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore, UserStore,
+    ActivityStore, ArchiveStore, AttendeeStore, ConnectionStore, PuzzleStore, SourceStore,
+    UserStore,
 };
 
 /// One fresh, empty, isolated set of stores.
@@ -49,19 +52,29 @@ pub struct Stores {
     pub sources: Arc<dyn SourceStore>,
     /// Connections to outside sources (Strava).
     pub connections: Arc<dyn ConnectionStore>,
+    /// Whole-instance reads and restores (the instance archive); `None`
+    /// for a store that does not offer them (the `archive:` cases need it).
+    pub archive: Option<Arc<dyn ArchiveStore>>,
     /// Resources that must live as long as the stores (a temp dir, a
     /// database to drop); dropped with the last clone.
     pub guard: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Stores {
-    /// Every store from one value implementing all five traits (as both
+    /// Every store from one value implementing all the traits (as both
     /// backends do), with the resources to keep alive.
     pub fn all<S>(store: Arc<S>, guard: Arc<dyn std::any::Any + Send + Sync>) -> Self
     where
-        S: UserStore + ActivityStore + AttendeeStore + PuzzleStore + SourceStore + ConnectionStore,
+        S: UserStore
+            + ActivityStore
+            + AttendeeStore
+            + PuzzleStore
+            + SourceStore
+            + ConnectionStore
+            + ArchiveStore,
     {
         Stores {
+            archive: Some(store.clone()),
             users: store.clone(),
             activities: store.clone(),
             attendees: store.clone(),
@@ -85,7 +98,7 @@ pub trait Backend: Send + Sync {
 ///
 /// ```text
 /// bincio_store_conformance::conformance_tests!(my_backend());
-/// // or one group: `accounts: …` / `event: …`
+/// // or one group: `accounts: …` / `event: …` / `archive: …`
 /// ```
 #[macro_export]
 macro_rules! conformance_tests {
@@ -169,9 +182,16 @@ macro_rules! conformance_tests {
             puzzles::puzzle_revoke_and_coupon,
         );
     };
+    (archive: $backend:expr) => {
+        $crate::conformance_cases!($backend;
+            archive::archive_event_state_roundtrip,
+            archive::archive_restore_refuses_existing,
+        );
+    };
     ($backend:expr) => {
         $crate::conformance_tests!(accounts: $backend);
         $crate::conformance_tests!(event: $backend);
+        $crate::conformance_tests!(archive: $backend);
     };
 }
 

@@ -168,7 +168,7 @@ pub(crate) fn attendee_from(d: &Document) -> StoreResult<Attendee> {
     })
 }
 
-fn announcement_doc(a: &Announcement) -> StoreResult<Document> {
+pub(crate) fn announcement_doc(a: &Announcement) -> StoreResult<Document> {
     let mut d = doc! {
         "_id": oid(&a.id, "announcement id")?,
         "datetime": int(a.datetime),
@@ -186,7 +186,7 @@ fn announcement_doc(a: &Announcement) -> StoreResult<Document> {
     Ok(d)
 }
 
-fn announcement_from(d: &Document) -> StoreResult<Announcement> {
+pub(crate) fn announcement_from(d: &Document) -> StoreResult<Announcement> {
     const C: &str = coll::ANNOUNCEMENT;
     let role = match d.get("role") {
         None | Some(Bson::Null) => Vec::new(),

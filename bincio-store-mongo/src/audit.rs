@@ -26,7 +26,7 @@ fn opt(v: &Option<String>) -> Bson {
     v.as_ref().map_or(Bson::Null, |s| Bson::String(s.clone()))
 }
 
-fn to_doc(e: &AuditEntry) -> Document {
+pub(crate) fn to_doc(e: &AuditEntry) -> Document {
     doc! {
         "_id": &e.id, "at": e.at, "kind": e.kind.as_str(), "actor": &e.actor,
         "attendee_id": opt(&e.attendee_id), "role": opt(&e.role), "scenario": opt(&e.scenario),
@@ -35,7 +35,7 @@ fn to_doc(e: &AuditEntry) -> Document {
     }
 }
 
-fn from_doc(d: &Document) -> StoreResult<AuditEntry> {
+pub(crate) fn from_doc(d: &Document) -> StoreResult<AuditEntry> {
     let s = |k: &str| d.get_str(k).ok().map(str::to_owned);
     let corrupt = || StoreError::Corrupt(format!("audit entry {:?}", d.get("_id")));
     Ok(AuditEntry {

@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+mod archive;
 mod athlete;
 mod attendee;
 mod audit;

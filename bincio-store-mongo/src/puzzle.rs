@@ -41,11 +41,11 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("puzzle_bucket.{what}"))
 }
 
-fn stamp_doc(s: &DelivererStamp) -> Document {
+pub(crate) fn stamp_doc(s: &DelivererStamp) -> Document {
     doc! { "deliverer": &s.deliverer, "timestamp": s.timestamp }
 }
 
-fn bucket_from(d: &Document) -> StoreResult<PuzzleBucket> {
+pub(crate) fn bucket_from(d: &Document) -> StoreResult<PuzzleBucket> {
     const C: &str = coll::PUZZLE_BUCKET;
     let attendee = match d.get("attendee") {
         Some(Bson::ObjectId(o)) => o.to_hex(),

@@ -18,9 +18,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::pool::backend;
 use crate::SqliteStore;
 
-const COLS: &str = "oid, token, event_id, user_id, role, attr, first_use, scenarios";
+pub(crate) const COLS: &str = "oid, token, event_id, user_id, role, attr, first_use, scenarios";
 
-type RawRow = (
+pub(crate) type RawRow = (
     String,
     String,
     String,
@@ -31,7 +31,7 @@ type RawRow = (
     String,
 );
 
-fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+pub(crate) fn raw(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -54,7 +54,7 @@ type AnnouncementRow = (
     String,
 );
 
-fn decode(r: RawRow) -> StoreResult<Attendee> {
+pub(crate) fn decode(r: RawRow) -> StoreResult<Attendee> {
     let (id, token, event_id, user_id, role, attr, first_use, scenarios) = r;
     let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("attendee {id}: {e}"));
     let attr: Pairs = serde_json::from_str(&attr).map_err(corrupt)?;
@@ -71,7 +71,7 @@ fn decode(r: RawRow) -> StoreResult<Attendee> {
     })
 }
 
-fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
 }
 

@@ -12,9 +12,11 @@
 #![forbid(unsafe_code)]
 
 mod activity;
+mod archive;
 mod athlete;
 mod attendee;
 mod audit;
+pub mod backup;
 mod connection;
 pub mod migrations;
 mod pool;

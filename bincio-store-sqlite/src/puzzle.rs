@@ -16,7 +16,7 @@ use crate::SqliteStore;
 /// `oid, attendee, puzzle, deliverer, valid, coupon`.
 type BucketRow = (String, String, String, String, Option<i64>, Option<i64>);
 
-fn get_bucket(c: &Connection, public_token: &str) -> StoreResult<Option<PuzzleBucket>> {
+pub(crate) fn get_bucket(c: &Connection, public_token: &str) -> StoreResult<Option<PuzzleBucket>> {
     let row: Option<BucketRow> = c
         .prepare_cached(
             "SELECT oid, attendee, puzzle, deliverer, valid, coupon

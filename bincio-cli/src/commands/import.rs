@@ -46,6 +46,7 @@ pub async fn run(stores: &Stores, cmd: ImportCmd) -> anyhow::Result<()> {
                 .await?;
             print_done(&done);
         }
+        ImportCmd::Instance { from } => super::backup::import(stores, &from).await?,
         ImportCmd::Bincio { from } => {
             let db = from.join("instance.db");
             if !db.is_file() {

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod backup;
 pub mod doctor;
 pub mod event;
 pub mod extract;
@@ -34,10 +35,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(*a).await,
         Command::Render(a) => render::run(a).await,
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
-        Command::Export { store, cmd } => {
+        Command::Backup(a) => backup::backup(&a),
+        Command::Restore(a) => backup::restore(&a),
+        Command::Export { store, out, cmd } => {
             let s = stores::open(&store).await?;
-            match cmd {
-                crate::cli::ExportCmd::Gpx { handle, id, out } => {
+            match (cmd, out) {
+                (None, Some(dir)) => backup::export(&s, &dir).await,
+                (None, None) => anyhow::bail!(
+                    "bincio export: give --out DIR (the whole instance) or a subcommand (gpx)"
+                ),
+                (Some(_), Some(_)) => unreachable!("clap refuses --out with a subcommand"),
+                (Some(crate::cli::ExportCmd::Gpx { handle, id, out }), None) => {
                     let user = accounts(&s).require_user(&handle).await?;
                     let bytes = activities(&s).export_gpx(&user, &id).await?;
                     match out {

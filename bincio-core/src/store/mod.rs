@@ -8,6 +8,7 @@
 //! * secrets (session tokens, reset codes) reach the store only as hashes.
 
 mod activity;
+mod archive;
 mod attendee;
 mod connection;
 mod puzzle;
@@ -15,6 +16,7 @@ mod source;
 mod user;
 
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
+pub use archive::ArchiveStore;
 pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use connection::{Connection, ConnectionPatch, ConnectionStore};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
