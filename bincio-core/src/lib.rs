@@ -19,6 +19,7 @@ pub mod generation_cache;
 pub use bincio_extract as extract;
 pub mod import;
 pub mod jobs;
+pub mod lease;
 pub mod model;
 pub mod ratelimit;
 pub mod sources;

@@ -14,7 +14,8 @@
 //!   deliveries (`/event/puzzle/deliver`);
 //! * `bincio_upload_bytes_total`: request bodies sent to the upload routes
 //!   (their `Content-Length`);
-//! * `bincio_jobs_running`: jobs in the registry at scrape time.
+//! * `bincio_jobs_running`: jobs this process runs at scrape time (each
+//!   process reports its own, so a sum over processes is right).
 //!
 //! Counters live in this process: with several processes behind a load
 //! balancer, Prometheus scrapes each and sums (the usual model).
@@ -191,7 +192,7 @@ impl Metrics {
             out,
             "# HELP bincio_jobs_running Long-running jobs (uploads, imports, syncs) in progress.\n\
              # TYPE bincio_jobs_running gauge\nbincio_jobs_running {}",
-            jobs.list().len()
+            jobs.local().len()
         );
         out
     }

@@ -16,6 +16,7 @@ mod athlete;
 mod attendee;
 mod audit;
 mod connection;
+mod coord;
 pub mod migrations;
 mod pool;
 mod puzzle;

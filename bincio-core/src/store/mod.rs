@@ -10,6 +10,7 @@
 mod activity;
 mod attendee;
 mod connection;
+mod coord;
 mod puzzle;
 mod source;
 mod user;
@@ -17,6 +18,7 @@ mod user;
 pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SUMMARY_PAGE};
 pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use connection::{Connection, ConnectionPatch, ConnectionStore};
+pub use coord::{CoordStore, FailureWindow, JobRow};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use source::SourceStore;
 pub use user::{RegisterClaim, RegisterError, UserStore};

@@ -39,7 +39,7 @@ pub enum RegisterError {
 /// decide a race (registration, invite creation, reset-code redemption) do
 /// the check and the write in one step.
 #[async_trait::async_trait]
-pub trait UserStore: Send + Sync + 'static {
+pub trait UserStore: super::CoordStore + Send + Sync + 'static {
     /// Name of the backend.
     fn backend_name(&self) -> &'static str;
 

@@ -154,8 +154,13 @@ struct Inner {
     /// Members whose sync runs in this process (one at a time each).
     running: Mutex<HashSet<String>>,
     /// One token refresh at a time per member (a rotated refresh token
-    /// used twice would be refused the second time).
+    /// used twice would be refused the second time): in this process…
     refreshing: tokens::RefreshLocks,
+    /// …and across processes (lease `strava-token|<handle>`), with the
+    /// member's sync and the scheduled rounds.
+    leases: crate::lease::Leases,
+    /// Where the processes share the rate-limit pause.
+    coord: Arc<dyn crate::store::CoordStore>,
 }
 
 impl StravaSync {
@@ -169,8 +174,11 @@ impl StravaSync {
         config: StravaConfig,
     ) -> Self {
         let clock = activities.clock().clone();
+        let coord: Arc<dyn crate::store::CoordStore> = users.clone();
         Self {
             inner: Arc::new(Inner {
+                leases: crate::lease::Leases::new(coord.clone(), clock.clone()),
+                coord,
                 api,
                 store,
                 users,
