@@ -40,13 +40,20 @@ impl Drop for Serve {
 /// goes to `log`.
 fn serve(data: &Path, store: Option<&str>, log: PathBuf) -> Serve {
     let mut c = Command::cargo_bin("bincio").unwrap();
-    c.args(["serve", "--bind", "127.0.0.1:0", "--drop-interval", "1", "--data-dir"])
-        .arg(data)
-        .env_remove("BINCIO_CONFIG")
-        .env_remove("BINCIO_STORE")
-        .env("BINCIO_LOG", "warn,bincio_core::sources=debug")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap());
+    c.args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--drop-interval",
+        "1",
+        "--data-dir",
+    ])
+    .arg(data)
+    .env_remove("BINCIO_CONFIG")
+    .env_remove("BINCIO_STORE")
+    .env("BINCIO_LOG", "warn,bincio_core::sources=debug")
+    .stdout(Stdio::piped())
+    .stderr(std::fs::File::create(&log).unwrap());
     if let Some(s) = store {
         c.args(["--store", s]);
     }
@@ -155,7 +162,11 @@ fn two_processes_share(data: &Path, store: Option<&str>) {
     // (c) One set-up code: B prints A's, and registering through B with
     // A's code makes the admin.
     let code = a.setup_code.clone().expect("A prints a set-up link");
-    assert_eq!(b.setup_code.as_deref(), Some(code.as_str()), "the same link");
+    assert_eq!(
+        b.setup_code.as_deref(),
+        Some(code.as_str()),
+        "the same link"
+    );
     let (status, body) = post_json(
         &b.addr,
         "/api/register",
@@ -195,7 +206,10 @@ fn two_processes_share(data: &Path, store: Option<&str>) {
     assert_eq!(job["total"], 150, "{job}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !jobs(&b.addr, &token).is_empty() {
-        assert!(Instant::now() < deadline, "the finished job stays listed on B");
+        assert!(
+            Instant::now() < deadline,
+            "the finished job stays listed on B"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 

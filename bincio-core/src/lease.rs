@@ -31,7 +31,9 @@ pub struct Leases {
 
 impl std::fmt::Debug for Leases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Leases").field("owner", &self.owner).finish()
+        f.debug_struct("Leases")
+            .field("owner", &self.owner)
+            .finish()
     }
 }
 

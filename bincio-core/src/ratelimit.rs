@@ -34,8 +34,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::store::{CoordStore, FailureWindow};
 use crate::error::CoreResult;
+use crate::store::{CoordStore, FailureWindow};
 use crate::validate;
 
 /// Failed logins per (client, handle) per window.
@@ -86,7 +86,10 @@ impl Attempt<'_> {
                 } else {
                     String::new() // every non-handle shares one key
                 };
-                vec![format!("login|{client}|{h}"), format!("login-client|{client}")]
+                vec![
+                    format!("login|{client}|{h}"),
+                    format!("login-client|{client}"),
+                ]
             }
             Self::Register { client } => vec![format!("register|{client}")],
             Self::ResetPassword { client } => vec![format!("reset|{client}")],

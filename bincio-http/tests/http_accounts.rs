@@ -911,7 +911,10 @@ async fn setup_code_creates_first_admin(b: &dyn Backend) {
     // answers the same code: it is minted once.
     let other = bincio_core::accounts::Accounts::new(app.stores.users.clone(), app.clock.clone());
     let same = bincio_core::sync::seal::KeyRing::in_data_dir(keys_dir.path());
-    assert_eq!(other.issue_setup_code(&same).await.unwrap(), Some(code.clone()));
+    assert_eq!(
+        other.issue_setup_code(&same).await.unwrap(),
+        Some(code.clone())
+    );
     // A process with another key file cannot read it and says so, without
     // replacing it.
     let foreign_dir = tempfile::tempdir().unwrap();
@@ -922,7 +925,13 @@ async fn setup_code_creates_first_admin(b: &dyn Backend) {
         "{e}"
     );
     assert!(
-        !app.stores.users.list_settings().await.unwrap().values().any(|v| v.contains(&code)),
+        !app.stores
+            .users
+            .list_settings()
+            .await
+            .unwrap()
+            .values()
+            .any(|v| v.contains(&code)),
         "no plain code in the store"
     );
     let r = app.register(&code, "root", "root-password").await;
@@ -931,7 +940,12 @@ async fn setup_code_creates_first_admin(b: &dyn Backend) {
     assert_eq!(me.json["is_admin"], json!(true));
     let again = app.register(&code, "root2", "root-password").await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
-    assert!(app.accounts.issue_setup_code(&keys).await.unwrap().is_none());
+    assert!(app
+        .accounts
+        .issue_setup_code(&keys)
+        .await
+        .unwrap()
+        .is_none());
     let left = app.stores.users.list_settings().await.unwrap();
     assert!(
         !left.contains_key(bincio_core::accounts::SETUP_CODE_SEALED_SETTING),

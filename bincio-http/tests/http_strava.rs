@@ -612,8 +612,7 @@ async fn strava_scheduler_syncs_connected_members(b: &dyn Backend) {
     s.connect(&s.alice).await;
     s.fake.add_ride(5, "Scheduled", T0 - DAY, 20);
     let svc = service(&s.app, &s.fake, s.data.path());
-    let jobs =
-        bincio_core::jobs::JobRegistry::new(s.app.stores.users.clone(), s.app.clock.clone());
+    let jobs = bincio_core::jobs::JobRegistry::new(s.app.stores.users.clone(), s.app.clock.clone());
     let task = tokio::spawn(svc.schedule(Duration::from_secs(600), jobs));
     let mut done = false;
     for _ in 0..500 {

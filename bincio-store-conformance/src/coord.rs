@@ -117,7 +117,13 @@ pub async fn coord_concurrent_failures_count_all(b: &dyn Backend) {
         .failure_windows(&["k".to_owned()], 1000, 60)
         .await
         .unwrap();
-    assert_eq!(now, [Some(FailureWindow { started: 1000, failures: n })]);
+    assert_eq!(
+        now,
+        [Some(FailureWindow {
+            started: 1000,
+            failures: n
+        })]
+    );
 }
 
 /// A lease is taken when free, renewed by its owner, refused to others
@@ -129,15 +135,27 @@ pub async fn coord_lease_rules(b: &dyn Backend) {
     assert!(c.acquire_lease("scan", "a", 100, 10).await.unwrap());
     assert_eq!(c.lease("scan", 100).await.unwrap(), Some(("a".into(), 110)));
     assert!(!c.acquire_lease("scan", "b", 105, 10).await.unwrap());
-    assert!(c.acquire_lease("scan", "a", 108, 10).await.unwrap(), "renewed");
+    assert!(
+        c.acquire_lease("scan", "a", 108, 10).await.unwrap(),
+        "renewed"
+    );
     assert!(!c.acquire_lease("scan", "b", 117, 10).await.unwrap());
     assert!(c.acquire_lease("other", "b", 117, 10).await.unwrap());
     assert_eq!(c.lease("scan", 118).await.unwrap(), None, "expired");
-    assert!(c.acquire_lease("scan", "b", 118, 10).await.unwrap(), "taken over");
-    assert!(!c.release_lease("scan", "a").await.unwrap(), "not a's any more");
+    assert!(
+        c.acquire_lease("scan", "b", 118, 10).await.unwrap(),
+        "taken over"
+    );
+    assert!(
+        !c.release_lease("scan", "a").await.unwrap(),
+        "not a's any more"
+    );
     assert!(!c.acquire_lease("scan", "a", 119, 10).await.unwrap());
     assert!(c.release_lease("scan", "b").await.unwrap());
-    assert!(c.acquire_lease("scan", "a", 119, 10).await.unwrap(), "free again");
+    assert!(
+        c.acquire_lease("scan", "a", 119, 10).await.unwrap(),
+        "free again"
+    );
 }
 
 /// Among concurrent acquirers of a free lease, and then of an expired one,
@@ -180,13 +198,22 @@ pub async fn ratelimit_rules(b: &dyn Backend) {
         rl.record_failure(login("a", h)).await;
     }
     assert!(!rl.allowed(login("a", "bob")).await.unwrap());
-    assert!(rl.allowed(login("a", "alice")).await.unwrap(), "a neighbour's account");
-    assert!(rl.allowed(login("b", "bob")).await.unwrap(), "another client");
+    assert!(
+        rl.allowed(login("a", "alice")).await.unwrap(),
+        "a neighbour's account"
+    );
+    assert!(
+        rl.allowed(login("b", "bob")).await.unwrap(),
+        "another client"
+    );
     assert!(rl.allowed(Attempt::Register { client: "a" }).await.unwrap());
     // retry_after is the rest of the window.
     assert_eq!(rl.retry_after(login("a", "bob")).await, WINDOW_SECS as u64);
     clock.advance(60);
-    assert_eq!(rl.retry_after(login("a", "bob")).await, WINDOW_SECS as u64 - 60);
+    assert_eq!(
+        rl.retry_after(login("a", "bob")).await,
+        WINDOW_SECS as u64 - 60
+    );
     assert_eq!(rl.retry_after(login("a", "alice")).await, 0);
     clock.advance(WINDOW_SECS);
     assert!(rl.allowed(login("a", "bob")).await.unwrap());
@@ -203,8 +230,14 @@ pub async fn ratelimit_rules(b: &dyn Backend) {
     for i in 0..LOGIN_PER_CLIENT {
         rl.record_failure(login("s", &format!("user{i}"))).await;
     }
-    assert!(!rl.allowed(login("s", "user0")).await.unwrap(), "failed once already");
-    assert!(rl.allowed(login("s", "alice")).await.unwrap(), "first try at an account");
+    assert!(
+        !rl.allowed(login("s", "user0")).await.unwrap(),
+        "failed once already"
+    );
+    assert!(
+        rl.allowed(login("s", "alice")).await.unwrap(),
+        "first try at an account"
+    );
     rl.record_failure(login("s", "alice")).await;
     assert!(!rl.allowed(login("s", "alice")).await.unwrap());
     assert!(rl.allowed(login("t", "user0")).await.unwrap());
@@ -224,7 +257,10 @@ pub async fn ratelimit_shared_and_concurrent(b: &dyn Backend) {
             .await;
         assert!(matches!(r, Err(CoreError::Internal(_))));
     }
-    assert!(a.allowed(reg).await.unwrap(), "internal faults are not counted");
+    assert!(
+        a.allowed(reg).await.unwrap(),
+        "internal faults are not counted"
+    );
     for i in 0..REGISTER_PER_CLIENT {
         let rl = if i % 2 == 0 { &a } else { &other };
         let _ = rl
@@ -232,7 +268,10 @@ pub async fn ratelimit_shared_and_concurrent(b: &dyn Backend) {
             .await;
     }
     let r = other.run(reg, async { Ok(()) }).await;
-    assert!(matches!(r, Err(CoreError::RateLimited(_))), "spread over two, counted once each");
+    assert!(
+        matches!(r, Err(CoreError::RateLimited(_))),
+        "spread over two, counted once each"
+    );
 
     // LOGIN_PER_ACCOUNT concurrent failures over both limiters lock the
     // account exactly: one fewer does not.
@@ -245,7 +284,10 @@ pub async fn ratelimit_shared_and_concurrent(b: &dyn Backend) {
     for t in tasks {
         t.await.unwrap();
     }
-    assert!(a.allowed(login("c", "bob")).await.unwrap(), "one guess left");
+    assert!(
+        a.allowed(login("c", "bob")).await.unwrap(),
+        "one guess left"
+    );
     other.record_failure(login("c", "bob")).await;
     assert!(!a.allowed(login("c", "bob")).await.unwrap());
     assert!(!other.allowed(login("c", "bob")).await.unwrap());
@@ -300,14 +342,28 @@ pub async fn lease_runs_once_across_processes(b: &dyn Backend) {
     assert_eq!(a.run_held("drop-scan", ttl, async { 1 }).await, Some(1));
     assert_eq!(other.run_held("drop-scan", ttl, async { 2 }).await, None);
     clock.advance(10);
-    assert_eq!(a.run_held("drop-scan", ttl, async { 3 }).await, Some(3), "kept");
+    assert_eq!(
+        a.run_held("drop-scan", ttl, async { 3 }).await,
+        Some(3),
+        "kept"
+    );
     clock.advance(31);
-    assert_eq!(other.run_held("drop-scan", ttl, async { 4 }).await, Some(4), "expired: taken over");
+    assert_eq!(
+        other.run_held("drop-scan", ttl, async { 4 }).await,
+        Some(4),
+        "expired: taken over"
+    );
     assert_eq!(a.run_held("drop-scan", ttl, async { 5 }).await, None);
     // run_exclusive waits for the lease, runs, and gives it up.
     let poll = Duration::from_millis(20);
-    assert_eq!(a.run_exclusive("refresh|bob", ttl, poll, async { 6 }).await, 6);
-    assert!(other.try_acquire("refresh|bob", ttl).await, "released after");
+    assert_eq!(
+        a.run_exclusive("refresh|bob", ttl, poll, async { 6 }).await,
+        6
+    );
+    assert!(
+        other.try_acquire("refresh|bob", ttl).await,
+        "released after"
+    );
     other.release("refresh|bob").await;
     // Concurrent exclusive runs never overlap.
     let inside = Arc::new(std::sync::atomic::AtomicU32::new(0));

@@ -32,8 +32,12 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             println!("This instance has no accounts yet.");
             println!("Open this link to create the admin account (one-time code {code}):");
             println!("  {}", bincio_http::web::setup_link(&base, &code));
-            println!("  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\");
-            println!("        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'");
+            println!(
+                "  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\"
+            );
+            println!(
+                "        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'"
+            );
         }
         Ok(None) => {}
         Err(bincio_core::CoreError::Conflict(why)) => {

@@ -189,11 +189,12 @@ impl Accounts {
             return Ok(None);
         }
         let fresh = tokens::new_code(12);
-        let sealed = keys
-            .seal(SETUP_CODE_AAD, fresh.as_bytes())
-            .map_err(|e| {
-                CoreError::Internal(format!("sealing the set-up code with {}: {e}", keys.path().display()))
-            })?;
+        let sealed = keys.seal(SETUP_CODE_AAD, fresh.as_bytes()).map_err(|e| {
+            CoreError::Internal(format!(
+                "sealing the set-up code with {}: {e}",
+                keys.path().display()
+            ))
+        })?;
         self.users
             .set_setting_if_absent(SETUP_CODE_SEALED_SETTING, &hex::encode(sealed))
             .await?;
@@ -309,9 +310,7 @@ impl Accounts {
             })?;
         if setup {
             // Spent: the sealed copy goes too (the store removed the hash).
-            self.users
-                .delete_setting(SETUP_CODE_SEALED_SETTING)
-                .await?;
+            self.users.delete_setting(SETUP_CODE_SEALED_SETTING).await?;
         }
         self.open_session(user).await
     }

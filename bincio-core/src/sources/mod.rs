@@ -489,7 +489,11 @@ impl Sources {
                 .store(self.now() + secs, Ordering::Relaxed);
             let scanned = leases
                 .run_held(DROP_SCAN_LEASE, ttl, async {
-                    tracing::debug!(lease = DROP_SCAN_LEASE, owner = leases.owner(), "scheduled drop-folder scan");
+                    tracing::debug!(
+                        lease = DROP_SCAN_LEASE,
+                        owner = leases.owner(),
+                        "scheduled drop-folder scan"
+                    );
                     self.scan_all_drop().await
                 })
                 .await;

@@ -88,8 +88,13 @@ pub trait CoordStore: Send + Sync + 'static {
     /// Atomically take or renew the lease `name` for `owner` until
     /// `now + ttl_s`: true when it was free, expired (`expires_at <= now`)
     /// or already `owner`'s; false while another owner holds it.
-    async fn acquire_lease(&self, name: &str, owner: &str, now: i64, ttl_s: i64)
-        -> StoreResult<bool>;
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        ttl_s: i64,
+    ) -> StoreResult<bool>;
 
     /// The holder of lease `name` and its expiry, while `expires_at > now`.
     async fn lease(&self, name: &str, now: i64) -> StoreResult<Option<(String, i64)>>;

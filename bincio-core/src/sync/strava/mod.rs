@@ -96,7 +96,7 @@ pub struct StravaStatus {
     pub last_error: Option<String>,
     /// The member uses their own app.
     pub own_credentials: bool,
-    /// A sync of this member is running in this process.
+    /// A sync of this member is running (on any process on the store).
     pub syncing: bool,
 }
 
@@ -254,7 +254,7 @@ impl StravaSync {
             paused_until: c.paused_until.filter(|t| *t > self.inner.clock.unix()),
             last_error,
             own_credentials: own,
-            syncing: self.is_running(&user.handle),
+            syncing: self.is_running(&user.handle).await?,
         })
     }
 
@@ -376,12 +376,25 @@ impl StravaSync {
         }
     }
 
-    fn is_running(&self, handle: &str) -> bool {
-        self.inner
+    /// A sync of `handle` runs here or on another process (its lease is
+    /// held).
+    async fn is_running(&self, handle: &str) -> CoreResult<bool> {
+        let here = self
+            .inner
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(handle)
+            .contains(handle);
+        if here {
+            return Ok(true);
+        }
+        let now = self.inner.clock.unix();
+        Ok(self
+            .inner
+            .coord
+            .lease(&run::member_lease(handle), now)
+            .await?
+            .is_some())
     }
 
     /// The activities service (for its store and clock).

@@ -104,13 +104,18 @@ type Progress<'a> = &'a mut (dyn FnMut(SyncEvent) + Send);
 /// Time-to-live of a member's sync lease (renewed while the sync runs).
 const MEMBER_LEASE_TTL: Duration = Duration::from_secs(120);
 
+/// The lease a sync of `handle` runs under.
+pub(super) fn member_lease(handle: &str) -> String {
+    format!("strava-sync|{handle}")
+}
+
 /// The lease under which scheduled Strava rounds run.
 pub const SYNC_ROUND_LEASE: &str = "strava-round";
 
 impl StravaSync {
     /// Sync `handle` now. `progress` hears every step (the last one is
     /// `done` or `error`). `Conflict` when a sync of this member is already
-    /// running in this process.
+    /// running, in this process or another on the store.
     #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn sync(&self, handle: &str, progress: Progress<'_>) -> CoreResult<SyncReport> {
         let out = self.sync_inner(handle, progress).await;
@@ -142,7 +147,7 @@ impl StravaSync {
         let _running = Running(self, handle.to_owned());
         // One sync per member across processes too: the member's lease,
         // renewed while the sync runs, given up after.
-        let lease = format!("strava-sync|{handle}");
+        let lease = member_lease(handle);
         let out = self
             .inner
             .leases
@@ -346,10 +351,10 @@ impl StravaSync {
             let token = self.access_token(handle, app).await?;
             match f(self.inner.api.clone(), token).await {
                 Ok(reply) => {
-                    let p = self
-                        .inner
-                        .gate
-                        .note(&app.client_id, &reply.rate, self.inner.clock.unix());
+                    let p =
+                        self.inner
+                            .gate
+                            .note(&app.client_id, &reply.rate, self.inner.clock.unix());
                     if let Some(p) = p {
                         self.share_pause(&app.client_id, p).await;
                     }

@@ -97,7 +97,11 @@ impl StravaSync {
         app: &AppCredentials,
     ) -> CoreResult<String> {
         // Fast path: a token that is still good needs no lock at all.
-        if let Some(t) = self.connection(handle).await?.and_then(|c| self.tokens_of(&c)) {
+        if let Some(t) = self
+            .connection(handle)
+            .await?
+            .and_then(|c| self.tokens_of(&c))
+        {
             if t.expires_at - self.inner.clock.unix() >= REFRESH_AHEAD_S {
                 return Ok(t.access_token);
             }
