@@ -37,6 +37,8 @@ pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 pub const JOB_TTL_S: i64 = 30;
 /// How often a running job's row is renewed.
 pub const RENEW_EVERY_S: i64 = 10;
+/// How often each registry sweeps expired rows.
+const PURGE_EVERY_S: i64 = 300;
 
 /// A snapshot of one job, as `/api/admin/jobs` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,6 +86,12 @@ struct Reg {
     table: Mutex<Table>,
     wake: Arc<tokio::sync::Notify>,
     flusher: std::sync::OnceLock<()>,
+    /// Clock time of the last sweep of expired rows (any owner's).
+    purged_at: std::sync::atomic::AtomicI64,
+    /// One pass at a time (the flusher's and [`JobRegistry::flush`]), so a
+    /// row's writes land in order and `flush` returns with nothing in
+    /// flight.
+    pass: tokio::sync::Mutex<()>,
 }
 
 /// Shared registry. Cheap to clone.
@@ -109,6 +117,8 @@ impl JobRegistry {
                 table: Mutex::default(),
                 wake: Arc::default(),
                 flusher: std::sync::OnceLock::new(),
+                purged_at: std::sync::atomic::AtomicI64::new(0),
+                pass: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -226,6 +236,7 @@ impl Reg {
     /// One pass: write what is due (everything dirty when `all`), delete
     /// the rows of finished jobs, renew the rest when the heartbeat is due.
     async fn flush(&self, all: bool) {
+        let _pass = self.pass.lock().await;
         let now = self.clock.unix();
         let (puts, deletes) = {
             let mut t = self.lock();
@@ -265,6 +276,16 @@ impl Reg {
             if let Err(e) = self.store.delete_job(&id, &self.owner).await {
                 tracing::warn!(error = %e, job = %id, "deleting a job row failed");
                 self.lock().gone.insert(id);
+            }
+        }
+        // The rows crashed processes left: not listed already, swept now
+        // and then so the table stays as small as the running jobs.
+        let last = self.purged_at.load(std::sync::atomic::Ordering::Relaxed);
+        if now - last >= PURGE_EVERY_S {
+            self.purged_at
+                .store(now, std::sync::atomic::Ordering::Relaxed);
+            if let Err(e) = self.store.purge_jobs(now).await {
+                tracing::warn!(error = %e, "sweeping expired job rows failed");
             }
         }
     }
