@@ -96,7 +96,7 @@ fn main() {
             .expect("lease");
         })
         .await;
-        println!("coord on SQLite, {TASKS} tasks, {n} operations each:");
+        println!("coord on SQLite, {TASKS} tasks, {n} operations of each kind:");
         println!("  count_failure     {count:>9.0} /s");
         println!("  failure_windows   {read:>9.0} /s (a login's two keys)");
         println!("  put_job           {jobs:>9.0} /s");
