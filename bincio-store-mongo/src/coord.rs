@@ -63,6 +63,7 @@ fn window(d: &Document) -> StoreResult<FailureWindow> {
 
 #[async_trait::async_trait]
 impl CoordStore for MongoStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn put_job(&self, job: &JobRow) -> StoreResult<()> {
         let j = &job.info;
         let r = self
@@ -84,6 +85,7 @@ impl CoordStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_job(&self, id: &str, owner: &str) -> StoreResult<bool> {
         let r = self
             .coll(JOBS)
@@ -93,6 +95,7 @@ impl CoordStore for MongoStore {
         Ok(r.deleted_count > 0)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_jobs(&self, now: i64) -> StoreResult<Vec<JobRow>> {
         let docs: Vec<Document> = self
             .coll(JOBS)
@@ -106,6 +109,7 @@ impl CoordStore for MongoStore {
         docs.iter().map(job_row).collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn purge_jobs(&self, now: i64) -> StoreResult<u64> {
         let r = self
             .coll(JOBS)
@@ -115,6 +119,7 @@ impl CoordStore for MongoStore {
         Ok(r.deleted_count)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn count_failure(
         &self,
         key: &str,
@@ -172,6 +177,7 @@ impl CoordStore for MongoStore {
         )))
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn failure_windows(
         &self,
         keys: &[String],
@@ -199,6 +205,7 @@ impl CoordStore for MongoStore {
             .collect()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn purge_failures(&self, now: i64, window_s: i64) -> StoreResult<u64> {
         let r = self
             .coll(FAILURES)
@@ -208,6 +215,7 @@ impl CoordStore for MongoStore {
         Ok(r.deleted_count)
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn acquire_lease(
         &self,
         name: &str,
@@ -233,6 +241,7 @@ impl CoordStore for MongoStore {
         }
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn lease(&self, name: &str, now: i64) -> StoreResult<Option<(String, i64)>> {
         let d = self
             .coll(LEASES)
@@ -248,6 +257,7 @@ impl CoordStore for MongoStore {
         .transpose()
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn release_lease(&self, name: &str, owner: &str) -> StoreResult<bool> {
         let r = self
             .coll(LEASES)

@@ -33,6 +33,7 @@ fn window(started: i64, failures: i64) -> FailureWindow {
 
 #[async_trait::async_trait]
 impl CoordStore for SqliteStore {
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn put_job(&self, job: &JobRow) -> StoreResult<()> {
         let j = job.clone();
         self.write(move |tx| {
@@ -64,6 +65,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn delete_job(&self, id: &str, owner: &str) -> StoreResult<bool> {
         let (id, owner) = (id.to_owned(), owner.to_owned());
         self.write(move |tx| {
@@ -77,6 +79,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn list_jobs(&self, now: i64) -> StoreResult<Vec<JobRow>> {
         self.read(move |c| {
             let mut s = c
@@ -109,6 +112,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn purge_jobs(&self, now: i64) -> StoreResult<u64> {
         self.write(move |tx| {
             tx.execute("DELETE FROM coord_jobs WHERE expires_at <= ?1", [now])
@@ -118,6 +122,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn count_failure(
         &self,
         key: &str,
@@ -140,6 +145,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn failure_windows(
         &self,
         keys: &[String],
@@ -167,6 +173,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn purge_failures(&self, now: i64, window_s: i64) -> StoreResult<u64> {
         self.write(move |tx| {
             tx.execute(
@@ -179,6 +186,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn acquire_lease(
         &self,
         name: &str,
@@ -201,6 +209,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn lease(&self, name: &str, now: i64) -> StoreResult<Option<(String, i64)>> {
         let name = name.to_owned();
         self.read(move |c| {
@@ -215,6 +224,7 @@ impl CoordStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
     async fn release_lease(&self, name: &str, owner: &str) -> StoreResult<bool> {
         let (name, owner) = (name.to_owned(), owner.to_owned());
         self.write(move |tx| {
