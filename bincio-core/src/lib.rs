@@ -20,6 +20,7 @@ pub use bincio_extract as extract;
 pub mod import;
 pub mod instance;
 pub mod jobs;
+pub mod lease;
 pub mod model;
 pub mod ratelimit;
 pub mod sources;

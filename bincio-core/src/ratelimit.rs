@@ -23,14 +23,19 @@
 //! * **Register**: [`REGISTER_PER_CLIENT`] failures per client;
 //!   **password reset**: [`RESET_PER_CLIENT`] failures per client.
 //!
-//! Memory is bounded: when the table grows past `max_keys`, expired windows
-//! are swept, then the oldest windows are dropped. The counters live in this
-//! process (several `bincio serve` processes each count on their own).
+//! The counters live in the store ([`CoordStore`]), one fixed window per
+//! key counted by one atomic increment-in-window, so every `bincio serve`
+//! process on one database holds a client to the same budget (failures
+//! spread over two processes count once each, not twice the budget).
+//! Windows older than [`WINDOW_SECS`] are swept by each limiter once per
+//! window; the table holds at most the failures of one window.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::error::CoreResult;
+use crate::store::{CoordStore, FailureWindow};
 use crate::validate;
 
 /// Failed logins per (client, handle) per window.
@@ -68,20 +73,11 @@ pub enum Attempt<'a> {
     },
 }
 
-/// A counted key's kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Bucket {
-    LoginAccount,
-    LoginClient,
-    Register,
-    ResetPassword,
-}
-
-type Key = (Bucket, String);
-
 impl Attempt<'_> {
-    /// The keys a failure of this attempt counts against.
-    fn keys(&self) -> Vec<Key> {
+    /// The store keys a failure of this attempt counts against:
+    /// `<bucket>|<client>[|<handle>]` (neither a handle nor an address has
+    /// a `|`).
+    fn keys(&self) -> Vec<String> {
         match *self {
             Self::Login { client, handle } => {
                 let h = validate::normalise_handle(handle);
@@ -91,88 +87,87 @@ impl Attempt<'_> {
                     String::new() // every non-handle shares one key
                 };
                 vec![
-                    (Bucket::LoginAccount, format!("{client}\n{h}")),
-                    (Bucket::LoginClient, client.to_owned()),
+                    format!("login|{client}|{h}"),
+                    format!("login-client|{client}"),
                 ]
             }
-            Self::Register { client } => vec![(Bucket::Register, client.to_owned())],
-            Self::ResetPassword { client } => vec![(Bucket::ResetPassword, client.to_owned())],
+            Self::Register { client } => vec![format!("register|{client}")],
+            Self::ResetPassword { client } => vec![format!("reset|{client}")],
         }
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    started: i64,
-    failures: u32,
-}
-
-/// Thread-safe limiter.
+/// Limiter over the store. Cheap to share (`Arc` it or keep it in state).
 pub struct RateLimiter {
+    store: Arc<dyn CoordStore>,
     clock: Arc<dyn Clock>,
-    max_keys: usize,
-    table: Mutex<HashMap<Key, Window>>,
+    /// When this limiter last swept old windows (Unix s).
+    last_sweep: AtomicI64,
 }
 
 impl RateLimiter {
-    /// A limiter on `clock` that remembers at most `max_keys` keys.
-    pub fn new(clock: Arc<dyn Clock>, max_keys: usize) -> Self {
+    /// A limiter counting in `store` on `clock`.
+    pub fn new(store: Arc<dyn CoordStore>, clock: Arc<dyn Clock>) -> Self {
+        let now = clock.unix();
         Self {
+            store,
             clock,
-            max_keys: max_keys.max(1),
-            table: Mutex::new(HashMap::new()),
+            last_sweep: AtomicI64::new(now),
         }
+    }
+
+    /// The current windows of `attempt`'s keys (see [`Attempt::keys`]).
+    async fn windows(&self, attempt: Attempt<'_>) -> CoreResult<Vec<Option<FailureWindow>>> {
+        let now = self.clock.unix();
+        Ok(self
+            .store
+            .failure_windows(&attempt.keys(), now, WINDOW_SECS)
+            .await?)
     }
 
     /// True when `attempt` may be tried now (see the module doc).
-    pub fn allowed(&self, attempt: Attempt<'_>) -> bool {
-        let now = self.clock.unix();
-        let table = self.table.lock().unwrap_or_else(|p| p.into_inner());
-        let failures = |key: &Key| match table.get(key) {
-            Some(w) if now - w.started < WINDOW_SECS => w.failures,
-            _ => 0,
-        };
-        let keys = attempt.keys();
-        match attempt {
-            Attempt::Login { .. } => {
-                let (account, client) = (failures(&keys[0]), failures(&keys[1]));
-                if client >= LOGIN_PER_CLIENT {
-                    account == 0
-                } else {
-                    account < LOGIN_PER_ACCOUNT
-                }
-            }
-            Attempt::Register { .. } => failures(&keys[0]) < REGISTER_PER_CLIENT,
-            Attempt::ResetPassword { .. } => failures(&keys[0]) < RESET_PER_CLIENT,
-        }
+    pub async fn allowed(&self, attempt: Attempt<'_>) -> CoreResult<bool> {
+        Ok(verdict(attempt, &self.windows(attempt).await?))
     }
 
-    /// Record one failed `attempt`.
-    pub fn record_failure(&self, attempt: Attempt<'_>) {
+    /// Record one failed `attempt` (each of its keys counted atomically in
+    /// the store). A store failure is logged: the caller did nothing wrong
+    /// and the outcome it already has stands.
+    pub async fn record_failure(&self, attempt: Attempt<'_>) {
         let now = self.clock.unix();
-        let mut table = self.table.lock().unwrap_or_else(|p| p.into_inner());
         for key in attempt.keys() {
-            if table.len() >= self.max_keys && !table.contains_key(&key) {
-                table.retain(|_, w| now - w.started < WINDOW_SECS);
-                if table.len() >= self.max_keys {
-                    let mut starts: Vec<i64> = table.values().map(|w| w.started).collect();
-                    starts.sort_unstable();
-                    let cut = starts[starts.len() / 2];
-                    table.retain(|_, w| w.started > cut);
-                }
+            if let Err(e) = self.store.count_failure(&key, now, WINDOW_SECS).await {
+                tracing::warn!(error = %e, "counting a failed attempt failed");
             }
-            let w = table.entry(key).or_insert(Window {
-                started: now,
-                failures: 0,
-            });
-            if now - w.started >= WINDOW_SECS {
-                *w = Window {
-                    started: now,
-                    failures: 0,
-                };
-            }
-            w.failures = w.failures.saturating_add(1);
         }
+        let last = self.last_sweep.load(Ordering::Relaxed);
+        if now - last >= WINDOW_SECS
+            && self
+                .last_sweep
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            if let Err(e) = self.store.purge_failures(now, WINDOW_SECS).await {
+                tracing::warn!(error = %e, "sweeping old attempt windows failed");
+            }
+        }
+    }
+}
+
+/// The rule of the module doc over the current windows of `attempt`'s keys.
+fn verdict(attempt: Attempt<'_>, windows: &[Option<FailureWindow>]) -> bool {
+    let failures = |i: usize| windows.get(i).copied().flatten().map_or(0, |w| w.failures);
+    match attempt {
+        Attempt::Login { .. } => {
+            let (account, client) = (failures(0), failures(1));
+            if client >= LOGIN_PER_CLIENT {
+                account == 0
+            } else {
+                account < LOGIN_PER_ACCOUNT
+            }
+        }
+        Attempt::Register { .. } => failures(0) < REGISTER_PER_CLIENT,
+        Attempt::ResetPassword { .. } => failures(0) < RESET_PER_CLIENT,
     }
 }
 
@@ -182,18 +177,26 @@ impl RateLimiter {
 impl RateLimiter {
     /// Seconds until `attempt` may be tried again: 0 when it is allowed
     /// now, else the rest of the window that holds it back (at least 1).
-    pub fn retry_after(&self, attempt: Attempt<'_>) -> u64 {
-        if self.allowed(attempt) {
+    /// When the store cannot say, a whole window.
+    pub async fn retry_after(&self, attempt: Attempt<'_>) -> u64 {
+        let windows = match self.windows(attempt).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading attempt windows failed");
+                return WINDOW_SECS as u64;
+            }
+        };
+        if verdict(attempt, &windows) {
             return 0;
         }
-        let now = self.clock.unix();
-        let table = self.table.lock().unwrap_or_else(|p| p.into_inner());
         // Whatever holds an attempt back, its own first key (the
         // (client, handle) pair for a login) is over budget in the current
-        // window: see `allowed`.
-        let first = attempt.keys().into_iter().next();
-        let left = first
-            .and_then(|k| table.get(&k).copied())
+        // window: see `verdict`.
+        let now = self.clock.unix();
+        let left = windows
+            .first()
+            .copied()
+            .flatten()
             .map(|w| w.started + WINDOW_SECS - now)
             .unwrap_or(WINDOW_SECS);
         left.clamp(1, WINDOW_SECS) as u64
@@ -210,7 +213,7 @@ impl RateLimiter {
         f: impl std::future::Future<Output = crate::error::CoreResult<T>>,
     ) -> crate::error::CoreResult<T> {
         use crate::CoreError as E;
-        if !self.allowed(attempt) {
+        if !self.allowed(attempt).await? {
             return Err(E::RateLimited(
                 "Too many attempts, please try again later".into(),
             ));
@@ -226,120 +229,8 @@ impl RateLimiter {
             | E::TooLarge(_),
         ) = &out
         {
-            self.record_failure(attempt);
+            self.record_failure(attempt).await;
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::clock::ManualClock;
-
-    fn login<'a>(client: &'a str, handle: &'a str) -> Attempt<'a> {
-        Attempt::Login { client, handle }
-    }
-
-    #[test]
-    fn login_is_per_client_and_account() {
-        let clock = Arc::new(ManualClock::at(1_000));
-        let rl = RateLimiter::new(clock.clone(), 100);
-        for i in 0..LOGIN_PER_ACCOUNT {
-            // Case and spaces do not make a fresh key.
-            let h = if i % 2 == 0 { "bob" } else { " BOB " };
-            assert!(rl.allowed(login("a", h)));
-            rl.record_failure(login("a", h));
-        }
-        assert!(!rl.allowed(login("a", "bob")));
-        assert!(rl.allowed(login("a", "alice")), "a neighbour's account");
-        assert!(rl.allowed(login("b", "bob")), "another client");
-        assert!(rl.allowed(Attempt::Register { client: "a" }));
-        clock.advance(WINDOW_SECS);
-        assert!(rl.allowed(login("a", "bob")));
-    }
-
-    #[test]
-    fn spraying_one_client_is_held_to_one_guess_per_account() {
-        let clock = Arc::new(ManualClock::at(1_000));
-        let rl = RateLimiter::new(clock, 1_000);
-        for i in 0..LOGIN_PER_CLIENT {
-            rl.record_failure(login("a", &format!("user{i}")));
-        }
-        assert!(!rl.allowed(login("a", "user0")), "failed once already");
-        assert!(rl.allowed(login("a", "alice")), "first try at an account");
-        rl.record_failure(login("a", "alice"));
-        assert!(!rl.allowed(login("a", "alice")));
-        assert!(rl.allowed(login("b", "user0")));
-    }
-
-    #[test]
-    fn non_handles_share_one_key() {
-        let clock = Arc::new(ManualClock::at(0));
-        let rl = RateLimiter::new(clock, 100);
-        for i in 0..LOGIN_PER_ACCOUNT {
-            rl.record_failure(login("a", &format!("../{i}")));
-        }
-        assert!(!rl.allowed(login("a", "../zzz")));
-        assert!(rl.allowed(login("a", "bob")));
-    }
-
-    #[test]
-    fn retry_after_is_the_rest_of_the_window() {
-        let clock = Arc::new(ManualClock::at(1_000));
-        let rl = RateLimiter::new(clock.clone(), 100);
-        assert_eq!(rl.retry_after(login("a", "bob")), 0);
-        for _ in 0..LOGIN_PER_ACCOUNT {
-            rl.record_failure(login("a", "bob"));
-        }
-        assert_eq!(rl.retry_after(login("a", "bob")), WINDOW_SECS as u64);
-        clock.advance(60);
-        assert_eq!(rl.retry_after(login("a", "bob")), WINDOW_SECS as u64 - 60);
-        assert_eq!(rl.retry_after(login("a", "alice")), 0);
-        clock.advance(WINDOW_SECS);
-        assert_eq!(rl.retry_after(login("a", "bob")), 0);
-    }
-
-    #[test]
-    fn run_counts_only_the_callers_faults() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime");
-        rt.block_on(run_counts_only_the_callers_faults_async());
-    }
-
-    async fn run_counts_only_the_callers_faults_async() {
-        use crate::CoreError;
-        let clock = Arc::new(ManualClock::at(0));
-        let rl = RateLimiter::new(clock, 100);
-        let reg = Attempt::Register { client: "a" };
-        for _ in 0..REGISTER_PER_CLIENT {
-            let r: crate::error::CoreResult<()> = rl
-                .run(reg, async { Err(CoreError::Internal("disk".into())) })
-                .await;
-            assert!(matches!(r, Err(CoreError::Internal(_))));
-        }
-        assert!(rl.allowed(reg), "internal faults are not counted");
-        for _ in 0..REGISTER_PER_CLIENT {
-            let _ = rl
-                .run(reg, async { Err::<(), _>(CoreError::invalid("bad code")) })
-                .await;
-        }
-        let r = rl.run(reg, async { Ok(()) }).await;
-        assert!(matches!(r, Err(CoreError::RateLimited(_))));
-    }
-
-    #[test]
-    fn bounded_memory() {
-        let clock = Arc::new(ManualClock::at(0));
-        let rl = RateLimiter::new(clock.clone(), 10);
-        for i in 0..1000 {
-            clock.advance(1);
-            rl.record_failure(Attempt::Register {
-                client: &i.to_string(),
-            });
-            rl.record_failure(login(&i.to_string(), "bob"));
-        }
-        assert!(rl.table.lock().unwrap().len() <= 10);
     }
 }

@@ -63,10 +63,13 @@ impl AppState {
     /// Build the state from the services and options.
     pub fn new(accounts: Accounts, activities: Activities, config: HttpConfig) -> Self {
         let clock = accounts.clock().clone();
+        // Jobs and attempt counters live in the store, shared by every
+        // process serving it (the accounts store coordinates too).
+        let coord: Arc<dyn bincio_core::store::CoordStore> = accounts.store().clone();
         Self {
             inner: Arc::new(Inner {
-                jobs: JobRegistry::new(clock.clone()),
-                limiter: RateLimiter::new(clock, 100_000),
+                jobs: JobRegistry::new(coord.clone(), clock.clone()),
+                limiter: RateLimiter::new(coord, clock),
                 accounts,
                 activities,
                 config,
@@ -90,7 +93,8 @@ impl AppState {
         &self.inner.activities
     }
 
-    /// The job registry (uploads and imports report here).
+    /// The job registry (uploads and imports report here; it lists the
+    /// jobs of every process on the store).
     pub fn jobs(&self) -> &JobRegistry {
         &self.inner.jobs
     }

@@ -904,14 +904,53 @@ async fn concurrent_registrations_never_exceed_max_users(b: &dyn Backend) {
 
 async fn setup_code_creates_first_admin(b: &dyn Backend) {
     let app = TestApp::new(b).await;
-    let code = app.accounts.issue_setup_code().await.unwrap().unwrap();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys = bincio_core::sync::seal::KeyRing::in_data_dir(keys_dir.path());
+    let code = app.accounts.issue_setup_code(&keys).await.unwrap().unwrap();
+    // Every process sharing the store and the key file (and a restart)
+    // answers the same code: it is minted once.
+    let other = bincio_core::accounts::Accounts::new(app.stores.users.clone(), app.clock.clone());
+    let same = bincio_core::sync::seal::KeyRing::in_data_dir(keys_dir.path());
+    assert_eq!(
+        other.issue_setup_code(&same).await.unwrap(),
+        Some(code.clone())
+    );
+    // A process with another key file cannot read it and says so, without
+    // replacing it.
+    let foreign_dir = tempfile::tempdir().unwrap();
+    let foreign = bincio_core::sync::seal::KeyRing::in_data_dir(foreign_dir.path());
+    let e = other.issue_setup_code(&foreign).await.unwrap_err();
+    assert!(
+        matches!(&e, bincio_core::CoreError::Conflict(m) if m.contains("key file") && m.contains("bincio init")),
+        "{e}"
+    );
+    assert!(
+        !app.stores
+            .users
+            .list_settings()
+            .await
+            .unwrap()
+            .values()
+            .any(|v| v.contains(&code)),
+        "no plain code in the store"
+    );
     let r = app.register(&code, "root", "root-password").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let me = app.get("/api/me", r.session_cookie().as_deref()).await;
     assert_eq!(me.json["is_admin"], json!(true));
     let again = app.register(&code, "root2", "root-password").await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
-    assert!(app.accounts.issue_setup_code().await.unwrap().is_none());
+    assert!(app
+        .accounts
+        .issue_setup_code(&keys)
+        .await
+        .unwrap()
+        .is_none());
+    let left = app.stores.users.list_settings().await.unwrap();
+    assert!(
+        !left.contains_key(bincio_core::accounts::SETUP_CODE_SEALED_SETTING),
+        "spent: the sealed copy goes too"
+    );
 }
 
 async fn unknown_routes_answer_json(b: &dyn Backend) {

@@ -64,9 +64,11 @@ async fn life_of_an_instance(b: Backend) {
     let shots = b == Backend::Sqlite;
 
     // The operator opens the link `bincio serve` prints.
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys = bincio_core::sync::seal::KeyRing::in_data_dir(keys_dir.path());
     let code = app
         .accounts
-        .issue_setup_code()
+        .issue_setup_code(&keys)
         .await
         .unwrap()
         .expect("empty instance");

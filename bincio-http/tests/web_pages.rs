@@ -451,7 +451,9 @@ async fn register_errors_in_words(b: Backend) {
 /// first admin (and names the instance) once.
 async fn setup_link_creates_the_first_admin(b: Backend) {
     let app = app!(b);
-    let code = app.accounts.issue_setup_code().await.unwrap().unwrap();
+    let keys_dir = tempfile::tempdir().unwrap();
+    let keys = bincio_core::sync::seal::KeyRing::in_data_dir(keys_dir.path());
+    let code = app.accounts.issue_setup_code(&keys).await.unwrap().unwrap();
     let link = bincio_http::web::setup_link("http://bincio.test/", &code);
     assert_eq!(link, format!("http://bincio.test/setup/?code={code}"));
     let mut c = app.client();

@@ -23,6 +23,7 @@ pub mod attendees;
 pub mod audit;
 pub mod checkin;
 pub mod connections;
+pub mod coord;
 pub mod imports;
 pub mod puzzles;
 pub mod secrets;
@@ -153,6 +154,15 @@ macro_rules! conformance_tests {
             sources::sources_drop_claim_rules,
             sources::sources_concurrent_claims_once,
             sources::sources_sync_runs_bounded,
+            coord::coord_jobs_lifecycle,
+            coord::coord_failure_windows,
+            coord::coord_concurrent_failures_count_all,
+            coord::coord_lease_rules,
+            coord::coord_concurrent_lease_one_wins,
+            coord::ratelimit_rules,
+            coord::ratelimit_shared_and_concurrent,
+            coord::jobs_shared_between_registries,
+            coord::lease_runs_once_across_processes,
         );
     };
     (event: $backend:expr) => {

@@ -171,6 +171,8 @@ pub(crate) fn needs() -> Vec<Need> {
         plain(coll::ACTIVITY_CHUNKS, doc! { "aid": 1 }, "aid_1"),
         plain(coll::ACTIVITY_CHUNKS, doc! { "handle": 1 }, "handle_1"),
         plain(crate::source::DROP_FILES, doc! { "handle": 1 }, "handle_1"),
+        plain(crate::coord::JOBS, doc! { "expires_at": 1 }, "expires_at_1"),
+        plain(crate::coord::FAILURES, doc! { "started": 1 }, "started_1"),
         plain(
             crate::source::SYNC_RUNS,
             doc! { "handle": 1, "started_at": -1, "_id": -1 },

@@ -34,6 +34,7 @@ mod audit;
 mod bsonx;
 mod connect;
 mod connection;
+mod coord;
 mod error;
 mod indexes;
 mod puzzle;

@@ -18,6 +18,7 @@ mod attendee;
 mod audit;
 pub mod backup;
 mod connection;
+mod coord;
 pub mod migrations;
 mod pool;
 mod puzzle;

@@ -52,6 +52,7 @@ pub const MIGRATIONS: &[Migration] = &[
     sql!("0300_athlete_config"),
     sql!("0400_strava"),
     sql!("0410_sources"),
+    sql!("0500_coord"),
 ];
 
 /// BincioActivity stored session tokens and reset codes in clear: replace

@@ -24,12 +24,26 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     let stores = stores::open(&a.store).await?;
     let accounts = super::accounts(&stores);
     let base = super::base_url(a.public_url.as_deref(), &format!("http://{}", a.bind));
-    if let Some(code) = accounts.issue_setup_code().await? {
-        println!("This instance has no accounts yet.");
-        println!("Open this link to create the admin account (one-time code {code}):");
-        println!("  {}", bincio_http::web::setup_link(&base, &code));
-        println!("  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\");
-        println!("        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'");
+    // One set-up code per instance, sealed with the key file every process
+    // on this store shares: each prints the same working link.
+    let keys = bincio_core::sync::seal::KeyRing::in_data_dir(&a.store.data_dir);
+    match accounts.issue_setup_code(&keys).await {
+        Ok(Some(code)) => {
+            println!("This instance has no accounts yet.");
+            println!("Open this link to create the admin account (one-time code {code}):");
+            println!("  {}", bincio_http::web::setup_link(&base, &code));
+            println!(
+                "  or: curl -X POST {base}/api/register -H 'content-type: application/json' \\"
+            );
+            println!(
+                "        -d '{{\"code\":\"{code}\",\"handle\":\"admin\",\"password\":\"...\"}}'"
+            );
+        }
+        Ok(None) => {}
+        Err(bincio_core::CoreError::Conflict(why)) => {
+            println!("This instance has no accounts yet, but no set-up link here: {why}");
+        }
+        Err(e) => return Err(e.into()),
     }
     let mut activities = Activities::new(
         stores.activities.clone(),
@@ -138,6 +152,8 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     if let Some(t) = drop_task {
         t.abort();
     }
+    // Rows of the jobs that ended with the requests go now, not at expiry.
+    state.jobs().flush().await;
     println!("bincio stopped");
     Ok(())
 }

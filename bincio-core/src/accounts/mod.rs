@@ -41,6 +41,15 @@ pub const MAX_PREF_VALUE: usize = 1024;
 /// Setting holding the SHA-256 of the one-time admin set-up code.
 pub const SETUP_CODE_SETTING: &str = "setup_code_sha256";
 
+/// Setting holding the set-up code itself, sealed with the instance key
+/// (`DATA_DIR/keys/secrets.key`, hex): every process sharing the store and
+/// the key file, and every restart, prints the same working link. Never the
+/// plain code.
+pub const SETUP_CODE_SEALED_SETTING: &str = "setup_code_sealed";
+
+/// Associated data the set-up code is sealed for.
+const SETUP_CODE_AAD: &str = "bincio:instance:setup-code";
+
 /// A freshly issued session: the clear token goes to the client once.
 #[derive(Debug, Clone)]
 pub struct IssuedSession {
@@ -144,6 +153,7 @@ impl Accounts {
             }
         }
         self.users.delete_setting(SETUP_CODE_SETTING).await?;
+        self.users.delete_setting(SETUP_CODE_SEALED_SETTING).await?;
         let existing = self
             .users
             .list_invites(&req.handle)
@@ -160,14 +170,53 @@ impl Accounts {
         })
     }
 
-    /// For an instance with no users: mint a one-time set-up code (stored
-    /// hashed) that registers the first admin. Returns `None` when the
-    /// instance already has users. Calling it again replaces the code.
-    pub async fn issue_setup_code(&self) -> CoreResult<Option<String>> {
+    /// For an instance with no users: the one-time set-up code that
+    /// registers the first admin; `None` when the instance has users.
+    ///
+    /// The code is minted once per instance, not per process: it is kept
+    /// sealed with `keys` (the instance key file) in a setting written with
+    /// `set_setting_if_absent`, so among processes starting at once on one
+    /// store exactly one code wins and every process (and every restart)
+    /// answers that one; its SHA-256 is the setting registration checks.
+    /// When the stored code was sealed with another key file, it is not
+    /// replaced (the link another process printed keeps working): the error
+    /// says how to get going.
+    pub async fn issue_setup_code(
+        &self,
+        keys: &crate::sync::seal::KeyRing,
+    ) -> CoreResult<Option<String>> {
         if self.users.count_users().await? > 0 {
             return Ok(None);
         }
-        let code = tokens::new_code(12);
+        let fresh = tokens::new_code(12);
+        let sealed = keys.seal(SETUP_CODE_AAD, fresh.as_bytes()).map_err(|e| {
+            CoreError::Internal(format!(
+                "sealing the set-up code with {}: {e}",
+                keys.path().display()
+            ))
+        })?;
+        self.users
+            .set_setting_if_absent(SETUP_CODE_SEALED_SETTING, &hex::encode(sealed))
+            .await?;
+        let stored = self
+            .users
+            .get_setting(SETUP_CODE_SEALED_SETTING)
+            .await?
+            .unwrap_or_default();
+        let code = hex::decode(stored.trim())
+            .ok()
+            .and_then(|b| keys.open(SETUP_CODE_AAD, &b))
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                CoreError::Conflict(format!(
+                    "this instance's set-up code was made by a process with another key file \
+                     than {key}; use the link that process printed, or give every process \
+                     the same key file (copy {key} from it), or create the admin with \
+                     `bincio init --handle NAME --password-stdin`",
+                    key = keys.path().display()
+                ))
+            })?;
+        // Every process writes the same hash, so the order does not matter.
         self.users
             .set_setting(SETUP_CODE_SETTING, &tokens::sha256_hex(&code))
             .await?;
@@ -224,7 +273,8 @@ impl Accounts {
         if code.is_empty() {
             return Err(CoreError::invalid("Invalid or already used invite code"));
         }
-        let claim = if code.len() == CODE_LEN_SETUP && self.setup_code_matches(&code).await? {
+        let setup = code.len() == CODE_LEN_SETUP && self.setup_code_matches(&code).await?;
+        let claim = if setup {
             RegisterClaim::Setup(tokens::sha256_hex(&code))
         } else {
             RegisterClaim::Invite(code)
@@ -258,6 +308,10 @@ impl Accounts {
                 }
                 RegisterError::Store(s) => s.into(),
             })?;
+        if setup {
+            // Spent: the sealed copy goes too (the store removed the hash).
+            self.users.delete_setting(SETUP_CODE_SEALED_SETTING).await?;
+        }
         self.open_session(user).await
     }
 

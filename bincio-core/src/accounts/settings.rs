@@ -23,7 +23,7 @@ pub const KNOWN: &[(&str, &str)] = &[
 
 /// Keys that hold secrets (hashes) and are never listed.
 pub fn is_secret(key: &str) -> bool {
-    key == super::SETUP_CODE_SETTING
+    key == super::SETUP_CODE_SETTING || key == super::SETUP_CODE_SEALED_SETTING
 }
 
 /// Check and normalise a value for a known key.

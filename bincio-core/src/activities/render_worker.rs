@@ -7,6 +7,11 @@
 //! render, then renders. Renders are incremental (unchanged activities are
 //! skipped) and every file is replaced by an atomic rename, so readers of
 //! the tree never see a half-written file.
+//!
+//! Several processes on one database may keep one shared tree (each renders
+//! after the writes it took): a render runs under the store lease
+//! `render|<out dir>` ([`crate::lease::Leases::run_exclusive`]), so two
+//! processes never render into one directory at once.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,6 +25,9 @@ use crate::store::{ActivityStore, UserStore};
 
 /// Pause after the first mark before rendering, to coalesce bursts.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// Lease time-to-live of one render (renewed while it runs).
+const RENDER_LEASE_TTL: Duration = Duration::from_secs(60);
 
 /// Handle to the background renderer. Cheap to clone.
 #[derive(Clone)]
@@ -37,6 +45,8 @@ impl RenderWorker {
         target: RenderTarget,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let leases = crate::lease::Leases::new(users.clone(), clock.clone());
+        let lease = format!("render|{}", target.out.display());
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
         let (done_tx, done_rx) = tokio::sync::watch::channel(0u64);
         tokio::spawn(async move {
@@ -57,7 +67,13 @@ impl RenderWorker {
                     }
                 }
                 first = false;
-                match render(&activities, &users, &target, None, clock.unix()).await {
+                let rendered = leases.run_exclusive(
+                    &lease,
+                    RENDER_LEASE_TTL,
+                    DEBOUNCE,
+                    render(&activities, &users, &target, None, clock.unix()),
+                );
+                match rendered.await {
                     Ok(s) => {
                         tracing::info!(users = ?dirty, written = s.written, removed = s.removed, "re-rendered BAS tree")
                     }

@@ -463,9 +463,23 @@ impl Sources {
 
     /// Scan every member's folder every `interval`, for ever (the caller
     /// aborts the task at shutdown). The settings page shows the next scan.
+    ///
+    /// Each tick scans only under the store lease [`DROP_SCAN_LEASE`]:
+    /// with several processes on one database, one of them (the one
+    /// holding the lease, which its next tick renews) scans, once per
+    /// interval; another takes over within [`schedule_ttl`] when it dies.
+    /// (The "seen by the previous scan" rule of stable files also needs
+    /// one scanner: its sightings are in memory.)
+    ///
+    /// [`schedule_ttl`]: crate::lease::schedule_ttl
     pub async fn run_drop_schedule(self, interval: std::time::Duration) {
         let secs = i64::try_from(interval.as_secs().max(1)).unwrap_or(i64::MAX);
         self.inner.interval_s.store(secs, Ordering::Relaxed);
+        let leases = crate::lease::Leases::new(
+            self.inner.users.clone(),
+            self.inner.activities.clock().clone(),
+        );
+        let ttl = crate::lease::schedule_ttl(interval);
         let mut tick = tokio::time::interval(interval.max(std::time::Duration::from_millis(10)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -473,12 +487,25 @@ impl Sources {
             self.inner
                 .next_scan_at
                 .store(self.now() + secs, Ordering::Relaxed);
-            if let Err(e) = self.scan_all_drop().await {
+            let scanned = leases
+                .run_held(DROP_SCAN_LEASE, ttl, async {
+                    tracing::debug!(
+                        lease = DROP_SCAN_LEASE,
+                        owner = leases.owner(),
+                        "scheduled drop-folder scan"
+                    );
+                    self.scan_all_drop().await
+                })
+                .await;
+            if let Some(Err(e)) = scanned {
                 tracing::warn!(error = %e, "drop folder schedule: listing members failed");
             }
         }
     }
 }
+
+/// The lease under which scheduled drop-folder scans run.
+pub const DROP_SCAN_LEASE: &str = "drop-scan";
 
 impl DropScan {
     fn push(&mut self, item: SyncItem) {

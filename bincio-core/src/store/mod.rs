@@ -11,6 +11,7 @@ mod activity;
 mod archive;
 mod attendee;
 mod connection;
+mod coord;
 mod puzzle;
 mod source;
 mod user;
@@ -19,6 +20,7 @@ pub use activity::{ActivityStore, FeedQuery, InsertOutcome, SummaryQuery, MAX_SU
 pub use archive::ArchiveStore;
 pub use attendee::{AttendeeStore, ImportCounts, ImportRows};
 pub use connection::{Connection, ConnectionPatch, ConnectionStore};
+pub use coord::{CoordStore, FailureWindow, JobRow};
 pub use puzzle::{DeliverOutcome, Delivery, PuzzleStore, RevokeOutcome};
 pub use source::SourceStore;
 pub use user::{RegisterClaim, RegisterError, UserStore};

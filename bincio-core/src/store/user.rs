@@ -37,9 +37,11 @@ pub enum RegisterError {
 
 /// Storage of accounts. All methods are atomic on their own; the ones that
 /// decide a race (registration, invite creation, reset-code redemption) do
-/// the check and the write in one step.
+/// the check and the write in one step. An accounts store also coordinates
+/// the processes serving it ([`CoordStore`](super::CoordStore): jobs,
+/// failure counters, leases).
 #[async_trait::async_trait]
-pub trait UserStore: Send + Sync + 'static {
+pub trait UserStore: super::CoordStore + Send + Sync + 'static {
     /// Name of the backend.
     fn backend_name(&self) -> &'static str;
 

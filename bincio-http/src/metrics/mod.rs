@@ -14,7 +14,8 @@
 //!   deliveries (`/event/puzzle/deliver`);
 //! * `bincio_upload_bytes_total`: request bodies sent to the upload routes
 //!   (their `Content-Length`);
-//! * `bincio_jobs_running`: jobs in the registry at scrape time;
+//! * `bincio_jobs_running`: jobs this process runs at scrape time (each
+//!   process reports its own, so a sum over processes is right);
 //! * `bincio_store_call_duration_seconds{backend,op}` (histogram): every
 //!   store trait call, by backend and method — recorded by
 //!   [`store_calls_layer`], which `bincio serve --metrics-token` installs.
@@ -159,7 +160,7 @@ impl Metrics {
             out,
             "# HELP bincio_jobs_running Long-running jobs (uploads, imports, syncs) in progress.\n\
              # TYPE bincio_jobs_running gauge\nbincio_jobs_running {}",
-            jobs.list().len()
+            jobs.local().len()
         );
         store_calls::render(&mut out);
         out

@@ -111,7 +111,7 @@ pub(crate) async fn reset_code(
     security(("cookie" = []), ("bearer" = [])))]
 #[tracing::instrument(skip_all, fields(admin = %a.0.handle))]
 pub(crate) async fn jobs(State(st): State<AppState>, a: AdminUser) -> Json<Vec<JobInfo>> {
-    Json(st.jobs().list())
+    Json(st.jobs().list().await)
 }
 
 /// The data directory's filesystem: GiB with 2 decimals, `percent` used

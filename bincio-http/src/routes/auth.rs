@@ -54,13 +54,13 @@ async fn limited<T>(
     attempt: Attempt<'_>,
     f: impl std::future::Future<Output = ApiResult<T>>,
 ) -> ApiResult<T> {
-    if !st.limiter().allowed(attempt) {
+    if !st.limiter().allowed(attempt).await? {
         return Err(ApiError::TooManyAttempts);
     }
     let out = f.await;
     if let Err(e) = &out {
         if e.status().is_client_error() {
-            st.limiter().record_failure(attempt);
+            st.limiter().record_failure(attempt).await;
         }
     }
     out

@@ -6,8 +6,10 @@
 //! 429, every sync of that app pauses until the budget resets — the next
 //! quarter hour (:00, :15, :30, :45 UTC) for a 15-minute budget, UTC
 //! midnight for a daily one — and then resumes. A 429 is a pause, never an
-//! error. The pause is in memory (one process); the figures of the next
-//! reply correct any other process's view.
+//! error. The pause is kept here per process and shared with the other
+//! processes on the database through the store (the sync's
+//! `strava-pause|<client id>` lease); the figures of the next reply correct
+//! any process's view.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -113,6 +115,11 @@ impl RateGate {
         });
         self.set(client_id, Some(p));
         p
+    }
+
+    /// Adopt a pause another process shared; returns the pause in force.
+    pub(super) fn adopt(&self, client_id: &str, p: Pause) -> Option<Pause> {
+        self.set(client_id, Some(p))
     }
 
     fn set(&self, client_id: &str, p: Option<Pause>) -> Option<Pause> {

@@ -96,7 +96,7 @@ pub struct StravaStatus {
     pub last_error: Option<String>,
     /// The member uses their own app.
     pub own_credentials: bool,
-    /// A sync of this member is running in this process.
+    /// A sync of this member is running (on any process on the store).
     pub syncing: bool,
 }
 
@@ -154,8 +154,13 @@ struct Inner {
     /// Members whose sync runs in this process (one at a time each).
     running: Mutex<HashSet<String>>,
     /// One token refresh at a time per member (a rotated refresh token
-    /// used twice would be refused the second time).
+    /// used twice would be refused the second time): in this process…
     refreshing: tokens::RefreshLocks,
+    /// …and across processes (lease `strava-token|<handle>`), with the
+    /// member's sync and the scheduled rounds.
+    leases: crate::lease::Leases,
+    /// Where the processes share the rate-limit pause.
+    coord: Arc<dyn crate::store::CoordStore>,
 }
 
 impl StravaSync {
@@ -169,8 +174,11 @@ impl StravaSync {
         config: StravaConfig,
     ) -> Self {
         let clock = activities.clock().clone();
+        let coord: Arc<dyn crate::store::CoordStore> = users.clone();
         Self {
             inner: Arc::new(Inner {
+                leases: crate::lease::Leases::new(coord.clone(), clock.clone()),
+                coord,
                 api,
                 store,
                 users,
@@ -246,7 +254,7 @@ impl StravaSync {
             paused_until: c.paused_until.filter(|t| *t > self.inner.clock.unix()),
             last_error,
             own_credentials: own,
-            syncing: self.is_running(&user.handle),
+            syncing: self.is_running(&user.handle).await?,
         })
     }
 
@@ -368,12 +376,25 @@ impl StravaSync {
         }
     }
 
-    fn is_running(&self, handle: &str) -> bool {
-        self.inner
+    /// A sync of `handle` runs here or on another process (its lease is
+    /// held).
+    async fn is_running(&self, handle: &str) -> CoreResult<bool> {
+        let here = self
+            .inner
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(handle)
+            .contains(handle);
+        if here {
+            return Ok(true);
+        }
+        let now = self.inner.clock.unix();
+        Ok(self
+            .inner
+            .coord
+            .lease(&run::member_lease(handle), now)
+            .await?
+            .is_some())
     }
 
     /// The activities service (for its store and clock).

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::api::{ApiError, AppCredentials, Reply};
-use super::limits::Pause;
+use super::limits::{Pause, PauseReason};
 use super::{convert, StravaSync, PROVIDER};
 use crate::accounts::settings::InstanceSettings;
 use crate::activities::ingest::IngestStatus;
@@ -101,10 +101,21 @@ impl Drop for Running<'_> {
 
 type Progress<'a> = &'a mut (dyn FnMut(SyncEvent) + Send);
 
+/// Time-to-live of a member's sync lease (renewed while the sync runs).
+const MEMBER_LEASE_TTL: Duration = Duration::from_secs(120);
+
+/// The lease a sync of `handle` runs under.
+pub(super) fn member_lease(handle: &str) -> String {
+    format!("strava-sync|{handle}")
+}
+
+/// The lease under which scheduled Strava rounds run.
+pub const SYNC_ROUND_LEASE: &str = "strava-round";
+
 impl StravaSync {
     /// Sync `handle` now. `progress` hears every step (the last one is
     /// `done` or `error`). `Conflict` when a sync of this member is already
-    /// running in this process.
+    /// running, in this process or another on the store.
     #[tracing::instrument(skip_all, fields(handle = %handle))]
     pub async fn sync(&self, handle: &str, progress: Progress<'_>) -> CoreResult<SyncReport> {
         let out = self.sync_inner(handle, progress).await;
@@ -134,6 +145,23 @@ impl StravaSync {
             ));
         }
         let _running = Running(self, handle.to_owned());
+        // One sync per member across processes too: the member's lease,
+        // renewed while the sync runs, given up after.
+        let lease = member_lease(handle);
+        let out = self
+            .inner
+            .leases
+            .run_held(&lease, MEMBER_LEASE_TTL, self.sync_held(handle, progress))
+            .await;
+        self.inner.leases.release(&lease).await;
+        out.unwrap_or_else(|| {
+            Err(CoreError::Conflict(
+                "a Strava sync is already running".into(),
+            ))
+        })
+    }
+
+    async fn sync_held(&self, handle: &str, progress: Progress<'_>) -> CoreResult<SyncReport> {
         let c = self
             .connection(handle)
             .await?
@@ -316,23 +344,28 @@ impl StravaSync {
         Fut: std::future::Future<Output = Result<Reply<T>, ApiError>>,
     {
         loop {
-            let now = self.inner.clock.unix();
-            if let Some(p) = self.inner.gate.current(&app.client_id, now) {
+            if let Some(p) = self.current_pause(&app.client_id).await {
                 self.wait(handle, p, progress).await?;
                 continue;
             }
             let token = self.access_token(handle, app).await?;
             match f(self.inner.api.clone(), token).await {
                 Ok(reply) => {
-                    self.inner
-                        .gate
-                        .note(&app.client_id, &reply.rate, self.inner.clock.unix());
+                    let p =
+                        self.inner
+                            .gate
+                            .note(&app.client_id, &reply.rate, self.inner.clock.unix());
+                    if let Some(p) = p {
+                        self.share_pause(&app.client_id, p).await;
+                    }
                     return Ok(reply.body);
                 }
                 Err(ApiError::RateLimited(rate)) => {
-                    self.inner
+                    let p = self
+                        .inner
                         .gate
                         .limited(&app.client_id, &rate, self.inner.clock.unix());
+                    self.share_pause(&app.client_id, p).await;
                 }
                 Err(ApiError::Unauthorized(_)) => {
                     self.mark_revoked(handle).await?;
@@ -343,6 +376,59 @@ impl StravaSync {
                 }
                 Err(e) => return Err(CoreError::Unavailable(e.to_string())),
             }
+        }
+    }
+
+    /// The pause in force for the app `client_id`: this process's, else
+    /// one another process shared through the store (lease
+    /// `strava-pause|<client id>`, held by the reason until the resume).
+    async fn current_pause(&self, client_id: &str) -> Option<Pause> {
+        let now = self.inner.clock.unix();
+        if let Some(p) = self.inner.gate.current(client_id, now) {
+            return Some(p);
+        }
+        let shared = self
+            .inner
+            .coord
+            .lease(&format!("strava-pause|{client_id}"), now)
+            .await;
+        match shared {
+            Ok(Some((reason, until))) => {
+                let reason = match reason.as_str() {
+                    "daily" => PauseReason::Daily,
+                    _ => PauseReason::FifteenMinutes,
+                };
+                self.inner.gate.adopt(client_id, Pause { until, reason })
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the shared Strava pause failed");
+                None
+            }
+        }
+    }
+
+    /// Tell the other processes about pause `p` (best effort: the figures
+    /// of their next reply correct them anyway). A pause already shared for
+    /// another reason stays.
+    async fn share_pause(&self, client_id: &str, p: Pause) {
+        let now = self.inner.clock.unix();
+        let reason = match p.reason {
+            PauseReason::Daily => "daily",
+            PauseReason::FifteenMinutes => "15min",
+        };
+        let shared = self
+            .inner
+            .coord
+            .acquire_lease(
+                &format!("strava-pause|{client_id}"),
+                reason,
+                now,
+                (p.until - now).max(1),
+            )
+            .await;
+        if let Err(e) = shared {
+            tracing::warn!(error = %e, "sharing the Strava pause failed");
         }
     }
 
@@ -386,13 +472,21 @@ impl StravaSync {
 
     /// Sync every connected member in turn, every `every`, for ever; each
     /// sync is a job in `jobs` (kind `strava-sync`). Failures are logged
-    /// and shown on the member's connection; the loop goes on.
+    /// and shown on the member's connection; the loop goes on. A round runs
+    /// only under the store lease [`SYNC_ROUND_LEASE`], so with several
+    /// processes on one database one of them syncs, once per interval.
     pub async fn schedule(self, every: Duration, jobs: JobRegistry) {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let ttl = crate::lease::schedule_ttl(every);
         loop {
             tick.tick().await;
-            if let Err(e) = self.sync_all(every, &jobs).await {
+            let round = self
+                .inner
+                .leases
+                .run_held(SYNC_ROUND_LEASE, ttl, self.sync_all(every, &jobs))
+                .await;
+            if let Some(Err(e)) = round {
                 tracing::error!(error = %e, "scheduled Strava sync round failed");
             }
         }

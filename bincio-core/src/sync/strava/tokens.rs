@@ -32,6 +32,11 @@ impl From<&TokenGrant> for Tokens {
     }
 }
 
+/// Time-to-live of a member's token-refresh lease (renewed while held).
+const REFRESH_LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a process waiting for another's refresh looks again.
+const REFRESH_LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// One async lock per member.
 #[derive(Default)]
 pub(super) struct RefreshLocks(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
@@ -91,9 +96,35 @@ impl StravaSync {
         handle: &str,
         app: &AppCredentials,
     ) -> CoreResult<String> {
+        // Fast path: a token that is still good needs no lock at all.
+        if let Some(t) = self
+            .connection(handle)
+            .await?
+            .and_then(|c| self.tokens_of(&c))
+        {
+            if t.expires_at - self.inner.clock.unix() >= REFRESH_AHEAD_S {
+                return Ok(t.access_token);
+            }
+        }
         let lock = self.inner.refreshing.of(handle);
         let _held = lock.lock().await;
-        // Read under the lock: another task may have just refreshed.
+        let lease = format!("strava-token|{handle}");
+        self.inner
+            .leases
+            .run_exclusive(
+                &lease,
+                REFRESH_LEASE_TTL,
+                REFRESH_LEASE_POLL,
+                self.refresh_held(handle, app),
+            )
+            .await
+    }
+
+    /// The refresh of [`Self::access_token`], under the member's lock and
+    /// lease.
+    async fn refresh_held(&self, handle: &str, app: &AppCredentials) -> CoreResult<String> {
+        // Read under the locks: another task or process may have just
+        // refreshed.
         let c = self.connection(handle).await?;
         let Some(t) = c.as_ref().and_then(|c| self.tokens_of(c)) else {
             return Err(CoreError::invalid("Not connected to Strava"));

@@ -230,6 +230,7 @@ async fn admin_page(
         ),
     };
     let disk = disk(c).await;
+    let jobs = job_rows(c.st.jobs().list().await);
     let settings_alert =
         (errs.name.is_some() || errs.max_users.is_some()).then(|| t.err_fix_below.to_owned());
     let page = AdminPage {
@@ -250,7 +251,7 @@ async fn admin_page(
         store_originals: values.2,
         private: values.3,
         settings_alert,
-        jobs: job_rows(c.st.jobs().list()),
+        jobs,
         disk,
     };
     html(c, status, &page)
@@ -300,7 +301,7 @@ pub(crate) async fn save_settings(Admin(c, me): Admin, f: PageForm) -> Response 
 /// section (polled by the admin page's script). Without JavaScript the full
 /// page reloads itself.
 pub(crate) async fn jobs(Admin(c, _): Admin) -> Response {
-    let jobs = job_rows(c.st.jobs().list());
+    let jobs = job_rows(c.st.jobs().list().await);
     if c.query("fragment").is_some() {
         html(&c, StatusCode::OK, &JobsFragment { c: &c, jobs })
     } else {

@@ -210,7 +210,11 @@ async fn try_register(
             ),
         )
         .await;
-    out.map_err(|e| register_refusal(c, f, e, bad_code, limiter.retry_after(attempt)))
+    let wait = match &out {
+        Err(CoreError::RateLimited(_)) => limiter.retry_after(attempt).await,
+        _ => 0,
+    };
+    out.map_err(|e| register_refusal(c, f, e, bad_code, wait))
 }
 
 // ---------------------------------------------------------------- set-up
@@ -367,7 +371,7 @@ pub(crate) async fn reset(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) -
         Err(CoreError::RateLimited(_)) => {
             errs.alert = Some(fill(
                 c.t.err_rate_limited,
-                &[&c.t.wait(limiter.retry_after(attempt))],
+                &[&c.t.wait(limiter.retry_after(attempt).await)],
             ));
             StatusCode::TOO_MANY_REQUESTS
         }

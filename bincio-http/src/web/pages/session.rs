@@ -86,7 +86,7 @@ pub(crate) async fn submit(c: Ctx, ClientAddr(client): ClientAddr, f: PageForm) 
             vec![cookies::session(&s.token, SESSION_TTL_SECS, c.secure())],
         ),
         Err(CoreError::RateLimited(_)) => {
-            let wait = c.t.wait(limiter.retry_after(attempt));
+            let wait = c.t.wait(limiter.retry_after(attempt).await);
             let msg = fill(c.t.err_rate_limited, &[&wait]);
             login_page(
                 &c,
