@@ -302,12 +302,24 @@ async fn activities_in_a_browser(b: Backend) {
     click(&alice, "form[action$=\"/photos\"] button").await;
     wait_for_text(&alice, "Photo added.").await;
     wait_for_count(&alice, ".photo-grid img", 1).await;
-    let loaded = js(
-        &alice,
-        "var i = document.querySelector('.photo-grid img'); return i.complete && i.naturalWidth;",
-    )
-    .await;
-    assert_eq!(loaded, serde_json::json!(1), "the photo is shown");
+    // Loaded and decoded (the image may still be on its way: MongoDB
+    // serves it a little later than SQLite), never broken.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let loaded = js(
+            &alice,
+            "var i = document.querySelector('.photo-grid img'); return i.complete && i.naturalWidth;",
+        )
+        .await;
+        if loaded == serde_json::json!(1) {
+            break;
+        }
+        assert!(
+            loaded == serde_json::json!(false) && std::time::Instant::now() < deadline,
+            "the photo is shown: {loaded}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     if shots {
         alice.goto(&page).await.unwrap();
         wait_for_count(&alice, ".chart-plot canvas", charts).await;
