@@ -57,7 +57,17 @@ impl Drop for Serve {
 }
 
 fn serve(data: &Path, store: Option<&str>) -> (Serve, String) {
+    serve_env(data, store, &[])
+}
+
+/// [`serve`] with `/metrics` behind the bearer token `scrape-me`.
+fn serve_with_metrics(data: &Path, store: Option<&str>) -> (Serve, String) {
+    serve_env(data, store, &[("BINCIO_METRICS_TOKEN", "scrape-me")])
+}
+
+fn serve_env(data: &Path, store: Option<&str>, env: &[(&str, &str)]) -> (Serve, String) {
     let mut c = Command::cargo_bin("bincio").unwrap();
+    c.envs(env.iter().copied());
     c.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .env_remove("BINCIO_CONFIG")
@@ -219,18 +229,7 @@ fn metrics_are_prometheus_text_behind_a_token() {
     let (_plain, addr) = serve(&dir.path().join("a"), None);
     assert_eq!(get(&addr, "/metrics").unwrap().0, 404, "off by default");
 
-    let mut c = Command::cargo_bin("bincio").unwrap();
-    c.args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path().join("b"))
-        .env("BINCIO_METRICS_TOKEN", "scrape-me")
-        .env_remove("BINCIO_CONFIG")
-        .env_remove("BINCIO_STORE")
-        .env("BINCIO_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = c.spawn().unwrap();
-    let addr = support::listening_addr(&mut child);
-    let _server = Serve(child);
+    let (_server, addr) = serve_with_metrics(&dir.path().join("b"), None);
     assert_eq!(get(&addr, "/metrics").unwrap().0, 401, "token needed");
     for _ in 0..3 {
         assert_eq!(get(&addr, "/readyz").unwrap().0, 200);
@@ -303,25 +302,7 @@ fn store_call_latency_is_measured_on_mongodb() {
     };
     let (url, _db) = bincio_store_mongo::testkit::DropDb::fresh(&base);
     let dir = tempfile::tempdir().unwrap();
-    let mut c = Command::cargo_bin("bincio").unwrap();
-    c.args([
-        "serve",
-        "--bind",
-        "127.0.0.1:0",
-        "--store",
-        &url,
-        "--data-dir",
-    ])
-    .arg(dir.path())
-    .env("BINCIO_METRICS_TOKEN", "scrape-me")
-    .env_remove("BINCIO_CONFIG")
-    .env_remove("BINCIO_STORE")
-    .env("BINCIO_LOG", "error")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null());
-    let mut child = c.spawn().unwrap();
-    let addr = support::listening_addr(&mut child);
-    let _server = Serve(child);
+    let (_server, addr) = serve_with_metrics(dir.path(), Some(&url));
     assert_eq!(get(&addr, "/readyz").unwrap().0, 200);
     let mut s = TcpStream::connect(&addr).unwrap();
     write!(
