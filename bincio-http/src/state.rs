@@ -66,6 +66,7 @@ impl AppState {
         // Jobs and attempt counters live in the store, shared by every
         // process serving it (the accounts store coordinates too).
         let coord: Arc<dyn bincio_core::store::CoordStore> = accounts.store().clone();
+        let (staged, staged_clock) = (coord.clone(), clock.clone());
         Self {
             inner: Arc::new(Inner {
                 jobs: JobRegistry::new(coord.clone(), clock.clone()),
@@ -77,7 +78,7 @@ impl AppState {
                 drawn: crate::web::DrawCache::default(),
                 event: std::sync::OnceLock::new(),
                 strava: std::sync::OnceLock::new(),
-                staged_imports: crate::web::StagedImports::default(),
+                staged_imports: crate::web::StagedImports::new(staged, staged_clock),
                 sources: std::sync::OnceLock::new(),
             }),
         }

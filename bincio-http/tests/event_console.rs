@@ -276,13 +276,21 @@ async fn import_dry_run_then_import(b: &dyn Backend) {
         .find("name=\"staged\" value=\"")
         .expect("staged file");
     let staged = good.text[i + 21..].split('"').next().unwrap().to_owned();
-    let r = admin
-        .post(
-            &app,
+    // The import reaches another process on the same store (a load
+    // balancer's choice): the checked file is there too.
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("csrf", csrf.as_str()), ("staged", staged.as_str())])
+        .finish();
+    let r = call(
+        &app.second_process(),
+        request(
+            Method::POST,
             "/event/import/run",
-            &[("csrf", &csrf), ("staged", &staged)],
-        )
-        .await;
+            Some(("application/x-www-form-urlencoded", body.into_bytes())),
+            &[("cookie", &admin.cookie), ("accept", "text/html")],
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(
         r.text

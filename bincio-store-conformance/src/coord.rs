@@ -386,3 +386,64 @@ pub async fn lease_runs_once_across_processes(b: &dyn Backend) {
         assert_eq!(t.await.unwrap(), 0, "nobody else inside");
     }
 }
+
+/// Staged files: kept whole (20 MiB: more than one MongoDB document),
+/// taken once, gone after their expiry, ids unique, purged when old.
+pub async fn coord_staged_files(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let c = coord(&s);
+    let big: Vec<u8> = (0..20 * 1024 * 1024 + 7)
+        .map(|i: usize| (i % 251) as u8)
+        .collect();
+    c.put_staged("big", "audience", &big, 100).await.unwrap();
+    c.put_staged("empty", "staff", b"", 100).await.unwrap();
+    c.put_staged("old", "staff", b"a,b\n", 50).await.unwrap();
+    let again = c.put_staged("big", "other", b"x", 100).await;
+    assert!(
+        matches!(again, Err(bincio_core::store::StoreError::Conflict(_))),
+        "{again:?}"
+    );
+    assert_eq!(
+        c.take_staged("big", 10).await.unwrap(),
+        Some(("audience".to_owned(), big)),
+        "whole, and the refused put changed nothing"
+    );
+    assert_eq!(c.take_staged("big", 10).await.unwrap(), None, "taken once");
+    assert_eq!(
+        c.take_staged("empty", 10).await.unwrap(),
+        Some(("staff".to_owned(), Vec::new()))
+    );
+    assert_eq!(c.take_staged("nope", 10).await.unwrap(), None);
+    assert_eq!(c.take_staged("old", 50).await.unwrap(), None, "expired");
+    c.put_staged("later", "staff", b"x", 60).await.unwrap();
+    c.put_staged("kept", "staff", b"y", 90).await.unwrap();
+    assert_eq!(c.purge_staged(60).await.unwrap(), 1);
+    assert_eq!(c.take_staged("later", 10).await.unwrap(), None);
+    assert_eq!(
+        c.take_staged("kept", 10).await.unwrap(),
+        Some(("staff".to_owned(), b"y".to_vec()))
+    );
+}
+
+/// Concurrent takers of one staged file (two processes confirming the same
+/// import): exactly one gets it.
+pub async fn coord_concurrent_take_staged_once(b: &dyn Backend) {
+    let s = b.fresh().await;
+    let c = coord(&s);
+    c.put_staged("f", "audience", b"token,display_name\n", 100)
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.take_staged("f", 10).await.unwrap() })
+        })
+        .collect();
+    let mut got = 0;
+    for t in tasks {
+        if t.await.unwrap().is_some() {
+            got += 1;
+        }
+    }
+    assert_eq!(got, 1);
+}

@@ -163,6 +163,8 @@ macro_rules! conformance_tests {
             coord::ratelimit_shared_and_concurrent,
             coord::jobs_shared_between_registries,
             coord::lease_runs_once_across_processes,
+            coord::coord_staged_files,
+            coord::coord_concurrent_take_staged_once,
         );
     };
     (event: $backend:expr) => {

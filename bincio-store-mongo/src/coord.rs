@@ -14,11 +14,19 @@
 //!   upsert's insert hits the `_id` and is refused (E11000) — not acquired.
 //! * A job row is upserted under `{_id, owner}`: a row of another owner
 //!   with the same id makes the insert fail on `_id`, and is left alone.
+//! * A staged file is its bytes in `coord_staged_chunks` (`_id` =
+//!   `"<id>/<n>"`, at most [`STAGED_CHUNK`] bytes each: a document holds
+//!   16 MiB, a staged CSV up to 32 MiB) written *before* its manifest in
+//!   `coord_staged` (`_id` = the id), so nothing is visible before all of
+//!   it; `take` is a `find_one_and_delete` of the manifest (one taker
+//!   wins), then the chunks are read and dropped. Chunks carry the
+//!   expiry too, so a writer that died before its manifest leaves nothing
+//!   a purge does not remove.
 
 use bincio_core::jobs::JobInfo;
 use bincio_core::store::{CoordStore, FailureWindow, JobRow, StoreError, StoreResult};
 use futures_util::TryStreamExt;
-use mongodb::bson::{doc, Document};
+use mongodb::bson::{doc, spec::BinarySubtype, Binary, Bson, Document};
 use mongodb::options::ReturnDocument;
 
 use crate::bsonx::{i64_field, str_field};
@@ -28,6 +36,11 @@ use crate::MongoStore;
 pub(crate) const JOBS: &str = "coord_jobs";
 pub(crate) const FAILURES: &str = "coord_failures";
 pub(crate) const LEASES: &str = "coord_leases";
+pub(crate) const STAGED: &str = "coord_staged";
+pub(crate) const STAGED_CHUNKS: &str = "coord_staged_chunks";
+
+/// Bytes per staged-file chunk (well under the 16 MiB document limit).
+const STAGED_CHUNK: usize = 8 * 1024 * 1024;
 
 /// Rounds of a failure count before giving up (each lost round means
 /// another process changed the window meanwhile).
@@ -265,5 +278,107 @@ impl CoordStore for MongoStore {
             .await
             .map_err(backend)?;
         Ok(r.deleted_count > 0)
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn put_staged(
+        &self,
+        id: &str,
+        label: &str,
+        bytes: &[u8],
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let chunks = self.coll(STAGED_CHUNKS);
+        let mut n = 0_i64;
+        let taken = || StoreError::Conflict(format!("staged file {id}"));
+        for part in bytes.chunks(STAGED_CHUNK) {
+            // Inserts, never replaces: the chunks of a staged file under
+            // the same id are left alone (the manifest insert below would
+            // be refused anyway).
+            let chunk = doc! {
+                "_id": format!("{id}/{n}"), "sid": id, "n": n,
+                "data": Binary { subtype: BinarySubtype::Generic, bytes: part.to_vec() },
+                "expires_at": expires_at,
+            };
+            match chunks.insert_one(chunk).await {
+                Ok(_) => {}
+                Err(e) if is_duplicate_key(&e) => return Err(taken()),
+                Err(e) => return Err(backend(e)),
+            }
+            n += 1;
+        }
+        let manifest = doc! {
+            "_id": id, "label": label, "size": i64_of(bytes.len() as u64), "nchunks": n,
+            "expires_at": expires_at,
+        };
+        match self.coll(STAGED).insert_one(manifest).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate_key(&e) => Err(taken()),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn take_staged(&self, id: &str, now: i64) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let Some(m) = self
+            .coll(STAGED)
+            .find_one_and_delete(doc! { "_id": id })
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let parts: Vec<Document> = self
+            .coll(STAGED_CHUNKS)
+            .find(doc! { "sid": id })
+            .sort(doc! { "n": 1 })
+            .await
+            .map_err(backend)?
+            .try_collect()
+            .await
+            .map_err(backend)?;
+        self.coll(STAGED_CHUNKS)
+            .delete_many(doc! { "sid": id })
+            .await
+            .map_err(backend)?;
+        if i64_field(&m, STAGED, "expires_at")? <= now {
+            return Ok(None);
+        }
+        let size = usize::try_from(i64_field(&m, STAGED, "size")?).unwrap_or(0);
+        let mut bytes = Vec::with_capacity(size);
+        for (i, p) in parts.iter().enumerate() {
+            match (p.get("n"), p.get("data")) {
+                (Some(Bson::Int64(n)), Some(Bson::Binary(b))) if *n == i as i64 => {
+                    bytes.extend_from_slice(&b.bytes);
+                }
+                _ => {
+                    return Err(StoreError::Corrupt(format!(
+                        "{STAGED_CHUNKS}: {id} chunk {i}"
+                    )))
+                }
+            }
+        }
+        if bytes.len() != size {
+            return Err(StoreError::Corrupt(format!(
+                "{STAGED}: {id} holds {} of {size} bytes",
+                bytes.len()
+            )));
+        }
+        Ok(Some((str_field(&m, STAGED, "label")?, bytes)))
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn purge_staged(&self, now: i64) -> StoreResult<u64> {
+        let old = doc! { "expires_at": { "$lte": now } };
+        let r = self
+            .coll(STAGED)
+            .delete_many(old.clone())
+            .await
+            .map_err(backend)?;
+        self.coll(STAGED_CHUNKS)
+            .delete_many(old)
+            .await
+            .map_err(backend)?;
+        Ok(r.deleted_count)
     }
 }

@@ -174,6 +174,11 @@ pub(crate) fn needs() -> Vec<Need> {
         plain(crate::coord::JOBS, doc! { "expires_at": 1 }, "expires_at_1"),
         plain(crate::coord::FAILURES, doc! { "started": 1 }, "started_1"),
         plain(
+            crate::coord::STAGED_CHUNKS,
+            doc! { "sid": 1, "n": 1 },
+            "sid_1_n_1",
+        ),
+        plain(
             crate::source::SYNC_RUNS,
             doc! { "handle": 1, "started_at": -1, "_id": -1 },
             "handle_1_started_at_-1__id_-1",

@@ -1,5 +1,7 @@
 //! Cross-process coordination on SQLite: tables `coord_jobs`,
-//! `coord_failures` and `coord_leases` (migration `0500_coord`).
+//! `coord_failures` and `coord_leases` (migration `0500_coord`), and
+//! `coord_staged` (`0510_coord_staged`: a staged file is one row, taken
+//! by one `DELETE … RETURNING`).
 //!
 //! Each deciding operation is one statement inside the writer's
 //! `BEGIN IMMEDIATE` transaction, so processes sharing the file serialise
@@ -10,10 +12,10 @@
 //! (one changed row ⇔ acquired).
 
 use bincio_core::jobs::JobInfo;
-use bincio_core::store::{CoordStore, FailureWindow, JobRow, StoreResult};
+use bincio_core::store::{CoordStore, FailureWindow, JobRow, StoreError, StoreResult};
 use rusqlite::{params, OptionalExtension};
 
-use crate::pool::backend;
+use crate::pool::{backend, is_unique_violation};
 use crate::SqliteStore;
 
 fn i64_of(n: u64) -> i64 {
@@ -234,6 +236,61 @@ impl CoordStore for SqliteStore {
             )
             .map(|n| n > 0)
             .map_err(backend)
+        })
+        .await
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn put_staged(
+        &self,
+        id: &str,
+        label: &str,
+        bytes: &[u8],
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        let (id, label, bytes) = (id.to_owned(), label.to_owned(), bytes.to_vec());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO coord_staged (id, label, bytes, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, label, bytes, expires_at],
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict(format!("staged file {id}"))
+                } else {
+                    backend(e)
+                }
+            })
+        })
+        .await
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn take_staged(&self, id: &str, now: i64) -> StoreResult<Option<(String, Vec<u8>)>> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            let row: Option<(String, Vec<u8>, i64)> = tx
+                .query_row(
+                    "DELETE FROM coord_staged WHERE id = ?1 RETURNING label, bytes, expires_at",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(row
+                .filter(|(_, _, exp)| *exp > now)
+                .map(|(label, bytes, _)| (label, bytes)))
+        })
+        .await
+    }
+
+    #[tracing::instrument(target = "bincio_store", level = "trace", skip_all)]
+    async fn purge_staged(&self, now: i64) -> StoreResult<u64> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM coord_staged WHERE expires_at <= ?1", [now])
+                .map(|n| n as u64)
+                .map_err(backend)
         })
         .await
     }

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     sql!("0400_strava"),
     sql!("0410_sources"),
     sql!("0500_coord"),
+    sql!("0510_coord_staged"),
 ];
 
 /// BincioActivity stored session tokens and reset codes in clear: replace

@@ -2,7 +2,8 @@
 //! share so that any of them answers alike — the running jobs, the
 //! failed-attempt counters of the rate limiter, and named leases that let
 //! exactly one process run a scheduled task (a drop-folder scan, a Strava
-//! round) or refresh a member's token.
+//! round) or refresh a member's token, and files staged by one request for
+//! a later one (the event import page's checked CSV).
 //!
 //! It is a supertrait of [`UserStore`](super::UserStore): whoever holds the
 //! accounts store can coordinate, so no service needs a seventh handle.
@@ -101,4 +102,27 @@ pub trait CoordStore: Send + Sync + 'static {
 
     /// Give up `owner`'s lease `name`; true if it held it.
     async fn release_lease(&self, name: &str, owner: &str) -> StoreResult<bool>;
+
+    // ---- staged files ----
+
+    /// Keep `bytes` with `label` under the fresh `id` until `expires_at`:
+    /// a file one request checked and a later one confirms, which any
+    /// process may receive (the event import page's dry run, up to 32 MiB).
+    /// `Conflict` if `id` is taken; nothing is visible under `id` before
+    /// all of `bytes` is.
+    async fn put_staged(
+        &self,
+        id: &str,
+        label: &str,
+        bytes: &[u8],
+        expires_at: i64,
+    ) -> StoreResult<()>;
+
+    /// Atomically take the staged file `id` — read and delete it — while
+    /// `expires_at > now`: among concurrent takers exactly one gets it.
+    async fn take_staged(&self, id: &str, now: i64) -> StoreResult<Option<(String, Vec<u8>)>>;
+
+    /// Delete the staged files with `expires_at <= now` (and any piece of
+    /// one whose writer died); returns how many files.
+    async fn purge_staged(&self, now: i64) -> StoreResult<u64>;
 }

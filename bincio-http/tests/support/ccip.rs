@@ -120,6 +120,16 @@ impl CcipApp {
         }
     }
 
+    /// The app as a second `bincio serve` process on the same store would
+    /// serve it: its own state (jobs, staged files' handles, caches) built
+    /// afresh, nothing shared with this one but the store.
+    pub fn second_process(&self) -> Router {
+        let (accounts, activities) = services(&self.stores, &self.clock);
+        let app_state = AppState::new(accounts, activities, HttpConfig::default());
+        app_state.set_event(self.service.clone());
+        bincio_http::router(app_state)
+    }
+
     /// The fixture event with both fixture CSVs imported.
     pub async fn imported(b: &dyn Backend) -> Self {
         let app = Self::new(b).await;

@@ -1,18 +1,20 @@
 //! `/event/import/` (admins): upload a CSV for a role; "Check" runs the
 //! import's own validation and lists every problem by line without
-//! writing anything; a clean file is kept for 30 minutes so "Import" needs
-//! no second upload, and is then imported all-or-nothing (the existing
+//! writing anything; a clean file is kept for 30 minutes in the store (so
+//! "Import" needs no second upload, whichever process it reaches), and is then imported all-or-nothing (the existing
 //! import rules).
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::response::Response;
+use bincio_core::clock::Clock;
+use bincio_core::error::CoreResult;
 use bincio_core::event::desk::ImportPreview;
 use bincio_core::event::import::ImportError;
+use bincio_core::store::CoordStore;
 
 use super::{EventAdmin, Staff};
 use crate::web::ctx::Ctx;
@@ -22,38 +24,47 @@ use crate::web::render::html;
 
 /// Largest CSV the page takes (as the import route).
 const MAX_CSV: usize = 32 * 1024 * 1024;
-/// How long a checked file waits for its import.
-const KEEP: Duration = Duration::from_secs(30 * 60);
-/// Most checked files kept at once.
-const KEPT: usize = 8;
+/// How long a checked file waits for its import, seconds.
+const KEEP_S: i64 = 30 * 60;
 
-/// A checked file: `(id, when, role, bytes)`.
-type Staged = (String, Instant, String, Vec<u8>);
+/// Checked files, kept in the store ([`CoordStore::put_staged`]) so the
+/// "Import" that follows may reach any process serving it.
+#[derive(Clone)]
+pub struct StagedImports {
+    store: Arc<dyn CoordStore>,
+    clock: Arc<dyn Clock>,
+}
 
-/// Checked files, oldest first.
-#[derive(Debug, Default)]
-pub struct StagedImports(Mutex<Vec<Staged>>);
+impl std::fmt::Debug for StagedImports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StagedImports")
+    }
+}
 
 impl StagedImports {
-    fn put(&self, role: &str, csv: Vec<u8>) -> String {
+    /// Checked files in `store`, aged by `clock`.
+    pub fn new(store: Arc<dyn CoordStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock }
+    }
+
+    /// Keep `csv` for `role`; its id (64 hex digits, unguessable: the
+    /// import form carries it).
+    async fn put(&self, role: &str, csv: &[u8]) -> CoreResult<String> {
         let id = bincio_core::accounts::tokens::sha256_hex(
             &bincio_core::accounts::tokens::new_session_token(),
         );
-        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        v.retain(|(_, at, _, _)| at.elapsed() < KEEP);
-        if v.len() >= KEPT {
-            v.remove(0);
-        }
-        v.push((id.clone(), Instant::now(), role.to_owned(), csv));
-        id
+        let now = self.clock.unix();
+        self.store.purge_staged(now).await?;
+        self.store.put_staged(&id, role, csv, now + KEEP_S).await?;
+        Ok(id)
     }
 
-    fn take(&self, id: &str) -> Option<(String, Vec<u8>)> {
-        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        v.retain(|(_, at, _, _)| at.elapsed() < KEEP);
-        let i = v.iter().position(|(k, _, _, _)| k == id)?;
-        let (_, _, role, csv) = v.remove(i);
-        Some((role, csv))
+    /// The role and bytes of the checked file `id`, once.
+    async fn take(&self, id: &str) -> CoreResult<Option<(String, Vec<u8>)>> {
+        if id.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.store.take_staged(id, self.clock.unix()).await?)
     }
 }
 
@@ -112,7 +123,10 @@ pub(crate) async fn check(EventAdmin(s): EventAdmin, mp: Multipart) -> Response 
     p.role = role.clone();
     match s.event.import_preview(&role, &csv).await {
         Ok(Ok(preview)) => {
-            p.staged = Some(s.c.st.staged_imports().put(&role, csv));
+            match s.c.st.staged_imports().put(&role, &csv).await {
+                Ok(id) => p.staged = Some(id),
+                Err(e) => return s.c.fail(e),
+            }
             p.preview = Some(preview);
             render(&s, StatusCode::OK, p)
         }
@@ -134,7 +148,11 @@ pub(crate) async fn check(EventAdmin(s): EventAdmin, mp: Multipart) -> Response 
 
 /// `POST /event/import/run` (`staged`): import the checked file.
 pub(crate) async fn run(EventAdmin(s): EventAdmin, form: PageForm) -> Response {
-    let Some((role, csv)) = s.c.st.staged_imports().take(form.get("staged")) else {
+    let staged = match s.c.st.staged_imports().take(form.get("staged")).await {
+        Ok(staged) => staged,
+        Err(e) => return s.c.fail(e),
+    };
+    let Some((role, csv)) = staged else {
         let mut p = blank(&s);
         p.problems = vec![s.c.t.import_expired.to_owned()];
         return render(&s, StatusCode::GONE, p);
