@@ -243,6 +243,33 @@ fn two_processes_share(data: &Path, store: Option<&str>, files: usize) {
         total >= 3 && total <= elapsed + 2,
         "{total} scans in {elapsed} s: expected about one per second"
     );
+
+    // (e) The scanning process stops gracefully (SIGTERM): it gives the
+    // lease up, so the other takes the scans over at its next tick — well
+    // before the lease would have expired (10 s for a 1 s interval).
+    let (mut holder, other) = if ta > 0 { (a, b) } else { (b, a) };
+    let ok = Command::new("kill")
+        .args(["-TERM", &holder.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -TERM");
+    let t = Instant::now();
+    while holder.child.try_wait().unwrap().is_none() {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let t = Instant::now();
+    while ticks(&other) == 0 {
+        assert!(
+            t.elapsed() < Duration::from_secs(6),
+            "the other process did not take the scans over"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

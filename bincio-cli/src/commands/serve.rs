@@ -87,7 +87,11 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
             a.drop_interval,
             a.store.data_dir.display()
         );
-        tokio::spawn(sources.run_drop_schedule(std::time::Duration::from_secs(a.drop_interval)))
+        tokio::spawn(
+            sources
+                .clone()
+                .run_drop_schedule(std::time::Duration::from_secs(a.drop_interval)),
+        )
     });
     let strava = super::sync::strava_service(
         &stores,
@@ -96,7 +100,7 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         &a.strava,
         &base,
     )?;
-    if a.sync_interval > 0 {
+    let sync_task = (a.sync_interval > 0).then(|| {
         println!(
             "syncing connected Strava members every {} s",
             a.sync_interval
@@ -104,9 +108,9 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
         tokio::spawn(strava.clone().schedule(
             std::time::Duration::from_secs(a.sync_interval),
             state.jobs().clone(),
-        ));
-    }
-    state.set_strava(strava);
+        ))
+    });
+    state.set_strava(strava.clone());
     let mut app = bincio_http::router(state.clone());
     if let Some(dir) = &a.event {
         let ccip = CcipState::from_event_dir(
@@ -149,8 +153,17 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<()> {
     println!("bincio listening on http://{local}");
     tracing::info!(%local, store = stores.users.backend_name(), ?config, "serving");
     bincio_http::serve(listener, app, config, shutdown_signal()).await;
+    // The schedules stop, and give their leases up so another process on
+    // the store takes over at its next tick (not after they expire).
     if let Some(t) = drop_task {
         t.abort();
+        let _ = t.await;
+        sources.release_schedule().await;
+    }
+    if let Some(t) = sync_task {
+        t.abort();
+        let _ = t.await;
+        strava.release_schedule().await;
     }
     // Rows of the jobs that ended with the requests go now, not at expiry.
     state.jobs().flush().await;

@@ -102,6 +102,9 @@ struct Inner {
     /// Scheduled scans: interval (0 = none) and the next one.
     interval_s: AtomicI64,
     next_scan_at: AtomicI64,
+    /// This service's leases (one owner id): the schedule runs under
+    /// [`DROP_SCAN_LEASE`], given up by [`Sources::release_schedule`].
+    leases: crate::lease::Leases,
 }
 
 /// The sources service. Cheap to clone.
@@ -135,8 +138,10 @@ impl Sources {
         store: Arc<dyn SourceStore>,
         data_dir: impl Into<PathBuf>,
     ) -> Self {
+        let leases = crate::lease::Leases::new(users.clone(), activities.clock().clone());
         Self {
             inner: Arc::new(Inner {
+                leases,
                 activities,
                 users,
                 store,
@@ -475,10 +480,7 @@ impl Sources {
     pub async fn run_drop_schedule(self, interval: std::time::Duration) {
         let secs = i64::try_from(interval.as_secs().max(1)).unwrap_or(i64::MAX);
         self.inner.interval_s.store(secs, Ordering::Relaxed);
-        let leases = crate::lease::Leases::new(
-            self.inner.users.clone(),
-            self.inner.activities.clock().clone(),
-        );
+        let leases = &self.inner.leases;
         let ttl = crate::lease::schedule_ttl(interval);
         let mut tick = tokio::time::interval(interval.max(std::time::Duration::from_millis(10)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -506,6 +508,15 @@ impl Sources {
 
 /// The lease under which scheduled drop-folder scans run.
 pub const DROP_SCAN_LEASE: &str = "drop-scan";
+
+impl Sources {
+    /// Give up the scan lease if this service holds it (a graceful stop,
+    /// after the schedule task is aborted), so another process takes the
+    /// scans over at its next tick rather than after the lease expires.
+    pub async fn release_schedule(&self) {
+        self.inner.leases.release(DROP_SCAN_LEASE).await;
+    }
+}
 
 impl DropScan {
     fn push(&mut self, item: SyncItem) {

@@ -492,6 +492,13 @@ impl StravaSync {
         }
     }
 
+    /// Give up the round lease if this process holds it (a graceful stop,
+    /// after the schedule task is aborted), so another process takes the
+    /// rounds over at its next tick rather than after the lease expires.
+    pub async fn release_schedule(&self) {
+        self.inner.leases.release(SYNC_ROUND_LEASE).await;
+    }
+
     /// One round of [`Self::schedule`].
     pub async fn sync_all(&self, every: Duration, jobs: &JobRegistry) -> CoreResult<()> {
         let conns = self.inner.store.list_connections(PROVIDER).await?;
