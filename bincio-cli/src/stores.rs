@@ -61,6 +61,11 @@ where
     }
 }
 
+/// The stores of an open SQLite database.
+pub fn sqlite(s: bincio_store_sqlite::SqliteStore) -> Stores {
+    all(s)
+}
+
 /// The store URL the flags name (`sqlite:<data-dir>/instance.db` by default).
 pub fn url(args: &StoreArgs) -> String {
     match &args.store {

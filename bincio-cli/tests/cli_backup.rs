@@ -656,6 +656,167 @@ async fn import_instance_checks_everything_before_writing() {
         .stderr(predicate::str::contains("exists and is not empty"));
 }
 
+/// Members registering one after another, each spending its own invite in
+/// the same transaction (`m0`, `m1`, … with `LOAD0000`, …), until stopped.
+struct Load {
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicU64>,
+    writer: tokio::task::JoinHandle<u64>,
+}
+
+impl Load {
+    /// Start registering on `store`; returns once 20 have committed.
+    async fn start(store: &SqliteStore) -> Load {
+        let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
+        let writer = tokio::spawn({
+            let (store, stop, done) = (store.clone(), stop.clone(), done.clone());
+            async move {
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let code = format!("LOAD{i:04}");
+                    store
+                        .create_invite(
+                            Invite {
+                                code: code.clone(),
+                                created_by: "admin".into(),
+                                used_by: None,
+                                created_at: T + 1000 + i as i64,
+                                used_at: None,
+                            },
+                            None,
+                        )
+                        .await
+                        .unwrap();
+                    store
+                        .register(
+                            RegisterClaim::Invite(code),
+                            NewUser {
+                                handle: format!("m{i}"),
+                                display_name: String::new(),
+                                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+                                    .into(),
+                                role: Role::User,
+                                created_at: T + 1000 + i as i64,
+                            },
+                        )
+                        .await
+                        .unwrap();
+                    i += 1;
+                    done.store(i, Ordering::Relaxed);
+                }
+                i
+            }
+        });
+        while done.load(Ordering::Relaxed) < 20 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        Load { stop, done, writer }
+    }
+
+    /// Registrations committed so far.
+    fn count(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Stop (after a few more); registrations in all.
+    async fn stop(self) -> u64 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        self.stop.store(true, Ordering::Relaxed);
+        self.writer.await.unwrap()
+    }
+}
+
+/// `r` holds what one commit of a [`Load`] had: members `m0..mK` for a K
+/// between `before` and `after`, each with exactly its invite spent.
+async fn assert_a_commit(r: &SqliteStore, before: u64, after: u64) {
+    let members: Vec<String> = r
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.handle)
+        .filter(|h| h.starts_with('m'))
+        .collect();
+    let k = members.len() as u64;
+    assert!(
+        (before..=after).contains(&k),
+        "{k} members; {before} existed when the copy started, {after} when it ended"
+    );
+    for i in 0..k {
+        assert!(
+            members.contains(&format!("m{i}")),
+            "m{i} missing: a prefix of commits"
+        );
+    }
+    for i in 0..=k {
+        let inv = r.get_invite(&format!("LOAD{i:04}")).await.unwrap();
+        match inv {
+            Some(inv) if i < k => assert_eq!(inv.used_by, Some(format!("m{i}"))),
+            Some(inv) => assert_eq!(inv.used_by, None, "its registration came after"),
+            None => assert_eq!(i, k, "only the next invite may be missing"),
+        }
+    }
+}
+
+/// `bincio export` of a SQLite instance while members keep registering is
+/// the instance as of one commit (it reads an online-backup snapshot):
+/// imported into a fresh store, members `m0..mK` with exactly their
+/// invites spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_under_write_load_is_one_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let store = SqliteStore::open(src.join("instance.db")).unwrap();
+    fill(&store).await;
+    store.set_setting("max_users", "0").await.unwrap();
+    let load = Load::start(&store).await;
+    let before = load.count();
+    let dir = tmp.path().join("live-export");
+    let out = tokio::task::spawn_blocking({
+        let (src, dir) = (src.clone(), dir.clone());
+        move || {
+            bincio()
+                .args(["export", "--out"])
+                .arg(&dir)
+                .arg("--data-dir")
+                .arg(&src)
+                .output()
+        }
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = load.count();
+    load.stop().await;
+    let leftovers: Vec<_> = std::fs::read_dir(&src)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".bincio-export-")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "the snapshot is removed");
+    let dst = tmp.path().join("dst");
+    bincio()
+        .args(["import", "instance", "--from"])
+        .arg(&dir)
+        .arg("--data-dir")
+        .arg(&dst)
+        .assert()
+        .success();
+    let r = SqliteStore::open(dst.join("instance.db")).unwrap();
+    assert_a_commit(&r, before, after).await;
+}
+
 /// A backup taken while another connection keeps registering members
 /// (each registration spends its invite in the same transaction) restores
 /// to a state some commit had: members `m0..mK` with exactly their
@@ -679,50 +840,8 @@ async fn backup_under_write_load_restores_a_consistent_state() {
             .unwrap();
     }
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicU64::new(0));
-    let writer = {
-        let (store, stop, done) = (store.clone(), stop.clone(), done.clone());
-        tokio::spawn(async move {
-            let mut i = 0u64;
-            while !stop.load(Ordering::Relaxed) {
-                let code = format!("LOAD{i:04}");
-                store
-                    .create_invite(
-                        Invite {
-                            code: code.clone(),
-                            created_by: "admin".into(),
-                            used_by: None,
-                            created_at: T + 1000 + i as i64,
-                            used_at: None,
-                        },
-                        None,
-                    )
-                    .await
-                    .unwrap();
-                store
-                    .register(
-                        RegisterClaim::Invite(code),
-                        NewUser {
-                            handle: format!("m{i}"),
-                            display_name: String::new(),
-                            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-                            role: Role::User,
-                            created_at: T + 1000 + i as i64,
-                        },
-                    )
-                    .await
-                    .unwrap();
-                i += 1;
-                done.store(i, Ordering::Relaxed);
-            }
-            i
-        })
-    };
-    while done.load(Ordering::Relaxed) < 20 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    let before = done.load(Ordering::Relaxed);
+    let load = Load::start(&store).await;
+    let before = load.count();
     let file = tmp.path().join("live.bincio-backup");
     let out = tokio::task::spawn_blocking({
         let (src, file) = (src.clone(), file.clone());
@@ -744,10 +863,8 @@ async fn backup_under_write_load_restores_a_consistent_state() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = done.load(Ordering::Relaxed);
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    stop.store(true, Ordering::Relaxed);
-    let total = writer.await.unwrap();
+    let after = load.count();
+    let total = load.stop().await;
     eprintln!("registrations: {before} before the backup, {after} when it ended, {total} in all");
     #[cfg(unix)]
     {
@@ -765,33 +882,7 @@ async fn backup_under_write_load_restores_a_consistent_state() {
         .assert()
         .success();
     let r = SqliteStore::open(restored.join("instance.db")).unwrap();
-    let members: Vec<String> = r
-        .list_users()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|u| u.handle)
-        .filter(|h| h.starts_with('m'))
-        .collect();
-    let k = members.len() as u64;
-    assert!(
-        (before..=after).contains(&k),
-        "{k} members restored; {before} existed when the backup started, {after} when it ended"
-    );
-    for i in 0..k {
-        assert!(
-            members.contains(&format!("m{i}")),
-            "m{i} missing: a prefix of commits"
-        );
-    }
-    for i in 0..=k {
-        let inv = r.get_invite(&format!("LOAD{i:04}")).await.unwrap();
-        match inv {
-            Some(inv) if i < k => assert_eq!(inv.used_by, Some(format!("m{i}"))),
-            Some(inv) => assert_eq!(inv.used_by, None, "its registration came after"),
-            None => assert_eq!(i, k, "only the next invite may be missing"),
-        }
-    }
+    assert_a_commit(&r, before, after).await;
     assert_eq!(
         std::fs::read(restored.join("keys/secrets.key")).unwrap(),
         [7u8; 32],

@@ -363,6 +363,34 @@ fn copy_into_place(src: &Path, dest: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `bincio export --out DIR`. On SQLite it reads an online-backup
+/// snapshot taken first (in a private temporary directory next to the
+/// database): the archive is the instance as of one commit, whatever is
+/// written meanwhile. On MongoDB it reads record by record (export while
+/// nothing writes, or from a `mongodump` restored aside).
+pub async fn export_out(store: &StoreArgs, dir: &Path) -> anyhow::Result<()> {
+    let url = stores::url(store);
+    let Some(db) = url
+        .strip_prefix("sqlite:")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+    else {
+        return export(&stores::open(store).await?, dir).await;
+    };
+    let parent = match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let stage = tempfile::Builder::new()
+        .prefix(".bincio-export-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
+    let snap = stage.path().join(DB);
+    bincio_store_sqlite::backup::snapshot(&db, &snap)?;
+    let s = stores::sqlite(bincio_store_sqlite::SqliteStore::open(&snap)?);
+    export(&s, dir).await
+}
+
 pub async fn export(s: &Stores, dir: &Path) -> anyhow::Result<()> {
     let sum = bincio_core::instance::export_instance(&s.instance(), dir).await?;
     let m = &sum.manifest;

@@ -37,26 +37,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users { store, cmd } => users::run(&stores::open(&store).await?, cmd).await,
         Command::Backup(a) => backup::backup(&a),
         Command::Restore(a) => backup::restore(&a),
-        Command::Export { store, out, cmd } => {
-            let s = stores::open(&store).await?;
-            match (cmd, out) {
-                (None, Some(dir)) => backup::export(&s, &dir).await,
-                (None, None) => anyhow::bail!(
-                    "bincio export: give --out DIR (the whole instance) or a subcommand (gpx)"
-                ),
-                (Some(_), Some(_)) => unreachable!("clap refuses --out with a subcommand"),
-                (Some(crate::cli::ExportCmd::Gpx { handle, id, out }), None) => {
-                    let user = accounts(&s).require_user(&handle).await?;
-                    let bytes = activities(&s).export_gpx(&user, &id).await?;
-                    match out {
-                        Some(p) => std::fs::write(&p, bytes)
-                            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-                        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
-                    }
-                    Ok(())
-                }
+        Command::Export { store, out, cmd } => match (cmd, out) {
+            (None, Some(dir)) => backup::export_out(&store, &dir).await,
+            (None, None) => anyhow::bail!(
+                "bincio export: give --out DIR (the whole instance) or a subcommand (gpx)"
+            ),
+            (Some(_), Some(_)) => {
+                anyhow::bail!("bincio export: --out DIR or a subcommand, not both")
             }
-        }
+            (Some(crate::cli::ExportCmd::Gpx { handle, id, out }), None) => {
+                let s = stores::open(&store).await?;
+                let user = accounts(&s).require_user(&handle).await?;
+                let bytes = activities(&s).export_gpx(&user, &id).await?;
+                match out {
+                    Some(p) => std::fs::write(&p, bytes)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                    None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+                }
+                Ok(())
+            }
+        },
         Command::Event { store, cmd } => {
             let s = stores::open(&store).await?;
             event::run(
