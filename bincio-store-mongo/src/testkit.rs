@@ -86,7 +86,9 @@ pub fn url_with_db(base: &str, name: &str) -> String {
 }
 
 /// Drops its database when dropped (best effort, on a thread of its own so
-/// it works from any runtime flavour and outside one).
+/// it works from any runtime flavour and outside one, and bounded by
+/// [`DROP_TIMEOUT`]: SecantusDB once spun for minutes on a drop after a
+/// test had killed processes mid-transaction, holding the test up).
 pub struct DropDb {
     /// Server URL without database.
     pub base: String,
@@ -108,6 +110,9 @@ impl DropDb {
     }
 }
 
+/// How long a [`DropDb`] waits for the server to drop its database.
+pub const DROP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 impl Drop for DropDb {
     fn drop(&mut self) {
         let url = url_with_db(&self.base, &self.name);
@@ -118,8 +123,13 @@ impl Drop for DropDb {
                 .build()
                 .ok()?;
             rt.block_on(async {
-                let client = mongodb::Client::with_uri_str(&url).await.ok()?;
-                client.database(&name).drop().await.ok()
+                tokio::time::timeout(DROP_TIMEOUT, async {
+                    let client = mongodb::Client::with_uri_str(&url).await.ok()?;
+                    client.database(&name).drop().await.ok()
+                })
+                .await
+                .ok()
+                .flatten()
             })
         });
         let _ = t.join();
