@@ -727,6 +727,29 @@ impl Load {
     }
 }
 
+/// `bincio COMMAND --out OUT --data-dir SRC` as a process, while the
+/// runtime's other thread keeps a [`Load`] writing; it must succeed.
+async fn run_beside_load(command: &str, out: &Path, src: &Path) {
+    let (command, out, src) = (command.to_owned(), out.to_owned(), src.to_owned());
+    let done = tokio::task::spawn_blocking(move || {
+        bincio()
+            .arg(&command)
+            .arg("--out")
+            .arg(&out)
+            .arg("--data-dir")
+            .arg(&src)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
 /// `r` holds what one commit of a [`Load`] had: members `m0..mK` for a K
 /// between `before` and `after`, each with exactly its invite spent.
 async fn assert_a_commit(r: &SqliteStore, before: u64, after: u64) {
@@ -774,25 +797,7 @@ async fn export_under_write_load_is_one_commit() {
     let load = Load::start(&store).await;
     let before = load.count();
     let dir = tmp.path().join("live-export");
-    let out = tokio::task::spawn_blocking({
-        let (src, dir) = (src.clone(), dir.clone());
-        move || {
-            bincio()
-                .args(["export", "--out"])
-                .arg(&dir)
-                .arg("--data-dir")
-                .arg(&src)
-                .output()
-        }
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_beside_load("export", &dir, &src).await;
     let after = load.count();
     load.stop().await;
     let leftovers: Vec<_> = std::fs::read_dir(&src)
@@ -843,26 +848,7 @@ async fn backup_under_write_load_restores_a_consistent_state() {
     let load = Load::start(&store).await;
     let before = load.count();
     let file = tmp.path().join("live.bincio-backup");
-    let out = tokio::task::spawn_blocking({
-        let (src, file) = (src.clone(), file.clone());
-        move || {
-            bincio()
-                .arg("backup")
-                .arg("--out")
-                .arg(&file)
-                .arg("--data-dir")
-                .arg(&src)
-                .output()
-        }
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_beside_load("backup", &file, &src).await;
     let after = load.count();
     let total = load.stop().await;
     eprintln!("registrations: {before} before the backup, {after} when it ended, {total} in all");

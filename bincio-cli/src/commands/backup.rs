@@ -126,21 +126,33 @@ fn create_private(path: &Path) -> std::io::Result<File> {
     o.open(path)
 }
 
+/// An online-backup snapshot of the database `db` (as of one commit) in a
+/// private temporary directory beside `near` (so it stays on that
+/// filesystem), named `prefix…`; removed when the directory is dropped.
+fn snapshot_beside(
+    db: &Path,
+    near: &Path,
+    prefix: &str,
+) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let parent = match near.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let stage = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(&parent)
+        .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
+    let snap = stage.path().join(DB);
+    bincio_store_sqlite::backup::snapshot(db, &snap)?;
+    Ok((stage, snap))
+}
+
 pub fn backup(a: &BackupArgs) -> anyhow::Result<()> {
     let db = sqlite_path(&a.store, "backup")?;
     if a.out.exists() {
         bail!("{}: exists (a backup never overwrites)", a.out.display());
     }
-    let parent = match a.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let stage = tempfile::Builder::new()
-        .prefix(".bincio-backup-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
-    let snap = stage.path().join(DB);
-    bincio_store_sqlite::backup::snapshot(&db, &snap)?;
+    let (stage, snap) = snapshot_beside(&db, &a.out, ".bincio-backup-")?;
     let created_at = chrono::Utc::now().timestamp();
 
     let mut files = vec![(DB.to_owned(), snap.clone())];
@@ -377,16 +389,7 @@ pub async fn export_out(store: &StoreArgs, dir: &Path) -> anyhow::Result<()> {
     else {
         return export(&stores::open(store).await?, dir).await;
     };
-    let parent = match db.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let stage = tempfile::Builder::new()
-        .prefix(".bincio-export-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("creating a temporary directory in {}", parent.display()))?;
-    let snap = stage.path().join(DB);
-    bincio_store_sqlite::backup::snapshot(&db, &snap)?;
+    let (_stage, snap) = snapshot_beside(&db, &db, ".bincio-export-")?;
     let s = stores::sqlite(bincio_store_sqlite::SqliteStore::open(&snap)?);
     export(&s, dir).await
 }
