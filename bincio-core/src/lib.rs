@@ -24,6 +24,7 @@ pub mod lease;
 pub mod model;
 pub mod ratelimit;
 pub mod sources;
+pub mod staged;
 pub mod store;
 pub mod sync;
 pub mod validate;

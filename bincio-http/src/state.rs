@@ -54,7 +54,7 @@ struct Inner {
     strava: std::sync::OnceLock<bincio_core::sync::strava::StravaSync>,
     /// CSV files checked by the import page's dry run, kept briefly so the
     /// import that follows needs no second upload.
-    staged_imports: crate::web::StagedImports,
+    staged_imports: bincio_core::staged::StagedFiles,
     /// The activity sources (drop folders, sync history), when served.
     sources: std::sync::OnceLock<bincio_core::sources::Sources>,
 }
@@ -78,7 +78,7 @@ impl AppState {
                 drawn: crate::web::DrawCache::default(),
                 event: std::sync::OnceLock::new(),
                 strava: std::sync::OnceLock::new(),
-                staged_imports: crate::web::StagedImports::new(staged, staged_clock),
+                staged_imports: bincio_core::staged::StagedFiles::new(staged, staged_clock),
                 sources: std::sync::OnceLock::new(),
             }),
         }
@@ -145,7 +145,7 @@ impl AppState {
     }
 
     /// The import page's checked files.
-    pub(crate) fn staged_imports(&self) -> &crate::web::StagedImports {
+    pub(crate) fn staged_imports(&self) -> &bincio_core::staged::StagedFiles {
         &self.inner.staged_imports
     }
 

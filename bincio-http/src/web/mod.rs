@@ -41,7 +41,6 @@ use axum::Router;
 pub use assets::{asset_bytes, LAYOUT_ASSETS};
 pub(crate) use errors::html_errors;
 pub(crate) use pages::activity::drawn::DrawCache;
-pub use pages::event::import::StagedImports;
 
 use crate::AppState;
 use pages::{

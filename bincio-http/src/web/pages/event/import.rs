@@ -1,20 +1,16 @@
 //! `/event/import/` (admins): upload a CSV for a role; "Check" runs the
 //! import's own validation and lists every problem by line without
-//! writing anything; a clean file is kept for 30 minutes in the store (so
-//! "Import" needs no second upload, whichever process it reaches), and is then imported all-or-nothing (the existing
-//! import rules).
-
-use std::sync::Arc;
+//! writing anything; a clean file is kept for 30 minutes
+//! (`bincio_core::staged`, in the store: "Import" needs no second upload,
+//! whichever process it reaches), and is then imported all-or-nothing (the
+//! existing import rules).
 
 use askama::Template;
 use axum::extract::Multipart;
 use axum::http::StatusCode;
 use axum::response::Response;
-use bincio_core::clock::Clock;
-use bincio_core::error::CoreResult;
 use bincio_core::event::desk::ImportPreview;
 use bincio_core::event::import::ImportError;
-use bincio_core::store::CoordStore;
 
 use super::{EventAdmin, Staff};
 use crate::web::ctx::Ctx;
@@ -24,49 +20,6 @@ use crate::web::render::html;
 
 /// Largest CSV the page takes (as the import route).
 const MAX_CSV: usize = 32 * 1024 * 1024;
-/// How long a checked file waits for its import, seconds.
-const KEEP_S: i64 = 30 * 60;
-
-/// Checked files, kept in the store ([`CoordStore::put_staged`]) so the
-/// "Import" that follows may reach any process serving it.
-#[derive(Clone)]
-pub struct StagedImports {
-    store: Arc<dyn CoordStore>,
-    clock: Arc<dyn Clock>,
-}
-
-impl std::fmt::Debug for StagedImports {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StagedImports")
-    }
-}
-
-impl StagedImports {
-    /// Checked files in `store`, aged by `clock`.
-    pub fn new(store: Arc<dyn CoordStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
-    }
-
-    /// Keep `csv` for `role`; its id (64 hex digits, unguessable: the
-    /// import form carries it).
-    async fn put(&self, role: &str, csv: &[u8]) -> CoreResult<String> {
-        let id = bincio_core::accounts::tokens::sha256_hex(
-            &bincio_core::accounts::tokens::new_session_token(),
-        );
-        let now = self.clock.unix();
-        self.store.purge_staged(now).await?;
-        self.store.put_staged(&id, role, csv, now + KEEP_S).await?;
-        Ok(id)
-    }
-
-    /// The role and bytes of the checked file `id`, once.
-    async fn take(&self, id: &str) -> CoreResult<Option<(String, Vec<u8>)>> {
-        if id.is_empty() {
-            return Ok(None);
-        }
-        Ok(self.store.take_staged(id, self.clock.unix()).await?)
-    }
-}
 
 #[derive(Template)]
 #[template(path = "event_import.html")]
