@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use bincio_core::model::Role;
 use fantoccini::Locator;
 use web_support::browser::{
-    click, fill_and_submit, screenshot, serve, text, wait_for_path, Browser,
+    click, fill_and_submit, screenshot, serve, text, wait_for_path, wait_for_text, Browser,
 };
 use web_support::{App, Backend, PW};
 
@@ -138,6 +138,9 @@ async fn drop_card_in_a_browser() {
     wait_for_path(&c, "/").await;
     c.goto(&format!("{base}/settings/")).await.unwrap();
     click(&c, "form[action=\"/settings/drop-scan\"] button").await;
+    // Already on /settings/ before the click: wait for the answer's flash,
+    // not the path (which the old page already had).
+    wait_for_text(&c, "Drop folder scanned").await;
     wait_for_path(&c, "/settings/").await;
     let page = text(&c).await;
     assert!(
